@@ -1,0 +1,176 @@
+package trust
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+
+	"github.com/hcgw/hcgw/mapping"
+	"github.com/lestrrat-go/jwx/v2/jws"
+)
+
+// MaxCompactJWS bounds any compact JWS this package will look at.
+const MaxCompactJWS = 16 << 10
+
+// Header is the protected header of a compact JWS, decoded without trusting
+// anything in it.
+type Header struct {
+	Alg  string
+	Kid  string
+	Typ  string
+	Crit bool // a "crit" member was present: nothing here understands extensions
+}
+
+// SplitCompact checks the shape of a compact JWS (three base64url parts,
+// no padding, no JSON serialization, non-empty signature) and decodes its
+// protected header and payload without verifying anything.
+func SplitCompact(token string) (Header, []byte, error) {
+	var h Header
+	if len(token) > MaxCompactJWS {
+		return h, nil, mapping.Fail(mapping.Malformed, "JWS longer than %d bytes", MaxCompactJWS)
+	}
+	first := strings.IndexByte(token, '.')
+	last := strings.LastIndexByte(token, '.')
+	if first <= 0 || last == first || last == len(token)-1 || strings.Count(token, ".") != 2 {
+		return h, nil, mapping.Fail(mapping.Malformed, "not a compact JWS (three non-empty parts)")
+	}
+	for i := 0; i < len(token); i++ {
+		c := token[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return h, nil, mapping.Fail(mapping.Malformed, "JWS has a character outside base64url at offset %d", i)
+		}
+	}
+	hb, err := base64.RawURLEncoding.DecodeString(token[:first])
+	if err != nil {
+		return h, nil, mapping.Fail(mapping.Malformed, "JWS header is not base64url")
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(hb, &raw); err != nil {
+		return h, nil, mapping.Fail(mapping.Malformed, "JWS header is not a JSON object")
+	}
+	str := func(name string) (string, error) {
+		v, ok := raw[name]
+		if !ok {
+			return "", nil
+		}
+		var s string
+		if err := json.Unmarshal(v, &s); err != nil {
+			return "", mapping.Fail(mapping.Malformed, "JWS header %q is not a string", name)
+		}
+		return s, nil
+	}
+	if h.Alg, err = str("alg"); err != nil {
+		return h, nil, err
+	}
+	if h.Kid, err = str("kid"); err != nil {
+		return h, nil, err
+	}
+	if h.Typ, err = str("typ"); err != nil {
+		return h, nil, err
+	}
+	_, h.Crit = raw["crit"]
+	if v, ok := raw["b64"]; ok && string(v) != "true" {
+		return h, nil, mapping.Fail(mapping.Malformed, "JWS with unencoded payload (b64) is not accepted")
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(token[first+1 : last])
+	if err != nil {
+		return h, nil, mapping.Fail(mapping.Malformed, "JWS payload is not base64url")
+	}
+	if _, err := base64.RawURLEncoding.DecodeString(token[last+1:]); err != nil {
+		return h, nil, mapping.Fail(mapping.Malformed, "JWS signature is not base64url")
+	}
+	return h, payload, nil
+}
+
+// checkHeader applies the header rules shared by every JWS hcgw accepts.
+func checkHeader(h Header, typ string) error {
+	switch h.Alg {
+	case "ES256", "EdDSA":
+	case "":
+		return mapping.Fail(mapping.Malformed, "JWS header has no alg")
+	default:
+		// none, HS256 and friends: never a signature hcgw can trust.
+		return mapping.Fail(mapping.BadSignature, "algorithm %q is not accepted", h.Alg)
+	}
+	if h.Crit {
+		return mapping.Fail(mapping.Malformed, "JWS header has critical extensions")
+	}
+	if !strings.EqualFold(h.Typ, typ) {
+		return mapping.Fail(mapping.Malformed, "JWS typ %q, want %q", h.Typ, typ)
+	}
+	if h.Kid == "" {
+		return mapping.Fail(mapping.Malformed, "JWS header has no kid")
+	}
+	return nil
+}
+
+// verifyWith checks token's signature with pub, the algorithm pinned by the
+// key; a header naming another algorithm is a bad signature.
+func verifyWith(token string, h Header, pub *PublicKey) error {
+	if h.Alg != pub.Alg.String() {
+		return mapping.Fail(mapping.BadSignature, "header alg %q does not match the key's %q", h.Alg, pub.Alg)
+	}
+	kp := jws.KeyProviderFunc(func(_ context.Context, sink jws.KeySink, _ *jws.Signature, _ *jws.Message) error {
+		sink.Key(pub.Alg, pub.Raw)
+		return nil
+	})
+	if _, err := jws.Verify([]byte(token), jws.WithKeyProvider(kp)); err != nil {
+		return mapping.Fail(mapping.BadSignature, "signature does not verify with key %s", pub.Kid)
+	}
+	return nil
+}
+
+// VerifyCompact checks a compact JWS of type typ against the snapshot:
+// header rules, lookup of kid, revocation, pinned algorithm, signature. It
+// returns the key and the payload; authorising the key for what the payload
+// claims (use, issuer, window, scope) is the caller's next step
+// (Key.Authorize).
+func (s *Snapshot) VerifyCompact(token, typ string) (*Key, []byte, error) {
+	h, payload, err := SplitCompact(token)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkHeader(h, typ); err != nil {
+		return nil, nil, err
+	}
+	k := s.keys[h.Kid]
+	if k == nil {
+		return nil, payload, mapping.Fail(mapping.UnknownKey, "no endorsed key with kid %q", clip(h.Kid))
+	}
+	if k.Revoked != nil {
+		return k, payload, mapping.Fail(mapping.RevokedKey, "key %s was revoked (%s)", k.Kid, clip(k.Revoked.Reason))
+	}
+	if err := verifyWith(token, h, k.Public); err != nil {
+		return k, payload, err
+	}
+	return k, payload, nil
+}
+
+// VerifyWithKey checks a compact JWS against one given key (used for sh-v1
+// style formats without kid, and for anchors).
+func VerifyWithKey(token, typ string, pub *PublicKey) ([]byte, error) {
+	h, payload, err := SplitCompact(token)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkHeader(h, typ); err != nil {
+		return nil, err
+	}
+	if h.Kid != pub.Kid {
+		return nil, mapping.Fail(mapping.UnknownKey, "kid %q is not %q", clip(h.Kid), pub.Kid)
+	}
+	if err := verifyWith(token, h, pub); err != nil {
+		return nil, err
+	}
+	return payload, nil
+}
+
+// clip keeps attacker-chosen strings short in error details.
+func clip(s string) string {
+	const max = 64
+	if len(s) > max {
+		return s[:max] + "…"
+	}
+	return strings.ToValidUTF8(s, "?")
+}

@@ -1,0 +1,429 @@
+package trust
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hcgw/hcgw/mapping"
+)
+
+// Key is one endorsed key as the registry knows it: every endorsement of it
+// and its revocation, if any. A Key is immutable once in a Snapshot.
+type Key struct {
+	Kid          string
+	Sub          string
+	Public       *PublicKey
+	Endorsements []*Endorsement
+	Revoked      *Revocation
+}
+
+// Authorize decides whether the key may have signed something of use u,
+// issued by iss at iat, about org's data (DESIGN §5): not revoked, iss equals
+// the key's region, and one endorsement grants u, covers org and has iat
+// inside its window (skew tolerated before nbf only).
+func (k *Key) Authorize(u Use, iss, org string, iat time.Time, skew time.Duration) error {
+	if k.Revoked != nil {
+		return mapping.Fail(mapping.RevokedKey, "key %s was revoked", k.Kid)
+	}
+	if iss != k.Sub {
+		return mapping.Fail(mapping.ScopeViolation, "key %s belongs to region %s, not to %s", k.Kid, k.Sub, clip(iss))
+	}
+	// Report the most specific failure: a key that has the use but not the
+	// window says key_not_valid; one that lacks the use or the scope says
+	// scope_violation.
+	reason := mapping.Fail(mapping.ScopeViolation, "key %s is not endorsed for %s", k.Kid, u)
+	for _, e := range k.Endorsements {
+		if !e.Has(u) {
+			continue
+		}
+		if iat.Before(e.NotBefore.Add(-skew)) || !iat.Before(e.NotAfter) {
+			reason = mapping.Fail(mapping.KeyNotValid, "key %s: issued at %s outside its endorsement window %s..%s",
+				k.Kid, iat.UTC().Format(time.RFC3339), e.NotBefore.Format(time.RFC3339), e.NotAfter.Format(time.RFC3339))
+			continue
+		}
+		if !e.Covers(org) {
+			if reason.Reason != mapping.KeyNotValid {
+				reason = mapping.Fail(mapping.ScopeViolation, "key %s may not sign for region %s", k.Kid, clip(org))
+			}
+			continue
+		}
+		return nil
+	}
+	return reason
+}
+
+// InForce reports whether some endorsement grants u and covers org at t.
+func (k *Key) InForce(u Use, org string, t time.Time) bool {
+	if k.Revoked != nil {
+		return false
+	}
+	for _, e := range k.Endorsements {
+		if e.Has(u) && e.Covers(org) && !t.Before(e.NotBefore) && t.Before(e.NotAfter) {
+			return true
+		}
+	}
+	return false
+}
+
+// Snapshot is an immutable view of the registry. Readers take one with
+// Registry.Snapshot and use it without locks.
+type Snapshot struct {
+	keys         map[string]*Key
+	bySub        map[string][]*Key
+	endorsements []*Endorsement
+	revocations  map[string]*Revocation
+	revOrder     []*Revocation
+
+	listOnce sync.Once
+	list     []byte
+	etag     string
+}
+
+var emptySnapshot = &Snapshot{keys: map[string]*Key{}, bySub: map[string][]*Key{}, revocations: map[string]*Revocation{}}
+
+// Key returns the key with that kid, or nil.
+func (s *Snapshot) Key(kid string) *Key { return s.keys[kid] }
+
+// KeysOf returns the keys endorsed for a region (its sub), in endorsement
+// order.
+func (s *Snapshot) KeysOf(region string) []*Key { return s.bySub[region] }
+
+// Version counts the entries the snapshot holds; it only grows.
+func (s *Snapshot) Version() int { return len(s.endorsements) + len(s.revOrder) }
+
+// Len is the number of distinct keys.
+func (s *Snapshot) Len() int { return len(s.keys) }
+
+// Endorsements returns every endorsement in the order they became known.
+func (s *Snapshot) Endorsements() []*Endorsement { return s.endorsements }
+
+// Revocations returns every revocation in the order they became known.
+func (s *Snapshot) Revocations() []*Revocation { return s.revOrder }
+
+// ListEndorsement and ListRevocation are the entries of GET /v1/trust/list.
+type ListEndorsement struct {
+	Kid string `json:"kid"`
+	Sub string `json:"sub"`
+	JWS string `json:"jws"`
+}
+
+// ListRevocation is a revocation entry of the trust list.
+type ListRevocation struct {
+	Kid       string `json:"kid"`
+	RevokedAt int64  `json:"revoked_at"`
+	JWS       string `json:"jws"`
+}
+
+// List is the body of GET /v1/trust/list (DESIGN §5).
+type List struct {
+	Version      int               `json:"version"`
+	Endorsements []ListEndorsement `json:"endorsements"`
+	Revocations  []ListRevocation  `json:"revocations"`
+}
+
+// TrustList returns the JSON trust list and its ETag, computed once per
+// snapshot.
+func (s *Snapshot) TrustList() ([]byte, string) {
+	s.listOnce.Do(func() {
+		l := List{Version: s.Version(), Endorsements: make([]ListEndorsement, 0, len(s.endorsements)),
+			Revocations: make([]ListRevocation, 0, len(s.revOrder))}
+		for _, e := range s.endorsements {
+			l.Endorsements = append(l.Endorsements, ListEndorsement{Kid: e.Key.Kid, Sub: e.Sub, JWS: e.JWS})
+		}
+		for _, r := range s.revOrder {
+			l.Revocations = append(l.Revocations, ListRevocation{Kid: r.Kid, RevokedAt: r.RevokedAt.Unix(), JWS: r.JWS})
+		}
+		s.list, _ = json.Marshal(l)
+		sum := sha256.Sum256(s.list)
+		s.etag = fmt.Sprintf(`"%d-%s"`, l.Version, hex.EncodeToString(sum[:8]))
+	})
+	return s.list, s.etag
+}
+
+// Entry is what the registry persists: the signed artefact itself, so that
+// every load re-checks it against the anchors.
+type Entry struct {
+	Kind string // KindEndorsement or KindRevocation
+	Kid  string
+	JTI  string
+	Sub  string
+	JWS  string
+}
+
+// Kinds of Entry.
+const (
+	KindEndorsement = "endorsement"
+	KindRevocation  = "revocation"
+)
+
+// Store persists trust entries. It is implemented by package store.
+type Store interface {
+	SaveTrust(ctx context.Context, e Entry) error
+	LoadTrust(ctx context.Context) ([]Entry, error)
+}
+
+// Registry holds the current snapshot and applies changes copy-on-write.
+type Registry struct {
+	anchors Anchors
+	store   Store
+	mu      sync.Mutex // serialises writers only
+	cur     atomic.Pointer[Snapshot]
+}
+
+// NewRegistry makes an empty registry anchored in anchors; st may be nil
+// (nothing persisted, e.g. the offline CLI).
+func NewRegistry(anchors Anchors, st Store) *Registry {
+	r := &Registry{anchors: anchors, store: st}
+	r.cur.Store(emptySnapshot)
+	return r
+}
+
+// Anchors returns the national root keys.
+func (r *Registry) Anchors() Anchors { return r.anchors }
+
+// Snapshot returns the current immutable snapshot.
+func (r *Registry) Snapshot() *Snapshot { return r.cur.Load() }
+
+// ErrConflict is returned when an endorsement would give an already known
+// key to another region.
+var ErrConflict = errors.New("conflicting endorsement")
+
+// item is one parsed artefact waiting to be applied.
+type item struct {
+	e *Endorsement
+	r *Revocation
+}
+
+func (it item) entry() Entry {
+	if it.e != nil {
+		return Entry{Kind: KindEndorsement, Kid: it.e.Key.Kid, JTI: it.e.JTI, Sub: it.e.Sub, JWS: it.e.JWS}
+	}
+	return Entry{Kind: KindRevocation, Kid: it.r.Kid, JTI: it.r.JTI, JWS: it.r.JWS}
+}
+
+// apply builds one new snapshot from the current one plus items, skipping
+// those already known, and swaps it in. It returns the items that were new.
+// Callers hold r.mu.
+func (r *Registry) apply(items []item) ([]item, error) {
+	old := r.cur.Load()
+	next := &Snapshot{
+		keys:         make(map[string]*Key, len(old.keys)+len(items)),
+		bySub:        make(map[string][]*Key, len(old.bySub)),
+		endorsements: slices.Clip(old.endorsements),
+		revocations:  make(map[string]*Revocation, len(old.revocations)),
+		revOrder:     slices.Clip(old.revOrder),
+	}
+	for k, v := range old.keys {
+		next.keys[k] = v
+	}
+	for k, v := range old.revocations {
+		next.revocations[k] = v
+	}
+	var added []item
+	for _, it := range items {
+		switch {
+		case it.e != nil:
+			e := it.e
+			k := next.keys[e.Key.Kid]
+			if k != nil {
+				if k.Sub != e.Sub {
+					return nil, fmt.Errorf("%w: key %s is endorsed for region %s, not %s", ErrConflict, k.Kid, k.Sub, e.Sub)
+				}
+				if slices.ContainsFunc(k.Endorsements, func(x *Endorsement) bool { return x.JTI == e.JTI }) {
+					continue
+				}
+				nk := *k
+				nk.Endorsements = append(slices.Clip(k.Endorsements), e)
+				k = &nk
+			} else {
+				k = &Key{Kid: e.Key.Kid, Sub: e.Sub, Public: e.Key, Endorsements: []*Endorsement{e}, Revoked: next.revocations[e.Key.Kid]}
+			}
+			next.keys[k.Kid] = k
+			next.endorsements = append(next.endorsements, e)
+			added = append(added, it)
+		case it.r != nil:
+			if next.revocations[it.r.Kid] != nil {
+				continue
+			}
+			next.revocations[it.r.Kid] = it.r
+			next.revOrder = append(next.revOrder, it.r)
+			if k := next.keys[it.r.Kid]; k != nil {
+				nk := *k
+				nk.Revoked = it.r
+				next.keys[k.Kid] = &nk
+			}
+			added = append(added, it)
+		}
+	}
+	if len(added) == 0 {
+		return nil, nil
+	}
+	for _, k := range next.keys {
+		next.bySub[k.Sub] = append(next.bySub[k.Sub], k)
+	}
+	for _, ks := range next.bySub {
+		sort.Slice(ks, func(i, j int) bool {
+			return ks[i].Endorsements[0].IssuedAt.Before(ks[j].Endorsements[0].IssuedAt) ||
+				ks[i].Endorsements[0].IssuedAt.Equal(ks[j].Endorsements[0].IssuedAt) && ks[i].Kid < ks[j].Kid
+		})
+	}
+	r.cur.Store(next)
+	return added, nil
+}
+
+// parse checks one artefact of either kind, telling them apart by typ.
+func (r *Registry) parse(token string) (item, error) {
+	h, _, err := SplitCompact(strings.TrimSpace(token))
+	if err != nil {
+		return item{}, err
+	}
+	switch strings.ToLower(h.Typ) {
+	case TypEndorsement:
+		e, err := r.anchors.ParseEndorsement(token)
+		return item{e: e}, err
+	case TypRevocation:
+		rv, err := r.anchors.ParseRevocation(token)
+		return item{r: rv}, err
+	}
+	return item{}, mapping.Fail(mapping.Malformed, "typ %q is neither %s nor %s", clip(h.Typ), TypEndorsement, TypRevocation)
+}
+
+// AddEndorsement checks an endorsement JWS, persists it and publishes it in
+// a new snapshot. added is false when it was already known.
+func (r *Registry) AddEndorsement(ctx context.Context, token string) (e *Endorsement, added bool, err error) {
+	e, err = r.anchors.ParseEndorsement(token)
+	if err != nil {
+		return nil, false, err
+	}
+	n, err := r.commit(ctx, []item{{e: e}})
+	return e, n > 0, err
+}
+
+// AddRevocation checks a revocation JWS, persists it and publishes it. From
+// the moment it is known the key verifies nothing.
+func (r *Registry) AddRevocation(ctx context.Context, token string) (rv *Revocation, added bool, err error) {
+	rv, err = r.anchors.ParseRevocation(token)
+	if err != nil {
+		return nil, false, err
+	}
+	n, err := r.commit(ctx, []item{{r: rv}})
+	return rv, n > 0, err
+}
+
+// AddAny checks artefacts of either kind (telling them apart by typ) and
+// applies all that pass in one snapshot swap. It returns how many were new
+// and the errors of those refused, by index.
+func (r *Registry) AddAny(ctx context.Context, tokens []string) (int, map[int]error, error) {
+	var items []item
+	bad := map[int]error{}
+	for i, t := range tokens {
+		it, err := r.parse(t)
+		if err != nil {
+			bad[i] = err
+			continue
+		}
+		items = append(items, it)
+	}
+	n, err := r.commit(ctx, items)
+	return n, bad, err
+}
+
+// commit persists what is new, then publishes it. A store failure publishes
+// nothing, so memory never runs ahead of what a restart would load.
+func (r *Registry) commit(ctx context.Context, items []item) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	cur := r.cur.Load()
+	var fresh []item
+	for _, it := range items {
+		if it.e != nil {
+			if k := cur.keys[it.e.Key.Kid]; k != nil && slices.ContainsFunc(k.Endorsements, func(x *Endorsement) bool { return x.JTI == it.e.JTI }) {
+				continue
+			}
+			if k := cur.keys[it.e.Key.Kid]; k != nil && k.Sub != it.e.Sub {
+				return 0, fmt.Errorf("%w: key %s is endorsed for region %s, not %s", ErrConflict, k.Kid, k.Sub, it.e.Sub)
+			}
+		} else if cur.revocations[it.r.Kid] != nil {
+			continue
+		}
+		fresh = append(fresh, it)
+	}
+	if len(fresh) == 0 {
+		return 0, nil
+	}
+	if r.store != nil {
+		for _, it := range fresh {
+			if err := r.store.SaveTrust(ctx, it.entry()); err != nil {
+				return 0, fmt.Errorf("persist trust entry: %w", err)
+			}
+		}
+	}
+	added, err := r.apply(fresh)
+	return len(added), err
+}
+
+// LoadStore reads every persisted entry, re-checks each against the anchors
+// and publishes those that pass in one snapshot. Entries that no longer pass
+// (an anchor was removed from the configuration) are skipped and counted.
+func (r *Registry) LoadStore(ctx context.Context) (loaded, skipped int, err error) {
+	if r.store == nil {
+		return 0, 0, nil
+	}
+	entries, err := r.store.LoadTrust(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("load trust entries: %w", err)
+	}
+	var items []item
+	for _, en := range entries {
+		it, err := r.parse(en.JWS)
+		if err != nil {
+			skipped++
+			continue
+		}
+		items = append(items, it)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	added, err := r.apply(items)
+	return len(added), skipped, err
+}
+
+// LoadDir reads every *.jws / *.jwt file of dir (one artefact a file),
+// checks it and adds it. Any refused file stops the load with an error
+// naming it: a gateway never starts half-trusted by accident.
+func (r *Registry) LoadDir(ctx context.Context, dir string) (int, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, fmt.Errorf("trust.endorsements_dir: %w", err)
+	}
+	var items []item
+	for _, de := range ents {
+		name := de.Name()
+		if de.IsDir() || !(strings.HasSuffix(name, ".jws") || strings.HasSuffix(name, ".jwt")) {
+			continue
+		}
+		path := filepath.Join(dir, name)
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return 0, fmt.Errorf("trust.endorsements_dir: %w", err)
+		}
+		it, err := r.parse(string(data))
+		if err != nil {
+			return 0, fmt.Errorf("trust.endorsements_dir: %s: %w", path, err)
+		}
+		items = append(items, it)
+	}
+	return r.commit(ctx, items)
+}

@@ -1,0 +1,75 @@
+package trust
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/hcgw/hcgw/mapping"
+)
+
+// EndorsementSpec describes an endorsement to be signed by an anchor.
+type EndorsementSpec struct {
+	Key       *PublicKey
+	Sub       string
+	Use       []Use
+	Scope     []string // nil means [Sub]
+	NotBefore time.Time
+	NotAfter  time.Time
+	IssuedAt  time.Time
+	JTI       string
+}
+
+// SignEndorsement signs spec with an anchor's private key (the national
+// root's tool: `hcgw keys endorse`).
+func SignEndorsement(anchor Signer, spec EndorsementSpec) (string, error) {
+	if !mapping.ValidRegion(spec.Sub) {
+		return "", fmt.Errorf("sub %q is not a region", spec.Sub)
+	}
+	if len(spec.Use) == 0 {
+		return "", fmt.Errorf("use is empty")
+	}
+	if !spec.NotBefore.Before(spec.NotAfter) {
+		return "", fmt.Errorf("not-before must be before not-after")
+	}
+	if spec.JTI == "" {
+		return "", fmt.Errorf("jti is empty")
+	}
+	scope := spec.Scope
+	if scope == nil {
+		scope = []string{spec.Sub}
+	}
+	jwkJSON, err := json.Marshal(spec.Key.JWK)
+	if err != nil {
+		return "", err
+	}
+	claims := map[string]any{
+		"iss": mapping.NationalRegion, "sub": spec.Sub, "jwk": json.RawMessage(jwkJSON),
+		"use": spec.Use, "scope": slices.Clone(scope),
+		"nbf": spec.NotBefore.Unix(), "exp": spec.NotAfter.Unix(), "iat": spec.IssuedAt.Unix(), "jti": spec.JTI,
+	}
+	payload, err := json.Marshal(claims)
+	if err != nil {
+		return "", err
+	}
+	return anchor.SignCompact(payload, TypEndorsement)
+}
+
+// SignRevocation signs a revocation of kid with an anchor's private key.
+func SignRevocation(anchor Signer, kid, reason, jti string, at time.Time) (string, error) {
+	if kid == "" {
+		return "", fmt.Errorf("kid is empty")
+	}
+	if jti == "" {
+		jti = "revoke-" + kid
+	}
+	payload, err := json.Marshal(map[string]any{
+		"iss": mapping.NationalRegion, "kid": kid, "revoked_at": at.Unix(), "reason": reason,
+		"iat": at.Unix(), "jti": jti,
+	})
+	if err != nil {
+		return "", err
+	}
+	return anchor.SignCompact(payload, TypRevocation)
+}
