@@ -1,0 +1,133 @@
+package adapters
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/hcgw/hcgw/mapping"
+	"github.com/hcgw/hcgw/trust"
+)
+
+// Code is one decoded local or national code in the national model. Holder
+// is masked; nothing in a Code may be a full name or identity number.
+type Code struct {
+	Format   string
+	Iss      string // region of the signer
+	Org      string // region whose data the status comes from
+	ID       string // code id used in status queries (cid)
+	Signed   bool   // false: an online-only token whose status lives only at Org
+	Kid      string
+	Status   mapping.Status
+	StatusAt time.Time
+	IssuedAt time.Time
+	Expires  time.Time
+	Holder   mapping.Holder
+	NAT      *mapping.NAT
+	Vac      *int
+}
+
+// Env is what an adapter may consult while decoding: the current trust
+// snapshot and the clock-skew allowance for key windows.
+type Env struct {
+	Trust *trust.Snapshot
+	Skew  time.Duration
+}
+
+// Adapter decodes one format.
+type Adapter interface {
+	// Format is the stable format name, e.g. "nic-v1".
+	Format() string
+	// Prefixes are the literal prefixes that identify the format; detection
+	// uses nothing else.
+	Prefixes() []string
+	// Decode decodes code (prefix included), checks its signature and the
+	// signer's authority, and returns it in the national model. Failures are
+	// *mapping.Problem with a stable reason.
+	Decode(code string, env Env) (*Code, error)
+}
+
+// Registry detects a code's adapter by prefix in one walk of a byte trie:
+// the cost depends on the prefix's length, not on how many adapters exist.
+type Registry struct {
+	root    *node
+	formats map[string]Adapter
+	order   []Adapter
+}
+
+type node struct {
+	next    map[byte]*node
+	adapter Adapter
+}
+
+// NewRegistry registers adapters. Two adapters may not share a format name
+// or a prefix; a prefix that extends another is allowed and wins (longest
+// match).
+func NewRegistry(as ...Adapter) (*Registry, error) {
+	r := &Registry{root: &node{}, formats: map[string]Adapter{}}
+	for _, a := range as {
+		if err := r.Register(a); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// Register adds one adapter. It is meant for start-up, before the registry
+// is shared.
+func (r *Registry) Register(a Adapter) error {
+	if _, dup := r.formats[a.Format()]; dup {
+		return fmt.Errorf("adapter format %q registered twice", a.Format())
+	}
+	if len(a.Prefixes()) == 0 {
+		return fmt.Errorf("adapter %q has no prefix", a.Format())
+	}
+	for _, p := range a.Prefixes() {
+		if p == "" {
+			return fmt.Errorf("adapter %q has an empty prefix", a.Format())
+		}
+		n := r.root
+		for i := 0; i < len(p); i++ {
+			if n.next == nil {
+				n.next = map[byte]*node{}
+			}
+			c := n.next[p[i]]
+			if c == nil {
+				c = &node{}
+				n.next[p[i]] = c
+			}
+			n = c
+		}
+		if n.adapter != nil {
+			return fmt.Errorf("prefix %q claimed by %q and %q", p, n.adapter.Format(), a.Format())
+		}
+		n.adapter = a
+	}
+	r.formats[a.Format()] = a
+	r.order = append(r.order, a)
+	return nil
+}
+
+// Detect returns the adapter whose longest prefix starts code.
+func (r *Registry) Detect(code string) (Adapter, bool) {
+	var found Adapter
+	n := r.root
+	for i := 0; i < len(code) && n.next != nil; i++ {
+		n = n.next[code[i]]
+		if n == nil {
+			break
+		}
+		if n.adapter != nil {
+			found = n.adapter
+		}
+	}
+	return found, found != nil
+}
+
+// ByFormat returns the adapter of a format name.
+func (r *Registry) ByFormat(format string) (Adapter, bool) {
+	a, ok := r.formats[format]
+	return a, ok
+}
+
+// All returns the adapters in registration order.
+func (r *Registry) All() []Adapter { return r.order }

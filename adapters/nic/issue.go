@@ -1,0 +1,97 @@
+package nic
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hcgw/hcgw/mapping"
+	"github.com/hcgw/hcgw/trust"
+)
+
+// DefaultTTL is the offline validity of an issued code when none is asked.
+const DefaultTTL = 24 * time.Hour
+
+// Issuer issues national information codes for this gateway's own region
+// (the third way of mutual recognition: a region with no code of its own).
+type Issuer struct {
+	Region  string
+	Signers []trust.Signer
+	Trust   *trust.Registry
+	Clock   func() time.Time
+}
+
+// IssueRequest carries the full holder, which is masked here and never kept.
+type IssueRequest struct {
+	Status   mapping.Status
+	Name, ID string
+	NAT      *mapping.NAT
+	Vac      *int
+	TTL      time.Duration
+}
+
+// ErrNoSigningKey means none of this gateway's keys is endorsed, now, to
+// sign codes for its region.
+var ErrNoSigningKey = errors.New("no key of this gateway is endorsed to sign codes for its region now")
+
+// Signer picks this gateway's key in force for use u covering org at now:
+// the one endorsed most recently (rotation publishes a new key before it
+// signs).
+func Signer(signers []trust.Signer, snap *trust.Snapshot, u trust.Use, region, org string, now time.Time) (trust.Signer, error) {
+	var best trust.Signer
+	var bestAt time.Time
+	for _, s := range signers {
+		k := snap.Key(s.Kid())
+		if k == nil || k.Sub != region || !k.InForce(u, org, now) {
+			continue
+		}
+		at := k.Endorsements[len(k.Endorsements)-1].IssuedAt
+		if best == nil || at.After(bestAt) {
+			best, bestAt = s, at
+		}
+	}
+	if best == nil {
+		return nil, ErrNoSigningKey
+	}
+	return best, nil
+}
+
+// Issue masks the holder, builds and signs a code. It returns the code and
+// its claims (masked).
+func (is *Issuer) Issue(req IssueRequest) (string, *mapping.Claims, error) {
+	if !req.Status.Valid() {
+		return "", nil, mapping.Fail(mapping.Malformed, "status must be green, yellow, red or grey")
+	}
+	holder, err := mapping.NewHolder(req.Name, req.ID)
+	if err != nil {
+		return "", nil, err
+	}
+	ttl := req.TTL
+	if ttl == 0 {
+		ttl = DefaultTTL
+	}
+	if ttl < time.Second || ttl > mapping.MaxValidity {
+		return "", nil, mapping.Fail(mapping.Malformed, "ttl must be between 1 s and %s", mapping.MaxValidity)
+	}
+	now := is.Clock().UTC()
+	s, err := Signer(is.Signers, is.Trust.Snapshot(), trust.UseCodes, is.Region, is.Region, now)
+	if err != nil {
+		return "", nil, err
+	}
+	var id [16]byte
+	if _, err := rand.Read(id[:]); err != nil {
+		return "", nil, fmt.Errorf("code id: %w", err)
+	}
+	c := &mapping.Claims{
+		V: 1, Iss: is.Region, Org: is.Region, JTI: base64.RawURLEncoding.EncodeToString(id[:]),
+		IAT: now.Unix(), EXP: now.Add(ttl).Unix(), St: req.Status, SA: now.Unix(),
+		HN: holder.Name, HID: holder.ID, NAT: req.NAT, Vac: req.Vac,
+	}
+	code, err := Encode(s, c)
+	if err != nil {
+		return "", nil, err
+	}
+	return code, c, nil
+}

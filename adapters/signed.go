@@ -1,0 +1,45 @@
+package adapters
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/hcgw/hcgw/mapping"
+	"github.com/hcgw/hcgw/trust"
+)
+
+// VerifyJWS checks a compact JWS of type typ against the trust snapshot and
+// authorises its key to sign codes as iss for org at iat. issOf reads the
+// claimed issuer region from the (not yet trusted) payload; it refines an
+// unknown kid into unknown_issuer when the claimed region has no key at all.
+func VerifyJWS(env Env, token, typ string, issOf func(payload []byte) string) (*trust.Key, []byte, error) {
+	key, payload, err := env.Trust.VerifyCompact(token, typ)
+	if err != nil {
+		if mapping.ReasonOf(err) == mapping.UnknownKey && payload != nil && issOf != nil {
+			if iss := issOf(payload); iss != "" && len(env.Trust.KeysOf(iss)) == 0 {
+				return nil, nil, mapping.Fail(mapping.UnknownIssuer, "no key of region %s is endorsed", iss)
+			}
+		}
+		return nil, nil, err
+	}
+	return key, payload, nil
+}
+
+// Authorize checks that key may sign codes as iss about org at iat.
+func Authorize(env Env, key *trust.Key, iss, org string, iat time.Time) error {
+	return key.Authorize(trust.UseCodes, iss, org, iat, env.Skew)
+}
+
+// PeekString reads one top-level string member of a JSON object without
+// trusting it; "" when absent or not a region.
+func PeekString(payload []byte, name string) string {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(payload, &m) != nil {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(m[name], &s) != nil || !mapping.ValidRegion(s) {
+		return ""
+	}
+	return s
+}

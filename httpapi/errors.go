@@ -1,0 +1,59 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+)
+
+// Stable error codes of DESIGN §6 (plus conflict and method_not_allowed).
+const (
+	CodeBadRequest       = "bad_request"
+	CodeTooLarge         = "too_large"
+	CodeUnauthenticated  = "unauthenticated"
+	CodeForbidden        = "forbidden"
+	CodeNotFound         = "not_found"
+	CodeMethodNotAllowed = "method_not_allowed"
+	CodeConflict         = "conflict"
+	CodeRateLimited      = "rate_limited"
+	CodeUnavailable      = "unavailable"
+	CodeInternal         = "internal"
+)
+
+var statusOf = map[string]int{
+	CodeBadRequest:       http.StatusBadRequest,
+	CodeTooLarge:         http.StatusRequestEntityTooLarge,
+	CodeUnauthenticated:  http.StatusUnauthorized,
+	CodeForbidden:        http.StatusForbidden,
+	CodeNotFound:         http.StatusNotFound,
+	CodeMethodNotAllowed: http.StatusMethodNotAllowed,
+	CodeConflict:         http.StatusConflict,
+	CodeRateLimited:      http.StatusTooManyRequests,
+	CodeUnavailable:      http.StatusServiceUnavailable,
+	CodeInternal:         http.StatusInternalServerError,
+}
+
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// renderError writes the error envelope and stops the chain. message must
+// not carry internal error text or any holder data.
+func renderError(c *gin.Context, code, message string) {
+	st, ok := statusOf[code]
+	if !ok {
+		st, code = http.StatusInternalServerError, CodeInternal
+	}
+	if code == CodeUnavailable {
+		c.Header("Retry-After", "1")
+	}
+	if code == CodeUnauthenticated {
+		c.Header("WWW-Authenticate", `Bearer realm="hcgw"`)
+	}
+	c.AbortWithStatusJSON(st, errorBody{Error: errorDetail{Code: code, Message: message}})
+}

@@ -1,0 +1,296 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/hcgw/hcgw/adapters/nic"
+	"github.com/hcgw/hcgw/audit"
+	"github.com/hcgw/hcgw/mapping"
+	"github.com/hcgw/hcgw/trust"
+	"github.com/hcgw/hcgw/verify"
+)
+
+type verifyRequest struct {
+	Code       *string `json:"code"`
+	Scene      string  `json:"scene"`
+	Checkpoint string  `json:"checkpoint"`
+}
+
+func (a *api) verify(c *gin.Context) {
+	var req verifyRequest
+	if !readJSON(c, a.Limits.MaxBody, false, &req) {
+		return
+	}
+	if req.Code == nil || *req.Code == "" {
+		renderError(c, CodeBadRequest, `field "code" is required`)
+		return
+	}
+	vd, err := a.Verifier.Verify(c, verify.Request{Code: *req.Code, Scene: req.Scene, Checkpoint: req.Checkpoint})
+	if err != nil {
+		a.unavailable(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, vd)
+}
+
+type batchRequest struct {
+	Codes      []string `json:"codes"`
+	Scene      string   `json:"scene"`
+	Checkpoint string   `json:"checkpoint"`
+}
+
+func (a *api) verifyBatch(c *gin.Context) {
+	var req batchRequest
+	if !readJSON(c, a.Limits.MaxBatchBody, false, &req) {
+		return
+	}
+	switch {
+	case len(req.Codes) == 0:
+		renderError(c, CodeBadRequest, `field "codes" must be a non-empty array`)
+		return
+	case len(req.Codes) > a.Limits.MaxBatchCodes:
+		renderError(c, CodeTooLarge, fmt.Sprintf("at most %d codes per batch", a.Limits.MaxBatchCodes))
+		return
+	}
+	reqs := make([]verify.Request, len(req.Codes))
+	for i, code := range req.Codes {
+		reqs[i] = verify.Request{Code: code, Scene: req.Scene, Checkpoint: req.Checkpoint}
+	}
+	out, err := a.Verifier.VerifyBatch(c, reqs)
+	if err != nil {
+		a.unavailable(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"results": out})
+}
+
+// unavailable answers 503 when a verdict could not be made durable: a
+// checkpoint is never told about a verification that has no record.
+func (a *api) unavailable(c *gin.Context, err error) {
+	msg := "records cannot be written now; retry"
+	if errors.Is(err, audit.ErrOverloaded) {
+		msg = "the gateway is overloaded; retry"
+	}
+	a.Logger.Warn("verification not answered", "request_id", c.GetString(requestIDKey), "error", err.Error())
+	renderError(c, CodeUnavailable, msg)
+}
+
+type issueRequest struct {
+	Status string `json:"status"`
+	Holder struct {
+		Name string `json:"name"`
+		ID   string `json:"id"`
+	} `json:"holder"`
+	NAT        *mapping.NAT `json:"nat"`
+	Vac        *int         `json:"vac"`
+	TTLSeconds int64        `json:"ttl_seconds"`
+}
+
+func (a *api) issue(c *gin.Context) {
+	if a.Issuer == nil {
+		renderError(c, CodeUnavailable, "this gateway has no signing key for codes")
+		return
+	}
+	var req issueRequest
+	if !readJSON(c, a.Limits.MaxBody, true, &req) {
+		return
+	}
+	st, ok := mapping.ParseStatus(req.Status)
+	if !ok {
+		renderError(c, CodeBadRequest, `field "status" must be green, yellow, red or grey`)
+		return
+	}
+	if req.TTLSeconds < 0 || req.TTLSeconds > int64(mapping.MaxValidity/time.Second) {
+		renderError(c, CodeBadRequest, fmt.Sprintf(`field "ttl_seconds" must be between 1 and %d`, int64(mapping.MaxValidity/time.Second)))
+		return
+	}
+	code, claims, err := a.Issuer.Issue(nic.IssueRequest{Status: st, Name: req.Holder.Name, ID: req.Holder.ID,
+		NAT: req.NAT, Vac: req.Vac, TTL: time.Duration(req.TTLSeconds) * time.Second})
+	switch {
+	case errors.Is(err, nic.ErrNoSigningKey):
+		renderError(c, CodeUnavailable, err.Error())
+		return
+	case err != nil:
+		// Problems from masking and claim checks never echo the holder.
+		renderError(c, CodeBadRequest, err.Error())
+		return
+	}
+	a.event(c, TrustEvent{Action: "issue", Sub: claims.Iss, Detail: "jti=" + claims.JTI + " st=" + string(claims.St)})
+	c.JSON(http.StatusOK, gin.H{"code": code, "jti": claims.JTI,
+		"expires_at": time.Unix(claims.EXP, 0).UTC().Format(time.RFC3339)})
+}
+
+func (a *api) event(c *gin.Context, ev TrustEvent) {
+	ev.Actor = clientName(c)
+	a.Logger.Info("trust event", "action", ev.Action, "kid", ev.Kid, "sub", ev.Sub, "actor", ev.Actor,
+		"detail", ev.Detail, "request_id", c.GetString(requestIDKey))
+	if a.Events == nil {
+		return
+	}
+	if err := a.Events.TrustEvent(c, ev); err != nil {
+		a.Logger.Error("trust event not recorded", "action", ev.Action, "kid", ev.Kid, "error", err.Error())
+	}
+}
+
+func (a *api) trustList(c *gin.Context) {
+	body, etag := a.Trust.Snapshot().TrustList()
+	c.Header("ETag", etag)
+	c.Header("Cache-Control", "no-cache")
+	if inm := c.GetHeader("If-None-Match"); inm != "" && etagMatch(inm, etag) {
+		c.Status(http.StatusNotModified)
+		return
+	}
+	c.Data(http.StatusOK, "application/json", body)
+}
+
+func etagMatch(header, etag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || strings.TrimPrefix(t, "W/") == etag {
+			return true
+		}
+	}
+	return false
+}
+
+// addTrust takes an endorsement or a revocation JWS: the raw compact JWS as
+// the body, or a JSON object {"jws": "..."}.
+func (a *api) addTrust(kind string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		raw, ok := readRaw(c, a.Limits.MaxBody)
+		if !ok {
+			return
+		}
+		token := string(bytes.TrimSpace(raw))
+		if strings.HasPrefix(token, "{") {
+			var body struct {
+				JWS string `json:"jws"`
+			}
+			dec := json.NewDecoder(bytes.NewReader(raw))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&body); err != nil {
+				renderError(c, CodeBadRequest, "body is not the expected JSON: "+jsonProblem(err))
+				return
+			}
+			token = body.JWS
+		}
+		if token == "" {
+			renderError(c, CodeBadRequest, "body must be a compact JWS")
+			return
+		}
+		var (
+			kid, sub string
+			added    bool
+			err      error
+		)
+		if kind == trust.KindEndorsement {
+			var e *trust.Endorsement
+			if e, added, err = a.Trust.AddEndorsement(c, token); e != nil {
+				kid, sub = e.Key.Kid, e.Sub
+			}
+		} else {
+			var r *trust.Revocation
+			if r, added, err = a.Trust.AddRevocation(c, token); r != nil {
+				kid = r.Kid
+			}
+		}
+		var p *mapping.Problem
+		switch {
+		case errors.As(err, &p):
+			renderError(c, CodeBadRequest, kind+" refused: "+p.Error())
+			return
+		case errors.Is(err, trust.ErrConflict):
+			renderError(c, CodeConflict, err.Error())
+			return
+		case err != nil:
+			a.Logger.Error("trust entry not persisted", "kind", kind, "error", err.Error())
+			renderError(c, CodeUnavailable, kind+" could not be stored; retry")
+			return
+		}
+		status := http.StatusOK
+		if added {
+			status = http.StatusCreated
+			action := "endorse"
+			if kind == trust.KindRevocation {
+				action = "revoke"
+			}
+			a.event(c, TrustEvent{Action: action, Kid: kid, Sub: sub})
+		}
+		c.JSON(status, gin.H{"kind": kind, "kid": kid, "sub": sub, "added": added, "version": a.Trust.Snapshot().Version()})
+	}
+}
+
+type recordView struct {
+	ID             string    `json:"record_id"`
+	CreatedAt      time.Time `json:"time"`
+	Gateway        string    `json:"gateway"`
+	Checkpoint     string    `json:"checkpoint"`
+	Scene          string    `json:"scene"`
+	Issuer         string    `json:"issuer"`
+	Org            string    `json:"org"`
+	Format         string    `json:"format"`
+	CodeID         string    `json:"code_id"`
+	Result         string    `json:"result"`
+	Reason         string    `json:"reason"`
+	Status         string    `json:"status"`
+	Source         string    `json:"source"`
+	Degraded       bool      `json:"degraded"`
+	Conflict       bool      `json:"conflict"`
+	Holder         any       `json:"holder"`
+	CodeSHA256     string    `json:"code_sha256"`
+	DurationMicros int64     `json:"duration_us"`
+}
+
+func (a *api) record(c *gin.Context) {
+	if a.Records == nil {
+		renderError(c, CodeUnavailable, "no record store")
+		return
+	}
+	id := c.Param("id")
+	if len(id) == 0 || len(id) > 64 {
+		renderError(c, CodeNotFound, "no such record")
+		return
+	}
+	r, err := a.Records.Record(c, id)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		renderError(c, CodeNotFound, "no such record")
+		return
+	case err != nil:
+		a.Logger.Error("record read failed", "error", err.Error())
+		renderError(c, CodeUnavailable, "records cannot be read now; retry")
+		return
+	}
+	c.JSON(http.StatusOK, recordView{ID: r.ID, CreatedAt: r.CreatedAt.UTC(), Gateway: r.Gateway, Checkpoint: r.Checkpoint,
+		Scene: r.Scene, Issuer: r.Issuer, Org: r.Org, Format: r.Format, CodeID: r.CodeID, Result: r.Result,
+		Reason: r.Reason, Status: r.Status, Source: r.Source, Degraded: r.Degraded, Conflict: r.Conflict,
+		Holder: mapping.Holder{Name: r.HolderName, ID: r.HolderID}, CodeSHA256: r.CodeSHA256, DurationMicros: r.DurationMicros})
+}
+
+func (a *api) jwks(c *gin.Context) {
+	keys := make([]any, 0, len(a.Signers))
+	for _, s := range a.Signers {
+		keys = append(keys, s.Public().JWK)
+	}
+	c.JSON(http.StatusOK, gin.H{"keys": keys})
+}
+
+func (a *api) readyz(c *gin.Context) {
+	var problems []string
+	if a.Ready != nil {
+		problems = a.Ready(c)
+	}
+	if len(problems) > 0 {
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "not_ready", "problems": problems})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready", "trust_version": a.Trust.Snapshot().Version()})
+}

@@ -1,0 +1,214 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/hcgw/hcgw/adapters/nic"
+	"github.com/hcgw/hcgw/audit"
+	"github.com/hcgw/hcgw/trust"
+	"github.com/hcgw/hcgw/verify"
+)
+
+// ErrNotFound is what a RecordReader returns for an unknown id.
+var ErrNotFound = errors.New("not found")
+
+// RecordReader reads one verification record.
+type RecordReader interface {
+	Record(ctx context.Context, id string) (*audit.Record, error)
+}
+
+// TrustEvent is an admin action on the trust registry or on issuance.
+type TrustEvent struct {
+	Action string // endorse, revoke, issue
+	Kid    string
+	Sub    string
+	Actor  string
+	Detail string // never holder data
+}
+
+// EventWriter records trust events.
+type EventWriter interface {
+	TrustEvent(ctx context.Context, ev TrustEvent) error
+}
+
+// Limits of DESIGN §6.
+type Limits struct {
+	MaxBody       int64 // default 64 KiB
+	MaxBatchBody  int64 // default 4 MiB
+	MaxBatchCodes int   // default 1000
+}
+
+func (l *Limits) defaults() {
+	if l.MaxBody <= 0 {
+		l.MaxBody = 64 << 10
+	}
+	if l.MaxBatchBody <= 0 {
+		l.MaxBatchBody = 4 << 20
+	}
+	if l.MaxBatchCodes <= 0 {
+		l.MaxBatchCodes = 1000
+	}
+}
+
+// Deps is everything the API calls.
+type Deps struct {
+	Verifier *verify.Verifier
+	Trust    *trust.Registry
+	Issuer   *nic.Issuer  // nil: /v1/issue answers 503
+	Signers  []trust.Signer
+	Records  RecordReader // nil: /v1/records answers 503
+	Events   EventWriter  // nil: events are only logged
+	Ready    func(ctx context.Context) []string
+	Clients  []Client
+	Limits   Limits
+	Logger   *slog.Logger
+}
+
+type api struct {
+	Deps
+	auth authenticator
+}
+
+// New builds the gin engine with every route of DESIGN §6.
+func New(d Deps) http.Handler {
+	gin.SetMode(gin.ReleaseMode)
+	d.Limits.defaults()
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
+	}
+	a := &api{Deps: d, auth: authenticator{clients: d.Clients}}
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.ContextWithFallback = true
+	r.Use(a.requestLog, gin.CustomRecoveryWithWriter(io.Discard, a.recovered))
+	r.NoRoute(func(c *gin.Context) { renderError(c, CodeNotFound, "no such endpoint") })
+	r.NoMethod(func(c *gin.Context) { renderError(c, CodeMethodNotAllowed, "method not allowed on this endpoint") })
+
+	verifier := a.auth.require(RoleVerifier, RoleAdmin)
+	admin := a.auth.require(RoleAdmin)
+	r.POST("/v1/verify", verifier, a.verify)
+	r.POST("/v1/verify/batch", verifier, a.verifyBatch)
+	r.POST("/v1/issue", admin, a.issue)
+	r.GET("/v1/trust/list", a.trustList)
+	r.POST("/v1/trust/endorsements", admin, a.addTrust(trust.KindEndorsement))
+	r.POST("/v1/trust/revocations", admin, a.addTrust(trust.KindRevocation))
+	r.GET("/v1/records/:id", admin, a.record)
+	r.GET("/.well-known/jwks.json", a.jwks)
+	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/readyz", a.readyz)
+	return r
+}
+
+// NewServer wraps h in an http.Server with the timeouts that keep slow
+// clients from holding connections.
+func NewServer(h http.Handler, addr string, read, readHeader, write, idle time.Duration) *http.Server {
+	return &http.Server{Addr: addr, Handler: h, ReadTimeout: read, ReadHeaderTimeout: readHeader,
+		WriteTimeout: write, IdleTimeout: idle, MaxHeaderBytes: 16 << 10}
+}
+
+func (a *api) recovered(c *gin.Context, v any) {
+	a.Logger.Error("panic in handler", "path", c.FullPath(), "request_id", c.GetString(requestIDKey), "panic", fmt.Sprint(v))
+	renderError(c, CodeInternal, "internal error")
+}
+
+const requestIDKey = "hcgw.request_id"
+
+func (a *api) requestLog(c *gin.Context) {
+	start := time.Now()
+	id := c.GetHeader("X-Request-Id")
+	if !validRequestID(id) {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		id = hex.EncodeToString(b[:])
+	}
+	c.Set(requestIDKey, id)
+	c.Header("X-Request-Id", id)
+	c.Next()
+	a.Logger.Info("request", "method", c.Request.Method, "path", c.FullPath(), "status", c.Writer.Status(),
+		"duration_us", time.Since(start).Microseconds(), "client", clientName(c), "request_id", id)
+}
+
+func validRequestID(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '-' || ch == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// readJSON decodes a JSON body of at most limit bytes into v; strict
+// rejects unknown fields (admin endpoints). It renders the error itself.
+func readJSON(c *gin.Context, limit int64, strict bool, v any) bool {
+	body := http.MaxBytesReader(c.Writer, c.Request.Body, limit)
+	dec := json.NewDecoder(body)
+	if strict {
+		dec.DisallowUnknownFields()
+	}
+	err := dec.Decode(v)
+	if err == nil {
+		if dec.Decode(&json.RawMessage{}) != io.EOF {
+			err = errors.New("trailing data after the JSON value")
+		}
+	}
+	if err != nil {
+		var mbe *http.MaxBytesError
+		switch {
+		case errors.As(err, &mbe):
+			renderError(c, CodeTooLarge, fmt.Sprintf("body larger than %d bytes", limit))
+		case errors.Is(err, io.EOF):
+			renderError(c, CodeBadRequest, "empty body: a JSON object is required")
+		default:
+			renderError(c, CodeBadRequest, "body is not the expected JSON: "+jsonProblem(err))
+		}
+		return false
+	}
+	return true
+}
+
+// jsonProblem explains a decoding error without echoing the body.
+func jsonProblem(err error) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return fmt.Sprintf("syntax error at offset %d", se.Offset)
+	case errors.As(err, &te):
+		return fmt.Sprintf("field %q must be %s", te.Field, te.Type.String())
+	}
+	msg := err.Error()
+	if len(msg) > 200 {
+		msg = msg[:200]
+	}
+	return msg
+}
+
+// readRaw reads a non-JSON body (a JWS) of at most limit bytes.
+func readRaw(c *gin.Context, limit int64) ([]byte, bool) {
+	b, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			renderError(c, CodeTooLarge, fmt.Sprintf("body larger than %d bytes", limit))
+		} else {
+			renderError(c, CodeBadRequest, "body could not be read")
+		}
+		return nil, false
+	}
+	return b, true
+}

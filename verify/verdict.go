@@ -1,0 +1,49 @@
+package verify
+
+import (
+	"time"
+
+	"github.com/hcgw/hcgw/mapping"
+)
+
+// Verdict is the answer of POST /v1/verify (DESIGN §4).
+//
+// Status is "grey" whenever Result is not valid: a client that reads only
+// the colour can never see green on a code that did not verify.
+type Verdict struct {
+	Result     mapping.Result  `json:"result"`
+	Reason     mapping.Reason  `json:"reason"`
+	Detail     string          `json:"detail,omitempty"`
+	Status     mapping.Status  `json:"status"`
+	Issuer     string          `json:"issuer,omitempty"`
+	Format     string          `json:"format,omitempty"`
+	Holder     *mapping.Holder `json:"holder,omitempty"`
+	StatusAsOf *time.Time      `json:"status_as_of,omitempty"`
+	ValidUntil *time.Time      `json:"valid_until,omitempty"`
+	Source     Source          `json:"source,omitempty"`
+	Degraded   bool            `json:"degraded"`
+	Conflict   bool            `json:"conflict"`
+	RecordID   string          `json:"record_id,omitempty"`
+}
+
+// Source says where the status came from.
+type Source string
+
+// The sources of DESIGN §4.
+const (
+	SourceOnline  Source = "online"
+	SourceOffline Source = "offline"
+	SourceCache   Source = "cache"
+)
+
+// fail builds the verdict of a code that did not verify.
+func fail(err error) Verdict {
+	r := mapping.ReasonOf(err)
+	v := Verdict{Result: r.Result(), Reason: r, Status: mapping.Grey}
+	if p, ok := err.(*mapping.Problem); ok {
+		v.Detail = p.Detail
+	} else if err != nil {
+		v.Detail = "code could not be read"
+	}
+	return v
+}

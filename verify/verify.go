@@ -1,0 +1,212 @@
+package verify
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"time"
+
+	"github.com/hcgw/hcgw/adapters"
+	"github.com/hcgw/hcgw/audit"
+	"github.com/hcgw/hcgw/mapping"
+	"github.com/hcgw/hcgw/trust"
+)
+
+// DefaultSkew is the clock-skew allowance: a code (or a key's endorsement)
+// may start up to this long in the future of the gateway's clock. Expiry gets
+// no allowance: a lapsed code never passes late (fail closed).
+const DefaultSkew = 60 * time.Second
+
+// DefaultMaxCodeBytes is the largest code accepted (DESIGN §6).
+const DefaultMaxCodeBytes = 4096
+
+// Recorder writes verification records; audit.Writer implements it.
+type Recorder interface {
+	Write(ctx context.Context, recs ...audit.Record) error
+}
+
+// Online is the live status of a code, as its issuer answered.
+type Online struct {
+	Status   mapping.Status
+	StatusAt time.Time
+	Source   Source // SourceOnline or SourceCache
+}
+
+// StatusSource asks a code's issuer for its live status (package
+// federation). Routed is false when no peer can be asked for that org at
+// all, which is not a failure: the gateway runs offline.
+type StatusSource interface {
+	Status(ctx context.Context, c *adapters.Code) (st Online, routed bool, err error)
+}
+
+// Request is one code to verify, with where it was scanned.
+type Request struct {
+	Code       string
+	Scene      string
+	Checkpoint string
+}
+
+// Verifier runs verifications. Every field but Online and Recorder is
+// required; build one with its fields and share it.
+type Verifier struct {
+	Adapters     *adapters.Registry
+	Trust        *trust.Registry
+	Clock        func() time.Time
+	Skew         time.Duration
+	MaxCodeBytes int
+	Region       string       // this gateway's region, recorded
+	Online       StatusSource // nil: offline only
+	Recorder     Recorder     // nil: nothing recorded (the offline CLI)
+}
+
+// Evaluate decides a verdict for one code without recording it.
+func (v *Verifier) Evaluate(ctx context.Context, code string) (Verdict, *adapters.Code) {
+	max := v.MaxCodeBytes
+	if max <= 0 {
+		max = DefaultMaxCodeBytes
+	}
+	if len(code) > max {
+		return fail(mapping.Fail(mapping.Malformed, "code longer than %d bytes", max)), nil
+	}
+	a, ok := v.Adapters.Detect(code)
+	if !ok {
+		return fail(mapping.Fail(mapping.UnrecognizedFormat, "no adapter recognises this code")), nil
+	}
+	env := adapters.Env{Trust: v.Trust.Snapshot(), Skew: v.Skew}
+	c, err := a.Decode(code, env)
+	if err != nil {
+		vd := fail(err)
+		vd.Format = a.Format()
+		return vd, nil
+	}
+	now := v.Clock()
+	vd := Verdict{Format: c.Format, Issuer: c.Org}
+	h := c.Holder
+	vd.Holder = &h
+	if c.Signed {
+		if now.Add(v.Skew).Before(c.IssuedAt) {
+			return v.invalid(vd, mapping.Fail(mapping.NotYetValid, "issued at %s", c.IssuedAt.Format(time.RFC3339))), c
+		}
+		if !now.Before(c.Expires) {
+			return v.invalid(vd, mapping.Fail(mapping.Expired, "expired at %s", c.Expires.Format(time.RFC3339))), c
+		}
+	}
+	return v.establish(ctx, vd, c), c
+}
+
+func (v *Verifier) invalid(vd Verdict, p *mapping.Problem) Verdict {
+	f := fail(p)
+	f.Format, f.Issuer, f.Holder = vd.Format, vd.Issuer, vd.Holder
+	return f
+}
+
+// establish applies the status rules of DESIGN §4 to a code whose signature
+// (if any) and validity are established.
+func (v *Verifier) establish(ctx context.Context, vd Verdict, c *adapters.Code) Verdict {
+	var (
+		on     Online
+		routed bool
+		err    error
+	)
+	if v.Online != nil {
+		on, routed, err = v.Online.Status(ctx, c)
+	}
+	online := routed && err == nil
+	if !c.Signed {
+		// An online-only token: its status exists only at the issuer.
+		if !online {
+			f := fail(mapping.Fail(mapping.IssuerUnavailable, "status of this code is only known to region %s, which could not be asked", c.Org))
+			f.Format, f.Issuer = vd.Format, vd.Issuer
+			return f
+		}
+		if !on.Status.Valid() {
+			f := fail(mapping.Fail(mapping.StatusUnknown, "issuer answered no status"))
+			f.Format, f.Issuer = vd.Format, vd.Issuer
+			return f
+		}
+		vd.Result, vd.Status, vd.Source = mapping.Valid, on.Status, on.Source
+		t := on.StatusAt
+		vd.StatusAsOf = &t
+		return vd
+	}
+	vd.Result, vd.Status, vd.Source = mapping.Valid, c.Status, SourceOffline
+	sa, exp := c.StatusAt, c.Expires
+	vd.StatusAsOf, vd.ValidUntil = &sa, &exp
+	switch {
+	case online:
+		vd.Source = on.Source
+		if on.Status != c.Status {
+			vd.Conflict = true
+			vd.Status = mapping.MostSevere(c.Status, on.Status)
+		}
+		t := on.StatusAt
+		vd.StatusAsOf = &t
+	case routed:
+		// The issuer should have been asked and could not be: the signed
+		// status stands, marked degraded.
+		vd.Degraded = true
+	}
+	return vd
+}
+
+// Verify evaluates one code and records it; the verdict carries the
+// record's id. The error is non-nil only when the record could not be
+// written, and then the verdict must not be shown (the HTTP layer answers
+// 503).
+func (v *Verifier) Verify(ctx context.Context, req Request) (Verdict, error) {
+	out, err := v.VerifyBatch(ctx, []Request{req})
+	if err != nil {
+		return Verdict{}, err
+	}
+	return out[0], nil
+}
+
+// VerifyBatch evaluates codes in order and records them all in one write.
+func (v *Verifier) VerifyBatch(ctx context.Context, reqs []Request) ([]Verdict, error) {
+	out := make([]Verdict, len(reqs))
+	recs := make([]audit.Record, len(reqs))
+	for i, req := range reqs {
+		start := v.Clock()
+		vd, c := v.Evaluate(ctx, req.Code)
+		now := v.Clock()
+		vd.RecordID = audit.NewID(now)
+		out[i] = vd
+		recs[i] = record(v.Region, req, vd, c, now, now.Sub(start))
+	}
+	if v.Recorder != nil {
+		if err := v.Recorder.Write(ctx, recs...); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func record(region string, req Request, vd Verdict, c *adapters.Code, now time.Time, took time.Duration) audit.Record {
+	sum := sha256.Sum256([]byte(req.Code))
+	r := audit.Record{
+		ID: vd.RecordID, CreatedAt: now, Gateway: region,
+		Checkpoint: clip(req.Checkpoint, 64), Scene: clip(req.Scene, 64),
+		Issuer: vd.Issuer, Format: vd.Format,
+		Result: string(vd.Result), Reason: string(vd.Reason), Status: string(vd.Status), Source: string(vd.Source),
+		Degraded: vd.Degraded, Conflict: vd.Conflict,
+		CodeSHA256: hex.EncodeToString(sum[:]), DurationMicros: took.Microseconds(),
+	}
+	if vd.Holder != nil {
+		r.HolderName, r.HolderID = vd.Holder.Name, vd.Holder.ID
+	}
+	if c != nil {
+		r.Org, r.CodeID = c.Org, clip(c.ID, 64)
+	}
+	return r
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	// cut on a rune boundary
+	for n > 0 && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n]
+}

@@ -1,0 +1,343 @@
+package verify_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lestrrat-go/jwx/v2/jwa"
+
+	"github.com/hcgw/hcgw/adapters"
+	"github.com/hcgw/hcgw/adapters/nic"
+	"github.com/hcgw/hcgw/audit"
+	"github.com/hcgw/hcgw/internal/testkit"
+	"github.com/hcgw/hcgw/mapping"
+	"github.com/hcgw/hcgw/trust"
+	"github.com/hcgw/hcgw/verify"
+)
+
+const (
+	zj = "330000"
+	sh = "310000"
+	gd = "440000"
+)
+
+type world struct {
+	root      *testkit.Root
+	zjKey     *testkit.TestKey // ES256, codes for 330000
+	zjEd      *testkit.TestKey // EdDSA, codes for 330000
+	revoked   *testkit.TestKey // endorsed for 330000, then revoked
+	future    *testkit.TestKey // endorsement starts tomorrow
+	statusKey *testkit.TestKey // endorsed for 330000 with use status only
+	hub       *testkit.TestKey // 000000, scope *
+	outsider  *testkit.TestKey // endorsed by another root
+	reg       *trust.Registry
+	v         *verify.Verifier
+	rec       *fakeRecorder
+}
+
+type fakeRecorder struct {
+	recs []audit.Record
+	err  error
+}
+
+func (f *fakeRecorder) Write(_ context.Context, recs ...audit.Record) error {
+	if f.err != nil {
+		return f.err
+	}
+	f.recs = append(f.recs, recs...)
+	return nil
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	w := &world{root: testkit.NewRoot(t)}
+	w.zjKey = testkit.Key(t, jwa.ES256)
+	w.zjEd = testkit.Key(t, jwa.EdDSA)
+	w.revoked = testkit.Key(t, jwa.ES256)
+	w.future = testkit.Key(t, jwa.ES256)
+	w.statusKey = testkit.Key(t, jwa.ES256)
+	w.hub = testkit.Key(t, jwa.EdDSA)
+	w.outsider = testkit.Key(t, jwa.ES256)
+	other := testkit.NewRoot(t)
+	_ = other.Endorse(w.outsider, zj, testkit.Spec{})
+	w.reg = testkit.Registry(t, w.root,
+		w.root.Endorse(w.zjKey, zj, testkit.Spec{}),
+		w.root.Endorse(w.zjEd, zj, testkit.Spec{}),
+		w.root.Endorse(w.revoked, zj, testkit.Spec{}),
+		w.root.Revoke(w.revoked.Kid()),
+		w.root.Endorse(w.future, zj, testkit.Spec{NotBefore: testkit.Now.Add(24 * time.Hour)}),
+		w.root.Endorse(w.statusKey, zj, testkit.Spec{Use: []trust.Use{trust.UseStatus}}),
+		w.root.Endorse(w.hub, mapping.NationalRegion, testkit.Spec{Scope: []string{trust.Wildcard}}),
+	)
+	ads, err := adapters.NewRegistry(nic.New())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.rec = &fakeRecorder{}
+	w.v = &verify.Verifier{Adapters: ads, Trust: w.reg, Clock: testkit.Clock, Skew: verify.DefaultSkew,
+		Region: sh, Recorder: w.rec}
+	return w
+}
+
+func code(t *testing.T, k trust.Signer, c *mapping.Claims) string {
+	t.Helper()
+	s, err := nic.Encode(k, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func with(c *mapping.Claims, f func(*mapping.Claims)) *mapping.Claims { f(c); return c }
+
+func header(k trust.Signer) map[string]any {
+	return map[string]any{"alg": string(k.Alg()), "kid": k.Kid(), "typ": nic.Typ}
+}
+
+func TestVerifyNIC(t *testing.T) {
+	w := newWorld(t)
+	green := testkit.Claims(zj, mapping.Green)
+	valid := code(t, w.zjKey, green)
+	payload := testkit.JSON(t, green)
+	pubBytes := testkit.JSON(t, w.zjKey.Public().JWK)
+	parts := strings.Split(strings.TrimPrefix(valid, nic.Prefix), ".")
+
+	tests := map[string]struct {
+		code   string
+		result mapping.Result
+		reason mapping.Reason
+		status mapping.Status
+	}{
+		"a green code signed by an endorsed ES256 key is valid": {
+			code: valid, result: mapping.Valid, status: mapping.Green},
+		"a red code signed by an endorsed Ed25519 key is valid and red": {
+			code: code(t, w.zjEd, testkit.Claims(zj, mapping.Red)), result: mapping.Valid, status: mapping.Red},
+		"a yellow code is yellow": {
+			code: code(t, w.zjKey, testkit.Claims(zj, mapping.Yellow)), result: mapping.Valid, status: mapping.Yellow},
+		"a grey code is grey": {
+			code: code(t, w.zjKey, testkit.Claims(zj, mapping.Grey)), result: mapping.Valid, status: mapping.Grey},
+		"the hub (scope *) may sign a code whose data is Zhejiang's": {
+			code:   code(t, w.hub, with(testkit.Claims(zj, mapping.Green), func(c *mapping.Claims) { c.Iss = mapping.NationalRegion })),
+			result: mapping.Valid, status: mapping.Green},
+		"a code issued 30 s in the future is within the clock skew": {
+			code: code(t, w.zjKey, with(testkit.Claims(zj, mapping.Green), func(c *mapping.Claims) {
+				c.IAT = testkit.Now.Add(30 * time.Second).Unix()
+				c.SA = c.IAT
+			})), result: mapping.Valid, status: mapping.Green},
+
+		"a foreign string is unrecognized":    {code: "not a health code", result: mapping.Invalid, reason: mapping.UnrecognizedFormat},
+		"a lower-case prefix is unrecognized": {code: "nic1:" + strings.TrimPrefix(valid, nic.Prefix), result: mapping.Invalid, reason: mapping.UnrecognizedFormat},
+		"a bare prefix is malformed":          {code: nic.Prefix, result: mapping.Invalid, reason: mapping.Malformed},
+		"two parts are malformed":             {code: nic.Prefix + parts[0] + "." + parts[1], result: mapping.Invalid, reason: mapping.Malformed},
+		"an empty signature is malformed":     {code: nic.Prefix + parts[0] + "." + parts[1] + ".", result: mapping.Invalid, reason: mapping.Malformed},
+		"JSON serialization is malformed": {
+			code:   nic.Prefix + `{"payload":"` + parts[1] + `","signatures":[{"protected":"` + parts[0] + `","signature":"` + parts[2] + `"}]}`,
+			result: mapping.Invalid, reason: mapping.Malformed},
+		"a code over 4 KiB is malformed": {code: valid + strings.Repeat("A", 4096), result: mapping.Invalid, reason: mapping.Malformed},
+		"claims with v 2 are malformed": {
+			code: code2(t, w.zjKey, with(testkit.Claims(zj, mapping.Green), func(c *mapping.Claims) { c.V = 2 })), result: mapping.Invalid, reason: mapping.Malformed},
+		"an unmasked holder name is malformed": {
+			code:   code2(t, w.zjKey, with(testkit.Claims(zj, mapping.Green), func(c *mapping.Claims) { c.HN = "张三" })),
+			result: mapping.Invalid, reason: mapping.Malformed},
+		"a typ other than nic+jwt is malformed": {
+			code:   nic.Prefix + testkit.SignRaw(t, w.zjKey, map[string]any{"alg": "ES256", "kid": w.zjKey.Kid(), "typ": "JWT"}, payload),
+			result: mapping.Invalid, reason: mapping.Malformed},
+		"a critical header is malformed": {
+			code:   nic.Prefix + testkit.SignRaw(t, w.zjKey, map[string]any{"alg": "ES256", "kid": w.zjKey.Kid(), "typ": nic.Typ, "crit": []string{"exp"}, "exp": 1}, payload),
+			result: mapping.Invalid, reason: mapping.Malformed},
+
+		"an altered signature is a bad signature": {
+			code: valid[:len(valid)-4] + flip(valid[len(valid)-4:]), result: mapping.Invalid, reason: mapping.BadSignature},
+		"an altered payload is a bad signature": {
+			code:   nic.Prefix + parts[0] + "." + testkit.B64(testkit.JSON(t, testkit.Claims(zj, mapping.Red))) + "." + parts[2],
+			result: mapping.Invalid, reason: mapping.BadSignature},
+		"alg none is a bad signature": {
+			code:   nic.Prefix + testkit.B64(testkit.JSON(t, map[string]any{"alg": "none", "kid": w.zjKey.Kid(), "typ": nic.Typ})) + "." + testkit.B64(payload) + ".AAAA",
+			result: mapping.Invalid, reason: mapping.BadSignature},
+		"HS256 keyed with the public key (algorithm confusion) is a bad signature": {
+			code:   nic.Prefix + testkit.HMACToken(t, map[string]any{"alg": "HS256", "kid": w.zjKey.Kid(), "typ": nic.Typ}, payload, pubBytes),
+			result: mapping.Invalid, reason: mapping.BadSignature},
+		"a header claiming EdDSA for an ES256 key is a bad signature": {
+			code:   nic.Prefix + testkit.SignRaw(t, w.zjKey, map[string]any{"alg": "EdDSA", "kid": w.zjKey.Kid(), "typ": nic.Typ}, payload),
+			result: mapping.Invalid, reason: mapping.BadSignature},
+		"an endorsed kid over another key's signature is a bad signature, whatever jwk the header carries": {
+			code: nic.Prefix + testkit.SignRaw(t, w.outsider, map[string]any{"alg": "ES256", "kid": w.zjKey.Kid(), "typ": nic.Typ,
+				"jwk": w.outsider.Public().JWK, "jku": "http://127.0.0.1:1/jwks", "x5u": "http://127.0.0.1:1/x5"}, payload),
+			result: mapping.Invalid, reason: mapping.BadSignature},
+
+		"a key endorsed by another root is unknown": {
+			code: code(t, w.outsider, green), result: mapping.Invalid, reason: mapping.UnknownKey},
+		"an unknown key claiming a region with no keys at all is an unknown issuer": {
+			code: code(t, w.outsider, testkit.Claims(gd, mapping.Green)), result: mapping.Invalid, reason: mapping.UnknownIssuer},
+		"a kid with path and SQL metacharacters is unknown": {
+			code:   nic.Prefix + testkit.SignRaw(t, w.zjKey, map[string]any{"alg": "ES256", "kid": "../../etc/passwd' OR 1=1;--", "typ": nic.Typ}, payload),
+			result: mapping.Invalid, reason: mapping.UnknownKey},
+		"a revoked key verifies nothing": {
+			code: code(t, w.revoked, green), result: mapping.Invalid, reason: mapping.RevokedKey},
+		"a code issued before its key's endorsement starts is key_not_valid": {
+			code: code(t, w.future, green), result: mapping.Invalid, reason: mapping.KeyNotValid},
+		"a Zhejiang key signing for Guangdong's data is a scope violation": {
+			code:   code(t, w.zjKey, with(testkit.Claims(zj, mapping.Green), func(c *mapping.Claims) { c.Org = gd })),
+			result: mapping.Invalid, reason: mapping.ScopeViolation},
+		"a Zhejiang key claiming to be Shanghai is a scope violation": {
+			code: code(t, w.zjKey, testkit.Claims(sh, mapping.Green)), result: mapping.Invalid, reason: mapping.ScopeViolation},
+		"a key endorsed only for status answers cannot sign codes": {
+			code: code(t, w.statusKey, green), result: mapping.Invalid, reason: mapping.ScopeViolation},
+		"a code past its exp is expired": {
+			code: code(t, w.zjKey, with(testkit.Claims(zj, mapping.Green), func(c *mapping.Claims) {
+				c.IAT = testkit.Now.Add(-2 * time.Hour).Unix()
+				c.SA = c.IAT
+				c.EXP = testkit.Now.Unix()
+			})), result: mapping.Invalid, reason: mapping.Expired},
+		"a code issued 2 minutes in the future is not yet valid": {
+			code: code(t, w.zjKey, with(testkit.Claims(zj, mapping.Green), func(c *mapping.Claims) {
+				c.IAT = testkit.Now.Add(2 * time.Minute).Unix()
+				c.SA = c.IAT
+			})), result: mapping.Invalid, reason: mapping.NotYetValid},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			vd, err := w.v.Verify(context.Background(), verify.Request{Code: tc.code, Checkpoint: "gate-1"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if vd.Result != tc.result || vd.Reason != tc.reason {
+				t.Fatalf("got %s/%s (%s), want %s/%s", vd.Result, vd.Reason, vd.Detail, tc.result, tc.reason)
+			}
+			if tc.result != mapping.Valid && vd.Status != mapping.Grey {
+				t.Fatalf("a %s verdict shows status %s, want grey", vd.Result, vd.Status)
+			}
+			if tc.result == mapping.Valid {
+				if vd.Status != tc.status || vd.Source != verify.SourceOffline || vd.Degraded || vd.Conflict {
+					t.Fatalf("got %+v", vd)
+				}
+				if vd.Holder == nil || vd.Holder.Name != "张*三" || vd.Holder.ID != "3301**********1234" {
+					t.Fatalf("holder %+v", vd.Holder)
+				}
+			}
+			last := w.rec.recs[len(w.rec.recs)-1]
+			sum := sha256.Sum256([]byte(tc.code))
+			if last.ID != vd.RecordID || last.Result != string(vd.Result) || last.Reason != string(vd.Reason) ||
+				last.CodeSHA256 != hex.EncodeToString(sum[:]) || last.Checkpoint != "gate-1" || last.Gateway != sh {
+				t.Fatalf("record %+v does not match verdict %+v", last, vd)
+			}
+		})
+	}
+	for _, r := range mapping.Reasons {
+		if r.Result() != mapping.Invalid {
+			continue
+		}
+		found := false
+		for _, tc := range tests {
+			found = found || tc.reason == r
+		}
+		if !found {
+			t.Errorf("no test case for reason %s", r)
+		}
+	}
+}
+
+// code2 signs claims that nic.Encode would refuse.
+func code2(t *testing.T, k *testkit.TestKey, c *mapping.Claims) string {
+	return nic.Prefix + testkit.SignRaw(t, k, header(k), testkit.JSON(t, c))
+}
+
+func flip(s string) string {
+	b := []byte(s)
+	for i := range b {
+		if b[i] == 'A' {
+			b[i] = 'B'
+		} else {
+			b[i] = 'A'
+		}
+	}
+	return string(b)
+}
+
+func TestRevocationTakesEffectImmediately(t *testing.T) {
+	w := newWorld(t)
+	c := code(t, w.zjKey, testkit.Claims(zj, mapping.Green))
+	if vd, _ := w.v.Evaluate(context.Background(), c); vd.Result != mapping.Valid {
+		t.Fatalf("before revocation: %+v", vd)
+	}
+	if _, added, err := w.reg.AddRevocation(context.Background(), w.root.Revoke(w.zjKey.Kid())); err != nil || !added {
+		t.Fatalf("revoke: added=%v err=%v", added, err)
+	}
+	if vd, _ := w.v.Evaluate(context.Background(), c); vd.Reason != mapping.RevokedKey {
+		t.Fatalf("after revocation: %+v", vd)
+	}
+}
+
+func TestBatchRecordsEveryCodeInOneWrite(t *testing.T) {
+	w := newWorld(t)
+	reqs := []verify.Request{{Code: code(t, w.zjKey, testkit.Claims(zj, mapping.Green))}, {Code: "junk"}, {Code: code(t, w.zjEd, testkit.Claims(zj, mapping.Red))}}
+	out, err := w.v.VerifyBatch(context.Background(), reqs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []mapping.Reason{"", mapping.UnrecognizedFormat, ""}
+	for i, vd := range out {
+		if vd.Reason != want[i] {
+			t.Errorf("code %d: reason %q, want %q", i, vd.Reason, want[i])
+		}
+	}
+	if len(w.rec.recs) != 3 {
+		t.Fatalf("%d records, want 3", len(w.rec.recs))
+	}
+	seen := map[string]bool{}
+	for _, r := range w.rec.recs {
+		if seen[r.ID] {
+			t.Fatalf("duplicate record id %s", r.ID)
+		}
+		seen[r.ID] = true
+	}
+}
+
+func TestRecordFailureWithholdsTheVerdict(t *testing.T) {
+	w := newWorld(t)
+	w.rec.err = errors.New("disk full")
+	if _, err := w.v.Verify(context.Background(), verify.Request{Code: "junk"}); err == nil {
+		t.Fatal("a verdict whose record failed was returned")
+	}
+}
+
+type fakeOnline struct {
+	st     mapping.Status
+	routed bool
+	err    error
+}
+
+func (f fakeOnline) Status(context.Context, *adapters.Code) (verify.Online, bool, error) {
+	return verify.Online{Status: f.st, StatusAt: testkit.Now, Source: verify.SourceOnline}, f.routed, f.err
+}
+
+func TestStatusRules(t *testing.T) {
+	w := newWorld(t)
+	greenCode := code(t, w.zjKey, testkit.Claims(zj, mapping.Green))
+	tests := map[string]struct {
+		online   fakeOnline
+		status   mapping.Status
+		source   verify.Source
+		degraded bool
+		conflict bool
+	}{
+		"no route: the signed status stands, not degraded":       {online: fakeOnline{}, status: mapping.Green, source: verify.SourceOffline},
+		"issuer unreachable: the signed status stands, degraded": {online: fakeOnline{routed: true, err: errors.New("down")}, status: mapping.Green, source: verify.SourceOffline, degraded: true},
+		"issuer agrees: online":                                  {online: fakeOnline{routed: true, st: mapping.Green}, status: mapping.Green, source: verify.SourceOnline},
+		"issuer says red: red wins, conflict":                    {online: fakeOnline{routed: true, st: mapping.Red}, status: mapping.Red, source: verify.SourceOnline, conflict: true},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			w.v.Online = tc.online
+			vd, _ := w.v.Evaluate(context.Background(), greenCode)
+			if vd.Result != mapping.Valid || vd.Status != tc.status || vd.Source != tc.source || vd.Degraded != tc.degraded || vd.Conflict != tc.conflict {
+				t.Fatalf("got %+v", vd)
+			}
+		})
+	}
+}
