@@ -174,7 +174,8 @@ func keysEndorse(args []string, stdout io.Writer) error {
 		return err
 	}
 	// Check it the way every gateway will, before anyone else sees it.
-	if _, err := trust.Anchors{anchor.Kid(): anchor.Public()}.ParseEndorsement(token); err != nil {
+	self := trust.Anchors{anchor.Kid(): anchor.Public()}
+	if _, err := self.ParseEndorsement(token); err != nil {
 		return fmt.Errorf("the endorsement would be refused: %w", err)
 	}
 	return emit(*out, stdout, token)

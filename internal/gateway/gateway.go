@@ -1,0 +1,205 @@
+// Package gateway wires one hcgw gateway from its configuration: store,
+// trust registry, adapters, verifier, audit writer and HTTP API. It is what
+// `hcgw serve` runs, and what tests and the demo start in-process.
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/hcgw/hcgw/adapters"
+	"github.com/hcgw/hcgw/adapters/nic"
+	"github.com/hcgw/hcgw/audit"
+	"github.com/hcgw/hcgw/config"
+	"github.com/hcgw/hcgw/httpapi"
+	"github.com/hcgw/hcgw/store"
+	"github.com/hcgw/hcgw/trust"
+	"github.com/hcgw/hcgw/verify"
+)
+
+// Gateway is one running gateway.
+type Gateway struct {
+	Config   *config.Config
+	DB       *store.DB
+	Trust    *trust.Registry
+	Signers  []trust.Signer
+	Audit    *audit.Writer
+	Verifier *verify.Verifier
+	Handler  http.Handler
+	Logger   *slog.Logger
+
+	server *http.Server
+	ln     net.Listener
+}
+
+// Options are the parts a caller may replace (tests inject a clock).
+type Options struct {
+	Clock  func() time.Time
+	Logger *slog.Logger
+}
+
+// New builds a gateway from cfg. Any problem stops it: it never starts half
+// configured.
+func New(ctx context.Context, cfg *config.Config, opt Options) (g *Gateway, err error) {
+	if opt.Clock == nil {
+		opt.Clock = time.Now
+	}
+	if opt.Logger == nil {
+		opt.Logger = NewLogger(cfg.Log, os.Stderr)
+	}
+	g = &Gateway{Config: cfg, Logger: opt.Logger}
+	defer func() {
+		if err != nil && g.DB != nil {
+			_ = g.DB.Close()
+		}
+	}()
+
+	var anchorJWKs [][]byte
+	for i, a := range cfg.Trust.Anchors {
+		b, err := a.Bytes()
+		if err != nil {
+			return nil, fmt.Errorf("trust.anchors[%d]: %w", i, err)
+		}
+		anchorJWKs = append(anchorJWKs, b)
+	}
+	anchors, err := trust.NewAnchors(anchorJWKs...)
+	if err != nil {
+		return nil, fmt.Errorf("trust.anchors: %w", err)
+	}
+	for i, path := range cfg.Keys {
+		s, err := trust.LoadPrivateJWK(cfg.ResolvePath(path))
+		if err != nil {
+			return nil, fmt.Errorf("keys[%d]: %w", i, err)
+		}
+		g.Signers = append(g.Signers, s)
+	}
+
+	g.DB, err = store.Open(cfg.Database.Driver, cfg.Database.DSN)
+	if err != nil {
+		return nil, fmt.Errorf("database (%s %s): %w", cfg.Database.Driver, config.RedactDSN(cfg.Database.DSN), err)
+	}
+	g.Trust = trust.NewRegistry(anchors, trustStore{g.DB})
+	loaded, skipped, err := g.Trust.LoadStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if skipped > 0 {
+		g.Logger.Warn("stored trust entries no longer verify against the configured anchors; ignored", "count", skipped)
+	}
+	if dir := cfg.Trust.EndorsementsDir; dir != "" {
+		n, err := g.Trust.LoadDir(ctx, cfg.ResolvePath(dir))
+		if err != nil {
+			return nil, err
+		}
+		loaded += n
+	}
+	g.Logger.Info("trust registry loaded", "keys", g.Trust.Snapshot().Len(), "new_entries", loaded,
+		"version", g.Trust.Snapshot().Version())
+
+	reg, err := adapters.NewRegistry(nic.New())
+	if err != nil {
+		return nil, err
+	}
+	g.Audit = audit.NewWriter(g.DB, audit.Options{Sync: cfg.Audit.Sync, QueueSize: cfg.Audit.QueueSize, MaxBatch: cfg.Audit.MaxBatch})
+	g.Verifier = &verify.Verifier{
+		Adapters: reg, Trust: g.Trust, Clock: opt.Clock, Skew: cfg.Verify.ClockSkew,
+		MaxCodeBytes: cfg.Server.MaxCodeBytes, Region: cfg.Region, Recorder: g.Audit,
+	}
+	var issuer *nic.Issuer
+	if len(g.Signers) > 0 {
+		issuer = &nic.Issuer{Region: cfg.Region, Signers: g.Signers, Trust: g.Trust, Clock: opt.Clock}
+	}
+	clients := make([]httpapi.Client, 0, len(cfg.Clients))
+	for _, c := range cfg.Clients {
+		cl, err := httpapi.NewClient(c.Name, c.Role, c.TokenSHA256)
+		if err != nil {
+			return nil, fmt.Errorf("clients: %w", err)
+		}
+		clients = append(clients, cl)
+	}
+	g.Handler = httpapi.New(httpapi.Deps{
+		Verifier: g.Verifier, Trust: g.Trust, Issuer: issuer, Signers: g.Signers,
+		Records: recordStore{g.DB}, Events: eventStore{g.DB, opt.Clock}, Ready: g.ready, Clients: clients,
+		Limits: httpapi.Limits{MaxBody: cfg.Server.MaxBodyBytes, MaxBatchBody: cfg.Server.MaxBatchBodyBytes,
+			MaxBatchCodes: cfg.Server.MaxBatchCodes},
+		Logger: g.Logger,
+	})
+	return g, nil
+}
+
+func (g *Gateway) ready(ctx context.Context) []string {
+	var problems []string
+	pctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	if err := g.DB.Ping(pctx); err != nil {
+		problems = append(problems, "database: not reachable")
+	}
+	if g.Trust.Snapshot().Len() == 0 {
+		problems = append(problems, "trust: no endorsed key loaded")
+	}
+	return problems
+}
+
+// Listen binds the configured address (or addr when not empty).
+func (g *Gateway) Listen(addr string) (net.Addr, error) {
+	if addr == "" {
+		addr = g.Config.Listen
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen %s: %w", addr, err)
+	}
+	g.ln = ln
+	s := g.Config.Server
+	g.server = httpapi.NewServer(g.Handler, addr, s.ReadTimeout, s.ReadHeaderTimeout, s.WriteTimeout, s.IdleTimeout)
+	return ln.Addr(), nil
+}
+
+// Serve answers until ctx ends, then shuts down gracefully: in-flight
+// verifications finish, queued records are flushed, the database closed.
+func (g *Gateway) Serve(ctx context.Context) error {
+	if g.ln == nil {
+		if _, err := g.Listen(""); err != nil {
+			return err
+		}
+	}
+	g.Logger.Info("serving", "addr", g.ln.Addr().String(), "region", g.Config.Region)
+	errc := make(chan error, 1)
+	go func() { errc <- g.server.Serve(g.ln) }()
+	var serveErr error
+	select {
+	case serveErr = <-errc:
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), g.Config.Server.ShutdownTimeout)
+	defer cancel()
+	if err := g.server.Shutdown(sctx); err != nil {
+		g.Logger.Warn("shutdown", "error", err.Error())
+	}
+	return errors.Join(ignoreClosed(serveErr), g.Close(sctx))
+}
+
+// Close flushes the records and closes the database.
+func (g *Gateway) Close(ctx context.Context) error {
+	var errs []error
+	if g.Audit != nil {
+		errs = append(errs, g.Audit.Close(ctx))
+	}
+	if g.DB != nil {
+		errs = append(errs, g.DB.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func ignoreClosed(err error) error {
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
