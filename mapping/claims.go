@@ -1,0 +1,427 @@
+package mapping
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// NICVersion is the only value of the "v" claim this code understands.
+const NICVersion = 1
+
+// The two values of a nucleic-acid test result ("nat.r").
+const (
+	NATNegative = "negative"
+	NATPositive = "positive"
+)
+
+// MaxValidity bounds exp - iat of a NIC (DESIGN §3).
+const MaxValidity = 7 * 24 * time.Hour
+
+const (
+	// maxPayloadBytes bounds the claims JSON. A whole code is at most 4 KiB
+	// (DESIGN §6) and its payload is a base64url part of it, so a larger
+	// payload cannot come from a valid code; the bound keeps parsing cheap.
+	maxPayloadBytes = 4096
+	// maxUnixTime is 9999-12-31T23:59:59Z. Later instants cannot be written as
+	// RFC 3339 (time.Time.MarshalJSON fails), and verdicts carry times in
+	// that form, so a code must not be able to carry one.
+	maxUnixTime = 253402300799
+	// statusSkew is how far "sa" (and "nat.t") may lie after "iat": clocks
+	// of the status platform and of the signer are not the same clock.
+	statusSkew = 60
+	maxJTILen  = 64
+	maxVac     = 20
+)
+
+// NAT is the last nucleic-acid test: result ("negative" or "positive") and
+// when it was taken (unix seconds).
+type NAT struct {
+	Result string `json:"r"`
+	Time   int64  `json:"t"`
+}
+
+// Claims are the claims of a national information code, version 1
+// (DESIGN §3). HN and HID hold masked values only.
+type Claims struct {
+	V   int    `json:"v"`
+	Iss string `json:"iss"`
+	Org string `json:"org"`
+	JTI string `json:"jti"`
+	IAT int64  `json:"iat"`
+	EXP int64  `json:"exp"`
+	St  Status `json:"st"`
+	SA  int64  `json:"sa"`
+	HN  string `json:"hn"`
+	HID string `json:"hid"`
+	NAT *NAT   `json:"nat,omitempty"`
+	Vac *int   `json:"vac,omitempty"`
+}
+
+// requiredClaims in the order of DESIGN §3, which is the order in which a
+// missing one is reported.
+var requiredClaims = []string{"v", "iss", "org", "jti", "iat", "exp", "st", "sa", "hn", "hid"}
+
+// ParseClaims decodes and validates the payload of a NIC's JWS. The payload
+// must be exactly one JSON object in valid UTF-8; every claim is checked for
+// its JSON type on its own (an integer claim must be a JSON integer, without
+// fraction or exponent, within int64), duplicate claims are refused, and
+// then the values are checked by Validate.
+//
+// The claim set is closed: an unknown claim is refused rather than ignored.
+// NIC v1 is a fixed contract between regions; a claim this gateway does not
+// understand might change the meaning of the code (a restriction, a scope),
+// and ignoring it would pass a code its issuer meant otherwise. A new claim
+// means a new "v".
+//
+// Every error is a *Problem with Reason Malformed naming the claim; no error
+// contains a claim's value (the holder's name and number above all).
+func ParseClaims(payload []byte) (*Claims, error) {
+	if len(payload) > maxPayloadBytes {
+		return nil, Fail(Malformed, "claims: payload larger than %d bytes", maxPayloadBytes)
+	}
+	// encoding/json would quietly turn invalid UTF-8 into U+FFFD.
+	if !utf8.Valid(payload) {
+		return nil, Fail(Malformed, "claims: invalid UTF-8")
+	}
+	p := parser{dec: json.NewDecoder(bytes.NewReader(payload))}
+	p.dec.UseNumber()
+
+	tok, err := p.dec.Token()
+	if err == io.EOF {
+		return nil, Fail(Malformed, "claims: empty payload")
+	}
+	if err != nil {
+		return nil, p.syntax(err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, Fail(Malformed, "claims: must be a JSON object, not %s", kind(tok))
+	}
+
+	var c Claims
+	seen := make(map[string]bool, len(requiredClaims)+2)
+	for p.dec.More() {
+		key, err := p.key()
+		if err != nil {
+			return nil, err
+		}
+		if seen[key] {
+			return nil, Fail(Malformed, "claim %s: duplicate", quoteKey(key))
+		}
+		seen[key] = true
+		switch key {
+		case "v":
+			c.V, err = p.intClaim(key)
+		case "iss":
+			c.Iss, err = p.stringClaim(key)
+		case "org":
+			c.Org, err = p.stringClaim(key)
+		case "jti":
+			c.JTI, err = p.stringClaim(key)
+		case "iat":
+			c.IAT, err = p.int64Claim(key)
+		case "exp":
+			c.EXP, err = p.int64Claim(key)
+		case "st":
+			var s string
+			s, err = p.stringClaim(key)
+			c.St = Status(s)
+		case "sa":
+			c.SA, err = p.int64Claim(key)
+		case "hn":
+			c.HN, err = p.stringClaim(key)
+		case "hid":
+			c.HID, err = p.stringClaim(key)
+		case "nat":
+			c.NAT, err = p.natClaim()
+		case "vac":
+			var n int
+			n, err = p.intClaim(key)
+			c.Vac = &n
+		default:
+			return nil, Fail(Malformed, "claim %s: unknown claim (the NIC v1 claim set is closed)", quoteKey(key))
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if err := p.end("claims"); err != nil {
+		return nil, err
+	}
+	if _, err := p.dec.Token(); err != io.EOF {
+		return nil, Fail(Malformed, "claims: trailing data after the JSON object")
+	}
+	for _, k := range requiredClaims {
+		if !seen[k] {
+			return nil, Fail(Malformed, "claim %q: missing", k)
+		}
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// parser walks the token stream of one claims object. It never descends into
+// a value it does not expect, so nesting costs nothing.
+type parser struct {
+	dec *json.Decoder
+}
+
+func (p *parser) syntax(err error) error {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		// The decoder's message quotes the offending character, which may
+		// belong to a name: only the offset is reported.
+		return Fail(Malformed, "claims: invalid JSON at byte %d", se.Offset)
+	}
+	if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
+		return Fail(Malformed, "claims: unexpected end of JSON")
+	}
+	return Fail(Malformed, "claims: invalid JSON")
+}
+
+// key reads an object key.
+func (p *parser) key() (string, error) {
+	tok, err := p.dec.Token()
+	if err != nil {
+		return "", p.syntax(err)
+	}
+	k, ok := tok.(string)
+	if !ok {
+		return "", Fail(Malformed, "claims: invalid JSON (object key is not a string)")
+	}
+	return k, nil
+}
+
+// end reads the closing brace of the current object.
+func (p *parser) end(what string) error {
+	tok, err := p.dec.Token()
+	if err != nil {
+		return p.syntax(err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '}' {
+		return Fail(Malformed, "%s: invalid JSON (object not closed)", what)
+	}
+	return nil
+}
+
+func (p *parser) stringClaim(name string) (string, error) {
+	tok, err := p.dec.Token()
+	if err != nil {
+		return "", p.syntax(err)
+	}
+	s, ok := tok.(string)
+	if !ok {
+		return "", Fail(Malformed, "claim %q: must be a string, not %s", name, kind(tok))
+	}
+	return s, nil
+}
+
+func (p *parser) int64Claim(name string) (int64, error) {
+	tok, err := p.dec.Token()
+	if err != nil {
+		return 0, p.syntax(err)
+	}
+	num, ok := tok.(json.Number)
+	if !ok {
+		return 0, Fail(Malformed, "claim %q: must be an integer, not %s", name, kind(tok))
+	}
+	// The decoder has already checked the JSON number grammar, so a number
+	// without '.', 'e' or 'E' is an optionally negative run of digits.
+	if strings.ContainsAny(string(num), ".eE") {
+		return 0, Fail(Malformed, "claim %q: must be an integer, without fraction or exponent", name)
+	}
+	n, err := strconv.ParseInt(string(num), 10, 64)
+	if err != nil {
+		return 0, Fail(Malformed, "claim %q: integer out of range", name)
+	}
+	return n, nil
+}
+
+// intClaim is int64Claim for a Go int, which may be 32 bits wide: a value
+// that does not fit is refused rather than wrapped (2^32+1 must not become 1).
+func (p *parser) intClaim(name string) (int, error) {
+	n, err := p.int64Claim(name)
+	if err != nil {
+		return 0, err
+	}
+	if int64(int(n)) != n {
+		return 0, Fail(Malformed, "claim %q: integer out of range", name)
+	}
+	return int(n), nil
+}
+
+func (p *parser) natClaim() (*NAT, error) {
+	tok, err := p.dec.Token()
+	if err != nil {
+		return nil, p.syntax(err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, Fail(Malformed, "claim \"nat\": must be an object, not %s", kind(tok))
+	}
+	var nat NAT
+	var haveR, haveT bool
+	for p.dec.More() {
+		key, err := p.key()
+		if err != nil {
+			return nil, err
+		}
+		switch key {
+		case "r":
+			if haveR {
+				return nil, Fail(Malformed, "claim \"nat.r\": duplicate")
+			}
+			haveR = true
+			nat.Result, err = p.stringClaim("nat.r")
+		case "t":
+			if haveT {
+				return nil, Fail(Malformed, "claim \"nat.t\": duplicate")
+			}
+			haveT = true
+			nat.Time, err = p.int64Claim("nat.t")
+		default:
+			return nil, Fail(Malformed, "claim \"nat\": unknown member %s", quoteKey(key))
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if err := p.end(`claim "nat"`); err != nil {
+		return nil, err
+	}
+	if !haveR {
+		return nil, Fail(Malformed, "claim \"nat.r\": missing")
+	}
+	if !haveT {
+		return nil, Fail(Malformed, "claim \"nat.t\": missing")
+	}
+	return &nat, nil
+}
+
+// kind names the JSON type of a token for an error message.
+func kind(tok json.Token) string {
+	switch t := tok.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "a boolean"
+	case string:
+		return "a string"
+	case json.Number:
+		return "a number"
+	case json.Delim:
+		switch t {
+		case '[':
+			return "an array"
+		case '{':
+			return "an object"
+		}
+	}
+	return "something else"
+}
+
+// quoteKey quotes a claim name that was not recognised; it comes from the
+// sender, so it is shortened before it reaches a log.
+func quoteKey(k string) string {
+	const limit = 32
+	if utf8.RuneCountInString(k) > limit {
+		k = string([]rune(k)[:limit]) + "…"
+	}
+	return strconv.QuoteToASCII(k)
+}
+
+// Validate checks the value rules of DESIGN §3 on claims parsed or built in
+// code (before signing). It does not look at the clock: whether a code has
+// expired or is not yet valid is the verifier's decision. Nor does it check
+// that org may be spoken for by iss; that is the trust registry's scope.
+//
+// Every error is a *Problem with Reason Malformed. An unmasked holder is
+// Malformed too: a full name or number must never be signed or passed on.
+func (c *Claims) Validate() error {
+	if c == nil {
+		return Fail(Malformed, "claims: none")
+	}
+	if c.V != NICVersion {
+		return Fail(Malformed, "claim \"v\": must be %d, not %d", NICVersion, c.V)
+	}
+	if !ValidRegion(c.Iss) {
+		return Fail(Malformed, "claim \"iss\": must be a region code of six digits")
+	}
+	if !ValidRegion(c.Org) {
+		return Fail(Malformed, "claim \"org\": must be a region code of six digits")
+	}
+	if !validJTI(c.JTI) {
+		return Fail(Malformed, "claim \"jti\": must be 1 to %d of [A-Za-z0-9_-]", maxJTILen)
+	}
+	if err := checkTime("iat", c.IAT); err != nil {
+		return err
+	}
+	if err := checkTime("exp", c.EXP); err != nil {
+		return err
+	}
+	if c.EXP <= c.IAT {
+		return Fail(Malformed, "claim \"exp\": must be after \"iat\"")
+	}
+	// Both are positive, so the difference cannot overflow.
+	if c.EXP-c.IAT > int64(MaxValidity/time.Second) {
+		return Fail(Malformed, "claim \"exp\": %d s after \"iat\", more than the %d s allowed",
+			c.EXP-c.IAT, int64(MaxValidity/time.Second))
+	}
+	if !c.St.Valid() {
+		return Fail(Malformed, "claim \"st\": must be green, yellow, red or grey")
+	}
+	if err := checkTime("sa", c.SA); err != nil {
+		return err
+	}
+	// Written as a subtraction: iat+60 could overflow, sa-60 cannot (sa > 0).
+	if c.SA-statusSkew > c.IAT {
+		return Fail(Malformed, "claim \"sa\": more than %d s after \"iat\" (a status cannot be computed after the code was issued)", statusSkew)
+	}
+	if !IsMaskedName(c.HN) {
+		return Fail(Malformed, "claim \"hn\": must be a masked name")
+	}
+	if !IsMaskedID(c.HID) {
+		return Fail(Malformed, "claim \"hid\": must be a masked identity number")
+	}
+	if c.NAT != nil {
+		if c.NAT.Result != NATNegative && c.NAT.Result != NATPositive {
+			return Fail(Malformed, "claim \"nat.r\": must be %q or %q", NATNegative, NATPositive)
+		}
+		if err := checkTime("nat.t", c.NAT.Time); err != nil {
+			return err
+		}
+		if c.NAT.Time-statusSkew > c.IAT {
+			return Fail(Malformed, "claim \"nat.t\": more than %d s after \"iat\" (a code cannot report a test taken after it was issued)", statusSkew)
+		}
+	}
+	if c.Vac != nil && (*c.Vac < 0 || *c.Vac > maxVac) {
+		return Fail(Malformed, "claim \"vac\": must be 0 to %d, not %d", maxVac, *c.Vac)
+	}
+	return nil
+}
+
+func checkTime(name string, t int64) error {
+	if t <= 0 || t > maxUnixTime {
+		return Fail(Malformed, "claim %q: must be a unix time after 1970 and before year 10000", name)
+	}
+	return nil
+}
+
+func validJTI(s string) bool {
+	if len(s) < 1 || len(s) > maxJTILen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
