@@ -112,7 +112,7 @@ func (a *api) issue(c *gin.Context) {
 		renderError(c, CodeBadRequest, fmt.Sprintf(`field "ttl_seconds" must be between 1 and %d`, int64(mapping.MaxValidity/time.Second)))
 		return
 	}
-	code, claims, err := a.Issuer.Issue(nic.IssueRequest{Status: st, Name: req.Holder.Name, ID: req.Holder.ID,
+	out, err := a.Issuer.Issue(nic.IssueRequest{Status: st, Name: req.Holder.Name, ID: req.Holder.ID,
 		NAT: req.NAT, Vac: req.Vac, TTL: time.Duration(req.TTLSeconds) * time.Second})
 	switch {
 	case errors.Is(err, nic.ErrNoSigningKey):
@@ -123,8 +123,9 @@ func (a *api) issue(c *gin.Context) {
 		renderError(c, CodeBadRequest, err.Error())
 		return
 	}
-	a.event(c, TrustEvent{Action: "issue", Sub: claims.Iss, Detail: "jti=" + claims.JTI + " st=" + string(claims.St)})
-	c.JSON(http.StatusOK, gin.H{"code": code, "jti": claims.JTI,
+	claims := out.Claims
+	a.event(c, TrustEvent{Action: "issue", Kid: out.Kid, Sub: claims.Iss, Detail: "jti=" + claims.JTI + " st=" + string(claims.St)})
+	c.JSON(http.StatusOK, gin.H{"code": out.Code, "jti": claims.JTI,
 		"expires_at": time.Unix(claims.EXP, 0).UTC().Format(time.RFC3339)})
 }
 

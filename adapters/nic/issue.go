@@ -58,31 +58,38 @@ func Signer(signers []trust.Signer, snap *trust.Snapshot, u trust.Use, region, o
 	return best, nil
 }
 
-// Issue masks the holder, builds and signs a code. It returns the code and
-// its claims (masked).
-func (is *Issuer) Issue(req IssueRequest) (string, *mapping.Claims, error) {
+// Issued is a code this gateway signed, with its (masked) claims and the
+// kid of the key that signed it.
+type Issued struct {
+	Code   string
+	Claims *mapping.Claims
+	Kid    string
+}
+
+// Issue masks the holder, builds and signs a code.
+func (is *Issuer) Issue(req IssueRequest) (*Issued, error) {
 	if !req.Status.Valid() {
-		return "", nil, mapping.Fail(mapping.Malformed, "status must be green, yellow, red or grey")
+		return nil, mapping.Fail(mapping.Malformed, "status must be green, yellow, red or grey")
 	}
 	holder, err := mapping.NewHolder(req.Name, req.ID)
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	ttl := req.TTL
 	if ttl == 0 {
 		ttl = DefaultTTL
 	}
 	if ttl < time.Second || ttl > mapping.MaxValidity {
-		return "", nil, mapping.Fail(mapping.Malformed, "ttl must be between 1 s and %s", mapping.MaxValidity)
+		return nil, mapping.Fail(mapping.Malformed, "ttl must be between 1 s and %s", mapping.MaxValidity)
 	}
 	now := is.Clock().UTC()
 	s, err := Signer(is.Signers, is.Trust.Snapshot(), trust.UseCodes, is.Region, is.Region, now)
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	var id [16]byte
 	if _, err := rand.Read(id[:]); err != nil {
-		return "", nil, fmt.Errorf("code id: %w", err)
+		return nil, fmt.Errorf("code id: %w", err)
 	}
 	c := &mapping.Claims{
 		V: 1, Iss: is.Region, Org: is.Region, JTI: base64.RawURLEncoding.EncodeToString(id[:]),
@@ -91,7 +98,7 @@ func (is *Issuer) Issue(req IssueRequest) (string, *mapping.Claims, error) {
 	}
 	code, err := Encode(s, c)
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
-	return code, c, nil
+	return &Issued{Code: code, Claims: c, Kid: s.Kid()}, nil
 }
