@@ -46,14 +46,14 @@ type Options struct {
 
 // New builds a gateway from cfg. Any problem stops it: it never starts half
 // configured.
-func New(ctx context.Context, cfg *config.Config, opt Options) (g *Gateway, err error) {
+func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err error) {
 	if opt.Clock == nil {
 		opt.Clock = time.Now
 	}
 	if opt.Logger == nil {
 		opt.Logger = NewLogger(cfg.Log, os.Stderr)
 	}
-	g = &Gateway{Config: cfg, Logger: opt.Logger}
+	g := &Gateway{Config: cfg, Logger: opt.Logger}
 	defer func() {
 		if err != nil && g.DB != nil {
 			_ = g.DB.Close()
