@@ -53,7 +53,7 @@ func (f *fakeRecorder) Write(_ context.Context, recs ...audit.Record) error {
 	return nil
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	t.Helper()
 	w := &world{root: testkit.NewRoot(t)}
 	w.zjKey = testkit.Key(t, jwa.ES256)
@@ -84,7 +84,7 @@ func newWorld(t *testing.T) *world {
 	return w
 }
 
-func code(t *testing.T, k trust.Signer, c *mapping.Claims) string {
+func code(t testing.TB, k trust.Signer, c *mapping.Claims) string {
 	t.Helper()
 	s, err := nic.Encode(k, c)
 	if err != nil {
@@ -341,3 +341,9 @@ func TestStatusRules(t *testing.T) {
 		})
 	}
 }
+
+type nopRecorder struct{}
+
+func (nopRecorder) Write(context.Context, ...audit.Record) error { return nil }
+
+func greenClaims() *mapping.Claims { return testkit.Claims(zj, mapping.Green) }
