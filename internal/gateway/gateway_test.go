@@ -40,7 +40,7 @@ type env struct {
 	cfgBytes []byte
 }
 
-func newEnv(t *testing.T, driver, dsn string) *env {
+func newEnv(t testing.TB, driver, dsn string) *env {
 	t.Helper()
 	e := &env{dir: t.TempDir(), root: testkit.NewRoot(t), own: testkit.Key(t, jwa.EdDSA), zj: testkit.Key(t, jwa.ES256)}
 	if driver == "sqlite" {
@@ -83,7 +83,7 @@ type running struct {
 	done   chan error
 }
 
-func start(t *testing.T, e *env) *running {
+func start(t testing.TB, e *env) *running {
 	t.Helper()
 	g, err := gateway.New(context.Background(), e.cfg, gateway.Options{Logger: testLogger(t)})
 	if err != nil {
@@ -100,7 +100,7 @@ func start(t *testing.T, e *env) *running {
 	return r
 }
 
-func (r *running) stop(t *testing.T) {
+func (r *running) stop(t testing.TB) {
 	if r.cancel == nil {
 		return
 	}
@@ -111,7 +111,7 @@ func (r *running) stop(t *testing.T) {
 	}
 }
 
-func (r *running) call(t *testing.T, method, path, token, body string) (int, []byte) {
+func (r *running) call(t testing.TB, method, path, token, body string) (int, []byte) {
 	t.Helper()
 	req, _ := http.NewRequest(method, r.base+path, strings.NewReader(body))
 	if token != "" {

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-func testLogger(t *testing.T) *slog.Logger {
+func testLogger(t testing.TB) *slog.Logger {
 	t.Helper()
 	return slog.New(slog.NewJSONHandler(io.Discard, nil))
 }
