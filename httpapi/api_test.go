@@ -153,6 +153,8 @@ func TestRequestErrors(t *testing.T) {
 		"an issue with no holder is 400":           {"POST", "/v1/issue", adminToken, `{"status":"green"}`, 400, "bad_request"},
 		"a garbage endorsement is 400":             {"POST", "/v1/trust/endorsements", adminToken, `not-a-jws`, 400, "bad_request"},
 		"an unknown record is 404":                 {"GET", "/v1/records/0193abcd", adminToken, ``, 404, "not_found"},
+		"a checkpoint in free text is 400":         {"POST", "/v1/verify", verifierToken, `{"code":"x","checkpoint":"张三 at gate"}`, 400, "bad_request"},
+		"a scene over 64 characters is 400":        {"POST", "/v1/verify/batch", verifierToken, `{"codes":["x"],"scene":"` + strings.Repeat("a", 65) + `"}`, 400, "bad_request"},
 		"an unknown path is 404":                   {"GET", "/v2/verify", "", ``, 404, "not_found"},
 		"a wrong method is 405":                    {"GET", "/v1/verify", verifierToken, ``, 405, "method_not_allowed"},
 	}

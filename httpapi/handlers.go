@@ -24,9 +24,35 @@ type verifyRequest struct {
 	Checkpoint string  `json:"checkpoint"`
 }
 
+// validLabel admits the identifiers a checkpoint sends (checkpoint, scene):
+// up to 64 of [A-Za-z0-9._:-]. Free text is refused so that no name can be
+// smuggled into records through them.
+func validLabel(field, s string) string {
+	if len(s) > 64 {
+		return fmt.Sprintf("field %q must be at most 64 characters", field)
+	}
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '.' || ch == '_' || ch == ':' || ch == '-') {
+			return fmt.Sprintf("field %q may contain only A-Z a-z 0-9 . _ : -", field)
+		}
+	}
+	return ""
+}
+
+func labelsOK(c *gin.Context, scene, checkpoint string) bool {
+	for _, msg := range []string{validLabel("scene", scene), validLabel("checkpoint", checkpoint)} {
+		if msg != "" {
+			renderError(c, CodeBadRequest, msg)
+			return false
+		}
+	}
+	return true
+}
+
 func (a *api) verify(c *gin.Context) {
 	var req verifyRequest
-	if !readJSON(c, a.Limits.MaxBody, false, &req) {
+	if !readJSON(c, a.Limits.MaxBody, false, &req) || !labelsOK(c, req.Scene, req.Checkpoint) {
 		return
 	}
 	if req.Code == nil || *req.Code == "" {
@@ -49,7 +75,7 @@ type batchRequest struct {
 
 func (a *api) verifyBatch(c *gin.Context) {
 	var req batchRequest
-	if !readJSON(c, a.Limits.MaxBatchBody, false, &req) {
+	if !readJSON(c, a.Limits.MaxBatchBody, false, &req) || !labelsOK(c, req.Scene, req.Checkpoint) {
 		return
 	}
 	switch {

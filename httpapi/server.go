@@ -65,7 +65,7 @@ func (l *Limits) defaults() {
 type Deps struct {
 	Verifier *verify.Verifier
 	Trust    *trust.Registry
-	Issuer   *nic.Issuer  // nil: /v1/issue answers 503
+	Issuer   *nic.Issuer // nil: /v1/issue answers 503
 	Signers  []trust.Signer
 	Records  RecordReader // nil: /v1/records answers 503
 	Events   EventWriter  // nil: events are only logged

@@ -1,0 +1,97 @@
+package gateway_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/hcgw/hcgw/internal/gateway"
+	"github.com/hcgw/hcgw/internal/testkit"
+)
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+// TestNoFullNameOrIdentityNumberIsLoggedOrStored drives issue and verify
+// with full holder data through the API, then scans every log line and
+// every byte of the database files for it.
+func TestNoFullNameOrIdentityNumberIsLoggedOrStored(t *testing.T) {
+	const name, id = "欧阳娜娜", "11010519491231002X"
+	e := newEnv(t, "sqlite", "")
+	logs := &syncBuffer{}
+	g, err := gateway.New(context.Background(), e.cfg, gateway.Options{
+		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, err := g.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- g.Serve(ctx) }()
+	r := &running{g: g, base: "http://" + addr.String()}
+
+	st, b := r.call(t, "POST", "/v1/issue", adminToken, `{"status":"green","holder":{"name":"`+name+`","id":"`+id+`"}}`)
+	if st != 200 {
+		t.Fatalf("issue %d %s", st, b)
+	}
+	var issued struct{ Code string }
+	_ = json.Unmarshal(b, &issued)
+	// A careless operator putting a name where a checkpoint id belongs is
+	// refused before anything is recorded.
+	if st, b := r.call(t, "POST", "/v1/verify", verifierToken, `{"code":"`+issued.Code+`","checkpoint":"`+name+`"}`); st != 400 {
+		t.Fatalf("free-text checkpoint: %d %s", st, b)
+	}
+	bodies := []string{
+		`{"code":"` + issued.Code + `","checkpoint":"SH-01"}`,
+		`{"code":"` + name + ` ` + id + `"}`, // a full identity pasted as a code
+		`{"code":"NIC1:` + testkit.B64([]byte(name)) + `.` + testkit.B64([]byte(id)) + `.AAAA"}`,
+	}
+	for _, body := range bodies {
+		if st, b := r.call(t, "POST", "/v1/verify", verifierToken, body); st != 200 {
+			t.Fatalf("verify %d %s", st, b)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(e.dir, "gw.db*"))
+	if len(files) == 0 {
+		t.Fatal("no database file to scan")
+	}
+	haystacks := map[string][]byte{"log": logs.b.Bytes()}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		haystacks[f] = data
+	}
+	for where, data := range haystacks {
+		for _, needle := range []string{id, strings.ToLower(id), id[:17], "欧阳娜"} {
+			if bytes.Contains(data, []byte(needle)) {
+				t.Errorf("%s contains %q", where, needle)
+			}
+		}
+	}
+	if !bytes.Contains(logs.b.Bytes(), []byte(`"action":"issue"`)) {
+		t.Fatal("the scan saw no log at all; the test would prove nothing")
+	}
+}
