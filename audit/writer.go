@@ -1,0 +1,390 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+var (
+	// ErrOverloaded is returned by Write when the queue cannot take the
+	// records: the caller must refuse the verification (503), never proceed
+	// without its record.
+	ErrOverloaded = errors.New("audit: record queue full")
+	// ErrClosed is returned by Write after Close, and to sync writers whose
+	// records were still queued when Close gave up.
+	ErrClosed = errors.New("audit: writer closed")
+)
+
+// Sink stores records. store.DB implements it.
+type Sink interface {
+	// InsertRecords stores recs in one transaction: all of them or none. It
+	// must not keep recs after it returns (the Writer reuses the slice) and
+	// should return soon after ctx ends.
+	InsertRecords(ctx context.Context, recs []Record) error
+}
+
+// Options tune a Writer. Zero fields take their defaults, except Sync, whose
+// zero value means async: start from DefaultOptions.
+type Options struct {
+	// Sync makes Write return only once its records are committed (config
+	// audit.sync, default true).
+	Sync bool
+	// QueueSize bounds the records accepted and not yet committed, the one
+	// being committed included (default 8192). Beyond it Write fails with
+	// ErrOverloaded.
+	QueueSize int
+	// MaxBatch is the most records one commit takes (default 512). One Write
+	// is never split: a Write larger than MaxBatch is committed alone, whole.
+	MaxBatch int
+	// Linger is how long the writer may wait for a batch to grow before
+	// committing it (default 0: commit as soon as the writer is free, which
+	// already groups whatever arrived during the previous commit).
+	Linger time.Duration
+}
+
+// Defaults of Options.
+const (
+	DefaultQueueSize = 8192
+	DefaultMaxBatch  = 512
+)
+
+// DefaultOptions returns the documented defaults, Sync included.
+func DefaultOptions() Options {
+	return Options{Sync: true, QueueSize: DefaultQueueSize, MaxBatch: DefaultMaxBatch}
+}
+
+// Retry pacing of a failed async commit.
+const (
+	retryMin = 50 * time.Millisecond
+	retryMax = 5 * time.Second
+)
+
+// maxFree is how many committed record slices are kept for reuse.
+const maxFree = 4
+
+// batch is the records of one future commit and the one signal all their
+// writers wait on, so that waiting costs no allocation per record.
+type batch struct {
+	recs []Record
+	done chan struct{} // closed once err is set
+	err  error
+}
+
+// Writer group-commits records to a Sink from one goroutine: every commit
+// takes whatever was queued while the previous one ran, up to MaxBatch
+// records, in one transaction.
+type Writer struct {
+	sink               Sink
+	opt                Options
+	retryMin, retryMax time.Duration
+	log                *slog.Logger
+
+	mu      sync.Mutex
+	pending []*batch // FIFO of batches not yet taken by the committer
+	open    *batch   // the last of pending while it still accepts records
+	queued  int      // records accepted and not yet committed, in flight included
+	closed  bool
+	free    [][]Record
+
+	wake    chan struct{} // capacity 1: "there is news", coalesced
+	closing chan struct{} // closed by Close: stop lingering, drain, exit
+	abort   chan struct{} // closed when Close's context ends: give up
+	abortMu sync.Once
+	exited  chan struct{}
+
+	sinkCtx    context.Context
+	cancelSink context.CancelFunc
+
+	// Owned by the committer goroutine; read by Close after exited.
+	failing bool
+	lost    int
+}
+
+// NewWriter starts a Writer; Close stops it.
+func NewWriter(sink Sink, opt Options) *Writer {
+	return newWriter(sink, opt, retryMin, retryMax, slog.Default())
+}
+
+func newWriter(sink Sink, opt Options, rmin, rmax time.Duration, log *slog.Logger) *Writer {
+	if opt.QueueSize <= 0 {
+		opt.QueueSize = DefaultQueueSize
+	}
+	if opt.MaxBatch <= 0 {
+		opt.MaxBatch = DefaultMaxBatch
+	}
+	opt.MaxBatch = min(opt.MaxBatch, opt.QueueSize)
+	opt.Linger = max(opt.Linger, 0)
+	ctx, cancel := context.WithCancel(context.Background())
+	w := &Writer{
+		sink: sink, opt: opt, retryMin: rmin, retryMax: rmax, log: log,
+		wake:    make(chan struct{}, 1),
+		closing: make(chan struct{}),
+		abort:   make(chan struct{}),
+		exited:  make(chan struct{}),
+		sinkCtx: ctx, cancelSink: cancel,
+	}
+	go w.run()
+	return w
+}
+
+// Write queues recs, together and in order, for the next commit. Without Sync
+// it returns once they are queued. With Sync it returns once they are
+// committed, or with the commit's error; if ctx ends first it returns
+// ctx.Err(), and the records are still committed.
+//
+// A full queue returns ErrOverloaded at once, a closed writer ErrClosed;
+// either way nothing was queued.
+func (w *Writer) Write(ctx context.Context, recs ...Record) error {
+	n := len(recs)
+	if n == 0 {
+		return nil
+	}
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return ErrClosed
+	}
+	if w.queued+n > w.opt.QueueSize {
+		w.mu.Unlock()
+		if n > w.opt.QueueSize {
+			return fmt.Errorf("%w: %d records exceed the queue size %d", ErrOverloaded, n, w.opt.QueueSize)
+		}
+		return ErrOverloaded
+	}
+	b := w.open
+	if b == nil || (len(b.recs) > 0 && len(b.recs)+n > w.opt.MaxBatch) {
+		b = w.newBatchLocked()
+		w.pending = append(w.pending, b)
+		w.open = b
+	}
+	b.recs = append(b.recs, recs...)
+	if len(b.recs) >= w.opt.MaxBatch {
+		w.open = nil
+	}
+	w.queued += n
+	w.mu.Unlock()
+	w.signal()
+
+	if !w.opt.Sync {
+		return nil
+	}
+	select {
+	case <-b.done:
+		return b.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// QueueDepth is the number of records accepted and not yet committed.
+func (w *Writer) QueueDepth() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.queued
+}
+
+// Close stops accepting records and returns once everything queued is
+// committed. If ctx ends first, Close gives up: the commit in flight is
+// cancelled, sync writers still waiting get ErrClosed, and Close returns an
+// error counting the records that were not committed. Either way the
+// writer's goroutine has ended when Close returns.
+func (w *Writer) Close(ctx context.Context) error {
+	w.mu.Lock()
+	if !w.closed {
+		w.closed = true
+		close(w.closing)
+	}
+	w.mu.Unlock()
+	w.signal()
+
+	select {
+	case <-w.exited:
+	case <-ctx.Done():
+		w.abortMu.Do(func() {
+			close(w.abort)
+			w.cancelSink()
+		})
+		<-w.exited
+	}
+	w.cancelSink()
+	if w.lost > 0 {
+		cause := ctx.Err()
+		if cause == nil {
+			cause = ErrClosed
+		}
+		return fmt.Errorf("audit: close: %d records not committed: %w", w.lost, cause)
+	}
+	return nil
+}
+
+func (w *Writer) signal() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (w *Writer) newBatchLocked() *batch {
+	var recs []Record
+	if k := len(w.free); k > 0 {
+		recs = w.free[k-1]
+		w.free[k-1] = nil
+		w.free = w.free[:k-1]
+	} else {
+		recs = make([]Record, 0, min(w.opt.MaxBatch, 64))
+	}
+	return &batch{recs: recs, done: make(chan struct{})}
+}
+
+func (w *Writer) run() {
+	defer close(w.exited)
+	for {
+		b := w.next()
+		if b == nil {
+			break
+		}
+		if !w.commit(b) {
+			w.mu.Lock()
+			w.lost += len(b.recs)
+			w.finishLocked(b, ErrClosed)
+			w.mu.Unlock()
+			break
+		}
+	}
+	w.mu.Lock()
+	for _, b := range w.pending {
+		w.lost += len(b.recs)
+		w.finishLocked(b, ErrClosed)
+	}
+	w.pending, w.open = nil, nil
+	w.mu.Unlock()
+	if w.lost > 0 {
+		w.log.Error("audit: writer closed before its queue was committed", "records", w.lost)
+	}
+}
+
+// next takes the oldest batch, waiting for one; nil means exit.
+func (w *Writer) next() *batch {
+	lingered := false
+	for {
+		w.mu.Lock()
+		if len(w.pending) > 0 {
+			b := w.pending[0]
+			if w.opt.Linger > 0 && !lingered && !w.closed && b == w.open {
+				w.mu.Unlock()
+				lingered = true
+				if !w.linger() {
+					return nil
+				}
+				continue
+			}
+			copy(w.pending, w.pending[1:])
+			w.pending[len(w.pending)-1] = nil
+			w.pending = w.pending[:len(w.pending)-1]
+			if b == w.open {
+				w.open = nil
+			}
+			w.mu.Unlock()
+			return b
+		}
+		closed := w.closed
+		w.mu.Unlock()
+		if closed {
+			return nil
+		}
+		select {
+		case <-w.wake:
+		case <-w.abort:
+			return nil
+		}
+	}
+}
+
+// linger waits up to Linger for the oldest batch to fill; false means abort.
+func (w *Writer) linger() bool {
+	t := time.NewTimer(w.opt.Linger)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			return true
+		case <-w.closing:
+			return true
+		case <-w.abort:
+			return false
+		case <-w.wake:
+			w.mu.Lock()
+			full := len(w.pending) > 0 && w.pending[0] != w.open
+			w.mu.Unlock()
+			if full {
+				return true
+			}
+		}
+	}
+}
+
+// commit stores b. A sync batch is tried once and its writers get the
+// result; an async batch is retried, with capped backoff, until it is stored
+// or Close gives up (false).
+func (w *Writer) commit(b *batch) bool {
+	delay := w.retryMin
+	var timer *time.Timer
+	for {
+		err := w.sink.InsertRecords(w.sinkCtx, b.recs)
+		if err == nil {
+			w.failing = false
+			w.mu.Lock()
+			w.finishLocked(b, nil)
+			w.mu.Unlock()
+			return true
+		}
+		select {
+		case <-w.abort:
+			return false
+		default:
+		}
+		if !w.failing {
+			// One line per burst of failures: a dead database must not
+			// flood the log. The error names no holder data (the sink
+			// never logs values).
+			w.failing = true
+			w.log.Error("audit: commit failed", "err", err, "records", len(b.recs),
+				"sync", w.opt.Sync, "queued", w.QueueDepth())
+		}
+		if w.opt.Sync {
+			w.mu.Lock()
+			w.finishLocked(b, err)
+			w.mu.Unlock()
+			return true
+		}
+		if timer == nil {
+			timer = time.NewTimer(delay)
+			defer timer.Stop()
+		} else {
+			timer.Reset(delay)
+		}
+		select {
+		case <-timer.C:
+		case <-w.abort:
+			return false
+		}
+		delay = min(2*delay, w.retryMax)
+	}
+}
+
+// finishLocked releases b's writers with err and recycles its slice.
+func (w *Writer) finishLocked(b *batch, err error) {
+	w.queued -= len(b.recs)
+	b.err = err
+	close(b.done)
+	recs := b.recs
+	b.recs = nil
+	if len(w.free) < maxFree && cap(recs) <= 2*w.opt.MaxBatch {
+		clear(recs) // drop the holder strings now, not when the slice is reused
+		w.free = append(w.free, recs[:0])
+	}
+}

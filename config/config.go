@@ -1,0 +1,249 @@
+package config
+
+import (
+	"path/filepath"
+	"time"
+)
+
+// Config is the whole configuration of one gateway. The yaml tags are the
+// file's keys; the HCGW_* environment variable of a scalar key is its path
+// upper-cased with "_" between the parts (database.dsn → HCGW_DATABASE_DSN).
+//
+// The keys of DESIGN §10 are listen, region, database, trust (anchors,
+// endorsements_dir, pull_from, pull_interval), keys, clients, peers and
+// audit.sync; the others are operational additions. docs/configuration.md
+// lists every key with its default.
+type Config struct {
+	// Listen is the host:port the HTTP API listens on.
+	Listen string `yaml:"listen"`
+	// Region is the six-digit region this gateway serves; "000000" for the hub.
+	Region string `yaml:"region"`
+	// Database selects the store.
+	Database Database `yaml:"database"`
+	// Trust configures the trust registry.
+	Trust Trust `yaml:"trust"`
+	// Keys are paths of this gateway's own private signing keys (JWK files).
+	Keys []string `yaml:"keys"`
+	// Clients are the bearer-token clients; tokens are stored as SHA-256 hex.
+	Clients []Client `yaml:"clients"`
+	// Peers are the other gateways this one talks to, one per region.
+	Peers []Peer `yaml:"peers"`
+	// Audit configures the verification records' group commit.
+	Audit Audit `yaml:"audit"`
+	// Server holds HTTP timeouts and request size limits.
+	Server Server `yaml:"server"`
+	// Verify holds the verification's clock skew and deadline.
+	Verify Verify `yaml:"verify"`
+	// Federation holds the outbound client's retry, breaker and cache settings.
+	Federation Federation `yaml:"federation"`
+	// Log selects the log level and format.
+	Log Log `yaml:"log"`
+
+	// origin remembers where values came from, for error messages.
+	origin origin
+}
+
+// Database selects the store: the embedded SQLite or MySQL (TiDB).
+type Database struct {
+	Driver string `yaml:"driver"` // DriverSQLite or DriverMySQL
+	DSN    string `yaml:"dsn"`    // never logged as is: see RedactDSN
+}
+
+// Trust configures the trust registry (DESIGN §5).
+type Trust struct {
+	// Anchors are the pinned national root public keys.
+	Anchors []Anchor `yaml:"anchors"`
+	// EndorsementsDir is an optional folder of endorsement and revocation
+	// JWS files loaded at start.
+	EndorsementsDir string `yaml:"endorsements_dir"`
+	// PullFrom is an optional peer base URL whose /v1/trust/list is pulled.
+	PullFrom string `yaml:"pull_from"`
+	// PullInterval is the pull period, and so the propagation bound of a
+	// revocation.
+	PullInterval time.Duration `yaml:"pull_interval"`
+	// ExpiryWarning is how long before an endorsement's exp the registry
+	// starts warning about it; 0 disables the warning.
+	ExpiryWarning time.Duration `yaml:"expiry_warning"`
+}
+
+// Client is one bearer-token client of the HTTP API.
+type Client struct {
+	Name string `yaml:"name"`
+	Role string `yaml:"role"` // RoleVerifier or RoleAdmin
+	// TokenSHA256 is the lowercase hex SHA-256 of the token; the token
+	// itself is never configured.
+	TokenSHA256 string `yaml:"token_sha256"`
+}
+
+// Peer is another gateway, the one serving Region.
+type Peer struct {
+	Region string `yaml:"region"`
+	URL    string `yaml:"url"` // base URL, http or https
+}
+
+// Audit configures the verification records (DESIGN §8).
+type Audit struct {
+	// Sync makes a response wait until its record is committed.
+	Sync bool `yaml:"sync"`
+	// QueueSize is how many records may wait for the group commit.
+	QueueSize int `yaml:"queue_size"`
+	// MaxBatch is the most records written in one commit.
+	MaxBatch int `yaml:"max_batch"`
+}
+
+// Server holds the HTTP server's timeouts and the request limits of DESIGN §6.
+type Server struct {
+	// The timeouts of net/http.Server.
+	ReadTimeout       time.Duration `yaml:"read_timeout"`
+	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
+	WriteTimeout      time.Duration `yaml:"write_timeout"`
+	IdleTimeout       time.Duration `yaml:"idle_timeout"`
+	// ShutdownTimeout bounds the graceful shutdown (in-flight requests and
+	// the audit queue's last commit).
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	// MaxBodyBytes limits a request body; larger is 413 too_large.
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// MaxBatchBodyBytes limits the body of POST /v1/verify/batch.
+	MaxBatchBodyBytes int64 `yaml:"max_batch_body_bytes"`
+	// MaxCodeBytes limits one code.
+	MaxCodeBytes int `yaml:"max_code_bytes"`
+	// MaxBatchCodes limits the codes of one batch.
+	MaxBatchCodes int `yaml:"max_batch_codes"`
+}
+
+// Verify holds the verification settings.
+type Verify struct {
+	// ClockSkew is the tolerance applied to iat/exp/nbf comparisons.
+	ClockSkew time.Duration `yaml:"clock_skew"`
+	// Deadline bounds one verification, federation calls included.
+	Deadline time.Duration `yaml:"deadline"`
+}
+
+// Federation holds the outbound client settings of DESIGN §7.
+type Federation struct {
+	Retries         int           `yaml:"retries"`
+	BreakerFailures int           `yaml:"breaker_failures"`
+	BreakerOpen     time.Duration `yaml:"breaker_open"`
+	CacheMaxTTL     time.Duration `yaml:"cache_max_ttl"` // 0 disables the cache
+	MaxHops         int           `yaml:"max_hops"`
+}
+
+// Log selects the log output.
+type Log struct {
+	Level  string `yaml:"level"`  // debug, info, warn, error
+	Format string `yaml:"format"` // json, text
+}
+
+// Accepted values of the enumerated keys.
+const (
+	DriverSQLite = "sqlite"
+	DriverMySQL  = "mysql"
+
+	RoleVerifier = "verifier"
+	RoleAdmin    = "admin"
+
+	// HubRegion is the national platform's region.
+	HubRegion = "000000"
+)
+
+// DefaultRegion is the region of a gateway started without configuration.
+// It is Shanghai, the region of DESIGN §10's example, rather than the hub:
+// acting as the hub (relaying for everyone) must be a deliberate choice.
+const DefaultRegion = "310000"
+
+// Default returns the configuration used for every key a file or the
+// environment does not set. It starts a provincial gateway on the embedded
+// database with no anchors, keys, clients or peers: it trusts nothing and
+// answers nobody until configured, which is the fail-closed starting point.
+func Default() Config {
+	return Config{
+		Listen: "127.0.0.1:8080",
+		Region: DefaultRegion,
+		Database: Database{
+			Driver: DriverSQLite,
+			DSN:    "file:hcgw.db",
+		},
+		Trust: Trust{
+			PullInterval:  60 * time.Second,
+			ExpiryWarning: 7 * 24 * time.Hour,
+		},
+		Audit: Audit{
+			Sync:      true,
+			QueueSize: 8192,
+			MaxBatch:  512,
+		},
+		Server: Server{
+			ReadTimeout:       5 * time.Second,
+			ReadHeaderTimeout: 2 * time.Second,
+			WriteTimeout:      10 * time.Second,
+			IdleTimeout:       60 * time.Second,
+			ShutdownTimeout:   15 * time.Second,
+			MaxBodyBytes:      64 << 10,
+			MaxBatchBodyBytes: 4 << 20,
+			MaxCodeBytes:      4 << 10,
+			MaxBatchCodes:     1000,
+		},
+		Verify: Verify{
+			ClockSkew: 60 * time.Second,
+			Deadline:  1500 * time.Millisecond,
+		},
+		Federation: Federation{
+			Retries:         2,
+			BreakerFailures: 5,
+			BreakerOpen:     10 * time.Second,
+			CacheMaxTTL:     5 * time.Minute,
+			MaxHops:         3,
+		},
+		Log: Log{
+			Level:  "info",
+			Format: "json",
+		},
+	}
+}
+
+// ResolvePath turns a path from the configuration into the path to open.
+// Relative paths are relative to the working directory the gateway was
+// started in (not to the configuration file), so DESIGN's
+// "configs/keys/…" works when started from the repository root. The result
+// is absolute when the working directory is known, so that messages about
+// it are unambiguous. An empty path stays empty.
+func (c *Config) ResolvePath(p string) string {
+	if p == "" {
+		return ""
+	}
+	if abs, err := filepath.Abs(p); err == nil {
+		return abs
+	}
+	return filepath.Clean(p)
+}
+
+// origin records where a Config's values came from.
+type origin struct {
+	file string            // the file, "" when there is none
+	env  map[string]string // key path → the HCGW_* variable that set it
+}
+
+// source names where the value at key path came from, for messages: the
+// environment variable that set it, else the file.
+func (o origin) source(path string) string {
+	for p := path; p != ""; p = parentPath(p) {
+		if v, ok := o.env[p]; ok {
+			return "env " + v
+		}
+	}
+	return o.file
+}
+
+// parentPath strips the last element of a key path: "a.b[2]" → "a.b",
+// "a.b" → "a", "a" → "".
+func parentPath(p string) string {
+	for i := len(p) - 1; i >= 0; i-- {
+		switch p[i] {
+		case '.':
+			return p[:i]
+		case '[':
+			return p[:i]
+		}
+	}
+	return ""
+}

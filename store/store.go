@@ -1,0 +1,238 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	gomysql "github.com/go-sql-driver/mysql"
+	"gorm.io/driver/mysql"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/hcgw/hcgw/audit"
+)
+
+// Drivers accepted by Open.
+const (
+	DriverSQLite = "sqlite"
+	DriverMySQL  = "mysql"
+)
+
+// ErrNotFound is returned when the asked-for row does not exist.
+var ErrNotFound = errors.New("store: not found")
+
+// DB is an open, migrated database. It is safe for concurrent use.
+type DB struct {
+	gdb    *gorm.DB
+	sqlDB  *sql.DB
+	driver string
+}
+
+var _ audit.Sink = (*DB)(nil)
+
+// Open connects to the database named by driver ("sqlite" or "mysql") and
+// dsn, and migrates its schema.
+//
+// SQLite: dsn is a file name or file: URI ("file:hcgw.db"). Unless the DSN
+// sets them itself, the pragmas busy_timeout(5000), journal_mode(WAL),
+// synchronous(FULL) and foreign_keys(1) and _txlock=immediate are added; one
+// connection is used, so that writers queue in Go rather than fail with
+// SQLITE_BUSY.
+//
+// MySQL (and TiDB): dsn is a go-sql-driver DSN. parseTime=true is forced and
+// charset=utf8mb4 added when no charset is given; another charset is refused.
+func Open(driver, dsn string) (*DB, error) {
+	var dial gorm.Dialector
+	switch driver {
+	case DriverSQLite:
+		d, err := sqliteDSN(dsn)
+		if err != nil {
+			return nil, err
+		}
+		dial = sqlite.Open(d)
+	case DriverMySQL:
+		d, err := mysqlDSN(dsn)
+		if err != nil {
+			return nil, err
+		}
+		dial = mysql.New(mysql.Config{DSN: d})
+	default:
+		return nil, fmt.Errorf("store: unknown database driver %q (want %q or %q)", driver, DriverSQLite, DriverMySQL)
+	}
+
+	gdb, err := gorm.Open(dial, &gorm.Config{
+		Logger: errorLogger{},
+		// Every write here is one statement or an explicit transaction.
+		SkipDefaultTransaction: true,
+		NowFunc:                func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", driver, err)
+	}
+	sqlDB, err := gdb.DB()
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", driver, err)
+	}
+	switch driver {
+	case DriverSQLite:
+		// SQLite has one writer at a time whatever the pool does; with one
+		// connection, concurrent callers wait in database/sql (honouring
+		// their context) instead of spinning on SQLITE_BUSY, and an
+		// in-memory database is not lost to an idle-connection reap.
+		sqlDB.SetMaxOpenConns(1)
+		sqlDB.SetMaxIdleConns(1)
+		sqlDB.SetConnMaxLifetime(0)
+		sqlDB.SetConnMaxIdleTime(0)
+	case DriverMySQL:
+		// Writes arrive group-committed, so a few connections carry a
+		// replica's load; the lifetime stays under common proxy and
+		// wait_timeout limits and lets a TiDB fleet rebalance.
+		sqlDB.SetMaxOpenConns(16)
+		sqlDB.SetMaxIdleConns(8)
+		sqlDB.SetConnMaxLifetime(5 * time.Minute)
+		sqlDB.SetConnMaxIdleTime(time.Minute)
+	}
+
+	db := &DB{gdb: gdb, sqlDB: sqlDB, driver: driver}
+	if err := db.migrate(); err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Close closes the connections.
+func (db *DB) Close() error { return db.sqlDB.Close() }
+
+// Ping checks that the database answers (readiness).
+func (db *DB) Ping(ctx context.Context) error { return db.sqlDB.PingContext(ctx) }
+
+// Driver is "sqlite" or "mysql".
+func (db *DB) Driver() string { return db.driver }
+
+// Gorm exposes the gorm handle, for tests and admin tooling only.
+func (db *DB) Gorm() *gorm.DB { return db.gdb }
+
+func (db *DB) migrate() error {
+	tx := db.gdb
+	if db.driver == DriverMySQL {
+		// Binary collation: kids and jtis are base64url, where "a" and "A"
+		// differ; a case-insensitive collation would make two keys one.
+		tx = tx.Set("gorm:table_options", "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin")
+	}
+	if err := tx.AutoMigrate(&recordRow{}, &trustEntryRow{}, &trustEventRow{}); err != nil {
+		return fmt.Errorf("store: migrate %s schema: %w", db.driver, err)
+	}
+	return nil
+}
+
+// sqlitePragmas are added to a SQLite DSN unless it names them already.
+// busy_timeout comes first so that switching to WAL waits for a lock held by
+// another process instead of failing.
+var sqlitePragmas = []struct{ name, value string }{
+	{"busy_timeout", "busy_timeout(5000)"},
+	{"journal_mode", "journal_mode(WAL)"},
+	{"synchronous", "synchronous(FULL)"},
+	{"foreign_keys", "foreign_keys(1)"},
+}
+
+func sqliteDSN(dsn string) (string, error) {
+	if dsn == "" {
+		return "", errors.New("store: empty sqlite DSN (want a file name such as file:hcgw.db)")
+	}
+	_, query, _ := strings.Cut(dsn, "?")
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		return "", fmt.Errorf("store: sqlite DSN parameters: %w", err)
+	}
+	given := map[string]bool{}
+	for _, p := range q["_pragma"] {
+		name, _, _ := strings.Cut(p, "(")
+		name, _, _ = strings.Cut(name, "=")
+		given[strings.ToLower(strings.TrimSpace(name))] = true
+	}
+	var add []string
+	for _, p := range sqlitePragmas {
+		if !given[p.name] {
+			add = append(add, "_pragma="+p.value)
+		}
+	}
+	// Take the write lock at BEGIN, so that busy_timeout applies to every
+	// transaction (a deferred one that upgrades fails at once when busy).
+	if _, ok := q["_txlock"]; !ok {
+		add = append(add, "_txlock=immediate")
+	}
+	if len(add) == 0 {
+		return dsn, nil
+	}
+	sep := "&"
+	switch {
+	case !strings.Contains(dsn, "?"):
+		sep = "?"
+	case strings.HasSuffix(dsn, "?") || strings.HasSuffix(dsn, "&"):
+		sep = ""
+	}
+	return dsn + sep + strings.Join(add, "&"), nil
+}
+
+func mysqlDSN(dsn string) (string, error) {
+	cfg, err := gomysql.ParseDSN(dsn)
+	if err != nil {
+		return "", fmt.Errorf("store: mysql DSN: %w", err)
+	}
+	cfg.ParseTime = true
+	if cs, ok := cfg.Params["charset"]; ok {
+		if first, _, _ := strings.Cut(cs, ","); first != "utf8mb4" {
+			return "", fmt.Errorf("store: mysql DSN: charset %q: want utf8mb4", cs)
+		}
+	} else {
+		if cfg.Params == nil {
+			cfg.Params = map[string]string{}
+		}
+		cfg.Params["charset"] = "utf8mb4"
+	}
+	if cfg.Collation != "" && !strings.HasPrefix(cfg.Collation, "utf8mb4_") {
+		return "", fmt.Errorf("store: mysql DSN: collation %q: want a utf8mb4 collation", cfg.Collation)
+	}
+	return cfg.FormatDSN(), nil
+}
+
+// errorLogger is gorm's logger here: silent except for failed statements,
+// which are logged through slog without their values.
+type errorLogger struct{}
+
+func (l errorLogger) LogMode(logger.LogLevel) logger.Interface { return l }
+func (errorLogger) Info(context.Context, string, ...any)       {}
+func (errorLogger) Warn(context.Context, string, ...any)       {}
+
+func (errorLogger) Error(ctx context.Context, msg string, args ...any) {
+	slog.ErrorContext(ctx, "store: "+fmt.Sprintf(msg, args...))
+}
+
+// maxLoggedSQL bounds a logged statement: a 500-row insert is long.
+const maxLoggedSQL = 200
+
+func (errorLogger) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
+	if err == nil || errors.Is(err, gorm.ErrRecordNotFound) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return // absent rows and abandoned calls are the caller's business
+	}
+	stmt, _ := fc()
+	if len(stmt) > maxLoggedSQL {
+		stmt = stmt[:maxLoggedSQL] + "…"
+	}
+	slog.ErrorContext(ctx, "store: statement failed", "err", err, "sql", stmt,
+		"elapsed", time.Since(begin).Round(time.Microsecond))
+}
+
+// ParamsFilter drops the values: logged SQL keeps its placeholders.
+func (errorLogger) ParamsFilter(_ context.Context, stmt string, _ ...any) (string, []any) {
+	return stmt, nil
+}

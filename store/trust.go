@@ -1,0 +1,124 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm/clause"
+
+	"github.com/hcgw/hcgw/audit"
+)
+
+// Kinds of TrustEntry.
+const (
+	KindEndorsement = "endorsement"
+	KindRevocation  = "revocation"
+)
+
+// TrustEntry is an endorsement or revocation as received: the registry
+// re-verifies JWS against its anchors when it loads it, so the store is not
+// trusted with anything but keeping it.
+type TrustEntry struct {
+	Kind      string // "endorsement" or "revocation"
+	Kid       string
+	JTI       string
+	Sub       string
+	JWS       string
+	CreatedAt time.Time
+}
+
+// SaveTrustEntry stores e once: saving the same (kind, kid, jti) again is not
+// an error and keeps the first row. A zero CreatedAt is stamped now.
+func (db *DB) SaveTrustEntry(ctx context.Context, e TrustEntry) error {
+	switch {
+	case e.Kind != KindEndorsement && e.Kind != KindRevocation:
+		return fmt.Errorf("store: trust entry kind %q: want %q or %q", e.Kind, KindEndorsement, KindRevocation)
+	case e.Kid == "" || len(e.Kid) > kidLen:
+		return fmt.Errorf("store: trust entry kid: want 1 to %d characters, have %d", kidLen, len(e.Kid))
+	case len(e.JTI) > jtiLen:
+		return fmt.Errorf("store: trust entry jti: want at most %d characters, have %d", jtiLen, len(e.JTI))
+	case len(e.Sub) > regionLen:
+		return fmt.Errorf("store: trust entry sub: want at most %d characters, have %d", regionLen, len(e.Sub))
+	case e.JWS == "":
+		return fmt.Errorf("store: trust entry %s %s: empty JWS", e.Kind, e.Kid)
+	}
+	row := trustEntryRow{Kind: e.Kind, Kid: e.Kid, JTI: e.JTI, Sub: e.Sub, JWS: e.JWS, CreatedAt: dbTime(e.CreatedAt)}
+	err := db.gdb.WithContext(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "kind"}, {Name: "kid"}, {Name: "jti"}},
+		DoNothing: true,
+	}).Create(&row).Error
+	if err != nil {
+		return fmt.Errorf("store: save %s %s: %w", e.Kind, e.Kid, err)
+	}
+	return nil
+}
+
+// TrustEntries returns every trust entry in the order it was first saved.
+func (db *DB) TrustEntries(ctx context.Context) ([]TrustEntry, error) {
+	var rows []trustEntryRow
+	if err := db.gdb.WithContext(ctx).Order("created_at, seq").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("store: trust entries: %w", err)
+	}
+	out := make([]TrustEntry, len(rows))
+	for i, r := range rows {
+		out[i] = TrustEntry{Kind: r.Kind, Kid: r.Kid, JTI: r.JTI, Sub: r.Sub, JWS: r.JWS, CreatedAt: r.CreatedAt.UTC()}
+	}
+	return out, nil
+}
+
+// TrustEvent is an admin action on trust, for the record.
+type TrustEvent struct {
+	ID     string
+	At     time.Time
+	Action string // endorse, revoke, key_generate, issue
+	Kid    string
+	Sub    string
+	Actor  string
+	Detail string
+}
+
+// DefaultTrustEventLimit is what TrustEvents returns for a limit ≤ 0.
+const DefaultTrustEventLimit = 100
+
+// InsertTrustEvent stores ev. An empty ID is made with audit.NewID(At); a
+// zero At is now. Display strings longer than their column are clipped.
+func (db *DB) InsertTrustEvent(ctx context.Context, ev TrustEvent) error {
+	at := dbTime(ev.At)
+	if ev.ID == "" {
+		ev.ID = audit.NewID(at)
+	}
+	if len(ev.ID) > idLen {
+		return fmt.Errorf("store: trust event id %q longer than %d characters", ev.ID, idLen)
+	}
+	row := trustEventRow{
+		ID: ev.ID, At: at,
+		Action: clip(ev.Action, wordLen),
+		Kid:    clip(ev.Kid, kidLen),
+		Sub:    clip(ev.Sub, regionLen),
+		Actor:  clip(ev.Actor, actorLen),
+		Detail: clip(ev.Detail, detailLen),
+	}
+	if err := db.gdb.WithContext(ctx).Create(&row).Error; err != nil {
+		return fmt.Errorf("store: insert trust event: %w", err)
+	}
+	return nil
+}
+
+// TrustEvents returns up to limit events, newest first (DefaultTrustEventLimit
+// when limit ≤ 0).
+func (db *DB) TrustEvents(ctx context.Context, limit int) ([]TrustEvent, error) {
+	if limit <= 0 {
+		limit = DefaultTrustEventLimit
+	}
+	var rows []trustEventRow
+	err := db.gdb.WithContext(ctx).Order("at DESC, id DESC").Limit(limit).Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: trust events: %w", err)
+	}
+	out := make([]TrustEvent, len(rows))
+	for i, r := range rows {
+		out[i] = TrustEvent{ID: r.ID, At: r.At.UTC(), Action: r.Action, Kid: r.Kid, Sub: r.Sub, Actor: r.Actor, Detail: r.Detail}
+	}
+	return out, nil
+}
