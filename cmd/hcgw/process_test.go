@@ -128,6 +128,13 @@ audit:
 func (s *site) start(t *testing.T) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(hcgwBinary(t), "serve", "--config", s.config)
+	// The configuration file alone decides: no HCGW_* variable of the
+	// developer's shell leaks into the gateway under test.
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "HCGW_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
 	logf, err := os.OpenFile(filepath.Join(s.dir, "server.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		t.Fatal(err)
