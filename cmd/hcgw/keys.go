@@ -203,4 +203,3 @@ func keysRevoke(args []string, stdout io.Writer) error {
 	}
 	return emit(*out, stdout, token)
 }
-
