@@ -105,11 +105,11 @@ func (w *walker) check(n *yaml.Node, t reflect.Type, path string) {
 		}
 		return
 	}
-	if k := (seenKey{n, t}); w.seen[k] {
+	k := seenKey{n, t}
+	if w.seen[k] {
 		return
-	} else {
-		w.seen[k] = true
 	}
+	w.seen[k] = true
 
 	if isNull(n) {
 		switch {
