@@ -6,10 +6,12 @@ import (
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 	"os"
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
@@ -109,6 +111,10 @@ type Signer interface {
 	// SignCompact signs payload as a compact JWS with protected header
 	// alg, kid and typ.
 	SignCompact(payload []byte, typ string) (string, error)
+	// Sign signs msg raw, as the key's algorithm does inside a JWS
+	// (Ed25519 over msg; ES256: r||s over SHA-256(msg)), for formats with
+	// detached signatures such as sh-v1.
+	Sign(msg []byte) ([]byte, error)
 }
 
 type fileSigner struct {
@@ -129,6 +135,40 @@ func (s *fileSigner) SignCompact(payload []byte, typ string) (string, error) {
 		return "", err
 	}
 	return string(out), nil
+}
+
+func (s *fileSigner) Sign(msg []byte) ([]byte, error) {
+	switch k := s.priv.(type) {
+	case ed25519.PrivateKey:
+		return ed25519.Sign(k, msg), nil
+	case *ecdsa.PrivateKey:
+		h := sha256.Sum256(msg)
+		r, ss, err := ecdsa.Sign(rand.Reader, k, h[:])
+		if err != nil {
+			return nil, err
+		}
+		out := make([]byte, 64)
+		r.FillBytes(out[:32])
+		ss.FillBytes(out[32:])
+		return out, nil
+	}
+	return nil, errors.New("unsupported key")
+}
+
+// VerifyRaw checks a raw signature made by Signer.Sign with pub's pinned
+// algorithm.
+func VerifyRaw(pub *PublicKey, msg, sig []byte) bool {
+	switch k := pub.Raw.(type) {
+	case ed25519.PublicKey:
+		return len(sig) == ed25519.SignatureSize && ed25519.Verify(k, msg, sig)
+	case *ecdsa.PublicKey:
+		if len(sig) != 64 {
+			return false
+		}
+		h := sha256.Sum256(msg)
+		return ecdsa.Verify(k, h[:], new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:]))
+	}
+	return false
 }
 
 // ParsePrivateJWK parses a private JWK (JSON) into a Signer.

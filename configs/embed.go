@@ -1,0 +1,21 @@
+// Package configs embeds the default mapping tables, so a gateway started
+// from any directory has them; mappings_dir in the configuration replaces
+// them with a folder on disk.
+package configs
+
+import (
+	"embed"
+	"io/fs"
+)
+
+//go:embed mappings/*.yaml
+var mappings embed.FS
+
+// Mappings returns the embedded configs/mappings folder.
+func Mappings() fs.FS {
+	sub, err := fs.Sub(mappings, "mappings")
+	if err != nil {
+		panic(err) // the embed pattern guarantees the folder
+	}
+	return sub
+}
