@@ -14,17 +14,17 @@ func TestParseTable(t *testing.T) {
 	}{
 		"a complete table loads":                     {"gd-v1.yaml", good, ""},
 		"a status outside the enum refuses the file": {"gd-v1.yaml", "format: gd-v1\nregion: \"440000\"\nstatus:\n  \"10\": blue\n", "gd-v1.yaml: line 4: local value \"10\" maps to \"blue\""},
-		"a status of green-ish text is refused":       {"gd-v1.yaml", "format: gd-v1\nregion: \"440000\"\nstatus:\n  \"10\": Green\n", "line 4"},
-		"a local value given twice is refused":        {"gd-v1.yaml", "format: gd-v1\nregion: \"440000\"\nstatus:\n  \"10\": green\n  \"10\": red\n", "line 5: local value \"10\" given twice"},
-		"an unknown key names its line":               {"gd-v1.yaml", "format: gd-v1\nregion: \"440000\"\ncolours: {}\nstatus: {\"1\": red}\n", "line 3: unknown key \"colours\""},
-		"an unknown national field is refused":        {"gd-v1.yaml", "format: gd-v1\nregion: \"440000\"\nfields: {colour: mzt}\nstatus: {\"1\": red}\n", "unknown national field \"colour\""},
-		"a region that is not six digits":             {"gd-v1.yaml", "format: gd-v1\nregion: \"4400\"\nstatus: {\"1\": red}\n", "line 2: region \"4400\""},
-		"a missing format":                            {"gd-v1.yaml", "region: \"440000\"\nstatus: {\"1\": red}\n", "format is missing"},
-		"an empty status table":                       {"gd-v1.yaml", "format: gd-v1\nregion: \"440000\"\nstatus: {}\n", "status table is empty"},
-		"a format that is not the file name":          {"bj-v1.yaml", good, "must match the file name"},
-		"two documents":                               {"gd-v1.yaml", good + "---\nformat: x\n", "only one YAML document"},
-		"not a mapping":                               {"gd-v1.yaml", "- a\n- b\n", "must be a mapping"},
-		"broken YAML":                                 {"gd-v1.yaml", "format: [\n", "mapping gd-v1.yaml"},
+		"a status of green-ish text is refused":      {"gd-v1.yaml", "format: gd-v1\nregion: \"440000\"\nstatus:\n  \"10\": Green\n", "line 4"},
+		"a local value given twice is refused":       {"gd-v1.yaml", "format: gd-v1\nregion: \"440000\"\nstatus:\n  \"10\": green\n  \"10\": red\n", "line 5: local value \"10\" given twice"},
+		"an unknown key names its line":              {"gd-v1.yaml", "format: gd-v1\nregion: \"440000\"\ncolours: {}\nstatus: {\"1\": red}\n", "line 3: unknown key \"colours\""},
+		"an unknown national field is refused":       {"gd-v1.yaml", "format: gd-v1\nregion: \"440000\"\nfields: {colour: mzt}\nstatus: {\"1\": red}\n", "unknown national field \"colour\""},
+		"a region that is not six digits":            {"gd-v1.yaml", "format: gd-v1\nregion: \"4400\"\nstatus: {\"1\": red}\n", "line 2: region \"4400\""},
+		"a missing format":                           {"gd-v1.yaml", "region: \"440000\"\nstatus: {\"1\": red}\n", "format is missing"},
+		"an empty status table":                      {"gd-v1.yaml", "format: gd-v1\nregion: \"440000\"\nstatus: {}\n", "status table is empty"},
+		"a format that is not the file name":         {"bj-v1.yaml", good, "must match the file name"},
+		"two documents":                              {"gd-v1.yaml", good + "---\nformat: x\n", "only one YAML document"},
+		"not a mapping":                              {"gd-v1.yaml", "- a\n- b\n", "must be a mapping"},
+		"broken YAML":                                {"gd-v1.yaml", "format: [\n", "mapping gd-v1.yaml"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
