@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
 
@@ -77,11 +78,15 @@ func hash(tok string) string {
 	return hex.EncodeToString(s[:])
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T) *fixture { return newFixtureScoped(t, nil) }
+
+// newFixtureScoped endorses the gateway's own key (Shanghai) with scope
+// ownScope (nil: [310000]).
+func newFixtureScoped(t *testing.T, ownScope []string) *fixture {
 	t.Helper()
 	f := &fixture{root: testkit.NewRoot(t), zjKey: testkit.Key(t, jwa.ES256), own: testkit.Key(t, jwa.EdDSA),
 		recs: &memRecords{recs: map[string]audit.Record{}}, events: &memEvents{}}
-	f.reg = testkit.Registry(t, f.root, f.root.Endorse(f.zjKey, zj, testkit.Spec{}), f.root.Endorse(f.own, sh, testkit.Spec{}))
+	f.reg = testkit.Registry(t, f.root, f.root.Endorse(f.zjKey, zj, testkit.Spec{}), f.root.Endorse(f.own, sh, testkit.Spec{Scope: ownScope}))
 	ads, _ := adapters.NewRegistry(nic.New())
 	v := &verify.Verifier{Adapters: ads, Trust: f.reg, Clock: testkit.Clock, Skew: verify.DefaultSkew, Region: sh, Recorder: f.recs}
 	vc, _ := httpapi.NewClient("gate-1", httpapi.RoleVerifier, hash(verifierToken))
@@ -288,4 +293,57 @@ func TestHealth(t *testing.T) {
 			t.Fatalf("%s: %d %s", p, resp.StatusCode, b)
 		}
 	}
+}
+
+func TestConvert(t *testing.T) {
+	zjGreen := func(f *fixture) string {
+		c, err := nic.Encode(f.zjKey, testkit.Claims(zj, mapping.Yellow))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	t.Run("a code of a region outside this gateway's scope is refused", func(t *testing.T) {
+		f := newFixture(t)
+		resp, b := f.do(t, "POST", "/v1/convert", verifierToken, `{"code":"`+zjGreen(f)+`"}`)
+		if resp.StatusCode != 422 || errCode(t, b) != "scope_violation" || !bytes.Contains(b, []byte(`"verdict"`)) {
+			t.Fatalf("%d %s", resp.StatusCode, b)
+		}
+	})
+	t.Run("a code that is not valid is refused with its verdict", func(t *testing.T) {
+		f := newFixtureScoped(t, []string{sh, zj})
+		bad := zjGreen(f)
+		bad = bad[:len(bad)-5] + "AAAAA"
+		resp, b := f.do(t, "POST", "/v1/convert", verifierToken, `{"code":"`+bad+`"}`)
+		if resp.StatusCode != 422 || errCode(t, b) != "code_not_valid" || !bytes.Contains(b, []byte(`"reason":"bad_signature"`)) {
+			t.Fatalf("%d %s", resp.StatusCode, b)
+		}
+	})
+	t.Run("a valid code becomes a national code signed by this gateway on behalf of its issuer", func(t *testing.T) {
+		f := newFixtureScoped(t, []string{sh, zj})
+		resp, b := f.do(t, "POST", "/v1/convert", verifierToken, `{"code":"`+zjGreen(f)+`","checkpoint":"conv-1"}`)
+		var out struct {
+			NationalCode string `json:"national_code"`
+			Kid          string
+		}
+		if resp.StatusCode != 200 || json.Unmarshal(b, &out) != nil || out.Kid != f.own.Kid() {
+			t.Fatalf("%d %s", resp.StatusCode, b)
+		}
+		resp, b = f.do(t, "POST", "/v1/verify", verifierToken, `{"code":"`+out.NationalCode+`"}`)
+		var vd verify.Verdict
+		if resp.StatusCode != 200 || json.Unmarshal(b, &vd) != nil {
+			t.Fatalf("%d %s", resp.StatusCode, b)
+		}
+		if vd.Result != mapping.Valid || vd.Status != mapping.Yellow || vd.Issuer != zj || vd.Holder.Name != "张*三" {
+			t.Fatalf("converted code verdict: %s", b)
+		}
+		_, payload, err := trust.SplitCompact(strings.TrimPrefix(out.NationalCode, nic.Prefix))
+		if err != nil {
+			t.Fatal(err)
+		}
+		claims, err := mapping.ParseClaims(payload)
+		if err != nil || claims.Iss != sh || claims.Org != zj || claims.JTI != "code-1" || claims.EXP > testkit.Now.Add(time.Hour).Unix() {
+			t.Fatalf("claims %+v %v", claims, err)
+		}
+	})
 }

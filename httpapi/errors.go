@@ -18,6 +18,10 @@ const (
 	CodeRateLimited      = "rate_limited"
 	CodeUnavailable      = "unavailable"
 	CodeInternal         = "internal"
+	// /v1/convert refusals (422): the code did not verify, or this
+	// gateway's keys may not sign for its region.
+	CodeCodeNotValid = "code_not_valid"
+	CodeOutOfScope   = "scope_violation"
 )
 
 var statusOf = map[string]int{
@@ -31,6 +35,8 @@ var statusOf = map[string]int{
 	CodeRateLimited:      http.StatusTooManyRequests,
 	CodeUnavailable:      http.StatusServiceUnavailable,
 	CodeInternal:         http.StatusInternalServerError,
+	CodeCodeNotValid:     http.StatusUnprocessableEntity,
+	CodeOutOfScope:       http.StatusUnprocessableEntity,
 }
 
 type errorBody struct {

@@ -67,6 +67,39 @@ func (a *api) verify(c *gin.Context) {
 	c.JSON(http.StatusOK, vd)
 }
 
+// convert answers a valid local code with a national code signed by this
+// gateway (DESIGN §6). A code that is not valid, or whose region this
+// gateway may not sign for, is refused with 422 and the verdict.
+func (a *api) convert(c *gin.Context) {
+	var req verifyRequest
+	if !readJSON(c, a.Limits.MaxBody, false, &req) || !labelsOK(c, req.Scene, req.Checkpoint) {
+		return
+	}
+	if req.Code == nil || *req.Code == "" {
+		renderError(c, CodeBadRequest, `field "code" is required`)
+		return
+	}
+	out, err := a.Verifier.Convert(c, verify.Request{Code: *req.Code, Scene: req.Scene, Checkpoint: req.Checkpoint}, a.Signers)
+	switch {
+	case errors.Is(err, verify.ErrNotValid):
+		c.AbortWithStatusJSON(http.StatusUnprocessableEntity, gin.H{"error": errorDetail{Code: CodeCodeNotValid,
+			Message: "only a valid code can be converted; see verdict"}, "verdict": out.Verdict})
+		return
+	case errors.Is(err, verify.ErrOutOfScope):
+		c.AbortWithStatusJSON(http.StatusUnprocessableEntity, gin.H{"error": errorDetail{Code: CodeOutOfScope,
+			Message: "this gateway may not sign codes for region " + out.Verdict.Issuer}, "verdict": out.Verdict})
+		return
+	case err != nil && out == nil:
+		a.unavailable(c, err)
+		return
+	case err != nil:
+		a.Logger.Error("conversion failed", "request_id", c.GetString(requestIDKey), "error", err.Error())
+		renderError(c, CodeUnavailable, "the code could not be signed; retry")
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"national_code": out.NationalCode, "kid": out.Kid, "verdict": out.Verdict})
+}
+
 type batchRequest struct {
 	Codes      []string `json:"codes"`
 	Scene      string   `json:"scene"`

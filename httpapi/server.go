@@ -99,6 +99,7 @@ func New(d Deps) http.Handler {
 	admin := a.auth.require(RoleAdmin)
 	r.POST("/v1/verify", verifier, a.verify)
 	r.POST("/v1/verify/batch", verifier, a.verifyBatch)
+	r.POST("/v1/convert", verifier, a.convert)
 	r.POST("/v1/issue", admin, a.issue)
 	r.GET("/v1/trust/list", a.trustList)
 	r.POST("/v1/trust/endorsements", admin, a.addTrust(trust.KindEndorsement))

@@ -163,22 +163,29 @@ func (v *Verifier) Verify(ctx context.Context, req Request) (Verdict, error) {
 
 // VerifyBatch evaluates codes in order and records them all in one write.
 func (v *Verifier) VerifyBatch(ctx context.Context, reqs []Request) ([]Verdict, error) {
+	out, _, err := v.verifyRecorded(ctx, reqs)
+	return out, err
+}
+
+// verifyRecorded evaluates and records; it also returns the decoded codes.
+func (v *Verifier) verifyRecorded(ctx context.Context, reqs []Request) ([]Verdict, []*adapters.Code, error) {
 	out := make([]Verdict, len(reqs))
+	codes := make([]*adapters.Code, len(reqs))
 	recs := make([]audit.Record, len(reqs))
 	for i, req := range reqs {
 		start := v.Clock()
 		vd, c := v.Evaluate(ctx, req.Code)
 		now := v.Clock()
 		vd.RecordID = audit.NewID(now)
-		out[i] = vd
+		out[i], codes[i] = vd, c
 		recs[i] = record(v.Region, req, vd, c, now, now.Sub(start))
 	}
 	if v.Recorder != nil {
 		if err := v.Recorder.Write(ctx, recs...); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return out, nil
+	return out, codes, nil
 }
 
 func record(region string, req Request, vd Verdict, c *adapters.Code, now time.Time, took time.Duration) audit.Record {
