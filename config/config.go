@@ -38,6 +38,10 @@ type Config struct {
 	Federation Federation `yaml:"federation"`
 	// Log selects the log level and format.
 	Log Log `yaml:"log"`
+	// MappingsDir is an optional folder of local→national mapping tables
+	// (*.yaml, one per format) replacing the ones built into the binary
+	// (configs/mappings).
+	MappingsDir string `yaml:"mappings_dir"`
 
 	// origin remembers where values came from, for error messages.
 	origin origin

@@ -139,9 +139,10 @@ func TestGoldenFiles(t *testing.T) {
 			IdleTimeout: 90 * time.Second, ShutdownTimeout: 20 * time.Second,
 			MaxBodyBytes: 32768, MaxBatchBodyBytes: 2097152, MaxCodeBytes: 2048, MaxBatchCodes: 500,
 		},
-		Verify:     Verify{ClockSkew: 30 * time.Second, Deadline: 2500 * time.Millisecond},
-		Federation: Federation{Retries: 1, BreakerFailures: 3, BreakerOpen: 20 * time.Second, CacheMaxTTL: time.Minute, MaxHops: 4},
-		Log:        Log{Level: "debug", Format: "text"},
+		Verify:      Verify{ClockSkew: 30 * time.Second, Deadline: 2500 * time.Millisecond},
+		Federation:  Federation{Retries: 1, BreakerFailures: 3, BreakerOpen: 20 * time.Second, CacheMaxTTL: time.Minute, MaxHops: 4},
+		Log:         Log{Level: "debug", Format: "text"},
+		MappingsDir: "testdata/endorsements",
 	}
 	design := Default()
 	design.Trust.Anchors = []Anchor{{Path: "configs/keys/national-root.pub.jwk"}}

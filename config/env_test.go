@@ -42,6 +42,7 @@ func TestEnvNamesFollowTheYAMLKeys(t *testing.T) {
 		"HCGW_FEDERATION_MAX_HOPS",
 		"HCGW_LOG_LEVEL",
 		"HCGW_LOG_FORMAT",
+		"HCGW_MAPPINGS_DIR",
 	}
 	got := EnvNames()
 	if !slices.Equal(got, want) {

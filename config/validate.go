@@ -244,13 +244,16 @@ func (c *Config) CheckFiles() error {
 			v.add(fmt.Sprintf("keys[%d]", i), "key file %s: %v", c.showPath(k), err)
 		}
 	}
-	if d := c.Trust.EndorsementsDir; d != "" {
+	for key, d := range map[string]string{"trust.endorsements_dir": c.Trust.EndorsementsDir, "mappings_dir": c.MappingsDir} {
+		if d == "" {
+			continue
+		}
 		st, err := os.Stat(c.ResolvePath(d))
 		switch {
 		case err != nil:
-			v.add("trust.endorsements_dir", "%s: %v", c.showPath(d), unwrapPath(err))
+			v.add(key, "%s: %v", c.showPath(d), unwrapPath(err))
 		case !st.IsDir():
-			v.add("trust.endorsements_dir", "%s is not a directory", c.showPath(d))
+			v.add(key, "%s is not a directory", c.showPath(d))
 		}
 	}
 	return v.p.err()

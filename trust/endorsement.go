@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -71,19 +73,19 @@ type endorsementClaims struct {
 	JWK   json.RawMessage `json:"jwk"`
 	Use   []string        `json:"use"`
 	Scope []string        `json:"scope"`
-	NBF   *json.Number    `json:"nbf"`
-	EXP   *json.Number    `json:"exp"`
-	IAT   *json.Number    `json:"iat"`
+	NBF   json.RawMessage `json:"nbf"`
+	EXP   json.RawMessage `json:"exp"`
+	IAT   json.RawMessage `json:"iat"`
 	JTI   string          `json:"jti"`
 }
 
 type revocationClaims struct {
-	Iss       string       `json:"iss"`
-	Kid       string       `json:"kid"`
-	RevokedAt *json.Number `json:"revoked_at"`
-	Reason    string       `json:"reason"`
-	IAT       *json.Number `json:"iat"`
-	JTI       string       `json:"jti"`
+	Iss       string          `json:"iss"`
+	Kid       string          `json:"kid"`
+	RevokedAt json.RawMessage `json:"revoked_at"`
+	Reason    string          `json:"reason"`
+	IAT       json.RawMessage `json:"iat"`
+	JTI       string          `json:"jti"`
 }
 
 // Anchors are the national root keys, by kid.
@@ -130,23 +132,24 @@ func (a Anchors) verifyAnchored(token, typ string) ([]byte, string, error) {
 
 func decodeStrictJSON(payload []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(payload))
-	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
 		return mapping.Fail(mapping.Malformed, "claims: %v", err)
 	}
-	if dec.More() {
-		return mapping.Fail(mapping.Malformed, "claims: trailing data")
+	if _, err := dec.Token(); err != io.EOF {
+		return mapping.Fail(mapping.Malformed, "claims: trailing data after the JSON object")
 	}
 	return nil
 }
 
-func unixClaim(name string, n *json.Number) (time.Time, error) {
-	if n == nil {
+// unixClaim reads a time claim that must be a plain JSON integer (no
+// string, fraction or exponent) of seconds since the epoch.
+func unixClaim(name string, raw json.RawMessage) (time.Time, error) {
+	if len(raw) == 0 {
 		return time.Time{}, mapping.Fail(mapping.Malformed, "claim %q is missing", name)
 	}
-	v, err := n.Int64()
-	if err != nil || v <= 0 {
-		return time.Time{}, mapping.Fail(mapping.Malformed, "claim %q must be a positive integer", name)
+	v, err := strconv.ParseInt(string(raw), 10, 64)
+	if err != nil || v <= 0 || v > 253402300799 {
+		return time.Time{}, mapping.Fail(mapping.Malformed, "claim %q must be a positive integer of seconds", name)
 	}
 	return time.Unix(v, 0).UTC(), nil
 }
@@ -249,7 +252,7 @@ func (a Anchors) ParseRevocation(token string) (*Revocation, error) {
 	if r.RevokedAt, err = unixClaim("revoked_at", c.RevokedAt); err != nil {
 		return nil, err
 	}
-	if c.IAT != nil {
+	if len(c.IAT) > 0 {
 		if r.IssuedAt, err = unixClaim("iat", c.IAT); err != nil {
 			return nil, err
 		}

@@ -10,6 +10,10 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jws"
 )
 
+// b64 is strict base64url: spare bits must be zero, so one signature has
+// exactly one spelling and a code one string form.
+var b64 = base64.RawURLEncoding.Strict()
+
 // MaxCompactJWS bounds any compact JWS this package will look at.
 const MaxCompactJWS = 16 << 10
 
@@ -41,7 +45,7 @@ func SplitCompact(token string) (Header, []byte, error) {
 			return h, nil, mapping.Fail(mapping.Malformed, "JWS has a character outside base64url at offset %d", i)
 		}
 	}
-	hb, err := base64.RawURLEncoding.DecodeString(token[:first])
+	hb, err := b64.DecodeString(token[:first])
 	if err != nil {
 		return h, nil, mapping.Fail(mapping.Malformed, "JWS header is not base64url")
 	}
@@ -73,11 +77,11 @@ func SplitCompact(token string) (Header, []byte, error) {
 	if v, ok := raw["b64"]; ok && string(v) != "true" {
 		return h, nil, mapping.Fail(mapping.Malformed, "JWS with unencoded payload (b64) is not accepted")
 	}
-	payload, err := base64.RawURLEncoding.DecodeString(token[first+1 : last])
+	payload, err := b64.DecodeString(token[first+1 : last])
 	if err != nil {
 		return h, nil, mapping.Fail(mapping.Malformed, "JWS payload is not base64url")
 	}
-	if _, err := base64.RawURLEncoding.DecodeString(token[last+1:]); err != nil {
+	if _, err := b64.DecodeString(token[last+1:]); err != nil {
 		return h, nil, mapping.Fail(mapping.Malformed, "JWS signature is not base64url")
 	}
 	return h, payload, nil

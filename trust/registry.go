@@ -340,37 +340,72 @@ func (r *Registry) AddAny(ctx context.Context, tokens []string) (int, map[int]er
 	return n, bad, err
 }
 
+// fresh keeps the items that are new to cur and to each other: an
+// endorsement whose (kid, jti) is known, or a revocation of an already
+// revoked kid, is dropped; an endorsement giving a kid to a second region
+// is a conflict. With skipConflicts the conflicting items are dropped and
+// counted (loading what is stored); without, the first one is an error and
+// nothing is kept (an admin's request).
+func fresh(cur *Snapshot, items []item, skipConflicts bool) ([]item, int, error) {
+	subOf := map[string]string{}
+	seenJTI := map[[2]string]bool{}
+	revoked := map[string]bool{}
+	var out []item
+	conflicts := 0
+	for _, it := range items {
+		if it.r != nil {
+			if cur.revocations[it.r.Kid] != nil || revoked[it.r.Kid] {
+				continue
+			}
+			revoked[it.r.Kid] = true
+			out = append(out, it)
+			continue
+		}
+		e := it.e
+		kid := e.Key.Kid
+		sub, known := subOf[kid]
+		if k := cur.keys[kid]; k != nil && !known {
+			sub, known = k.Sub, true
+		}
+		if known && sub != e.Sub {
+			if skipConflicts {
+				conflicts++
+				continue
+			}
+			return nil, 0, fmt.Errorf("%w: key %s is endorsed for region %s, not %s", ErrConflict, kid, sub, e.Sub)
+		}
+		subOf[kid] = e.Sub
+		id := [2]string{kid, e.JTI}
+		if seenJTI[id] {
+			continue
+		}
+		if k := cur.keys[kid]; k != nil && slices.ContainsFunc(k.Endorsements, func(x *Endorsement) bool { return x.JTI == e.JTI }) {
+			continue
+		}
+		seenJTI[id] = true
+		out = append(out, it)
+	}
+	return out, conflicts, nil
+}
+
 // commit persists what is new, then publishes it. A store failure publishes
-// nothing, so memory never runs ahead of what a restart would load.
+// nothing, so memory never runs ahead of what a restart would load; a
+// conflict anywhere in items stores nothing.
 func (r *Registry) commit(ctx context.Context, items []item) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	cur := r.cur.Load()
-	var fresh []item
-	for _, it := range items {
-		if it.e != nil {
-			if k := cur.keys[it.e.Key.Kid]; k != nil && slices.ContainsFunc(k.Endorsements, func(x *Endorsement) bool { return x.JTI == it.e.JTI }) {
-				continue
-			}
-			if k := cur.keys[it.e.Key.Kid]; k != nil && k.Sub != it.e.Sub {
-				return 0, fmt.Errorf("%w: key %s is endorsed for region %s, not %s", ErrConflict, k.Kid, k.Sub, it.e.Sub)
-			}
-		} else if cur.revocations[it.r.Kid] != nil {
-			continue
-		}
-		fresh = append(fresh, it)
-	}
-	if len(fresh) == 0 {
-		return 0, nil
+	todo, _, err := fresh(r.cur.Load(), items, false)
+	if err != nil || len(todo) == 0 {
+		return 0, err
 	}
 	if r.store != nil {
-		for _, it := range fresh {
+		for _, it := range todo {
 			if err := r.store.SaveTrust(ctx, it.entry()); err != nil {
 				return 0, fmt.Errorf("persist trust entry: %w", err)
 			}
 		}
 	}
-	added, err := r.apply(fresh)
+	added, err := r.apply(todo)
 	return len(added), err
 }
 
@@ -396,8 +431,9 @@ func (r *Registry) LoadStore(ctx context.Context) (loaded, skipped int, err erro
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	added, err := r.apply(items)
-	return len(added), skipped, err
+	todo, conflicts, _ := fresh(r.cur.Load(), items, true)
+	added, err := r.apply(todo)
+	return len(added), skipped + conflicts, err
 }
 
 // LoadDir reads every *.jws / *.jwt file of dir (one artefact a file),
