@@ -90,11 +90,11 @@ type Writer struct {
 	closed  bool
 	free    [][]Record
 
-	wake    chan struct{} // capacity 1: "there is news", coalesced
-	closing chan struct{} // closed by Close: stop lingering, drain, exit
-	abort   chan struct{} // closed when Close's context ends: give up
-	abortMu sync.Once
-	exited  chan struct{}
+	wake      chan struct{} // capacity 1: "there is news", coalesced
+	closing   chan struct{} // closed by Close: stop lingering, drain, exit
+	abort     chan struct{} // closed when Close's context ends: give up
+	abortOnce sync.Once
+	exited    chan struct{}
 
 	sinkCtx    context.Context
 	cancelSink context.CancelFunc
@@ -204,7 +204,7 @@ func (w *Writer) Close(ctx context.Context) error {
 	select {
 	case <-w.exited:
 	case <-ctx.Done():
-		w.abortMu.Do(func() {
+		w.abortOnce.Do(func() {
 			close(w.abort)
 			w.cancelSink()
 		})

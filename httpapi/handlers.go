@@ -59,7 +59,7 @@ func (a *api) verify(c *gin.Context) {
 		renderError(c, CodeBadRequest, `field "code" is required`)
 		return
 	}
-	vd, err := a.Verifier.Verify(c, verify.Request{Code: *req.Code, Scene: req.Scene, Checkpoint: req.Checkpoint})
+	vd, err := a.Verifier.Verify(c.Request.Context(), verify.Request{Code: *req.Code, Scene: req.Scene, Checkpoint: req.Checkpoint})
 	if err != nil {
 		a.unavailable(c, err)
 		return
@@ -79,7 +79,7 @@ func (a *api) convert(c *gin.Context) {
 		renderError(c, CodeBadRequest, `field "code" is required`)
 		return
 	}
-	out, err := a.Verifier.Convert(c, verify.Request{Code: *req.Code, Scene: req.Scene, Checkpoint: req.Checkpoint}, a.Signers)
+	out, err := a.Verifier.Convert(c.Request.Context(), verify.Request{Code: *req.Code, Scene: req.Scene, Checkpoint: req.Checkpoint}, a.Signers)
 	switch {
 	case errors.Is(err, verify.ErrNotValid):
 		c.AbortWithStatusJSON(http.StatusUnprocessableEntity, gin.H{"error": errorDetail{Code: CodeCodeNotValid,
@@ -123,7 +123,7 @@ func (a *api) verifyBatch(c *gin.Context) {
 	for i, code := range req.Codes {
 		reqs[i] = verify.Request{Code: code, Scene: req.Scene, Checkpoint: req.Checkpoint}
 	}
-	out, err := a.Verifier.VerifyBatch(c, reqs)
+	out, err := a.Verifier.VerifyBatch(c.Request.Context(), reqs)
 	if err != nil {
 		a.unavailable(c, err)
 		return
@@ -195,7 +195,7 @@ func (a *api) event(c *gin.Context, ev TrustEvent) {
 	if a.Events == nil {
 		return
 	}
-	if err := a.Events.TrustEvent(c, ev); err != nil {
+	if err := a.Events.TrustEvent(c.Request.Context(), ev); err != nil {
 		a.Logger.Error("trust event not recorded", "action", ev.Action, "kid", ev.Kid, "error", err.Error())
 	}
 }
@@ -253,12 +253,12 @@ func (a *api) addTrust(kind string) gin.HandlerFunc {
 		)
 		if kind == trust.KindEndorsement {
 			var e *trust.Endorsement
-			if e, added, err = a.Trust.AddEndorsement(c, token); e != nil {
+			if e, added, err = a.Trust.AddEndorsement(c.Request.Context(), token); e != nil {
 				kid, sub = e.Key.Kid, e.Sub
 			}
 		} else {
 			var r *trust.Revocation
-			if r, added, err = a.Trust.AddRevocation(c, token); r != nil {
+			if r, added, err = a.Trust.AddRevocation(c.Request.Context(), token); r != nil {
 				kid = r.Kid
 			}
 		}
@@ -319,7 +319,7 @@ func (a *api) record(c *gin.Context) {
 		renderError(c, CodeNotFound, "no such record")
 		return
 	}
-	r, err := a.Records.Record(c, id)
+	r, err := a.Records.Record(c.Request.Context(), id)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		renderError(c, CodeNotFound, "no such record")
@@ -346,7 +346,7 @@ func (a *api) jwks(c *gin.Context) {
 func (a *api) readyz(c *gin.Context) {
 	var problems []string
 	if a.Ready != nil {
-		problems = a.Ready(c)
+		problems = a.Ready(c.Request.Context())
 	}
 	if len(problems) > 0 {
 		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "not_ready", "problems": problems})

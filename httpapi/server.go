@@ -90,7 +90,6 @@ func New(d Deps) http.Handler {
 	a := &api{Deps: d, auth: authenticator{clients: d.Clients}}
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
-	r.ContextWithFallback = true
 	r.Use(a.requestLog, gin.CustomRecoveryWithWriter(io.Discard, a.recovered))
 	r.NoRoute(func(c *gin.Context) { renderError(c, CodeNotFound, "no such endpoint") })
 	r.NoMethod(func(c *gin.Context) { renderError(c, CodeMethodNotAllowed, "method not allowed on this endpoint") })
