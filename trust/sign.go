@@ -2,6 +2,7 @@ package trust
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -72,4 +73,30 @@ func SignRevocation(anchor Signer, kid, reason, jti string, at time.Time) (strin
 		return "", err
 	}
 	return anchor.SignCompact(payload, TypRevocation)
+}
+
+// ErrNoSigningKey means none of this gateway's keys is endorsed, now, for
+// the use and region asked.
+var ErrNoSigningKey = errors.New("no key of this gateway is endorsed for that use and region now")
+
+// PickSigner picks this gateway's key in force for use u covering org at
+// now: the one endorsed most recently (rotation publishes a new key before it
+// signs).
+func PickSigner(signers []Signer, snap *Snapshot, u Use, region, org string, now time.Time) (Signer, error) {
+	var best Signer
+	var bestAt time.Time
+	for _, s := range signers {
+		k := snap.Key(s.Kid())
+		if k == nil || k.Sub != region || !k.InForce(u, org, now) {
+			continue
+		}
+		at := k.Endorsements[len(k.Endorsements)-1].IssuedAt
+		if best == nil || at.After(bestAt) {
+			best, bestAt = s, at
+		}
+	}
+	if best == nil {
+		return nil, ErrNoSigningKey
+	}
+	return best, nil
 }

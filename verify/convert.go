@@ -53,7 +53,7 @@ func (v *Verifier) Convert(ctx context.Context, req Request, signers []trust.Sig
 		return out, ErrNotValid
 	}
 	now := v.Clock().UTC().Truncate(time.Second)
-	s, err := nic.Signer(signers, v.Trust.Snapshot(), trust.UseCodes, v.Region, c.Org, now)
+	s, err := trust.PickSigner(signers, v.Trust.Snapshot(), trust.UseCodes, v.Region, c.Org, now)
 	if err != nil {
 		return out, ErrOutOfScope
 	}

@@ -3,7 +3,6 @@ package nic
 import (
 	"crypto/rand"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"time"
 
@@ -34,29 +33,7 @@ type IssueRequest struct {
 
 // ErrNoSigningKey means none of this gateway's keys is endorsed, now, to
 // sign codes for its region.
-var ErrNoSigningKey = errors.New("no key of this gateway is endorsed to sign codes for its region now")
-
-// Signer picks this gateway's key in force for use u covering org at now:
-// the one endorsed most recently (rotation publishes a new key before it
-// signs).
-func Signer(signers []trust.Signer, snap *trust.Snapshot, u trust.Use, region, org string, now time.Time) (trust.Signer, error) {
-	var best trust.Signer
-	var bestAt time.Time
-	for _, s := range signers {
-		k := snap.Key(s.Kid())
-		if k == nil || k.Sub != region || !k.InForce(u, org, now) {
-			continue
-		}
-		at := k.Endorsements[len(k.Endorsements)-1].IssuedAt
-		if best == nil || at.After(bestAt) {
-			best, bestAt = s, at
-		}
-	}
-	if best == nil {
-		return nil, ErrNoSigningKey
-	}
-	return best, nil
-}
+var ErrNoSigningKey = trust.ErrNoSigningKey
 
 // Issued is a code this gateway signed, with its (masked) claims and the
 // kid of the key that signed it.
@@ -83,7 +60,7 @@ func (is *Issuer) Issue(req IssueRequest) (*Issued, error) {
 		return nil, mapping.Fail(mapping.Malformed, "ttl must be between 1 s and %s", mapping.MaxValidity)
 	}
 	now := is.Clock().UTC()
-	s, err := Signer(is.Signers, is.Trust.Snapshot(), trust.UseCodes, is.Region, is.Region, now)
+	s, err := trust.PickSigner(is.Signers, is.Trust.Snapshot(), trust.UseCodes, is.Region, is.Region, now)
 	if err != nil {
 		return nil, err
 	}
