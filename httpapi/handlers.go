@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 
 	"github.com/hcgw/hcgw/adapters/nic"
 	"github.com/hcgw/hcgw/audit"
+	"github.com/hcgw/hcgw/federation"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
 	"github.com/hcgw/hcgw/verify"
@@ -353,4 +355,28 @@ func (a *api) readyz(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ready", "trust_version": a.Trust.Snapshot().Version()})
+}
+
+// federationStatus hands a peer's signed status request to the responder
+// and writes its reply as is (a JWS, or the error envelope).
+func (a *api) federationStatus(c *gin.Context) {
+	if a.Federation == nil {
+		renderError(c, CodeUnavailable, "this gateway does not federate")
+		return
+	}
+	hops := 0
+	if h := c.GetHeader(federation.HopsHeader); h != "" {
+		n, err := strconv.Atoi(h)
+		if err != nil || n < 0 || n > 100 {
+			renderError(c, CodeBadRequest, federation.HopsHeader+" must be a small non-negative integer")
+			return
+		}
+		hops = n
+	}
+	body, ok := readRaw(c, federation.MaxBody)
+	if !ok {
+		return
+	}
+	rep := a.Federation.Handle(c.Request.Context(), body, hops)
+	c.Data(rep.Status, rep.ContentType, rep.Body)
 }

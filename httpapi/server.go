@@ -16,6 +16,7 @@ import (
 
 	"github.com/hcgw/hcgw/adapters/nic"
 	"github.com/hcgw/hcgw/audit"
+	"github.com/hcgw/hcgw/federation"
 	"github.com/hcgw/hcgw/trust"
 	"github.com/hcgw/hcgw/verify"
 )
@@ -73,6 +74,9 @@ type Deps struct {
 	Clients  []Client
 	Limits   Limits
 	Logger   *slog.Logger
+	// Federation answers POST /v1/federation/status (peers authenticate by
+	// signature, not by bearer token); nil: the endpoint answers 503.
+	Federation *federation.Responder
 }
 
 type api struct {
@@ -100,6 +104,7 @@ func New(d Deps) http.Handler {
 	r.POST("/v1/verify/batch", verifier, a.verifyBatch)
 	r.POST("/v1/convert", verifier, a.convert)
 	r.POST("/v1/issue", admin, a.issue)
+	r.POST("/v1/federation/status", a.federationStatus)
 	r.GET("/v1/trust/list", a.trustList)
 	r.POST("/v1/trust/endorsements", admin, a.addTrust(trust.KindEndorsement))
 	r.POST("/v1/trust/revocations", admin, a.addTrust(trust.KindRevocation))

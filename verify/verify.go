@@ -25,19 +25,17 @@ type Recorder interface {
 	Write(ctx context.Context, recs ...audit.Record) error
 }
 
-// Online is the live status of a code, as its issuer answered.
-type Online struct {
-	Status   mapping.Status
-	StatusAt time.Time
-	Source   Source // SourceOnline or SourceCache
+// StatusSource asks a code's issuer for its live status (package
+// federation). routed is false when no peer can be asked for that org at
+// all, which is not a failure: the gateway runs offline. An error carries
+// reason status_unknown (the issuer does not know the code) or
+// issuer_unavailable.
+type StatusSource interface {
+	Status(ctx context.Context, org, cid string) (st mapping.LiveStatus, routed bool, err error)
 }
 
-// StatusSource asks a code's issuer for its live status (package
-// federation). Routed is false when no peer can be asked for that org at
-// all, which is not a failure: the gateway runs offline.
-type StatusSource interface {
-	Status(ctx context.Context, c *adapters.Code) (st Online, routed bool, err error)
-}
+// DefaultDeadline bounds one verification's online part (DESIGN §7).
+const DefaultDeadline = 1500 * time.Millisecond
 
 // Request is one code to verify, with where it was scanned.
 type Request struct {
@@ -54,9 +52,10 @@ type Verifier struct {
 	Clock        func() time.Time
 	Skew         time.Duration
 	MaxCodeBytes int
-	Region       string       // this gateway's region, recorded
-	Online       StatusSource // nil: offline only
-	Recorder     Recorder     // nil: nothing recorded (the offline CLI)
+	Region       string        // this gateway's region, recorded
+	Online       StatusSource  // nil: offline only
+	Deadline     time.Duration // online part of one verification; default 1.5 s
+	Recorder     Recorder      // nil: nothing recorded (the offline CLI)
 }
 
 // Evaluate decides a verdict for one code without recording it.
@@ -104,29 +103,49 @@ func (v *Verifier) invalid(vd Verdict, p *mapping.Problem) Verdict {
 // (if any) and validity are established.
 func (v *Verifier) establish(ctx context.Context, vd Verdict, c *adapters.Code) Verdict {
 	var (
-		on     Online
+		on     mapping.LiveStatus
 		routed bool
 		err    error
 	)
 	if v.Online != nil {
-		on, routed, err = v.Online.Status(ctx, c)
+		d := v.Deadline
+		if d <= 0 {
+			d = DefaultDeadline
+		}
+		octx, cancel := context.WithTimeout(ctx, d)
+		on, routed, err = v.Online.Status(octx, c.Org, c.ID)
+		cancel()
 	}
-	online := routed && err == nil
+	online := routed && err == nil && on.Status.Valid()
+	source := SourceOnline
+	if on.Cached {
+		source = SourceCache
+	}
 	if !c.Signed {
 		// An online-only token: its status exists only at the issuer.
 		if !online {
-			f := fail(mapping.Fail(mapping.IssuerUnavailable, "status of this code is only known to region %s, which could not be asked", c.Org))
+			reason := mapping.IssuerUnavailable
+			msg := "status of this code is only known to region " + c.Org + ", which could not be asked"
+			if routed && mapping.ReasonOf(err) == mapping.StatusUnknown {
+				reason, msg = mapping.StatusUnknown, "region "+c.Org+" does not know this code"
+			}
+			f := fail(mapping.Fail(reason, "%s", msg))
 			f.Format, f.Issuer = vd.Format, vd.Issuer
 			return f
 		}
-		if !on.Status.Valid() {
-			f := fail(mapping.Fail(mapping.StatusUnknown, "issuer answered no status"))
-			f.Format, f.Issuer = vd.Format, vd.Issuer
-			return f
-		}
-		vd.Result, vd.Status, vd.Source = mapping.Valid, on.Status, on.Source
-		t := on.StatusAt
+		vd.Result, vd.Status, vd.Source = mapping.Valid, on.Status, source
+		t := on.At
 		vd.StatusAsOf = &t
+		if !on.Expires.IsZero() {
+			e := on.Expires
+			vd.ValidUntil = &e
+		}
+		if on.Holder.Name != "" || on.Holder.ID != "" {
+			h := on.Holder
+			vd.Holder = &h
+		} else {
+			vd.Holder = nil
+		}
 		return vd
 	}
 	vd.Result, vd.Status, vd.Source = mapping.Valid, c.Status, SourceOffline
@@ -134,16 +153,16 @@ func (v *Verifier) establish(ctx context.Context, vd Verdict, c *adapters.Code) 
 	vd.StatusAsOf, vd.ValidUntil = &sa, &exp
 	switch {
 	case online:
-		vd.Source = on.Source
+		vd.Source = source
 		if on.Status != c.Status {
 			vd.Conflict = true
 			vd.Status = mapping.MostSevere(c.Status, on.Status)
 		}
-		t := on.StatusAt
+		t := on.At
 		vd.StatusAsOf = &t
 	case routed:
-		// The issuer should have been asked and could not be: the signed
-		// status stands, marked degraded.
+		// The issuer should have been asked and could not be (or did not
+		// know its own signed code): the signed status stands, degraded.
 		vd.Degraded = true
 	}
 	return vd

@@ -310,10 +310,11 @@ type fakeOnline struct {
 	st     mapping.Status
 	routed bool
 	err    error
+	cached bool
 }
 
-func (f fakeOnline) Status(context.Context, *adapters.Code) (verify.Online, bool, error) {
-	return verify.Online{Status: f.st, StatusAt: testkit.Now, Source: verify.SourceOnline}, f.routed, f.err
+func (f fakeOnline) Status(context.Context, string, string) (mapping.LiveStatus, bool, error) {
+	return mapping.LiveStatus{Status: f.st, At: testkit.Now, Cached: f.cached}, f.routed, f.err
 }
 
 func TestStatusRules(t *testing.T) {
@@ -330,6 +331,8 @@ func TestStatusRules(t *testing.T) {
 		"issuer unreachable: the signed status stands, degraded": {online: fakeOnline{routed: true, err: errors.New("down")}, status: mapping.Green, source: verify.SourceOffline, degraded: true},
 		"issuer agrees: online":                                  {online: fakeOnline{routed: true, st: mapping.Green}, status: mapping.Green, source: verify.SourceOnline},
 		"issuer says red: red wins, conflict":                    {online: fakeOnline{routed: true, st: mapping.Red}, status: mapping.Red, source: verify.SourceOnline, conflict: true},
+		"issuer says yellow from cache: yellow, conflict, cache": {online: fakeOnline{routed: true, st: mapping.Yellow, cached: true}, status: mapping.Yellow, source: verify.SourceCache, conflict: true},
+		"issuer does not know its own signed code: degraded":     {online: fakeOnline{routed: true, err: mapping.Fail(mapping.StatusUnknown, "x")}, status: mapping.Green, source: verify.SourceOffline, degraded: true},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -17,6 +17,7 @@ import (
 	"github.com/hcgw/hcgw/adapters/nic"
 	"github.com/hcgw/hcgw/audit"
 	"github.com/hcgw/hcgw/config"
+	"github.com/hcgw/hcgw/federation"
 	"github.com/hcgw/hcgw/httpapi"
 	"github.com/hcgw/hcgw/store"
 	"github.com/hcgw/hcgw/trust"
@@ -31,6 +32,7 @@ type Gateway struct {
 	Signers  []trust.Signer
 	Audit    *audit.Writer
 	Verifier *verify.Verifier
+	Peers    *federation.Client // nil when the gateway has no peer and no platform
 	Handler  http.Handler
 	Logger   *slog.Logger
 
@@ -42,6 +44,11 @@ type Gateway struct {
 type Options struct {
 	Clock  func() time.Time
 	Logger *slog.Logger
+	// Platform is this region's own status source (the provincial
+	// platform behind the gateway); nil: none.
+	Platform federation.Source
+	// HTTPClient for calls to peers (tests); nil: a default transport.
+	HTTPClient *http.Client
 }
 
 // New builds a gateway from cfg. Any problem stops it: it never starts half
@@ -111,6 +118,27 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 		Adapters: reg, Trust: g.Trust, Clock: opt.Clock, Skew: cfg.Verify.ClockSkew,
 		MaxCodeBytes: cfg.Server.MaxCodeBytes, Region: cfg.Region, Recorder: g.Audit,
 	}
+	if len(cfg.Peers) > 0 || opt.Platform != nil {
+		peers := map[string]string{}
+		for _, p := range cfg.Peers {
+			peers[p.Region] = p.URL
+		}
+		retries := cfg.Federation.Retries
+		if retries == 0 {
+			retries = -1 // configured: no retry
+		}
+		g.Peers = federation.NewClient(federation.Options{
+			Region: cfg.Region, Peers: peers, Trust: g.Trust, Signers: g.Signers, Local: opt.Platform,
+			Clock: opt.Clock, Skew: cfg.Verify.ClockSkew, Deadline: cfg.Verify.Deadline, Retries: retries,
+			BreakerFailures: uint32(cfg.Federation.BreakerFailures), BreakerOpen: cfg.Federation.BreakerOpen,
+			CacheMaxTTL: cfg.Federation.CacheMaxTTL, HTTPClient: opt.HTTPClient, Logger: g.Logger,
+		})
+		g.Verifier.Online = g.Peers
+		g.Verifier.Deadline = cfg.Verify.Deadline
+	}
+	responder := &federation.Responder{Region: cfg.Region, Trust: g.Trust, Signers: g.Signers, Source: opt.Platform,
+		Relay: g.Peers, Clock: opt.Clock, Skew: cfg.Verify.ClockSkew, MaxHops: cfg.Federation.MaxHops, Logger: g.Logger}
+	responder.Init()
 	var issuer *nic.Issuer
 	if len(g.Signers) > 0 {
 		issuer = &nic.Issuer{Region: cfg.Region, Signers: g.Signers, Trust: g.Trust, Clock: opt.Clock}
@@ -128,7 +156,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 		Records: recordStore{g.DB}, Events: eventStore{g.DB, opt.Clock}, Ready: g.ready, Clients: clients,
 		Limits: httpapi.Limits{MaxBody: cfg.Server.MaxBodyBytes, MaxBatchBody: cfg.Server.MaxBatchBodyBytes,
 			MaxBatchCodes: cfg.Server.MaxBatchCodes},
-		Logger: g.Logger,
+		Logger: g.Logger, Federation: responder,
 	})
 	return g, nil
 }
@@ -155,10 +183,16 @@ func (g *Gateway) Listen(addr string) (net.Addr, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen %s: %w", addr, err)
 	}
+	g.UseListener(ln)
+	return ln.Addr(), nil
+}
+
+// UseListener serves on a listener the caller opened (tests and the demo
+// open every port first, then configure peers with them).
+func (g *Gateway) UseListener(ln net.Listener) {
 	g.ln = ln
 	s := g.Config.Server
-	g.server = httpapi.NewServer(g.Handler, addr, s.ReadTimeout, s.ReadHeaderTimeout, s.WriteTimeout, s.IdleTimeout)
-	return ln.Addr(), nil
+	g.server = httpapi.NewServer(g.Handler, ln.Addr().String(), s.ReadTimeout, s.ReadHeaderTimeout, s.WriteTimeout, s.IdleTimeout)
 }
 
 // Serve answers until ctx ends, then shuts down gracefully: in-flight

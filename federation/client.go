@@ -1,0 +1,386 @@
+package federation
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	mrand "math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+	"github.com/sony/gobreaker/v2"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/hcgw/hcgw/mapping"
+	"github.com/hcgw/hcgw/trust"
+)
+
+// Options configure a Client. Zero values take the defaults of DESIGN §7.
+type Options struct {
+	Region          string            // this gateway's region
+	Peers           map[string]string // region → base URL; "000000" is the hub
+	Trust           *trust.Registry
+	Signers         []trust.Signer
+	Local           Source // this gateway's own platform, asked directly for its region's codes
+	Clock           func() time.Time
+	Skew            time.Duration
+	Deadline        time.Duration // whole call, retries included; default 1.5 s
+	Retries         int           // default 2 (negative: none)
+	BreakerFailures uint32        // consecutive failures that open a breaker; default 5
+	BreakerOpen     time.Duration // open → half-open; default 10 s
+	CacheMaxTTL     time.Duration // cap on an answer's exp; 0: no cache
+	CacheMaxEntries int           // default 1,000,000
+	HTTPClient      *http.Client
+	Logger          *slog.Logger
+}
+
+// Client asks peers for live status, and relays for the hub.
+type Client struct {
+	o        Options
+	http     *retryablehttp.Client
+	breakers map[string]*gobreaker.CircuitBreaker[any]
+	cache    *answerCache
+	sf       singleflight.Group
+}
+
+// ErrNoRoute means no peer (and no hub) can be asked for an org.
+var ErrNoRoute = errors.New("no route to that region")
+
+// errUnknown wraps a peer's "unknown code" so the breaker counts it as a
+// healthy answer.
+var errUnknown = errors.New("unknown code")
+
+// NewClient builds a client with one breaker per peer.
+func NewClient(o Options) *Client {
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
+	if o.Deadline <= 0 {
+		o.Deadline = 1500 * time.Millisecond
+	}
+	if o.Retries == 0 {
+		o.Retries = 2
+	} else if o.Retries < 0 {
+		o.Retries = 0
+	}
+	if o.BreakerFailures == 0 {
+		o.BreakerFailures = 5
+	}
+	if o.BreakerOpen <= 0 {
+		o.BreakerOpen = 10 * time.Second
+	}
+	if o.CacheMaxEntries <= 0 {
+		o.CacheMaxEntries = 1_000_000
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
+	}
+	hc := o.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second,
+			ResponseHeaderTimeout: o.Deadline}}
+	}
+	c := &Client{o: o, breakers: map[string]*gobreaker.CircuitBreaker[any]{}, cache: newAnswerCache(o.CacheMaxEntries)}
+	c.http = &retryablehttp.Client{
+		HTTPClient: hc, RetryMax: o.Retries, RetryWaitMin: 20 * time.Millisecond, RetryWaitMax: 250 * time.Millisecond,
+		CheckRetry: checkRetry, Backoff: jitterBackoff,
+		ErrorHandler: retryablehttp.PassthroughErrorHandler,
+	}
+	for region, url := range o.Peers {
+		region := region
+		c.breakers[region] = gobreaker.NewCircuitBreaker[any](gobreaker.Settings{
+			Name: region, MaxRequests: 1, Timeout: o.BreakerOpen,
+			ReadyToTrip: func(cn gobreaker.Counts) bool { return cn.ConsecutiveFailures >= o.BreakerFailures },
+			IsSuccessful: func(err error) bool {
+				return err == nil || errors.Is(err, errUnknown) || errors.Is(err, context.Canceled)
+			},
+			OnStateChange: func(name string, from, to gobreaker.State) {
+				o.Logger.Warn("peer breaker", "peer", name, "from", from.String(), "to", to.String())
+			},
+		})
+		o.Peers[region] = strings.TrimRight(url, "/")
+	}
+	return c
+}
+
+// checkRetry retries only connection errors and 502/503/504, never once
+// the call's context is over.
+func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	if err != nil {
+		return true, nil
+	}
+	switch resp.StatusCode {
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true, nil
+	}
+	return false, nil
+}
+
+// jitterBackoff is exponential backoff with full jitter.
+func jitterBackoff(min, max time.Duration, attempt int, _ *http.Response) time.Duration {
+	d := float64(min) * math.Pow(2, float64(attempt))
+	if d > float64(max) {
+		d = float64(max)
+	}
+	return time.Duration(mrand.Float64() * d)
+}
+
+// BreakerState reports a peer's breaker state ("closed", "open",
+// "half-open"), or "" for an unknown peer.
+func (c *Client) BreakerState(region string) string {
+	if b := c.breakers[region]; b != nil {
+		return b.State().String()
+	}
+	return ""
+}
+
+// route picks the peer for org: its own, else the hub.
+func (c *Client) route(org string) (string, bool) {
+	if _, ok := c.o.Peers[org]; ok {
+		return org, true
+	}
+	if _, ok := c.o.Peers[mapping.NationalRegion]; ok && c.o.Region != mapping.NationalRegion {
+		return mapping.NationalRegion, true
+	}
+	return "", false
+}
+
+// Status asks org for the live status of code cid. routed is false when no
+// one can be asked (not a failure: the gateway runs offline for that org).
+// A code the issuer does not know is a Problem with reason status_unknown;
+// anything else that goes wrong is issuer_unavailable.
+func (c *Client) Status(ctx context.Context, org, cid string) (mapping.LiveStatus, bool, error) {
+	if org == c.o.Region && c.o.Local != nil {
+		st, err := c.o.Local.Lookup(ctx, cid)
+		return st, true, problemOf(err)
+	}
+	peer, ok := c.route(org)
+	if !ok {
+		return mapping.LiveStatus{}, false, nil
+	}
+	key := org + "\x00" + cid
+	now := c.o.Clock()
+	if st, ok := c.cache.get(key, now); ok {
+		st.Cached = true
+		return st, true, nil
+	}
+	deadline, ok := ctx.Deadline()
+	if !ok || deadline.After(now.Add(c.o.Deadline)) {
+		deadline = time.Now().Add(c.o.Deadline)
+	}
+	ch := c.sf.DoChan(key, func() (any, error) {
+		// Detached from the first caller's cancellation, bounded by its
+		// deadline: the answer serves everyone waiting for it.
+		cctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline)
+		defer cancel()
+		ans, err := c.ask(cctx, peer, org, cid)
+		if err != nil {
+			return nil, err
+		}
+		st := ans.Live()
+		if c.o.CacheMaxTTL > 0 {
+			until := st.Expires
+			if max := c.o.Clock().Add(c.o.CacheMaxTTL); max.Before(until) {
+				until = max
+			}
+			c.cache.put(key, st, until)
+		}
+		return st, nil
+	})
+	select {
+	case <-ctx.Done():
+		return mapping.LiveStatus{}, true, mapping.Fail(mapping.IssuerUnavailable, "deadline passed waiting for region %s", org)
+	case res := <-ch:
+		if res.Err != nil {
+			return mapping.LiveStatus{}, true, problemOf(res.Err)
+		}
+		return res.Val.(mapping.LiveStatus), true, nil
+	}
+}
+
+// problemOf classifies any failure as status_unknown (the issuer does not
+// know the code) or issuer_unavailable (everything else).
+func problemOf(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, errUnknown) || mapping.ReasonOf(err) == mapping.StatusUnknown {
+		return mapping.Fail(mapping.StatusUnknown, "the issuer does not know this code")
+	}
+	var p *mapping.Problem
+	if errors.As(err, &p) && p.Reason == mapping.IssuerUnavailable {
+		return p
+	}
+	return mapping.Fail(mapping.IssuerUnavailable, "%v", err)
+}
+
+// ask makes one signed status call through peer's breaker.
+func (c *Client) ask(ctx context.Context, peer, org, cid string) (*Answer, error) {
+	var jti string
+	signer, err := trust.PickSigner(c.o.Signers, c.o.Trust.Snapshot(), trust.UseFederation, c.o.Region, c.o.Region, c.o.Clock())
+	if err != nil {
+		return nil, fmt.Errorf("no federation key: %w", err)
+	}
+	// Every attempt is signed anew with a fresh jti: a retried request is not
+	// a replay.
+	body := retryablehttp.ReaderFunc(func() (io.Reader, error) {
+		now := c.o.Clock()
+		jti = newJTI()
+		req := Request{Iss: c.o.Region, Aud: org, IAT: now.Unix(), EXP: now.Add(MaxRequestLifetime).Unix(), JTI: jti, Org: org, CID: cid}
+		payload, err := json.Marshal(req)
+		if err != nil {
+			return nil, err
+		}
+		tok, err := signer.SignCompact(payload, TypRequest)
+		if err != nil {
+			return nil, err
+		}
+		return strings.NewReader(tok), nil
+	})
+	out, err := c.breakers[peer].Execute(func() (any, error) {
+		status, data, err := c.post(ctx, peer, body, 0)
+		if err != nil {
+			return nil, err
+		}
+		switch status {
+		case http.StatusOK:
+		case http.StatusNotFound:
+			if bytes.Contains(data, []byte(`"unknown_code"`)) {
+				return nil, errUnknown
+			}
+			return nil, fmt.Errorf("peer %s answered 404", peer)
+		default:
+			return nil, fmt.Errorf("peer %s answered %d", peer, status)
+		}
+		ans, err := VerifyAnswer(c.o.Trust.Snapshot(), strings.TrimSpace(string(data)),
+			Expect{Org: org, Aud: c.o.Region, RJTI: jti, CID: cid}, c.o.Clock(), c.o.Skew)
+		if err != nil {
+			// A bad answer is a failure like a dead peer.
+			return nil, fmt.Errorf("peer %s: answer refused: %w", peer, err)
+		}
+		return ans, nil
+	})
+	if err != nil {
+		if errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests) {
+			return nil, mapping.Fail(mapping.IssuerUnavailable, "peer %s: circuit open", peer)
+		}
+		return nil, err
+	}
+	return out.(*Answer), nil
+}
+
+// post sends body to peer's status endpoint and reads a bounded answer.
+func (c *Client) post(ctx context.Context, peer string, body any, hops int) (int, []byte, error) {
+	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPost, c.o.Peers[peer]+"/v1/federation/status", body)
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Content-Type", ContentTypeJOSE)
+	if hops > 0 {
+		req.Header.Set(HopsHeader, strconv.Itoa(hops))
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxBody+1))
+	if err != nil {
+		return 0, nil, err
+	}
+	if len(data) > MaxBody {
+		return 0, nil, fmt.Errorf("peer %s: answer larger than %d bytes", peer, MaxBody)
+	}
+	return resp.StatusCode, data, nil
+}
+
+// Forward relays a status request to region's peer unchanged (the hub's
+// relay) and returns the answer unchanged.
+func (c *Client) Forward(ctx context.Context, region string, body []byte, hops int) (int, []byte, error) {
+	if _, ok := c.o.Peers[region]; !ok {
+		return 0, nil, ErrNoRoute
+	}
+	out, err := c.breakers[region].Execute(func() (any, error) {
+		status, data, err := c.post(ctx, region, body, hops)
+		if err != nil {
+			return nil, err
+		}
+		if status >= 500 {
+			return nil, fmt.Errorf("peer %s answered %d", region, status)
+		}
+		return relayed{status, data}, nil
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	r := out.(relayed)
+	return r.status, r.body, nil
+}
+
+type relayed struct {
+	status int
+	body   []byte
+}
+
+func newJTI() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// answerCache keeps live statuses until their exp (capped).
+type answerCache struct {
+	mu  sync.RWMutex
+	m   map[string]cacheEntry
+	max int
+}
+
+type cacheEntry struct {
+	st    mapping.LiveStatus
+	until time.Time
+}
+
+func newAnswerCache(max int) *answerCache { return &answerCache{m: map[string]cacheEntry{}, max: max} }
+
+func (a *answerCache) get(key string, now time.Time) (mapping.LiveStatus, bool) {
+	a.mu.RLock()
+	e, ok := a.m[key]
+	a.mu.RUnlock()
+	if !ok || !now.Before(e.until) {
+		return mapping.LiveStatus{}, false
+	}
+	return e.st, true
+}
+
+func (a *answerCache) put(key string, st mapping.LiveStatus, until time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(a.m) >= a.max {
+		// Evict expired entries, then arbitrary ones: the cache is an
+		// optimisation, never a source of truth.
+		now := time.Now()
+		for k, e := range a.m {
+			if !now.Before(e.until) || len(a.m) >= a.max {
+				delete(a.m, k)
+			}
+			if len(a.m) < a.max*9/10 {
+				break
+			}
+		}
+	}
+	a.m[key] = cacheEntry{st, until}
+}

@@ -1,0 +1,154 @@
+package federation
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"regexp"
+	"time"
+
+	"github.com/hcgw/hcgw/mapping"
+	"github.com/hcgw/hcgw/trust"
+)
+
+// Wire constants of DESIGN §7.
+const (
+	TypRequest      = "nic-status-req+jwt"
+	TypAnswer       = "nic-status+jwt"
+	HopsHeader      = "Hcgw-Hops"
+	ContentTypeJOSE = "application/jose"
+	// MaxRequestLifetime bounds exp - iat of a status request.
+	MaxRequestLifetime = 60 * time.Second
+	// MaxBody bounds any request or answer body.
+	MaxBody = 16 << 10
+)
+
+// Request is the claims of a status request.
+type Request struct {
+	Iss   string `json:"iss"`
+	Aud   string `json:"aud"`
+	IAT   int64  `json:"iat"`
+	EXP   int64  `json:"exp"`
+	JTI   string `json:"jti"`
+	Org   string `json:"org"`
+	CID   string `json:"cid"`
+	Scene string `json:"scene,omitempty"`
+}
+
+// Answer is the claims of a status answer.
+type Answer struct {
+	Iss  string         `json:"iss"`
+	Aud  string         `json:"aud"`
+	IAT  int64          `json:"iat"`
+	EXP  int64          `json:"exp"`
+	RJTI string         `json:"rjti"`
+	CID  string         `json:"cid"`
+	St   mapping.Status `json:"st"`
+	SA   int64          `json:"sa"`
+	HN   string         `json:"hn"`
+	HID  string         `json:"hid"`
+}
+
+var (
+	jtiRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+	cidRe = regexp.MustCompile(`^[A-Za-z0-9_.:-]{1,128}$`)
+)
+
+func decode(payload []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	if err := dec.Decode(v); err != nil {
+		return mapping.Fail(mapping.Malformed, "claims: %v", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return mapping.Fail(mapping.Malformed, "claims: trailing data")
+	}
+	return nil
+}
+
+// VerifyRequest checks a status request: signature by an endorsed
+// federation key of the requester's region, claims, freshness. Replay is the
+// caller's (Responder) to check.
+func VerifyRequest(snap *trust.Snapshot, token string, now time.Time, skew time.Duration) (*Request, error) {
+	key, payload, err := snap.VerifyCompact(token, TypRequest)
+	if err != nil {
+		return nil, err
+	}
+	var r Request
+	if err := decode(payload, &r); err != nil {
+		return nil, err
+	}
+	switch {
+	case !mapping.ValidRegion(r.Iss) || !mapping.ValidRegion(r.Aud) || !mapping.ValidRegion(r.Org):
+		return nil, mapping.Fail(mapping.Malformed, "iss, aud and org must be regions")
+	case !jtiRe.MatchString(r.JTI):
+		return nil, mapping.Fail(mapping.Malformed, "jti must be 1-64 of [A-Za-z0-9_-]")
+	case !cidRe.MatchString(r.CID):
+		return nil, mapping.Fail(mapping.Malformed, "cid must be 1-128 of [A-Za-z0-9_.:-]")
+	case r.IAT <= 0 || r.EXP <= r.IAT || r.EXP-r.IAT > int64(MaxRequestLifetime/time.Second):
+		return nil, mapping.Fail(mapping.Malformed, "exp must be after iat and at most %s later", MaxRequestLifetime)
+	case now.Add(skew).Before(time.Unix(r.IAT, 0)):
+		return nil, mapping.Fail(mapping.NotYetValid, "request issued in the future")
+	case !now.Before(time.Unix(r.EXP, 0)):
+		return nil, mapping.Fail(mapping.Expired, "request expired")
+	}
+	if err := key.Authorize(trust.UseFederation, r.Iss, r.Iss, time.Unix(r.IAT, 0), skew); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// Expect is what the requester knows an answer must say.
+type Expect struct {
+	Org, Aud, RJTI, CID string
+}
+
+// VerifyAnswer checks a status answer against the registry and against the
+// request it answers: signed by an endorsed status key of org, for this
+// requester, this request, this code, not lapsed.
+func VerifyAnswer(snap *trust.Snapshot, token string, want Expect, now time.Time, skew time.Duration) (*Answer, error) {
+	key, payload, err := snap.VerifyCompact(token, TypAnswer)
+	if err != nil {
+		return nil, err
+	}
+	var a Answer
+	if err := decode(payload, &a); err != nil {
+		return nil, err
+	}
+	switch {
+	case a.Iss != want.Org:
+		return nil, mapping.Fail(mapping.ScopeViolation, "answer from %q, asked %s", clip(a.Iss), want.Org)
+	case a.Aud != want.Aud:
+		return nil, mapping.Fail(mapping.Malformed, "answer for audience %q, not this gateway", clip(a.Aud))
+	case a.RJTI != want.RJTI:
+		return nil, mapping.Fail(mapping.Malformed, "answer to another request")
+	case a.CID != want.CID:
+		return nil, mapping.Fail(mapping.Malformed, "answer about another code")
+	case !a.St.Valid():
+		return nil, mapping.Fail(mapping.Malformed, "answer status %q", clip(string(a.St)))
+	case a.IAT <= 0 || a.SA <= 0 || a.EXP <= a.IAT:
+		return nil, mapping.Fail(mapping.Malformed, "answer times")
+	case now.Add(skew).Before(time.Unix(a.IAT, 0)):
+		return nil, mapping.Fail(mapping.NotYetValid, "answer issued in the future")
+	case !now.Before(time.Unix(a.EXP, 0)):
+		return nil, mapping.Fail(mapping.Expired, "answer lapsed")
+	case a.HN != "" && !mapping.IsMaskedName(a.HN), a.HID != "" && !mapping.IsMaskedID(a.HID):
+		return nil, mapping.Fail(mapping.Malformed, "answer carries an unmasked holder")
+	}
+	if err := key.Authorize(trust.UseStatus, a.Iss, want.Org, time.Unix(a.IAT, 0), skew); err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+// Live converts a checked answer to the national model.
+func (a *Answer) Live() mapping.LiveStatus {
+	return mapping.LiveStatus{Status: a.St, At: time.Unix(a.SA, 0).UTC(), Expires: time.Unix(a.EXP, 0).UTC(),
+		Holder: mapping.Holder{Name: a.HN, ID: a.HID}}
+}
+
+func clip(s string) string {
+	if len(s) > 32 {
+		s = s[:32]
+	}
+	return s
+}

@@ -1,0 +1,152 @@
+package federation
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/hcgw/hcgw/mapping"
+	"github.com/hcgw/hcgw/trust"
+)
+
+// Responder answers POST /v1/federation/status: for its own region from
+// its Source; as the hub, by relaying to the addressed region's peer.
+type Responder struct {
+	Region    string
+	Trust     *trust.Registry
+	Signers   []trust.Signer
+	Source    Source  // this region's platform (nil on the hub)
+	Relay     *Client // the hub's outbound client (nil elsewhere)
+	Clock     func() time.Time
+	Skew      time.Duration
+	MaxHops   int           // default 3
+	AnswerTTL time.Duration // how long an answer may be cached; default 60 s
+	Logger    *slog.Logger
+
+	replay *replayCache
+}
+
+// Reply is what the HTTP layer writes back.
+type Reply struct {
+	Status      int
+	Body        []byte
+	ContentType string
+}
+
+// Error codes of the federation endpoint (besides the common ones).
+const (
+	CodeReplayed     = "replayed"
+	CodeUnknownCode  = "unknown_code"
+	CodeLoopDetected = "loop_detected"
+	CodeWrongGateway = "wrong_gateway"
+	CodeUpstream     = "upstream_unavailable"
+)
+
+func errReply(status int, code, msg string) Reply {
+	b, _ := json.Marshal(map[string]any{"error": map[string]string{"code": code, "message": msg}})
+	return Reply{Status: status, Body: b, ContentType: "application/json"}
+}
+
+// Init prepares the replay cache; call once before serving.
+func (r *Responder) Init() {
+	if r.Clock == nil {
+		r.Clock = time.Now
+	}
+	if r.MaxHops <= 0 {
+		r.MaxHops = 3
+	}
+	if r.AnswerTTL <= 0 {
+		r.AnswerTTL = 60 * time.Second
+	}
+	if r.Logger == nil {
+		r.Logger = slog.Default()
+	}
+	r.replay = newReplayCache(1 << 20)
+}
+
+// Handle answers one status request body that arrived after hops hops.
+func (r *Responder) Handle(ctx context.Context, body []byte, hops int) Reply {
+	if hops > r.MaxHops {
+		return errReply(http.StatusLoopDetected, CodeLoopDetected, fmt.Sprintf("more than %d hops", r.MaxHops))
+	}
+	token := strings.TrimSpace(string(body))
+	now := r.Clock()
+	req, err := VerifyRequest(r.Trust.Snapshot(), token, now, r.Skew)
+	if err != nil {
+		return requestRefused(err)
+	}
+	fresh, full := r.replay.first(req.Iss+"|"+req.JTI, time.Unix(req.EXP, 0), now)
+	if full {
+		return errReply(http.StatusServiceUnavailable, "unavailable", "too many requests in flight; retry")
+	}
+	if !fresh {
+		return errReply(http.StatusConflict, CodeReplayed, "this request id was seen already")
+	}
+	if req.Aud != r.Region {
+		if r.Region != mapping.NationalRegion || r.Relay == nil {
+			return errReply(http.StatusMisdirectedRequest, CodeWrongGateway, "this gateway answers for region "+r.Region)
+		}
+		if hops+1 > r.MaxHops {
+			return errReply(http.StatusLoopDetected, CodeLoopDetected, fmt.Sprintf("more than %d hops", r.MaxHops))
+		}
+		status, data, err := r.Relay.Forward(ctx, req.Aud, body, hops+1)
+		if errors.Is(err, ErrNoRoute) {
+			return errReply(http.StatusNotFound, "not_found", "no peer for region "+req.Aud)
+		}
+		if err != nil {
+			r.Logger.Warn("relay failed", "to", req.Aud, "error", err.Error())
+			return errReply(http.StatusBadGateway, CodeUpstream, "region "+req.Aud+" could not be reached")
+		}
+		ct := ContentTypeJOSE
+		if status != http.StatusOK {
+			ct = "application/json"
+		}
+		return Reply{Status: status, Body: data, ContentType: ct}
+	}
+	if req.Org != r.Region || r.Source == nil {
+		return errReply(http.StatusMisdirectedRequest, CodeWrongGateway, "this gateway answers only for region "+r.Region)
+	}
+	st, err := r.Source.Lookup(ctx, req.CID)
+	if mapping.ReasonOf(err) == mapping.StatusUnknown {
+		return errReply(http.StatusNotFound, CodeUnknownCode, "the issuer does not know this code")
+	}
+	if err != nil {
+		r.Logger.Warn("status source failed", "error", err.Error())
+		return errReply(http.StatusServiceUnavailable, "unavailable", "the provincial platform cannot answer now")
+	}
+	signer, err := trust.PickSigner(r.Signers, r.Trust.Snapshot(), trust.UseStatus, r.Region, r.Region, now)
+	if err != nil {
+		return errReply(http.StatusServiceUnavailable, "unavailable", "this gateway has no status key in force")
+	}
+	exp := now.Add(r.AnswerTTL)
+	if !st.Expires.IsZero() && st.Expires.Before(exp) && st.Expires.After(now) {
+		exp = st.Expires
+	}
+	ans := Answer{Iss: r.Region, Aud: req.Iss, IAT: now.Unix(), EXP: exp.Unix(), RJTI: req.JTI, CID: req.CID,
+		St: st.Status, SA: st.At.Unix(), HN: st.Holder.Name, HID: st.Holder.ID}
+	if ans.EXP <= ans.IAT {
+		ans.EXP = ans.IAT + 1
+	}
+	payload, _ := json.Marshal(ans)
+	tok, err := signer.SignCompact(payload, TypAnswer)
+	if err != nil {
+		return errReply(http.StatusServiceUnavailable, "unavailable", "signing failed")
+	}
+	return Reply{Status: http.StatusOK, Body: []byte(tok), ContentType: ContentTypeJOSE}
+}
+
+// requestRefused maps a refused request to the HTTP status a peer sees.
+func requestRefused(err error) Reply {
+	switch mapping.ReasonOf(err) {
+	case mapping.BadSignature, mapping.UnknownKey, mapping.UnknownIssuer, mapping.RevokedKey:
+		return errReply(http.StatusUnauthorized, "unauthenticated", "status request refused: "+err.Error())
+	case mapping.ScopeViolation, mapping.KeyNotValid:
+		return errReply(http.StatusForbidden, "forbidden", "status request refused: "+err.Error())
+	}
+	return errReply(http.StatusBadRequest, "bad_request", "status request refused: "+err.Error())
+}

@@ -1,0 +1,385 @@
+package gateway_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/lestrrat-go/jwx/v2/jwa"
+
+	"github.com/hcgw/hcgw/adapters/nic"
+	"github.com/hcgw/hcgw/config"
+	"github.com/hcgw/hcgw/federation"
+	"github.com/hcgw/hcgw/internal/gateway"
+	"github.com/hcgw/hcgw/internal/testkit"
+	"github.com/hcgw/hcgw/mapping"
+	"github.com/hcgw/hcgw/verify"
+)
+
+const (
+	hub = "000000"
+	shR = "310000"
+	zjR = "330000"
+	gdR = "440000"
+)
+
+// fed is a federation of real gateways on loopback, each with its own
+// SQLite database, all anchored in one test root.
+type fed struct {
+	t     *testing.T
+	root  *testkit.Root
+	dir   string
+	nodes map[string]*node
+}
+
+type node struct {
+	region   string
+	key      *testkit.TestKey
+	url      string
+	ln       net.Listener
+	g        *gateway.Gateway
+	platform *federation.MemorySource
+	cancel   context.CancelFunc
+	done     chan error
+}
+
+// newFed starts gateways for regions; peers[r] lists the regions r knows
+// directly (by URL); extraYAML is appended to every configuration.
+func newFed(t *testing.T, regions []string, peers map[string][]string, extraYAML string, extraPeers map[string]map[string]string) *fed {
+	t.Helper()
+	f := &fed{t: t, root: testkit.NewRoot(t), dir: t.TempDir(), nodes: map[string]*node{}}
+	trustDir := filepath.Join(f.dir, "trust")
+	_ = os.MkdirAll(trustDir, 0o755)
+	rootPath := filepath.Join(f.dir, "root.jwk")
+	_ = os.WriteFile(rootPath, f.root.PublicJWK(), 0o644)
+	spec := testkit.Spec{NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour)}
+	for _, r := range regions {
+		n := &node{region: r, key: testkit.Key(t, jwa.EdDSA)}
+		sp := spec
+		if r == hub {
+			sp.Scope = []string{"*"}
+		} else {
+			n.platform = federation.NewMemorySource()
+		}
+		_ = os.WriteFile(filepath.Join(trustDir, r+".jws"), []byte(f.root.Endorse(n.key, r, sp)), 0o644)
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		n.ln, n.url = ln, "http://"+ln.Addr().String()
+		f.nodes[r] = n
+	}
+	for _, r := range regions {
+		n := f.nodes[r]
+		keyPath := filepath.Join(f.dir, r+".jwk")
+		_ = os.WriteFile(keyPath, n.key.JWK, 0o600)
+		var ps strings.Builder
+		for _, p := range peers[r] {
+			fmt.Fprintf(&ps, "  - {region: %q, url: %q}\n", p, f.nodes[p].url)
+		}
+		for p, u := range extraPeers[r] {
+			fmt.Fprintf(&ps, "  - {region: %q, url: %q}\n", p, u)
+		}
+		peerYAML := "peers: []\n"
+		if ps.Len() > 0 {
+			peerYAML = "peers:\n" + ps.String()
+		}
+		yaml := fmt.Sprintf(`listen: %s
+region: %q
+database: {driver: sqlite, dsn: "file:%s"}
+trust: {anchors: [%s], endorsements_dir: %s}
+keys: [%s]
+clients: [{name: gate, role: verifier, token_sha256: %q}, {name: ops, role: admin, token_sha256: %q}]
+%s%s`, n.ln.Addr(), r, filepath.Join(f.dir, r+".db"), rootPath, trustDir, keyPath, sum(verifierToken), sum(adminToken), peerYAML, extraYAML)
+		cfg, err := config.Parse(r+".yaml", []byte(yaml))
+		if err != nil {
+			t.Fatal(err)
+		}
+		opt := gateway.Options{Logger: testLogger(t)}
+		if n.platform != nil {
+			opt.Platform = n.platform
+		}
+		g, err := gateway.New(context.Background(), cfg, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g.UseListener(n.ln)
+		ctx, cancel := context.WithCancel(context.Background())
+		n.g, n.cancel, n.done = g, cancel, make(chan error, 1)
+		go func() { n.done <- g.Serve(ctx) }()
+		t.Cleanup(func() { n.stop() })
+	}
+	return f
+}
+
+func (n *node) stop() {
+	if n.cancel != nil {
+		n.cancel()
+		<-n.done
+		n.cancel = nil
+	}
+}
+
+// code issues a signed national code of region r and registers its live
+// status on r's platform.
+func (f *fed) code(r string, signed, live mapping.Status) string {
+	f.t.Helper()
+	n := f.nodes[r]
+	now := time.Now()
+	jti := fmt.Sprintf("c%d", now.UnixNano())
+	c := &mapping.Claims{V: 1, Iss: r, Org: r, JTI: jti, IAT: now.Add(-time.Minute).Unix(), EXP: now.Add(time.Hour).Unix(),
+		St: signed, SA: now.Add(-time.Minute).Unix(), HN: "张*三", HID: "3301**********1234"}
+	code, err := nic.Encode(n.key, c)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if live != "" {
+		n.platform.Set(jti, mapping.LiveStatus{Status: live, At: now, Expires: now.Add(time.Minute),
+			Holder: mapping.Holder{Name: "张*三", ID: "3301**********1234"}})
+	}
+	return code
+}
+
+func (f *fed) verify(at, code string) verify.Verdict {
+	f.t.Helper()
+	req, _ := http.NewRequest("POST", f.nodes[at].url+"/v1/verify", strings.NewReader(`{"code":"`+code+`"}`))
+	req.Header.Set("Authorization", "Bearer "+verifierToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var vd verify.Verdict
+	if resp.StatusCode != 200 || json.Unmarshal(b, &vd) != nil {
+		f.t.Fatalf("verify at %s: %d %s", at, resp.StatusCode, b)
+	}
+	return vd
+}
+
+func TestCrossProvinceThroughTheHub(t *testing.T) {
+	f := newFed(t, []string{hub, shR, zjR}, map[string][]string{hub: {shR, zjR}, shR: {hub}, zjR: {hub}}, "", nil)
+
+	t.Run("the issuer's live status is asked through the hub; disagreeing sources give the most severe", func(t *testing.T) {
+		code := f.code(zjR, mapping.Green, mapping.Red)
+		vd := f.verify(shR, code)
+		if vd.Result != mapping.Valid || vd.Status != mapping.Red || !vd.Conflict || vd.Source != verify.SourceOnline || vd.Degraded {
+			t.Fatalf("%+v", vd)
+		}
+		again := f.verify(shR, code)
+		if again.Source != verify.SourceCache || again.Status != mapping.Red {
+			t.Fatalf("second verification not from cache: %+v", again)
+		}
+	})
+	t.Run("agreeing sources are online and not in conflict", func(t *testing.T) {
+		vd := f.verify(shR, f.code(zjR, mapping.Yellow, mapping.Yellow))
+		if vd.Status != mapping.Yellow || vd.Conflict || vd.Source != verify.SourceOnline {
+			t.Fatalf("%+v", vd)
+		}
+	})
+	t.Run("an issuer that does not know its own signed code leaves the signed status, degraded", func(t *testing.T) {
+		vd := f.verify(shR, f.code(zjR, mapping.Green, ""))
+		if vd.Result != mapping.Valid || vd.Status != mapping.Green || !vd.Degraded || vd.Source != verify.SourceOffline {
+			t.Fatalf("%+v", vd)
+		}
+	})
+	t.Run("the issuer's platform down: the signed status stands, degraded", func(t *testing.T) {
+		f.nodes[zjR].platform.Err = fmt.Errorf("platform down")
+		defer func() { f.nodes[zjR].platform.Err = nil }()
+		vd := f.verify(shR, f.code(zjR, mapping.Green, mapping.Red))
+		if vd.Result != mapping.Valid || vd.Status != mapping.Green || !vd.Degraded {
+			t.Fatalf("%+v", vd)
+		}
+	})
+	t.Run("a code of the gateway's own region asks its own platform directly", func(t *testing.T) {
+		vd := f.verify(zjR, f.code(zjR, mapping.Green, mapping.Yellow))
+		if vd.Status != mapping.Yellow || !vd.Conflict || vd.Source != verify.SourceOnline {
+			t.Fatalf("%+v", vd)
+		}
+	})
+}
+
+// signedRequest makes a status request from region r as the requester.
+func (f *fed) signedRequest(from, aud, cid string) string {
+	n := f.nodes[from]
+	now := time.Now()
+	b, _ := json.Marshal(federation.Request{Iss: from, Aud: aud, IAT: now.Unix(), EXP: now.Add(30 * time.Second).Unix(),
+		JTI: fmt.Sprintf("j%d", now.UnixNano()), Org: aud, CID: cid})
+	tok, err := n.key.SignCompact(b, federation.TypRequest)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return tok
+}
+
+func post(t *testing.T, url, body string, hdr ...string) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", url+"/v1/federation/status", strings.NewReader(body))
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+func TestStatusEndpoint(t *testing.T) {
+	f := newFed(t, []string{hub, shR, zjR}, map[string][]string{hub: {shR, zjR}, shR: {hub}, zjR: {hub}}, "", nil)
+	const cid = "known"
+	f.nodes[zjR].platform.Set(cid, mapping.LiveStatus{Status: mapping.Green, At: time.Now(), Expires: time.Now().Add(time.Minute)})
+
+	t.Run("a signed request is answered with a JWS the requester can check", func(t *testing.T) {
+		st, b := post(t, f.nodes[zjR].url, f.signedRequest(shR, zjR, cid))
+		if st != 200 || !bytes.HasPrefix(b, []byte("ey")) {
+			t.Fatalf("%d %s", st, b)
+		}
+	})
+	t.Run("a replayed request is refused", func(t *testing.T) {
+		req := f.signedRequest(shR, zjR, cid)
+		if st, b := post(t, f.nodes[zjR].url, req); st != 200 {
+			t.Fatalf("first: %d %s", st, b)
+		}
+		if st, b := post(t, f.nodes[zjR].url, req); st != 409 || !bytes.Contains(b, []byte(federation.CodeReplayed)) {
+			t.Fatalf("replay: %d %s", st, b)
+		}
+	})
+	t.Run("the hub relays a request addressed to another region, unchanged", func(t *testing.T) {
+		if st, b := post(t, f.nodes[hub].url, f.signedRequest(shR, zjR, cid)); st != 200 || !bytes.HasPrefix(b, []byte("ey")) {
+			t.Fatalf("%d %s", st, b)
+		}
+	})
+	t.Run("more than three hops are refused", func(t *testing.T) {
+		if st, b := post(t, f.nodes[hub].url, f.signedRequest(shR, zjR, cid), federation.HopsHeader, "3"); st != 508 {
+			t.Fatalf("%d %s", st, b)
+		}
+	})
+	t.Run("an unknown code is 404 unknown_code", func(t *testing.T) {
+		if st, b := post(t, f.nodes[zjR].url, f.signedRequest(shR, zjR, "nope")); st != 404 || !bytes.Contains(b, []byte("unknown_code")) {
+			t.Fatalf("%d %s", st, b)
+		}
+	})
+	t.Run("a request not signed by an endorsed key is 401", func(t *testing.T) {
+		stranger := testkit.Key(t, jwa.EdDSA)
+		now := time.Now()
+		b, _ := json.Marshal(federation.Request{Iss: shR, Aud: zjR, IAT: now.Unix(), EXP: now.Add(time.Minute).Unix(), JTI: "x1", Org: zjR, CID: cid})
+		tok, _ := stranger.SignCompact(b, federation.TypRequest)
+		if st, body := post(t, f.nodes[zjR].url, tok); st != 401 {
+			t.Fatalf("%d %s", st, body)
+		}
+	})
+	t.Run("a provincial gateway does not relay", func(t *testing.T) {
+		if st, b := post(t, f.nodes[shR].url, f.signedRequest(zjR, hub, cid)); st != 421 {
+			t.Fatalf("%d %s", st, b)
+		}
+	})
+}
+
+// A hostile or broken issuer never makes a code greener than its signature
+// says, and a dead one opens its breaker.
+func TestHostilePeers(t *testing.T) {
+	var hits atomic.Int64
+	mode := atomic.Value{}
+	mode.Store("503")
+	stranger := testkit.Key(t, jwa.EdDSA)
+	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		switch mode.Load().(string) {
+		case "503":
+			w.WriteHeader(503)
+		case "unsigned":
+			w.Header().Set("Content-Type", federation.ContentTypeJOSE)
+			_, _ = w.Write([]byte("eyJhbGciOiJub25lIn0.eyJzdCI6ImdyZWVuIn0."))
+		case "stranger":
+			now := time.Now()
+			b, _ := json.Marshal(federation.Answer{Iss: gdR, Aud: shR, IAT: now.Unix(), EXP: now.Add(time.Minute).Unix(), RJTI: "x", CID: "x", St: mapping.Green, SA: now.Unix()})
+			tok, _ := stranger.SignCompact(b, federation.TypAnswer)
+			_, _ = w.Write([]byte(tok))
+		case "slow":
+			time.Sleep(3 * time.Second)
+		}
+	}))
+	defer fake.Close()
+	f := newFed(t, []string{shR, gdR}, nil, "federation: {breaker_failures: 3, breaker_open: 1h}\n",
+		map[string]map[string]string{shR: {gdR: fake.URL}})
+	for _, m := range []string{"unsigned", "stranger"} {
+		t.Run("an answer "+m+" leaves the signed red code red and degraded", func(t *testing.T) {
+			mode.Store(m)
+			vd := f.verify(shR, f.code(gdR, mapping.Red, ""))
+			if vd.Result != mapping.Valid || vd.Status != mapping.Red || !vd.Degraded {
+				t.Fatalf("%+v", vd)
+			}
+		})
+	}
+	t.Run("a slow peer is cut at the deadline", func(t *testing.T) {
+		mode.Store("slow")
+		start := time.Now()
+		vd := f.verify(shR, f.code(gdR, mapping.Green, ""))
+		if !vd.Degraded || time.Since(start) > 2500*time.Millisecond {
+			t.Fatalf("%+v after %s", vd, time.Since(start))
+		}
+	})
+	t.Run("the breaker opens after consecutive failures and then answers without calling", func(t *testing.T) {
+		mode.Store("503")
+		for i := 0; i < 3; i++ {
+			f.verify(shR, f.code(gdR, mapping.Green, ""))
+		}
+		if st := f.nodes[shR].g.Peers.BreakerState(gdR); st != "open" {
+			t.Fatalf("breaker %s after 3 failed calls (the slow one counted too)", st)
+		}
+		before := hits.Load()
+		vd := f.verify(shR, f.code(gdR, mapping.Green, ""))
+		if !vd.Degraded || hits.Load() != before {
+			t.Fatalf("%+v, peer called %d times while open", vd, hits.Load()-before)
+		}
+	})
+}
+
+// Concurrent identical queries collapse into one call to the issuer.
+func TestConcurrentQueriesCollapse(t *testing.T) {
+	var hits atomic.Int64
+	var target atomic.Value
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		time.Sleep(150 * time.Millisecond) // a slow issuer: every caller arrives while the first call is out
+		u, _ := url.Parse(target.Load().(string))
+		httputil.NewSingleHostReverseProxy(u).ServeHTTP(w, r)
+	}))
+	defer proxy.Close()
+	f := newFed(t, []string{shR, zjR}, nil, "", map[string]map[string]string{shR: {zjR: proxy.URL}})
+	target.Store(f.nodes[zjR].url)
+	code := f.code(zjR, mapping.Green, mapping.Yellow)
+	const clients = 40
+	var wg sync.WaitGroup
+	results := make([]verify.Verdict, clients)
+	for i := 0; i < clients; i++ {
+		wg.Add(1)
+		go func(i int) { defer wg.Done(); results[i] = f.verify(shR, code) }(i)
+	}
+	wg.Wait()
+	for _, vd := range results {
+		if vd.Result != mapping.Valid || vd.Status != mapping.Yellow || vd.Degraded {
+			t.Fatalf("%+v", vd)
+		}
+	}
+	if n := hits.Load(); n != 1 {
+		t.Fatalf("%d concurrent verifications of one code made %d calls to the issuer, want 1", clients, n)
+	}
+}
