@@ -388,6 +388,37 @@ func fresh(cur *Snapshot, items []item, skipConflicts bool) ([]item, int, error)
 	return out, conflicts, nil
 }
 
+// Merge adds every artefact of tokens that verifies (a pulled trust list):
+// those refused by their checks or conflicting with what is known are
+// skipped and counted, never fatal.
+func (r *Registry) Merge(ctx context.Context, tokens []string) (added, refused int, err error) {
+	var items []item
+	for _, t := range tokens {
+		it, err := r.parse(t)
+		if err != nil {
+			refused++
+			continue
+		}
+		items = append(items, it)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	todo, conflicts, _ := fresh(r.cur.Load(), items, true)
+	refused += conflicts
+	if len(todo) == 0 {
+		return 0, refused, nil
+	}
+	if r.store != nil {
+		for _, it := range todo {
+			if err := r.store.SaveTrust(ctx, it.entry()); err != nil {
+				return 0, refused, fmt.Errorf("persist trust entry: %w", err)
+			}
+		}
+	}
+	got, err := r.apply(todo)
+	return len(got), refused, err
+}
+
 // commit persists what is new, then publishes it. A store failure publishes
 // nothing, so memory never runs ahead of what a restart would load; a
 // conflict anywhere in items stores nothing.

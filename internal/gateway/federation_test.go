@@ -383,3 +383,64 @@ func TestConcurrentQueriesCollapse(t *testing.T) {
 		t.Fatalf("%d concurrent verifications of one code made %d calls to the issuer, want 1", clients, n)
 	}
 }
+
+// A revocation posted at the hub reaches a provincial gateway that pulls
+// the hub's trust list, within one pull interval (1 s here).
+func TestRevocationPropagatesWithinOnePullInterval(t *testing.T) {
+	f := newFed(t, []string{hub, zjR}, map[string][]string{zjR: {hub}}, "", nil)
+	// A Shanghai gateway that knows nothing but the root and pulls from the hub.
+	dir := t.TempDir()
+	rootPath := filepath.Join(dir, "root.jwk")
+	_ = os.WriteFile(rootPath, f.root.PublicJWK(), 0o644)
+	yaml := fmt.Sprintf(`listen: 127.0.0.1:0
+region: %q
+database: {driver: sqlite, dsn: "file:%s"}
+trust: {anchors: [%s], pull_from: %q, pull_interval: 1s}
+clients: [{name: gate, role: verifier, token_sha256: %q}]
+`, shR, filepath.Join(dir, "sh.db"), rootPath, f.nodes[hub].url, sum(verifierToken))
+	cfg, err := config.Parse("sh.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := gateway.New(context.Background(), cfg, gateway.Options{Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, err := g.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- g.Serve(ctx) }()
+	defer func() { cancel(); <-done }()
+	shNode := &node{url: "http://" + addr.String()}
+	f.nodes["sh-puller"] = shNode
+
+	code := f.code(zjR, mapping.Green, "")
+	waitFor := func(what string, ok func(verify.Verdict) bool) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			vd := f.verify("sh-puller", code)
+			if ok(vd) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: still %+v after 5 s", what, vd)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	waitFor("the pulled endorsement", func(vd verify.Verdict) bool { return vd.Result == mapping.Valid })
+	req, _ := http.NewRequest("POST", f.nodes[hub].url+"/v1/trust/revocations", strings.NewReader(f.root.Revoke(f.nodes[zjR].key.Kid())))
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("revoke at the hub: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	start := time.Now()
+	waitFor("the pulled revocation", func(vd verify.Verdict) bool { return vd.Reason == mapping.RevokedKey })
+	t.Logf("revocation reached the pulling gateway %s after it was posted at the hub (interval 1 s)", time.Since(start).Round(10*time.Millisecond))
+}

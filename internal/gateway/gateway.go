@@ -33,6 +33,7 @@ type Gateway struct {
 	Audit    *audit.Writer
 	Verifier *verify.Verifier
 	Peers    *federation.Client // nil when the gateway has no peer and no platform
+	Puller   *federation.Puller // nil unless trust.pull_from is set
 	Handler  http.Handler
 	Logger   *slog.Logger
 
@@ -136,6 +137,10 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 		g.Verifier.Online = g.Peers
 		g.Verifier.Deadline = cfg.Verify.Deadline
 	}
+	if cfg.Trust.PullFrom != "" {
+		g.Puller = &federation.Puller{URL: cfg.Trust.PullFrom, Registry: g.Trust, Interval: cfg.Trust.PullInterval,
+			Client: opt.HTTPClient, Logger: g.Logger}
+	}
 	responder := &federation.Responder{Region: cfg.Region, Trust: g.Trust, Signers: g.Signers, Source: opt.Platform,
 		Relay: g.Peers, Clock: opt.Clock, Skew: cfg.Verify.ClockSkew, MaxHops: cfg.Federation.MaxHops, Logger: g.Logger}
 	responder.Init()
@@ -206,6 +211,9 @@ func (g *Gateway) Serve(ctx context.Context) error {
 	g.Logger.Info("serving", "addr", g.ln.Addr().String(), "region", g.Config.Region)
 	errc := make(chan error, 1)
 	go func() { errc <- g.server.Serve(g.ln) }()
+	if g.Puller != nil {
+		go g.Puller.Run(ctx)
+	}
 	var serveErr error
 	select {
 	case serveErr = <-errc:
