@@ -1,0 +1,113 @@
+package zj
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"strings"
+
+	"github.com/hcgw/hcgw/adapters"
+	"github.com/hcgw/hcgw/mapping"
+)
+
+// Format, Prefix and Region of Zhejiang's code.
+const (
+	Format = "zj-v1"
+	Prefix = "https://hc.zj.example/q/"
+	Region = "330000"
+)
+
+// Bounds of the token, in base64url characters.
+const (
+	MinToken = 16
+	MaxToken = 64
+
+	newTokenBytes = 24 // 32 characters
+)
+
+type adapter struct {
+	table *mapping.Table
+}
+
+// New returns the zj-v1 adapter with the zj-v1 table of ts. A missing table,
+// or one for another region, is refused.
+func New(ts mapping.Tables) (adapters.Adapter, error) {
+	t, err := ts.Get(Format)
+	if err != nil {
+		return nil, err
+	}
+	if t.Region != Region {
+		return nil, fmt.Errorf("mapping %s: region %q, the %s format is region %s's", t.Source(), t.Region, Format, Region)
+	}
+	return &adapter{table: t}, nil
+}
+
+func (*adapter) Format() string     { return Format }
+func (*adapter) Prefixes() []string { return []string{Prefix} }
+
+// MapStatus translates a status value Zhejiang answered online.
+func (a *adapter) MapStatus(local string) mapping.Status { return Map(a.table, local) }
+
+// Map translates a local zj-v1 status value with table t: an unknown value,
+// or no table at all, is grey, never green.
+func Map(t *mapping.Table, local string) mapping.Status {
+	if t == nil {
+		return mapping.Grey
+	}
+	st, _ := t.Map(local)
+	return st
+}
+
+// Decode checks the URL's shape only. The Code it returns is online-only
+// (Signed false): its Status is grey and its holder empty until Zhejiang
+// answers, and the verifier never lets it pass on that alone.
+func (*adapter) Decode(code string, _ adapters.Env) (*adapters.Code, error) {
+	token, ok := strings.CutPrefix(code, Prefix)
+	if !ok {
+		return nil, mapping.Fail(mapping.Malformed, "not a %s code: it must start with %q", Format, Prefix)
+	}
+	if err := checkToken(token); err != nil {
+		return nil, err
+	}
+	return &adapters.Code{
+		Format: Format,
+		Iss:    Region,
+		Org:    Region,
+		ID:     token,
+		Signed: false,
+		Status: mapping.Grey,
+	}, nil
+}
+
+// checkToken accepts 16 to 64 base64url characters and nothing else: a
+// query, a fragment, a trailing slash or a percent-escape makes the URL
+// another URL, not another spelling of this one.
+func checkToken(token string) error {
+	if len(token) < MinToken || len(token) > MaxToken {
+		return mapping.Fail(mapping.Malformed, "token: must be %d to %d base64url characters", MinToken, MaxToken)
+	}
+	for i := 0; i < len(token); i++ {
+		c := token[i]
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+			return mapping.Fail(mapping.Malformed, "token: character %d is not base64url ([A-Za-z0-9_-])", i+1)
+		}
+	}
+	return nil
+}
+
+// Encode builds the code of a token, refusing a token Decode would refuse.
+func Encode(token string) (string, error) {
+	if err := checkToken(token); err != nil {
+		return "", err
+	}
+	return Prefix + token, nil
+}
+
+// NewToken returns a random token: 24 bytes from crypto/rand, 32 base64url
+// characters. It is for tests and the demo's simulated platform; Zhejiang
+// issues the real ones.
+func NewToken() string {
+	var b [newTokenBytes]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}

@@ -1,0 +1,96 @@
+package federation
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/hcgw/hcgw/mapping"
+)
+
+// HTTPSource connects a gateway to its province's own platform over that
+// platform's JSON API:
+//
+//	GET {URL}/codes/{cid}  →  200 {"status": "<local value>", "status_time": <unix>,
+//	                              "expires": <unix, optional>, "name": "...", "id": "..."}
+//	                          404 when the platform does not know the code
+//
+// The local status value is mapped through the province's mapping table
+// (unknown → grey); the holder is masked here, whatever the platform sends.
+type HTTPSource struct {
+	URL    string
+	Table  *mapping.Table
+	Client *http.Client
+	Clock  func() time.Time
+
+	http *retryablehttp.Client
+}
+
+type platformAnswer struct {
+	Status     string `json:"status"`
+	StatusTime int64  `json:"status_time"`
+	Expires    int64  `json:"expires"`
+	Name       string `json:"name"`
+	ID         string `json:"id"`
+}
+
+// Lookup implements Source.
+func (h *HTTPSource) Lookup(ctx context.Context, cid string) (mapping.LiveStatus, error) {
+	if h.http == nil {
+		hc := h.Client
+		if hc == nil {
+			hc = &http.Client{Timeout: 5 * time.Second}
+		}
+		h.http = &retryablehttp.Client{HTTPClient: hc, RetryMax: 2, RetryWaitMin: 20 * time.Millisecond,
+			RetryWaitMax: 250 * time.Millisecond, CheckRetry: checkRetry, Backoff: jitterBackoff,
+			ErrorHandler: retryablehttp.PassthroughErrorHandler}
+	}
+	if h.Clock == nil {
+		h.Clock = time.Now
+	}
+	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet,
+		strings.TrimRight(h.URL, "/")+"/codes/"+url.PathEscape(cid), nil)
+	if err != nil {
+		return mapping.LiveStatus{}, err
+	}
+	resp, err := h.http.Do(req)
+	if err != nil {
+		return mapping.LiveStatus{}, fmt.Errorf("platform: %w", err)
+	}
+	defer resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusOK:
+	case http.StatusNotFound:
+		return mapping.LiveStatus{}, ErrUnknownCode
+	default:
+		return mapping.LiveStatus{}, fmt.Errorf("platform answered %d", resp.StatusCode)
+	}
+	var a platformAnswer
+	dec := json.NewDecoder(io.LimitReader(resp.Body, MaxBody))
+	if err := dec.Decode(&a); err != nil {
+		return mapping.LiveStatus{}, fmt.Errorf("platform answer: %w", err)
+	}
+	st, _ := h.Table.Map(a.Status)
+	if a.StatusTime <= 0 {
+		return mapping.LiveStatus{}, fmt.Errorf("platform answer without status_time")
+	}
+	out := mapping.LiveStatus{Status: st, At: time.Unix(a.StatusTime, 0).UTC()}
+	if a.Expires > 0 {
+		out.Expires = time.Unix(a.Expires, 0).UTC()
+	}
+	if a.Name != "" || a.ID != "" {
+		holder, err := mapping.NewHolder(a.Name, a.ID)
+		if err != nil {
+			return mapping.LiveStatus{}, fmt.Errorf("platform answer: holder cannot be masked")
+		}
+		out.Holder = holder
+	}
+	return out, nil
+}
