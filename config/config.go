@@ -38,6 +38,9 @@ type Config struct {
 	Federation Federation `yaml:"federation"`
 	// Log selects the log level and format.
 	Log Log `yaml:"log"`
+	// Platform is this region's own health-code platform, which answers
+	// other regions' status requests for its codes.
+	Platform Platform `yaml:"platform"`
 	// MappingsDir is an optional folder of local→national mapping tables
 	// (*.yaml, one per format) replacing the ones built into the binary
 	// (configs/mappings).
@@ -131,6 +134,26 @@ type Federation struct {
 	CacheMaxTTL     time.Duration `yaml:"cache_max_ttl"` // 0 disables the cache
 	MaxHops         int           `yaml:"max_hops"`
 }
+
+// Platform is the provincial platform behind this gateway (DESIGN §7: a
+// gateway answers /v1/federation/status for its own region from it).
+type Platform struct {
+	// Kind is "" (none: the gateway answers no status request), "simulated"
+	// (the built-in simulated platform, codes in this gateway's database) or
+	// "http" (the platform's own JSON API at URL).
+	Kind string `yaml:"kind"`
+	// URL is the base URL of the platform's JSON API (kind http).
+	URL string `yaml:"url"`
+	// Format names the local format whose mapping table translates the
+	// platform's status values (kind http), e.g. "zj-v1".
+	Format string `yaml:"format"`
+}
+
+// Platform kinds.
+const (
+	PlatformSimulated = "simulated"
+	PlatformHTTP      = "http"
+)
 
 // Log selects the log output.
 type Log struct {

@@ -143,6 +143,7 @@ func TestGoldenFiles(t *testing.T) {
 		Federation:  Federation{Retries: 1, BreakerFailures: 3, BreakerOpen: 20 * time.Second, CacheMaxTTL: time.Minute, MaxHops: 4},
 		Log:         Log{Level: "debug", Format: "text"},
 		MappingsDir: "testdata/endorsements",
+		Platform:    Platform{Kind: "http", URL: "http://127.0.0.1:9000/api", Format: "zj-v1"},
 	}
 	design := Default()
 	design.Trust.Anchors = []Anchor{{Path: "configs/keys/national-root.pub.jwk"}}

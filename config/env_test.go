@@ -42,6 +42,9 @@ func TestEnvNamesFollowTheYAMLKeys(t *testing.T) {
 		"HCGW_FEDERATION_MAX_HOPS",
 		"HCGW_LOG_LEVEL",
 		"HCGW_LOG_FORMAT",
+		"HCGW_PLATFORM_KIND",
+		"HCGW_PLATFORM_URL",
+		"HCGW_PLATFORM_FORMAT",
 		"HCGW_MAPPINGS_DIR",
 	}
 	got := EnvNames()

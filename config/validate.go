@@ -58,6 +58,19 @@ func (c *Config) Validate() error {
 	}
 
 	c.validateClients(&v)
+
+	switch c.Platform.Kind {
+	case "", PlatformSimulated:
+	case PlatformHTTP:
+		if err := checkPeerURL(c.Platform.URL); err != nil {
+			v.add("platform.url", "%v", err)
+		}
+		if c.Platform.Format == "" {
+			v.add("platform.format", "must name the local format whose mapping table translates the platform's statuses")
+		}
+	default:
+		v.add("platform.kind", "must be empty, %q or %q, not %s", PlatformSimulated, PlatformHTTP, quote(c.Platform.Kind))
+	}
 	c.validatePeers(&v)
 
 	v.positiveInt("audit.queue_size", int64(c.Audit.QueueSize), maxQueueSize)

@@ -1,0 +1,280 @@
+package bj
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/hcgw/hcgw/mapping"
+)
+
+const (
+	// maxPayload bounds the claims JSON. A whole code is at most 4 KiB
+	// (DESIGN §6), so a larger payload cannot come from a code the verifier
+	// accepts; the bound keeps parsing cheap.
+	maxPayload = 4096
+	// maxUnix is 9999-12-31T23:59:59Z. Verdicts carry times in RFC 3339,
+	// which cannot write a later instant, so a code must not carry one.
+	maxUnix   = 253402300799
+	maxCodeID = 64
+)
+
+// fields are the local claim names the adapter reads, taken from the
+// mapping table.
+type fields struct {
+	codeID, status, statusTime, expires, name, id string
+}
+
+// byNational maps the table's national field names to the slots of fields,
+// in the order a missing claim is reported.
+func (f *fields) byNational() []struct {
+	national string
+	local    *string
+} {
+	return []struct {
+		national string
+		local    *string
+	}{
+		{"code_id", &f.codeID}, {"status", &f.status}, {"status_time", &f.statusTime},
+		{"expires", &f.expires}, {"name", &f.name}, {"id", &f.id},
+	}
+}
+
+// has reports whether name is one of the claims the adapter reads.
+func (f *fields) has(name string) bool {
+	for _, s := range f.byNational() {
+		if *s.local == name {
+			return true
+		}
+	}
+	return false
+}
+
+// local is one code's claims as read and checked, status not yet mapped.
+// The holder is already masked: the full values never leave readClaims.
+type local struct {
+	codeID     string
+	status     string
+	statusTime int64
+	expires    int64
+	holder     mapping.Holder
+}
+
+// readClaims reads a signed payload strictly: one JSON object in valid UTF-8,
+// no member twice, every claim it needs present with its own JSON type
+// (integers as JSON integers, strings as strings), and the value rules of
+// the format. Claims it does not read are ignored: the province may add
+// fields without breaking its codes, and none of them can change what this
+// adapter returns.
+//
+// Every error is a *mapping.Problem with reason malformed naming the claim;
+// no error carries a claim's value.
+func readClaims(payload []byte, f *fields) (*local, error) {
+	o, err := readObject(payload, f)
+	if err != nil {
+		return nil, err
+	}
+	var c local
+	if c.codeID, err = o.str(f.codeID); err != nil {
+		return nil, err
+	}
+	if !validCodeID(c.codeID) {
+		return nil, mapping.Fail(mapping.Malformed, "claim %q: must be 1 to %d of [A-Za-z0-9_-]", f.codeID, maxCodeID)
+	}
+	if c.status, err = o.str(f.status); err != nil {
+		return nil, err
+	}
+	if c.statusTime, err = o.unix(f.statusTime); err != nil {
+		return nil, err
+	}
+	if c.expires, err = o.unix(f.expires); err != nil {
+		return nil, err
+	}
+	if c.expires <= c.statusTime {
+		return nil, mapping.Fail(mapping.Malformed, "claim %q: must be after %q", f.expires, f.statusTime)
+	}
+	// Both are positive, so the difference cannot overflow.
+	if maxSec := int64(mapping.MaxValidity / time.Second); c.expires-c.statusTime > maxSec {
+		return nil, mapping.Fail(mapping.Malformed, "claim %q: %d s after %q, more than the %d s allowed",
+			f.expires, c.expires-c.statusTime, f.statusTime, maxSec)
+	}
+	name, err := o.str(f.name)
+	if err != nil {
+		return nil, err
+	}
+	id, err := o.str(f.id)
+	if err != nil {
+		return nil, err
+	}
+	if c.holder, err = mapping.NewHolder(name, id); err != nil {
+		claim := f.id
+		if _, nerr := mapping.MaskName(name); nerr != nil {
+			claim = f.name
+		}
+		return nil, mapping.Fail(mapping.Malformed, "claim %q: %s", claim, detail(err))
+	}
+	// The code id travels in status queries and is recorded: it must not be
+	// the identity number in disguise.
+	if strings.Contains(strings.ToUpper(c.codeID), strings.ToUpper(strings.TrimSpace(id))) {
+		return nil, mapping.Fail(mapping.Malformed, "claim %q: must not contain the holder's identity number", f.codeID)
+	}
+	return &c, nil
+}
+
+// object is a claims object with its members kept raw for typed reads.
+type object map[string]json.RawMessage
+
+func readObject(payload []byte, f *fields) (object, error) {
+	if len(payload) > maxPayload {
+		return nil, mapping.Fail(mapping.Malformed, "claims: payload larger than %d bytes", maxPayload)
+	}
+	// encoding/json would quietly turn invalid UTF-8 into U+FFFD.
+	if !utf8.Valid(payload) {
+		return nil, mapping.Fail(mapping.Malformed, "claims: invalid UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, syntax(err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, mapping.Fail(mapping.Malformed, "claims: must be a JSON object")
+	}
+	o := object{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, syntax(err)
+		}
+		k, ok := tok.(string)
+		if !ok {
+			return nil, mapping.Fail(mapping.Malformed, "claims: invalid JSON (object key is not a string)")
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, syntax(err)
+		}
+		if _, dup := o[k]; dup {
+			// Two parsers could read different values of a duplicate;
+			// only names this adapter knows are repeated in the detail.
+			if f.has(k) {
+				return nil, mapping.Fail(mapping.Malformed, "claim %q: duplicate", k)
+			}
+			return nil, mapping.Fail(mapping.Malformed, "claims: a member appears twice")
+		}
+		o[k] = bytes.TrimSpace(v)
+	}
+	tok, err = dec.Token()
+	if err != nil {
+		return nil, syntax(err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '}' {
+		return nil, mapping.Fail(mapping.Malformed, "claims: invalid JSON (object not closed)")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, mapping.Fail(mapping.Malformed, "claims: trailing data after the JSON object")
+	}
+	return o, nil
+}
+
+// str reads a string claim.
+func (o object) str(name string) (string, error) {
+	v, ok := o[name]
+	if !ok {
+		return "", mapping.Fail(mapping.Malformed, "claim %q: missing", name)
+	}
+	if len(v) == 0 || v[0] != '"' {
+		return "", mapping.Fail(mapping.Malformed, "claim %q: must be a string, not %s", name, kind(v))
+	}
+	var s string
+	if err := json.Unmarshal(v, &s); err != nil {
+		return "", mapping.Fail(mapping.Malformed, "claim %q: invalid string", name)
+	}
+	return s, nil
+}
+
+// unix reads a time claim: a JSON integer (no fraction, no exponent) of unix
+// seconds after 1970 and before the year 10000.
+func (o object) unix(name string) (int64, error) {
+	v, ok := o[name]
+	if !ok {
+		return 0, mapping.Fail(mapping.Malformed, "claim %q: missing", name)
+	}
+	if kind(v) != "a number" {
+		return 0, mapping.Fail(mapping.Malformed, "claim %q: must be an integer, not %s", name, kind(v))
+	}
+	// The decoder has checked the number grammar: without '.', 'e' or 'E'
+	// a number is an optionally negative run of digits.
+	if bytes.ContainsAny(v, ".eE") {
+		return 0, mapping.Fail(mapping.Malformed, "claim %q: must be an integer, without fraction or exponent", name)
+	}
+	n, err := strconv.ParseInt(string(v), 10, 64)
+	if err != nil {
+		return 0, mapping.Fail(mapping.Malformed, "claim %q: integer out of range", name)
+	}
+	if n <= 0 || n > maxUnix {
+		return 0, mapping.Fail(mapping.Malformed, "claim %q: must be a unix time after 1970 and before year 10000", name)
+	}
+	return n, nil
+}
+
+// kind names the JSON type of a raw value for an error message.
+func kind(v json.RawMessage) string {
+	if len(v) == 0 {
+		return "nothing"
+	}
+	switch v[0] {
+	case '"':
+		return "a string"
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	}
+	return "a number"
+}
+
+func syntax(err error) error {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		// The decoder's message quotes the offending character, which may
+		// belong to a name: only the offset is reported.
+		return mapping.Fail(mapping.Malformed, "claims: invalid JSON at byte %d", se.Offset)
+	}
+	if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
+		return mapping.Fail(mapping.Malformed, "claims: unexpected end of JSON")
+	}
+	return mapping.Fail(mapping.Malformed, "claims: invalid JSON")
+}
+
+// detail is the human part of a masking error (mapping guarantees it never
+// repeats the input).
+func detail(err error) string {
+	var p *mapping.Problem
+	if errors.As(err, &p) {
+		return p.Detail
+	}
+	return "cannot be masked"
+}
+
+func validCodeID(s string) bool {
+	if len(s) < 1 || len(s) > maxCodeID {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
