@@ -380,3 +380,52 @@ func (a *api) federationStatus(c *gin.Context) {
 	rep := a.Federation.Handle(c.Request.Context(), body, hops)
 	c.Data(rep.Status, rep.ContentType, rep.Body)
 }
+
+type platformCodeRequest struct {
+	CID    string `json:"cid"`
+	Status string `json:"status"`
+	Holder struct {
+		Name string `json:"name"`
+		ID   string `json:"id"`
+	} `json:"holder"`
+	TTLSeconds int64 `json:"ttl_seconds"`
+}
+
+// platformCode sets a code's status on the simulated provincial platform
+// (statuses change: that is what online checks are for).
+func (a *api) platformCode(c *gin.Context) {
+	if a.Platform == nil {
+		renderError(c, CodeNotFound, "this gateway runs no simulated platform")
+		return
+	}
+	var req platformCodeRequest
+	if !readJSON(c, a.Limits.MaxBody, true, &req) {
+		return
+	}
+	st, ok := mapping.ParseStatus(req.Status)
+	switch {
+	case !ok:
+		renderError(c, CodeBadRequest, `field "status" must be green, yellow, red or grey`)
+		return
+	case req.CID == "" || len(req.CID) > 128:
+		renderError(c, CodeBadRequest, `field "cid" must be 1-128 characters`)
+		return
+	case req.TTLSeconds < 0 || req.TTLSeconds > 86400:
+		renderError(c, CodeBadRequest, `field "ttl_seconds" must be between 1 and 86400`)
+		return
+	}
+	ttl := time.Duration(req.TTLSeconds) * time.Second
+	if ttl == 0 {
+		ttl = time.Minute
+	}
+	if err := a.Platform.SetCode(c.Request.Context(), req.CID, st, req.Holder.Name, req.Holder.ID, ttl); err != nil {
+		var p *mapping.Problem
+		if errors.As(err, &p) {
+			renderError(c, CodeBadRequest, err.Error())
+			return
+		}
+		renderError(c, CodeUnavailable, "the platform could not store the code; retry")
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"cid": req.CID, "status": st})
+}

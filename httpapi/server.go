@@ -17,6 +17,7 @@ import (
 	"github.com/hcgw/hcgw/adapters/nic"
 	"github.com/hcgw/hcgw/audit"
 	"github.com/hcgw/hcgw/federation"
+	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
 	"github.com/hcgw/hcgw/verify"
 )
@@ -77,6 +78,14 @@ type Deps struct {
 	// Federation answers POST /v1/federation/status (peers authenticate by
 	// signature, not by bearer token); nil: the endpoint answers 503.
 	Federation *federation.Responder
+	// Platform is the built-in simulated provincial platform, when this
+	// gateway runs one (POST /v1/platform/codes); nil: 404.
+	Platform PlatformAdmin
+}
+
+// PlatformAdmin sets codes on the simulated platform.
+type PlatformAdmin interface {
+	SetCode(ctx context.Context, cid string, st mapping.Status, name, id string, ttl time.Duration) error
 }
 
 type api struct {
@@ -105,6 +114,7 @@ func New(d Deps) http.Handler {
 	r.POST("/v1/convert", verifier, a.convert)
 	r.POST("/v1/issue", admin, a.issue)
 	r.POST("/v1/federation/status", a.federationStatus)
+	r.POST("/v1/platform/codes", admin, a.platformCode)
 	r.GET("/v1/trust/list", a.trustList)
 	r.POST("/v1/trust/endorsements", admin, a.addTrust(trust.KindEndorsement))
 	r.POST("/v1/trust/revocations", admin, a.addTrust(trust.KindRevocation))

@@ -11,8 +11,9 @@ import (
 	"time"
 
 	"github.com/hcgw/hcgw/adapters"
-	"github.com/hcgw/hcgw/adapters/nic"
+	"github.com/hcgw/hcgw/adapters/all"
 	"github.com/hcgw/hcgw/config"
+	"github.com/hcgw/hcgw/internal/gateway"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
 	"github.com/hcgw/hcgw/verify"
@@ -49,7 +50,11 @@ func cmdVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "hcgw verify:", err)
 		return 1
 	}
-	ads, _ := adapters.NewRegistry(nic.New())
+	ads, err := offlineAdapters(*cfgPath)
+	if err != nil {
+		fmt.Fprintln(stderr, "hcgw verify:", err)
+		return 1
+	}
 	v := &verify.Verifier{Adapters: ads, Trust: reg, Clock: time.Now, Skew: verify.DefaultSkew}
 	vd, _ := v.Evaluate(context.Background(), code)
 	enc := json.NewEncoder(stdout)
@@ -59,6 +64,24 @@ func cmdVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// offlineAdapters registers every shipped format, with the mapping tables
+// of the configuration (or the built-in ones).
+func offlineAdapters(cfgPath string) (*adapters.Registry, error) {
+	cfg := config.Default()
+	if cfgPath != "" {
+		c, err := config.Load(cfgPath)
+		if err != nil {
+			return nil, err
+		}
+		cfg = *c
+	}
+	tables, err := gateway.LoadTables(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	return all.Registry(tables)
 }
 
 func offlineRegistry(cfgPath string, anchorPaths []string, dir string) (*trust.Registry, error) {

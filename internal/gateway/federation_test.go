@@ -21,7 +21,11 @@ import (
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
 
+	"github.com/hcgw/hcgw/adapters/bj"
+	"github.com/hcgw/hcgw/adapters/gd"
 	"github.com/hcgw/hcgw/adapters/nic"
+	"github.com/hcgw/hcgw/adapters/sh"
+	"github.com/hcgw/hcgw/adapters/zj"
 	"github.com/hcgw/hcgw/config"
 	"github.com/hcgw/hcgw/federation"
 	"github.com/hcgw/hcgw/internal/gateway"
@@ -68,7 +72,11 @@ func newFed(t *testing.T, regions []string, peers map[string][]string, extraYAML
 	_ = os.WriteFile(rootPath, f.root.PublicJWK(), 0o644)
 	spec := testkit.Spec{NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour)}
 	for _, r := range regions {
-		n := &node{region: r, key: testkit.Key(t, jwa.EdDSA)}
+		alg := jwa.EdDSA
+		if r == gdR {
+			alg = jwa.ES256 // gd-v1 is ES256 by format
+		}
+		n := &node{region: r, key: testkit.Key(t, alg)}
 		sp := spec
 		if r == hub {
 			sp.Scope = []string{"*"}
@@ -443,4 +451,74 @@ clients: [{name: gate, role: verifier, token_sha256: %q}]
 	start := time.Now()
 	waitFor("the pulled revocation", func(vd verify.Verdict) bool { return vd.Reason == mapping.RevokedKey })
 	t.Logf("revocation reached the pulling gateway %s after it was posted at the hub (interval 1 s)", time.Since(start).Round(10*time.Millisecond))
+}
+
+// Every format, verified at Shanghai's gateway for a code of another
+// province, through the hub, with the issuer's live status.
+func TestEveryFormatAcrossProvinces(t *testing.T) {
+	const bjR = "110000"
+	f := newFed(t, []string{hub, shR, zjR, gdR, bjR},
+		map[string][]string{hub: {shR, zjR, gdR, bjR}, shR: {hub}, zjR: {hub}, gdR: {hub}, bjR: {hub}}, "", nil)
+	now := time.Now()
+	live := func(r, cid string, st mapping.Status) {
+		f.nodes[r].platform.Set(cid, mapping.LiveStatus{Status: st, At: now, Expires: now.Add(time.Minute),
+			Holder: mapping.Holder{Name: "王*明", ID: "4401**********5678"}})
+	}
+	must := func(code string, err error) string {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return code
+	}
+	token := zj.NewToken()
+	live(zjR, token, mapping.Yellow)
+	live(gdR, "gd-1", mapping.Green)
+	live(bjR, "bj-1", mapping.Red)
+	codes := map[string]struct {
+		code   string
+		status mapping.Status
+		source verify.Source
+	}{
+		"zj-v1: an online-only token takes the issuer's status": {must(zj.Encode(token)), mapping.Yellow, verify.SourceOnline},
+		"gd-v1: signed green, live green": {must(gd.Encode(f.nodes[gdR].key, gd.Claims{Name: "王小明", ID: "440102199001015678", Status: "10",
+			StatusTime: now.Add(-time.Minute).Unix(), Expires: now.Add(time.Hour).Unix(), CodeID: "gd-1"})), mapping.Green, verify.SourceOnline},
+		"bj-v1: signed green, live red → red": {must(bj.Encode(f.nodes[bjR].key, bj.Claims{Name: "王小明", ID: "110102199001015678", Status: "未见异常",
+			StatusTime: now.Add(-time.Minute).Unix(), Expires: now.Add(time.Hour).Unix(), CodeID: "bj-1"})), mapping.Red, verify.SourceOnline},
+		"nic-v1: signed yellow, issuer unknown to the platform → degraded": {f.code(zjR, mapping.Yellow, ""), mapping.Yellow, verify.SourceOffline},
+	}
+	for name, tc := range codes {
+		t.Run(name, func(t *testing.T) {
+			vd := f.verify(shR, tc.code)
+			if vd.Result != mapping.Valid || vd.Status != tc.status || vd.Source != tc.source {
+				t.Fatalf("%+v", vd)
+			}
+			if vd.Holder == nil || !mapping.IsMaskedName(vd.Holder.Name) || !mapping.IsMaskedID(vd.Holder.ID) {
+				t.Fatalf("holder %+v", vd.Holder)
+			}
+		})
+	}
+	t.Run("sh-v1 at Zhejiang's gateway", func(t *testing.T) {
+		live(shR, "sh-1", mapping.Green)
+		code := must(sh.Encode(f.nodes[shR].key, sh.Claims{CodeID: "sh-1", State: "0", Issued: now.Add(-time.Minute).Unix(), TTL: 3600, Name: "李四", ID: "310101198001010011"}))
+		if vd := f.verify(zjR, code); vd.Result != mapping.Valid || vd.Status != mapping.Green || vd.Source != verify.SourceOnline {
+			t.Fatalf("%+v", vd)
+		}
+	})
+	t.Run("an online-only token the issuer does not know is unverified / status_unknown", func(t *testing.T) {
+		vd := f.verify(shR, must(zj.Encode(zj.NewToken())))
+		if vd.Result != mapping.Unverified || vd.Reason != mapping.StatusUnknown || vd.Status != mapping.Grey {
+			t.Fatalf("%+v", vd)
+		}
+	})
+	t.Run("an online-only token whose issuer is down is unverified / issuer_unavailable, never green", func(t *testing.T) {
+		tok := zj.NewToken()
+		live(zjR, tok, mapping.Green)
+		f.nodes[zjR].platform.Err = fmt.Errorf("down")
+		defer func() { f.nodes[zjR].platform.Err = nil }()
+		vd := f.verify(shR, must(zj.Encode(tok)))
+		if vd.Result != mapping.Unverified || vd.Reason != mapping.IssuerUnavailable || vd.Status != mapping.Grey {
+			t.Fatalf("%+v", vd)
+		}
+	})
 }

@@ -13,7 +13,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/hcgw/hcgw/adapters"
+	"github.com/hcgw/hcgw/adapters/all"
 	"github.com/hcgw/hcgw/adapters/nic"
 	"github.com/hcgw/hcgw/audit"
 	"github.com/hcgw/hcgw/config"
@@ -110,16 +110,36 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 	g.Logger.Info("trust registry loaded", "keys", g.Trust.Snapshot().Len(), "new_entries", loaded,
 		"version", g.Trust.Snapshot().Version())
 
-	reg, err := adapters.NewRegistry(nic.New())
+	tables, err := LoadTables(cfg)
 	if err != nil {
 		return nil, err
+	}
+	reg, err := all.Registry(tables)
+	if err != nil {
+		return nil, fmt.Errorf("adapters: %w", err)
+	}
+	platform := opt.Platform
+	switch cfg.Platform.Kind {
+	case config.PlatformSimulated:
+		if platform == nil {
+			platform = &SimulatedPlatform{DB: g.DB, Region: cfg.Region}
+		}
+	case config.PlatformHTTP:
+		t, err := tables.Get(cfg.Platform.Format)
+		if err != nil {
+			return nil, fmt.Errorf("platform.format: %w", err)
+		}
+		if t.Region != cfg.Region {
+			return nil, fmt.Errorf("platform.format: %s is region %s's format, not %s's", t.Format, t.Region, cfg.Region)
+		}
+		platform = &federation.HTTPSource{URL: cfg.Platform.URL, Table: t, Client: opt.HTTPClient, Clock: opt.Clock}
 	}
 	g.Audit = audit.NewWriter(g.DB, audit.Options{Sync: cfg.Audit.Sync, QueueSize: cfg.Audit.QueueSize, MaxBatch: cfg.Audit.MaxBatch})
 	g.Verifier = &verify.Verifier{
 		Adapters: reg, Trust: g.Trust, Clock: opt.Clock, Skew: cfg.Verify.ClockSkew,
 		MaxCodeBytes: cfg.Server.MaxCodeBytes, Region: cfg.Region, Recorder: g.Audit,
 	}
-	if len(cfg.Peers) > 0 || opt.Platform != nil {
+	if len(cfg.Peers) > 0 || platform != nil {
 		peers := map[string]string{}
 		for _, p := range cfg.Peers {
 			peers[p.Region] = p.URL
@@ -129,7 +149,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 			retries = -1 // configured: no retry
 		}
 		g.Peers = federation.NewClient(federation.Options{
-			Region: cfg.Region, Peers: peers, Trust: g.Trust, Signers: g.Signers, Local: opt.Platform,
+			Region: cfg.Region, Peers: peers, Trust: g.Trust, Signers: g.Signers, Local: platform,
 			Clock: opt.Clock, Skew: cfg.Verify.ClockSkew, Deadline: cfg.Verify.Deadline, Retries: retries,
 			BreakerFailures: uint32(cfg.Federation.BreakerFailures), BreakerOpen: cfg.Federation.BreakerOpen,
 			CacheMaxTTL: cfg.Federation.CacheMaxTTL, HTTPClient: opt.HTTPClient, Logger: g.Logger,
@@ -141,7 +161,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 		g.Puller = &federation.Puller{URL: cfg.Trust.PullFrom, Registry: g.Trust, Interval: cfg.Trust.PullInterval,
 			Client: opt.HTTPClient, Logger: g.Logger}
 	}
-	responder := &federation.Responder{Region: cfg.Region, Trust: g.Trust, Signers: g.Signers, Source: opt.Platform,
+	responder := &federation.Responder{Region: cfg.Region, Trust: g.Trust, Signers: g.Signers, Source: platform,
 		Relay: g.Peers, Clock: opt.Clock, Skew: cfg.Verify.ClockSkew, MaxHops: cfg.Federation.MaxHops, Logger: g.Logger}
 	responder.Init()
 	var issuer *nic.Issuer
@@ -161,7 +181,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 		Records: recordStore{g.DB}, Events: eventStore{g.DB, opt.Clock}, Ready: g.ready, Clients: clients,
 		Limits: httpapi.Limits{MaxBody: cfg.Server.MaxBodyBytes, MaxBatchBody: cfg.Server.MaxBatchBodyBytes,
 			MaxBatchCodes: cfg.Server.MaxBatchCodes},
-		Logger: g.Logger, Federation: responder,
+		Logger: g.Logger, Federation: responder, Platform: simulatedAdmin(platform),
 	})
 	return g, nil
 }

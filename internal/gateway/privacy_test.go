@@ -10,6 +10,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/lestrrat-go/jwx/v2/jwa"
+
+	"github.com/hcgw/hcgw/adapters/bj"
+	"github.com/hcgw/hcgw/adapters/gd"
 
 	"github.com/hcgw/hcgw/internal/gateway"
 	"github.com/hcgw/hcgw/internal/testkit"
@@ -46,6 +52,7 @@ func TestNoFullNameOrIdentityNumberIsLoggedOrStored(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- g.Serve(ctx) }()
 	r := &running{g: g, base: "http://" + addr.String()}
+	var haystackAnswers []byte
 
 	st, b := r.call(t, "POST", "/v1/issue", adminToken, `{"status":"green","holder":{"name":"`+name+`","id":"`+id+`"}}`)
 	if st != 200 {
@@ -58,15 +65,37 @@ func TestNoFullNameOrIdentityNumberIsLoggedOrStored(t *testing.T) {
 	if st, b := r.call(t, "POST", "/v1/verify", verifierToken, `{"code":"`+issued.Code+`","checkpoint":"`+name+`"}`); st != 400 {
 		t.Fatalf("free-text checkpoint: %d %s", st, b)
 	}
+	// Guangdong's and Beijing's local formats carry the full identity: the
+	// adapters must mask it before anything is recorded or logged.
+	gdKey, bjKey := testkit.Key(t, jwa.ES256), testkit.Key(t, jwa.EdDSA)
+	for _, e := range []string{e.root.Endorse(gdKey, "440000", testkit.Spec{NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}),
+		e.root.Endorse(bjKey, "110000", testkit.Spec{NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)})} {
+		if st, b := r.call(t, "POST", "/v1/trust/endorsements", adminToken, e); st != 201 {
+			t.Fatalf("endorse %d %s", st, b)
+		}
+	}
+	now := time.Now()
+	gdCode, err := gd.Encode(gdKey, gd.Claims{Name: name, ID: id, Status: "10", StatusTime: now.Add(-time.Minute).Unix(), Expires: now.Add(time.Hour).Unix(), CodeID: "gd-privacy"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bjCode, err := bj.Encode(bjKey, bj.Claims{Name: name, ID: id, Status: "弹窗", StatusTime: now.Add(-time.Minute).Unix(), Expires: now.Add(time.Hour).Unix(), CodeID: "bj-privacy"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	bodies := []string{
 		`{"code":"` + issued.Code + `","checkpoint":"SH-01"}`,
+		`{"code":"` + gdCode + `"}`,
+		`{"code":"` + bjCode + `"}`,
 		`{"code":"` + name + ` ` + id + `"}`, // a full identity pasted as a code
 		`{"code":"NIC1:` + testkit.B64([]byte(name)) + `.` + testkit.B64([]byte(id)) + `.AAAA"}`,
 	}
 	for _, body := range bodies {
-		if st, b := r.call(t, "POST", "/v1/verify", verifierToken, body); st != 200 {
+		st, b := r.call(t, "POST", "/v1/verify", verifierToken, body)
+		if st != 200 {
 			t.Fatalf("verify %d %s", st, b)
 		}
+		haystackAnswers = append(haystackAnswers, b...)
 	}
 	cancel()
 	if err := <-done; err != nil {
@@ -76,7 +105,7 @@ func TestNoFullNameOrIdentityNumberIsLoggedOrStored(t *testing.T) {
 	if len(files) == 0 {
 		t.Fatal("no database file to scan")
 	}
-	haystacks := map[string][]byte{"log": logs.b.Bytes()}
+	haystacks := map[string][]byte{"log": logs.b.Bytes(), "answers": haystackAnswers}
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
@@ -90,6 +119,9 @@ func TestNoFullNameOrIdentityNumberIsLoggedOrStored(t *testing.T) {
 				t.Errorf("%s contains %q", where, needle)
 			}
 		}
+	}
+	if bytes.Count(haystackAnswers, []byte(`"result":"valid"`)) != 3 {
+		t.Fatalf("the issued, gd-v1 and bj-v1 codes must verify, else the scan proves nothing: %s", haystackAnswers)
 	}
 	if !bytes.Contains(logs.b.Bytes(), []byte(`"action":"issue"`)) {
 		t.Fatal("the scan saw no log at all; the test would prove nothing")

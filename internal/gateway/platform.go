@@ -1,0 +1,75 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"time"
+
+	"github.com/hcgw/hcgw/config"
+	"github.com/hcgw/hcgw/configs"
+	"github.com/hcgw/hcgw/federation"
+	"github.com/hcgw/hcgw/httpapi"
+	"github.com/hcgw/hcgw/mapping"
+	"github.com/hcgw/hcgw/store"
+)
+
+// LoadTables reads the mapping tables: mappings_dir when set, else the ones
+// built into the binary.
+func LoadTables(cfg *config.Config) (mapping.Tables, error) {
+	var fsys fs.FS = configs.Mappings()
+	if cfg.MappingsDir != "" {
+		fsys = os.DirFS(cfg.ResolvePath(cfg.MappingsDir))
+	}
+	t, err := mapping.LoadTables(fsys)
+	if err != nil {
+		return nil, fmt.Errorf("mappings: %w", err)
+	}
+	return t, nil
+}
+
+// SimulatedPlatform is the built-in simulated provincial platform: codes and
+// their changing statuses in this gateway's database (DESIGN §7's provincial
+// side, for demos and tests of a region without a platform API).
+type SimulatedPlatform struct {
+	DB     *store.DB
+	Region string
+}
+
+// Lookup implements federation.Source.
+func (p *SimulatedPlatform) Lookup(ctx context.Context, cid string) (mapping.LiveStatus, error) {
+	c, err := p.DB.GetPlatformCode(ctx, cid)
+	if errors.Is(err, store.ErrNotFound) {
+		return mapping.LiveStatus{}, federation.ErrUnknownCode
+	}
+	if err != nil {
+		return mapping.LiveStatus{}, err
+	}
+	st, ok := mapping.ParseStatus(c.Status)
+	if !ok {
+		st = mapping.Grey
+	}
+	return mapping.LiveStatus{Status: st, At: c.StatusAt, Expires: c.Expires,
+		Holder: mapping.Holder{Name: c.HolderName, ID: c.HolderID}}, nil
+}
+
+// SetCode records a code's status on the simulated platform; the holder is
+// masked before it is stored.
+func (p *SimulatedPlatform) SetCode(ctx context.Context, cid string, st mapping.Status, name, id string, ttl time.Duration) error {
+	h, err := mapping.NewHolder(name, id)
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	return p.DB.PutPlatformCode(ctx, store.PlatformCode{CID: cid, Org: p.Region, Status: string(st), StatusAt: now,
+		Expires: now.Add(ttl), HolderName: h.Name, HolderID: h.ID})
+}
+
+func simulatedAdmin(src federation.Source) httpapi.PlatformAdmin {
+	if p, ok := src.(*SimulatedPlatform); ok {
+		return p
+	}
+	return nil
+}
