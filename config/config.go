@@ -133,6 +133,10 @@ type Federation struct {
 	BreakerOpen     time.Duration `yaml:"breaker_open"`
 	CacheMaxTTL     time.Duration `yaml:"cache_max_ttl"` // 0 disables the cache
 	MaxHops         int           `yaml:"max_hops"`
+	// HolderKeyFile holds the federation-wide secret (at least 32 bytes)
+	// that turns an identity number into the holder key of data sharing;
+	// provincial gateways have it, the hub never does.
+	HolderKeyFile string `yaml:"holder_key_file"`
 }
 
 // Platform is the provincial platform behind this gateway (DESIGN §7: a

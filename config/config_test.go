@@ -140,7 +140,7 @@ func TestGoldenFiles(t *testing.T) {
 			MaxBodyBytes: 32768, MaxBatchBodyBytes: 2097152, MaxCodeBytes: 2048, MaxBatchCodes: 500,
 		},
 		Verify:      Verify{ClockSkew: 30 * time.Second, Deadline: 2500 * time.Millisecond},
-		Federation:  Federation{Retries: 1, BreakerFailures: 3, BreakerOpen: 20 * time.Second, CacheMaxTTL: time.Minute, MaxHops: 4},
+		Federation:  Federation{Retries: 1, BreakerFailures: 3, BreakerOpen: 20 * time.Second, CacheMaxTTL: time.Minute, MaxHops: 4, HolderKeyFile: "testdata/keys/gateway.jwk"},
 		Log:         Log{Level: "debug", Format: "text"},
 		MappingsDir: "testdata/endorsements",
 		Platform:    Platform{Kind: "http", URL: "http://127.0.0.1:9000/api", Format: "zj-v1"},

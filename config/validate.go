@@ -257,6 +257,15 @@ func (c *Config) CheckFiles() error {
 			v.add(fmt.Sprintf("keys[%d]", i), "key file %s: %v", c.showPath(k), err)
 		}
 	}
+	if f := c.Federation.HolderKeyFile; f != "" {
+		b, err := readSmallFile(c.ResolvePath(f), maxJWKFile)
+		switch {
+		case err != nil:
+			v.add("federation.holder_key_file", "%s: %v", c.showPath(f), err)
+		case len(b) < 32:
+			v.add("federation.holder_key_file", "%s holds %d bytes; the secret must be at least 32", c.showPath(f), len(b))
+		}
+	}
 	for key, d := range map[string]string{"trust.endorsements_dir": c.Trust.EndorsementsDir, "mappings_dir": c.MappingsDir} {
 		if d == "" {
 			continue

@@ -429,3 +429,44 @@ func (a *api) platformCode(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, gin.H{"cid": req.CID, "status": st})
 }
+
+type shareRequest struct {
+	ID      string   `json:"id"`
+	Regions []string `json:"regions"`
+}
+
+// share is data sharing (the first way of mutual recognition): this
+// region's platform asks for a holder's status in every region. The
+// identity number is turned into a keyed hash here and never leaves in
+// clear; the answer names it masked only.
+func (a *api) share(c *gin.Context) {
+	if a.Share == nil {
+		renderError(c, CodeUnavailable, "data sharing is not configured on this gateway (federation.holder_key_file and peers)")
+		return
+	}
+	var req shareRequest
+	if !readJSON(c, a.Limits.MaxBody, true, &req) {
+		return
+	}
+	if req.ID == "" {
+		renderError(c, CodeBadRequest, `field "id" is required`)
+		return
+	}
+	if len(req.Regions) > 100 {
+		renderError(c, CodeBadRequest, `field "regions" lists at most 100 regions`)
+		return
+	}
+	for _, r := range req.Regions {
+		if !mapping.ValidRegion(r) {
+			renderError(c, CodeBadRequest, `field "regions" must list six-digit regions`)
+			return
+		}
+	}
+	out, holder, err := a.Share.Share(c.Request.Context(), req.ID, req.Regions)
+	if err != nil {
+		renderError(c, CodeBadRequest, "identity number refused: "+mapping.ReasonOf(err).String())
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"holder": gin.H{"id": holder.ID}, "status": out.Status, "answered": out.Answered,
+		"unknown": out.Unknown, "unavailable": out.Unavailable})
+}

@@ -81,6 +81,14 @@ type Deps struct {
 	// Platform is the built-in simulated provincial platform, when this
 	// gateway runs one (POST /v1/platform/codes); nil: 404.
 	Platform PlatformAdmin
+	// Share answers data-sharing queries (POST /v1/share/status); nil: 503.
+	Share Sharer
+}
+
+// Sharer asks every region for a holder's status (DESIGN §7 data sharing).
+// It returns the combined answer and the masked holder.
+type Sharer interface {
+	Share(ctx context.Context, id string, regions []string) (federation.Shared, mapping.Holder, error)
 }
 
 // PlatformAdmin sets codes on the simulated platform.
@@ -115,6 +123,7 @@ func New(d Deps) http.Handler {
 	r.POST("/v1/issue", admin, a.issue)
 	r.POST("/v1/federation/status", a.federationStatus)
 	r.POST("/v1/platform/codes", admin, a.platformCode)
+	r.POST("/v1/share/status", admin, a.share)
 	r.GET("/v1/trust/list", a.trustList)
 	r.POST("/v1/trust/endorsements", admin, a.addTrust(trust.KindEndorsement))
 	r.POST("/v1/trust/revocations", admin, a.addTrust(trust.KindRevocation))

@@ -82,3 +82,6 @@ func ReasonOf(err error) Reason {
 	}
 	return Malformed
 }
+
+// String returns the reason's stable code.
+func (r Reason) String() string { return string(r) }

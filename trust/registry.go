@@ -100,6 +100,16 @@ func (s *Snapshot) Key(kid string) *Key { return s.keys[kid] }
 // order.
 func (s *Snapshot) KeysOf(region string) []*Key { return s.bySub[region] }
 
+// Regions lists the regions that have at least one endorsed key, sorted.
+func (s *Snapshot) Regions() []string {
+	out := make([]string, 0, len(s.bySub))
+	for r := range s.bySub {
+		out = append(out, r)
+	}
+	sort.Strings(out)
+	return out
+}
+
 // Version counts the entries the snapshot holds; it only grows.
 func (s *Snapshot) Version() int { return len(s.endorsements) + len(s.revOrder) }
 

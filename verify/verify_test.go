@@ -152,7 +152,7 @@ func TestVerifyNIC(t *testing.T) {
 			result: mapping.Invalid, reason: mapping.Malformed},
 
 		"an altered signature is a bad signature": {
-			code: valid[:len(valid)-4] + flip(valid[len(valid)-4:]), result: mapping.Invalid, reason: mapping.BadSignature},
+			code: valid[:len(valid)-12] + flip(valid[len(valid)-12:len(valid)-8]) + valid[len(valid)-8:], result: mapping.Invalid, reason: mapping.BadSignature},
 		"an altered payload is a bad signature": {
 			code:   nic.Prefix + parts[0] + "." + testkit.B64(testkit.JSON(t, testkit.Claims(zj, mapping.Red))) + "." + parts[2],
 			result: mapping.Invalid, reason: mapping.BadSignature},

@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -521,4 +522,73 @@ func TestEveryFormatAcrossProvinces(t *testing.T) {
 			t.Fatalf("%+v", vd)
 		}
 	})
+}
+
+// Data sharing: Shanghai's platform asks for a holder's status across
+// regions; one region is down, one does not know the holder. The identity
+// number never leaves Shanghai's gateway in clear.
+func TestDataSharingFanOut(t *testing.T) {
+	const bjR = "110000"
+	secretFile := filepath.Join(t.TempDir(), "holder.key")
+	secret := []byte("federation-wide holder key secret, 32+ bytes, test only")
+	_ = os.WriteFile(secretFile, secret, 0o600)
+	var seen bytes.Buffer
+	var mu sync.Mutex
+	spy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		seen.Write(b)
+		mu.Unlock()
+		w.WriteHeader(503) // Beijing is down
+	}))
+	defer spy.Close()
+	f := newFed(t, []string{hub, shR, zjR, gdR}, map[string][]string{hub: {shR, zjR, gdR}, shR: {hub}, zjR: {hub}, gdR: {hub}},
+		"federation: {holder_key_file: "+secretFile+", retries: 1}\n", map[string]map[string]string{shR: {bjR: spy.URL}})
+	const id = "11010519491231002X"
+	hk, err := federation.HolderKey(secret, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	f.nodes[zjR].platform.Set(hk, mapping.LiveStatus{Status: mapping.Red, At: now, Expires: now.Add(time.Minute)})
+	f.nodes[gdR].platform.Set(hk, mapping.LiveStatus{Status: mapping.Green, At: now, Expires: now.Add(time.Minute)})
+
+	req, _ := http.NewRequest("POST", f.nodes[shR].url+"/v1/share/status",
+		strings.NewReader(`{"id":"`+id+`","regions":["330000","440000","310000","110000"]}`))
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var out struct {
+		Holder      struct{ ID string }
+		Status      mapping.Status
+		Answered    []federation.RegionAnswer
+		Unknown     []string
+		Unavailable []string
+	}
+	if resp.StatusCode != 200 || json.Unmarshal(body, &out) != nil {
+		t.Fatalf("%d %s", resp.StatusCode, body)
+	}
+	if out.Status != mapping.Red || len(out.Answered) != 2 || out.Answered[0].Region != zjR || out.Answered[1].Region != gdR {
+		t.Fatalf("combined answer %s", body)
+	}
+	if len(out.Unknown) != 1 || out.Unknown[0] != shR || len(out.Unavailable) != 1 || out.Unavailable[0] != bjR {
+		t.Fatalf("unknown/unavailable %s", body)
+	}
+	if out.Holder.ID != "1101**********002X" || bytes.Contains(body, []byte(id)) {
+		t.Fatalf("holder %s", body)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	parts := strings.Split(seen.String(), ".")
+	if len(parts) < 3 {
+		t.Fatalf("Beijing saw no signed request: %q", seen.String())
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil || !bytes.Contains(payload, []byte(`"cid":"hk:`)) || bytes.Contains(payload, []byte(id)) || bytes.Contains(payload, []byte(id[:17])) {
+		t.Fatalf("the request that crossed the boundary must carry the holder key, never the identity number: %s", payload)
+	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/hcgw/hcgw/config"
 	"github.com/hcgw/hcgw/federation"
 	"github.com/hcgw/hcgw/httpapi"
+	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/store"
 	"github.com/hcgw/hcgw/trust"
 	"github.com/hcgw/hcgw/verify"
@@ -110,6 +111,12 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 	g.Logger.Info("trust registry loaded", "keys", g.Trust.Snapshot().Len(), "new_entries", loaded,
 		"version", g.Trust.Snapshot().Version())
 
+	var holderSecret []byte
+	if f := cfg.Federation.HolderKeyFile; f != "" {
+		if holderSecret, err = os.ReadFile(cfg.ResolvePath(f)); err != nil {
+			return nil, fmt.Errorf("federation.holder_key_file: %w", err)
+		}
+	}
 	tables, err := LoadTables(cfg)
 	if err != nil {
 		return nil, err
@@ -122,7 +129,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 	switch cfg.Platform.Kind {
 	case config.PlatformSimulated:
 		if platform == nil {
-			platform = &SimulatedPlatform{DB: g.DB, Region: cfg.Region}
+			platform = &SimulatedPlatform{DB: g.DB, Region: cfg.Region, HolderSecret: holderSecret}
 		}
 	case config.PlatformHTTP:
 		t, err := tables.Get(cfg.Platform.Format)
@@ -161,6 +168,18 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 		g.Puller = &federation.Puller{URL: cfg.Trust.PullFrom, Registry: g.Trust, Interval: cfg.Trust.PullInterval,
 			Client: opt.HTTPClient, Logger: g.Logger}
 	}
+	var share httpapi.Sharer
+	if g.Peers != nil && len(holderSecret) > 0 {
+		share = &sharer{client: g.Peers, secret: holderSecret, dl: cfg.Verify.Deadline, regs: func() []string {
+			var out []string
+			for _, r := range g.Trust.Snapshot().Regions() {
+				if r != mapping.NationalRegion {
+					out = append(out, r)
+				}
+			}
+			return out
+		}}
+	}
 	responder := &federation.Responder{Region: cfg.Region, Trust: g.Trust, Signers: g.Signers, Source: platform,
 		Relay: g.Peers, Clock: opt.Clock, Skew: cfg.Verify.ClockSkew, MaxHops: cfg.Federation.MaxHops, Logger: g.Logger}
 	responder.Init()
@@ -181,7 +200,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 		Records: recordStore{g.DB}, Events: eventStore{g.DB, opt.Clock}, Ready: g.ready, Clients: clients,
 		Limits: httpapi.Limits{MaxBody: cfg.Server.MaxBodyBytes, MaxBatchBody: cfg.Server.MaxBatchBodyBytes,
 			MaxBatchCodes: cfg.Server.MaxBatchCodes},
-		Logger: g.Logger, Federation: responder, Platform: simulatedAdmin(platform),
+		Logger: g.Logger, Federation: responder, Platform: simulatedAdmin(platform), Share: share,
 	})
 	return g, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/hcgw/hcgw/config"
@@ -36,6 +37,9 @@ func LoadTables(cfg *config.Config) (mapping.Tables, error) {
 type SimulatedPlatform struct {
 	DB     *store.DB
 	Region string
+	// HolderSecret, when set, also indexes each code's holder under its
+	// data-sharing key, so the platform answers holder queries too.
+	HolderSecret []byte
 }
 
 // Lookup implements federation.Source.
@@ -63,8 +67,42 @@ func (p *SimulatedPlatform) SetCode(ctx context.Context, cid string, st mapping.
 		return err
 	}
 	now := time.Now().UTC()
-	return p.DB.PutPlatformCode(ctx, store.PlatformCode{CID: cid, Org: p.Region, Status: string(st), StatusAt: now,
-		Expires: now.Add(ttl), HolderName: h.Name, HolderID: h.ID})
+	row := store.PlatformCode{CID: cid, Org: p.Region, Status: string(st), StatusAt: now,
+		Expires: now.Add(ttl), HolderName: h.Name, HolderID: h.ID}
+	if err := p.DB.PutPlatformCode(ctx, row); err != nil {
+		return err
+	}
+	if len(p.HolderSecret) == 0 {
+		return nil
+	}
+	hk, err := federation.HolderKey(p.HolderSecret, id)
+	if err != nil {
+		return err
+	}
+	row.CID = hk
+	return p.DB.PutPlatformCode(ctx, row)
+}
+
+// sharer answers data-sharing queries (POST /v1/share/status).
+type sharer struct {
+	client *federation.Client
+	secret []byte
+	regs   func() []string // the default regions: every region with an endorsed key but the hub
+	dl     time.Duration
+}
+
+func (s *sharer) Share(ctx context.Context, id string, regions []string) (federation.Shared, mapping.Holder, error) {
+	hk, err := federation.HolderKey(s.secret, id)
+	if err != nil {
+		return federation.Shared{}, mapping.Holder{}, err
+	}
+	masked, _ := mapping.MaskID(strings.ToUpper(strings.TrimSpace(id)))
+	if len(regions) == 0 {
+		regions = s.regs()
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.dl)
+	defer cancel()
+	return s.client.Share(ctx, regions, hk), mapping.Holder{ID: masked}, nil
 }
 
 func simulatedAdmin(src federation.Source) httpapi.PlatformAdmin {
