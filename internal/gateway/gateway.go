@@ -35,6 +35,7 @@ type Gateway struct {
 	Verifier *verify.Verifier
 	Peers    *federation.Client // nil when the gateway has no peer and no platform
 	Puller   *federation.Puller // nil unless trust.pull_from is set
+	Platform federation.Source  // this region's platform, nil when none
 	Handler  http.Handler
 	Logger   *slog.Logger
 
@@ -146,6 +147,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 		Adapters: reg, Trust: g.Trust, Clock: opt.Clock, Skew: cfg.Verify.ClockSkew,
 		MaxCodeBytes: cfg.Server.MaxCodeBytes, Region: cfg.Region, Recorder: g.Audit,
 	}
+	g.Platform = platform
 	if len(cfg.Peers) > 0 || platform != nil {
 		peers := map[string]string{}
 		for _, p := range cfg.Peers {
