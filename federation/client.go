@@ -49,6 +49,7 @@ type Options struct {
 type Client struct {
 	o        Options
 	http     *retryablehttp.Client
+	relay    *retryablehttp.Client
 	breakers map[string]*gobreaker.CircuitBreaker[any]
 	cache    *answerCache
 	sf       singleflight.Group
@@ -91,13 +92,22 @@ func NewClient(o Options) *Client {
 		hc = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second,
 			ResponseHeaderTimeout: o.Deadline}}
 	}
-	c := &Client{o: o, breakers: map[string]*gobreaker.CircuitBreaker[any]{}, cache: newAnswerCache(o.CacheMaxEntries)}
+	peers := make(map[string]string, len(o.Peers))
+	for r, u := range o.Peers {
+		peers[r] = strings.TrimRight(u, "/")
+	}
+	o.Peers = peers // the client's own copy: a breaker exists for every peer it knows
+	c := &Client{o: o, breakers: map[string]*gobreaker.CircuitBreaker[any]{}, cache: newAnswerCache(o.CacheMaxEntries, o.Clock)}
 	c.http = &retryablehttp.Client{
 		HTTPClient: hc, RetryMax: o.Retries, RetryWaitMin: 20 * time.Millisecond, RetryWaitMax: 250 * time.Millisecond,
 		CheckRetry: checkRetry, Backoff: jitterBackoff,
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 	}
-	for region, url := range o.Peers {
+	// Relayed bodies cannot be re-signed, so a relay is never retried: the
+	// peer would see the same jti twice and refuse it as a replay.
+	c.relay = &retryablehttp.Client{HTTPClient: hc, RetryMax: 0, CheckRetry: checkRetry, Backoff: jitterBackoff,
+		ErrorHandler: retryablehttp.PassthroughErrorHandler}
+	for region := range o.Peers {
 		region := region
 		c.breakers[region] = gobreaker.NewCircuitBreaker[any](gobreaker.Settings{
 			Name: region, MaxRequests: 1, Timeout: o.BreakerOpen,
@@ -109,7 +119,6 @@ func NewClient(o Options) *Client {
 				o.Logger.Warn("peer breaker", "peer", name, "from", from.String(), "to", to.String())
 			},
 		})
-		o.Peers[region] = strings.TrimRight(url, "/")
 	}
 	return c
 }
@@ -172,15 +181,22 @@ func (c *Client) Status(ctx context.Context, org, cid string) (mapping.LiveStatu
 	if !ok {
 		return mapping.LiveStatus{}, false, nil
 	}
+	if !cidRe.MatchString(cid) {
+		// Never sent: a peer would refuse it and the refusal would count
+		// against its breaker.
+		return mapping.LiveStatus{}, true, mapping.Fail(mapping.IssuerUnavailable, "code id cannot be asked in the status protocol")
+	}
 	key := org + "\x00" + cid
 	now := c.o.Clock()
 	if st, ok := c.cache.get(key, now); ok {
 		st.Cached = true
 		return st, true, nil
 	}
+	// Deadlines are wall-clock: the injected clock decides validity, not
+	// how long a call may take.
 	deadline, ok := ctx.Deadline()
-	if !ok || deadline.After(now.Add(c.o.Deadline)) {
-		deadline = time.Now().Add(c.o.Deadline)
+	if limit := time.Now().Add(c.o.Deadline); !ok || deadline.After(limit) {
+		deadline = limit
 	}
 	ch := c.sf.DoChan(key, func() (any, error) {
 		// Detached from the first caller's cancellation, bounded by its
@@ -285,6 +301,10 @@ func (c *Client) ask(ctx context.Context, peer, org, cid string) (*Answer, error
 
 // post sends body to peer's status endpoint and reads a bounded answer.
 func (c *Client) post(ctx context.Context, peer string, body any, hops int) (int, []byte, error) {
+	hc := c.http
+	if hops > 0 {
+		hc = c.relay
+	}
 	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPost, c.o.Peers[peer]+"/v1/federation/status", body)
 	if err != nil {
 		return 0, nil, err
@@ -293,7 +313,7 @@ func (c *Client) post(ctx context.Context, peer string, body any, hops int) (int
 	if hops > 0 {
 		req.Header.Set(HopsHeader, strconv.Itoa(hops))
 	}
-	resp, err := c.http.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -344,9 +364,10 @@ func newJTI() string {
 
 // answerCache keeps live statuses until their exp (capped).
 type answerCache struct {
-	mu  sync.RWMutex
-	m   map[string]cacheEntry
-	max int
+	mu    sync.RWMutex
+	m     map[string]cacheEntry
+	max   int
+	clock func() time.Time
 }
 
 type cacheEntry struct {
@@ -354,7 +375,9 @@ type cacheEntry struct {
 	until time.Time
 }
 
-func newAnswerCache(max int) *answerCache { return &answerCache{m: map[string]cacheEntry{}, max: max} }
+func newAnswerCache(max int, clock func() time.Time) *answerCache {
+	return &answerCache{m: map[string]cacheEntry{}, max: max, clock: clock}
+}
 
 func (a *answerCache) get(key string, now time.Time) (mapping.LiveStatus, bool) {
 	a.mu.RLock()
@@ -372,7 +395,7 @@ func (a *answerCache) put(key string, st mapping.LiveStatus, until time.Time) {
 	if len(a.m) >= a.max {
 		// Evict expired entries, then arbitrary ones: the cache is an
 		// optimisation, never a source of truth.
-		now := time.Now()
+		now := a.clock()
 		for k, e := range a.m {
 			if !now.Before(e.until) || len(a.m) >= a.max {
 				delete(a.m, k)

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,16 +33,6 @@ const (
 	maskedName = "张*三"
 	maskedID   = "3301**********1234"
 )
-
-// skipBug skips a test that demonstrates a known bug in non-test code, so
-// that the suite stays green until it is fixed. HCGW_RUN_BUGS=1 runs it
-// anyway, to watch it fail (and, after the fix, pass; then delete the call).
-func skipBug(t testing.TB, msg string) {
-	t.Helper()
-	if os.Getenv("HCGW_RUN_BUGS") == "" {
-		t.Skip("BUG: " + msg)
-	}
-}
 
 // fakeClock is a settable clock shared by requesters and responders.
 type fakeClock struct{ ns atomic.Int64 }
@@ -238,7 +227,9 @@ func (rc *recorder) snapshot() ([]seen, [][]byte) {
 // sourceFunc is a Source made of a function.
 type sourceFunc func(ctx context.Context, cid string) (mapping.LiveStatus, error)
 
-func (f sourceFunc) Lookup(ctx context.Context, cid string) (mapping.LiveStatus, error) { return f(ctx, cid) }
+func (f sourceFunc) Lookup(ctx context.Context, cid string) (mapping.LiveStatus, error) {
+	return f(ctx, cid)
+}
 
 // anyCode is a platform that knows every code: green as of now, valid for
 // ttl after now (no expiry when ttl is 0), after an optional delay.

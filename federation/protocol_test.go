@@ -234,10 +234,10 @@ func TestVerifyAnswer(t *testing.T) {
 			ans(zj, with(func(a *federation.Answer) { a.St = "GREEN" })), mapping.Malformed},
 		"an answer without a status is malformed": {
 			ans(zj, with(func(a *federation.Answer) { a.St = "" })), mapping.Malformed},
-		"an answer signed by a revoked key is refused": {ans(revoked, good), mapping.RevokedKey},
+		"an answer signed by a revoked key is refused":                   {ans(revoked, good), mapping.RevokedKey},
 		"an answer signed by a key no anchor endorsed is an unknown key": {ans(stranger, good), mapping.UnknownKey},
-		"an answer typed as a request is malformed": {sign(t, zj, federation.TypRequest, good), mapping.Malformed},
-		"alg none is a bad signature": {hostile(t, zj, "none", federation.TypAnswer, goodJSON), mapping.BadSignature},
+		"an answer typed as a request is malformed":                      {sign(t, zj, federation.TypRequest, good), mapping.Malformed},
+		"alg none is a bad signature":                                    {hostile(t, zj, "none", federation.TypAnswer, goodJSON), mapping.BadSignature},
 		"data after the claims is malformed": {
 			hostile(t, zj, "EdDSA", federation.TypAnswer, append(append([]byte{}, goodJSON...), "{}"...)), mapping.Malformed},
 	}
