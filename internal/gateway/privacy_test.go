@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"log/slog"
 	"os"
@@ -97,6 +98,29 @@ func TestNoFullNameOrIdentityNumberIsLoggedOrStored(t *testing.T) {
 		}
 		haystackAnswers = append(haystackAnswers, b...)
 	}
+	// Conversion: widen this gateway's key to Guangdong's and Beijing's data
+	// (a second endorsement of the same key), convert both local codes, and
+	// keep the national codes' payloads for the scan.
+	wide := e.root.Endorse(e.own, "310000", testkit.Spec{Scope: []string{"310000", "440000", "110000"}, JTI: "wide",
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)})
+	if st, b := r.call(t, "POST", "/v1/trust/endorsements", adminToken, wide); st != 201 {
+		t.Fatalf("widen %d %s", st, b)
+	}
+	for _, code := range []string{gdCode, bjCode} {
+		st, b := r.call(t, "POST", "/v1/convert", verifierToken, `{"code":"`+code+`"}`)
+		var out struct {
+			NationalCode string `json:"national_code"`
+		}
+		if st != 200 || json.Unmarshal(b, &out) != nil {
+			t.Fatalf("convert %d %s", st, b)
+		}
+		parts := strings.Split(out.NationalCode, ".")
+		payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		haystackAnswers = append(append(haystackAnswers, b...), payload...)
+	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
@@ -120,7 +144,7 @@ func TestNoFullNameOrIdentityNumberIsLoggedOrStored(t *testing.T) {
 			}
 		}
 	}
-	if bytes.Count(haystackAnswers, []byte(`"result":"valid"`)) != 3 {
+	if bytes.Count(haystackAnswers, []byte(`"result":"valid"`)) != 5 {
 		t.Fatalf("the issued, gd-v1 and bj-v1 codes must verify, else the scan proves nothing: %s", haystackAnswers)
 	}
 	if !bytes.Contains(logs.b.Bytes(), []byte(`"action":"issue"`)) {
