@@ -144,12 +144,27 @@ func (a *api) unavailable(c *gin.Context, err error) {
 	renderError(c, CodeUnavailable, msg)
 }
 
-type issueRequest struct {
+// statusFor is the part shared by requests that set a holder's status: the
+// full holder arrives here and is masked before anything keeps it.
+type statusFor struct {
 	Status string `json:"status"`
 	Holder struct {
 		Name string `json:"name"`
 		ID   string `json:"id"`
 	} `json:"holder"`
+}
+
+// status parses the status field, rendering the error itself.
+func (s statusFor) status(c *gin.Context) (mapping.Status, bool) {
+	st, ok := mapping.ParseStatus(s.Status)
+	if !ok {
+		renderError(c, CodeBadRequest, `field "status" must be green, yellow, red or grey`)
+	}
+	return st, ok
+}
+
+type issueRequest struct {
+	statusFor
 	NAT        *mapping.NAT `json:"nat"`
 	Vac        *int         `json:"vac"`
 	TTLSeconds int64        `json:"ttl_seconds"`
@@ -164,9 +179,8 @@ func (a *api) issue(c *gin.Context) {
 	if !readJSON(c, a.Limits.MaxBody, true, &req) {
 		return
 	}
-	st, ok := mapping.ParseStatus(req.Status)
+	st, ok := req.status(c)
 	if !ok {
-		renderError(c, CodeBadRequest, `field "status" must be green, yellow, red or grey`)
 		return
 	}
 	if req.TTLSeconds < 0 || req.TTLSeconds > int64(mapping.MaxValidity/time.Second) {
@@ -382,12 +396,8 @@ func (a *api) federationStatus(c *gin.Context) {
 }
 
 type platformCodeRequest struct {
-	CID    string `json:"cid"`
-	Status string `json:"status"`
-	Holder struct {
-		Name string `json:"name"`
-		ID   string `json:"id"`
-	} `json:"holder"`
+	CID string `json:"cid"`
+	statusFor
 	TTLSeconds int64 `json:"ttl_seconds"`
 }
 
@@ -402,10 +412,9 @@ func (a *api) platformCode(c *gin.Context) {
 	if !readJSON(c, a.Limits.MaxBody, true, &req) {
 		return
 	}
-	st, ok := mapping.ParseStatus(req.Status)
+	st, ok := req.status(c)
 	switch {
 	case !ok:
-		renderError(c, CodeBadRequest, `field "status" must be green, yellow, red or grey`)
 		return
 	case req.CID == "" || len(req.CID) > 128:
 		renderError(c, CodeBadRequest, `field "cid" must be 1-128 characters`)
