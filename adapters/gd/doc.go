@@ -3,12 +3,9 @@
 // 7638 thumbprint of an endorsed key) whose claims carry Guangdong's own
 // field names and status values.
 //
-// The adapter owns reading that payload strictly, mapping its status through
-// the gd-v1 mapping table, and masking the holder: the full name and
-// identity number in the claims are masked here and dropped, and appear in
-// no returned Code and no error. It does not look at the clock (expiry and
-// not-yet-valid are package verify's) and asks no one for live status.
-//
-// Encode builds codes the way the province would (full holder in), for
-// tests, golden vectors and the demo's simulated platform.
+// The package owns the format's description (prefix, region, algorithm,
+// claim names); decoding, strict claim reading and masking the holder are
+// package localjws's, shared by every JWS-based local format. Encode builds
+// codes the way the province would (full holder in), for tests, golden
+// vectors and the demo's simulated platform.
 package gd

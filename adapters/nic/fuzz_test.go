@@ -3,12 +3,7 @@ package nic_test
 import (
 	"bytes"
 	"crypto/ed25519"
-	"errors"
 	"flag"
-	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +11,7 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jwk"
 
 	"github.com/hcgw/hcgw/adapters"
+	"github.com/hcgw/hcgw/adapters/adaptertest"
 	"github.com/hcgw/hcgw/adapters/nic"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
@@ -159,7 +155,7 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, code string) {
 		c, err := w.dec.Decode(code, w.env)
 		if err != nil {
-			checkRefusal(t, c, err)
+			adaptertest.CheckRefusal(t, c, err)
 			return
 		}
 		checkDecoded(t, c, w.zj.Kid())
@@ -182,7 +178,7 @@ func FuzzDecodeClaims(f *testing.F) {
 	f.Fuzz(func(t *testing.T, payload []byte) {
 		c, err := w.dec.Decode(nic.Prefix+testkit.SignRaw(t, w.zj, h, payload), w.env)
 		if err != nil {
-			checkRefusal(t, c, err)
+			adaptertest.CheckRefusal(t, c, err)
 			switch mapping.ReasonOf(err) {
 			case mapping.Malformed, mapping.ScopeViolation, mapping.KeyNotValid:
 			default:
@@ -194,92 +190,37 @@ func FuzzDecodeClaims(f *testing.F) {
 	})
 }
 
-func checkRefusal(t *testing.T, c *adapters.Code, err error) {
-	t.Helper()
-	if c != nil {
-		t.Fatalf("code returned with error %v", err)
-	}
-	var p *mapping.Problem
-	if !errors.As(err, &p) {
-		t.Fatalf("error %v (%T) is not a *mapping.Problem", err, err)
-	}
-	if p.Reason.Result() != mapping.Invalid {
-		t.Fatalf("reason %s: a decoder only says a code is invalid", p.Reason)
-	}
-}
-
 // checkDecoded asserts what every decoded national code guarantees.
 func checkDecoded(t *testing.T, c *adapters.Code, kid string) {
 	t.Helper()
-	if c == nil {
-		t.Fatal("no code and no error")
-	}
-	if !mapping.IsMaskedName(c.Holder.Name) || !mapping.IsMaskedID(c.Holder.ID) {
-		t.Fatalf("holder is not masked: %#v", c.Holder)
-	}
-	if !c.Status.Valid() {
-		t.Fatalf("status %q", c.Status)
-	}
-	if c.Format != nic.Format || !c.Signed || c.Kid != kid {
-		t.Fatalf("format %s, signed %v, kid %s", c.Format, c.Signed, c.Kid)
-	}
-	if c.Iss != zj || !mapping.ValidRegion(c.Org) || c.Org != zj {
-		t.Fatalf("iss %s org %s: the key may only sign Zhejiang's codes", c.Iss, c.Org)
-	}
-	if !c.Expires.After(c.IssuedAt) || c.Expires.Sub(c.IssuedAt) > mapping.MaxValidity {
-		t.Fatalf("validity %s..%s", c.IssuedAt, c.Expires)
-	}
+	// The key may only sign Zhejiang's codes.
+	adaptertest.CheckSigned(t, c, nic.Format, zj, kid)
 	if !mapping.ValidRegion(c.Iss) || c.ID == "" {
 		t.Fatalf("iss %q id %q", c.Iss, c.ID)
 	}
 }
 
 // TestFuzzCorpus keeps the seed files honest: each is in the corpus format
-// with one string, and the valid codes on disk still decode.
+// with one string and holds its seed, the valid codes on disk still decode,
+// and the hostile ones are still refused.
 func TestFuzzCorpus(t *testing.T) {
 	w := newFuzzWorld(t)
-	dir := filepath.Join("testdata", "fuzz", "FuzzDecode")
 	seeds := w.seeds(t)
 	if *updateFuzzCorpus {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		for name, s := range seeds {
-			if err := os.WriteFile(filepath.Join(dir, name), fmt.Appendf(nil, "go test fuzz v1\nstring(%s)\n", strconv.Quote(s)), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
+		adaptertest.WriteCorpus(t, "FuzzDecode", seeds)
 	}
-	for name, seed := range seeds {
-		t.Run(name, func(t *testing.T) {
-			data, err := os.ReadFile(filepath.Join(dir, name))
+	adaptertest.CheckCorpus(t, "FuzzDecode", seeds, "-update-fuzz-corpus", func(t *testing.T, name, s string) {
+		c, err := w.dec.Decode(s, w.env)
+		if strings.HasPrefix(name, "valid") {
 			if err != nil {
-				t.Fatalf("seed file missing (run with -update-fuzz-corpus): %v", err)
+				t.Fatalf("no longer decodes: %v", err)
 			}
-			rest, ok := bytes.CutPrefix(data, []byte("go test fuzz v1\nstring("))
-			quoted, ok2 := bytes.CutSuffix(bytes.TrimRight(rest, "\n"), []byte(")"))
-			if !ok || !ok2 {
-				t.Fatalf("not a go test fuzz v1 file of one string")
-			}
-			s, err := strconv.Unquote(string(quoted))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if s != seed {
-				t.Errorf("file differs from the seed (run with -update-fuzz-corpus)")
-			}
-			c, err := w.dec.Decode(s, w.env)
-			if strings.HasPrefix(name, "valid") {
-				if err != nil {
-					t.Fatalf("no longer decodes: %v", err)
-				}
-				checkDecoded(t, c, w.zj.Kid())
-				return
-			}
-			if err == nil {
-				t.Fatalf("a hostile seed decodes")
-			}
-			checkRefusal(t, c, err)
-		})
-	}
+			checkDecoded(t, c, w.zj.Kid())
+			return
+		}
+		if err == nil {
+			t.Fatalf("a hostile seed decodes")
+		}
+		adaptertest.CheckRefusal(t, c, err)
+	})
 }

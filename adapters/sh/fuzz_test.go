@@ -1,15 +1,11 @@
 package sh_test
 
 import (
-	"bytes"
-	"errors"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/hcgw/hcgw/adapters"
+	"github.com/hcgw/hcgw/adapters/adaptertest"
 	"github.com/hcgw/hcgw/adapters/sh"
 	"github.com/hcgw/hcgw/mapping"
 )
@@ -17,8 +13,8 @@ import (
 // seeds derives FuzzDecode's seeds from the golden vectors: every code, two
 // truncations of each, and junk around the format's edges. The corpus under
 // testdata/fuzz/FuzzDecode holds the same, written by TestGenerateVectors.
-func seeds(cases []vectorCase) map[string]string {
-	out := map[string]string{
+func seeds(cases []adaptertest.Vector) map[string]string {
+	return adaptertest.VectorSeeds(cases, map[string]string{
 		"junk_empty":              "",
 		"junk_prefix":             sh.Prefix,
 		"junk_prefix_no_bar":      "SSM2",
@@ -30,33 +26,22 @@ func seeds(cases []vectorCase) map[string]string {
 		"junk_many_bars":          "SSM2" + strings.Repeat("|", 4000),
 		"junk_unicode_digits":     "SSM2|a|0|١٢٣|٣٦٠٠|张*三|3101**********1234|AAAA",
 		"junk_masked_holder_only": "SSM2|a|0|1795420740|3600|张*三|3101**********1234|" + strings.Repeat("A", 86),
-	}
-	for _, c := range cases {
-		if len(c.Code) > 4096 {
-			continue // the adapter refuses it at once; no need to carry 5 KB
-		}
-		out["vector_"+c.Name] = c.Code
-		if len(c.Code) > 1 {
-			out["truncated_"+c.Name+"_by_one"] = c.Code[:len(c.Code)-1]
-			out["truncated_"+c.Name+"_in_half"] = c.Code[:len(c.Code)/2]
-		}
-	}
-	return out
+	})
 }
 
 func FuzzDecode(f *testing.F) {
 	w := newWorld(f)
-	for _, s := range seeds(loadVectors(f)) {
+	for _, s := range seeds(adaptertest.LoadVectors(f, sh.Format)) {
 		f.Add(s)
 	}
-	kids := map[string]bool{w.key(f, "sh").Kid(): true}
+	kid := w.Key(f, "sh").Kid()
 	f.Fuzz(func(t *testing.T, code string) {
-		c, err := w.dec.Decode(code, w.env)
+		c, err := w.Dec.Decode(code, w.Env)
 		if err != nil {
 			checkRefusal(t, code, c, err)
 			return
 		}
-		checkDecoded(t, code, c, kids)
+		checkDecoded(t, code, c, kid)
 	})
 }
 
@@ -66,16 +51,16 @@ func FuzzDecode(f *testing.F) {
 // refused for its syntax or its key's window, never for its signature.
 func FuzzDecodeSigned(f *testing.F) {
 	w := newWorld(f)
-	for _, c := range loadVectors(f) {
+	for _, c := range adaptertest.LoadVectors(f, sh.Format) {
 		if i := strings.LastIndexByte(c.Code, '|'); i > 0 && len(c.Code) <= 4096 {
 			f.Add(c.Code[:i])
 		}
 	}
-	k := w.key(f, "sh")
-	kids := map[string]bool{k.Kid(): true}
+	k := w.Key(f, "sh")
+	kid := k.Kid()
 	f.Fuzz(func(t *testing.T, body string) {
 		code := signRaw(t, k, body)
-		c, err := w.dec.Decode(code, w.env)
+		c, err := w.Dec.Decode(code, w.Env)
 		if err != nil {
 			checkRefusal(t, code, c, err)
 			switch mapping.ReasonOf(err) {
@@ -85,30 +70,15 @@ func FuzzDecodeSigned(f *testing.F) {
 			}
 			return
 		}
-		checkDecoded(t, code, c, kids)
+		checkDecoded(t, code, c, kid)
 	})
 }
 
 func checkRefusal(t *testing.T, code string, c *adapters.Code, err error) {
 	t.Helper()
-	if c != nil {
-		t.Fatalf("code returned with error %v", err)
-	}
-	var p *mapping.Problem
-	if !errors.As(err, &p) {
-		t.Fatalf("error %v (%T) is not a *mapping.Problem", err, err)
-	}
-	if p.Reason.Result() != mapping.Invalid {
-		t.Fatalf("reason %s: a decoder only says a code is invalid", p.Reason)
-	}
-	// Details are built from the adapter's own words, numbers and kids: never
-	// a byte of the holder. Non-ASCII text (a name) or a long run of digits
-	// (an identity number) from the input cannot appear in one.
-	for i := 0; i < len(p.Detail); i++ {
-		if p.Detail[i] < 0x20 || p.Detail[i] > 0x7e {
-			t.Fatalf("detail %q is not printable ASCII", p.Detail)
-		}
-	}
+	p := adaptertest.CheckRefusal(t, c, err)
+	adaptertest.CheckASCIIDetail(t, p)
+	// Nor can a long run of digits (an identity number) from the input.
 	f := strings.Split(code, "|")
 	for _, i := range []int{5, 6} {
 		if i < len(f) {
@@ -140,22 +110,11 @@ func digitRuns(s string, min int) []string {
 }
 
 // checkDecoded asserts what every decoded sh-v1 code guarantees.
-func checkDecoded(t *testing.T, code string, c *adapters.Code, kids map[string]bool) {
+func checkDecoded(t *testing.T, code string, c *adapters.Code, kid string) {
 	t.Helper()
-	if c == nil {
-		t.Fatal("no code and no error")
-	}
-	if c.Format != sh.Format || !c.Signed || !kids[c.Kid] || c.Iss != sh.Region || c.Org != sh.Region {
-		t.Fatalf("format %s signed %v kid %s iss %s org %s", c.Format, c.Signed, c.Kid, c.Iss, c.Org)
-	}
-	if !mapping.IsMaskedName(c.Holder.Name) || !mapping.IsMaskedID(c.Holder.ID) {
-		t.Fatalf("holder is not masked: %#v", c.Holder)
-	}
-	if !c.Status.Valid() {
-		t.Fatalf("status %q", c.Status)
-	}
-	if ttl := c.Expires.Sub(c.IssuedAt); ttl <= 0 || ttl > mapping.MaxValidity || !c.StatusAt.Equal(c.IssuedAt) {
-		t.Fatalf("validity %s..%s, status at %s", c.IssuedAt, c.Expires, c.StatusAt)
+	adaptertest.CheckSigned(t, c, sh.Format, sh.Region, kid)
+	if !c.StatusAt.Equal(c.IssuedAt) {
+		t.Fatalf("status at %s, issued at %s", c.StatusAt, c.IssuedAt)
 	}
 	if c.ID == "" || len(c.ID) > 64 || !strings.Contains(code, "|"+c.ID+"|") || len(code) > sh.MaxCodeBytes {
 		t.Fatalf("id %q of code %q", c.ID, code)
@@ -165,25 +124,5 @@ func checkDecoded(t *testing.T, code string, c *adapters.Code, kids map[string]b
 // TestFuzzCorpus keeps testdata/fuzz/FuzzDecode in step with the vectors:
 // one file per seed, in the corpus format, holding that seed.
 func TestFuzzCorpus(t *testing.T) {
-	dir := filepath.Join("testdata", "fuzz", "FuzzDecode")
-	for name, seed := range seeds(loadVectors(t)) {
-		t.Run(name, func(t *testing.T) {
-			data, err := os.ReadFile(filepath.Join(dir, name))
-			if err != nil {
-				t.Fatalf("seed file missing (run with -run TestGenerateVectors -update): %v", err)
-			}
-			rest, ok := bytes.CutPrefix(data, []byte("go test fuzz v1\nstring("))
-			quoted, ok2 := bytes.CutSuffix(bytes.TrimRight(rest, "\n"), []byte(")"))
-			if !ok || !ok2 {
-				t.Fatal("not a go test fuzz v1 file of one string")
-			}
-			s, err := strconv.Unquote(string(quoted))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if s != seed {
-				t.Error("file differs from the seed (run with -run TestGenerateVectors -update)")
-			}
-		})
-	}
+	adaptertest.CheckCorpus(t, "FuzzDecode", seeds(adaptertest.LoadVectors(t, sh.Format)), "-run TestGenerateVectors -update", nil)
 }

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/hcgw/hcgw/adapters"
+	"github.com/hcgw/hcgw/adapters/adaptertest"
 	"github.com/hcgw/hcgw/adapters/sh"
-	"github.com/hcgw/hcgw/configs"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
@@ -23,40 +23,14 @@ const (
 	maskedID   = "3101**********1234"
 )
 
-// world is the committed golden trust material (testdata/keys, testdata/trust)
-// and the sh-v1 adapter built from the shipped mapping tables.
-type world struct {
-	g   *testkit.Golden
-	dec adapters.Adapter
-	env adapters.Env
-}
-
-func newWorld(t testing.TB) *world {
+func newWorld(t testing.TB) *adaptertest.World {
 	t.Helper()
-	g := testkit.LoadGolden(t)
-	return &world{g: g, dec: newAdapter(t), env: adapters.Env{Trust: g.Registry.Snapshot(), Skew: 60 * time.Second}}
+	return adaptertest.NewWorld(t, sh.New)
 }
 
 func newAdapter(t testing.TB) adapters.Adapter {
 	t.Helper()
-	ts, err := mapping.LoadTables(configs.Mappings())
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := sh.New(ts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
-}
-
-func (w *world) key(t testing.TB, name string) trust.Signer {
-	t.Helper()
-	k, ok := w.g.Keys[name]
-	if !ok {
-		t.Fatalf("no golden key %q", name)
-	}
-	return k
+	return adaptertest.Adapter(t, sh.New)
 }
 
 // claims returns valid claims issued a minute before the golden time, valid

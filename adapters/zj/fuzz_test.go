@@ -1,15 +1,11 @@
 package zj_test
 
 import (
-	"bytes"
-	"errors"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/hcgw/hcgw/adapters"
+	"github.com/hcgw/hcgw/adapters/adaptertest"
 	"github.com/hcgw/hcgw/adapters/zj"
 	"github.com/hcgw/hcgw/mapping"
 )
@@ -17,8 +13,8 @@ import (
 // seeds derives FuzzDecode's seeds from the golden vectors: every code, two
 // truncations of each, and junk around the format's edges. The corpus under
 // testdata/fuzz/FuzzDecode holds the same, written by TestGenerateVectors.
-func seeds(cases []vectorCase) map[string]string {
-	out := map[string]string{
+func seeds(cases []adaptertest.Vector) map[string]string {
+	return adaptertest.VectorSeeds(cases, map[string]string{
 		"junk_empty":            "",
 		"junk_prefix":           zj.Prefix,
 		"junk_prefix_no_slash":  strings.TrimSuffix(zj.Prefix, "/"),
@@ -29,41 +25,22 @@ func seeds(cases []vectorCase) map[string]string {
 		"junk_sh_code":          "SSM2|a|0|1|1|张*三|3101**********1234|AAAA",
 		"junk_nul_in_token":     zj.Prefix + token32[:16] + "\x00" + token32[16:],
 		"junk_newline_in_token": zj.Prefix + token32[:16] + "\n",
-	}
-	for _, c := range cases {
-		if len(c.Code) > 4096 {
-			continue
-		}
-		out["vector_"+c.Name] = c.Code
-		if len(c.Code) > 1 {
-			out["truncated_"+c.Name+"_by_one"] = c.Code[:len(c.Code)-1]
-			out["truncated_"+c.Name+"_in_half"] = c.Code[:len(c.Code)/2]
-		}
-	}
-	return out
+	})
 }
 
 func FuzzDecode(f *testing.F) {
-	a := newAdapter(f)
-	e := env(f)
-	for _, s := range seeds(loadVectors(f)) {
+	w := adaptertest.NewWorld(f, zj.New)
+	for _, s := range seeds(adaptertest.LoadVectors(f, zj.Format)) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, code string) {
-		c, err := a.Decode(code, e)
+		c, err := w.Dec.Decode(code, w.Env)
 		if err != nil {
-			if c != nil {
-				t.Fatalf("code returned with error %v", err)
+			p := adaptertest.CheckRefusal(t, c, err)
+			if p.Reason != mapping.Malformed {
+				t.Fatalf("error %v: a bad zj-v1 code is malformed", err)
 			}
-			var p *mapping.Problem
-			if !errors.As(err, &p) || p.Reason != mapping.Malformed {
-				t.Fatalf("error %v (%T): a bad zj-v1 code is malformed", err, err)
-			}
-			for i := 0; i < len(p.Detail); i++ {
-				if p.Detail[i] < 0x20 || p.Detail[i] > 0x7e {
-					t.Fatalf("detail %q is not printable ASCII", p.Detail)
-				}
-			}
+			adaptertest.CheckASCIIDetail(t, p)
 			return
 		}
 		checkDecoded(t, code, c)
@@ -99,25 +76,5 @@ func checkDecoded(t *testing.T, code string, c *adapters.Code) {
 
 // TestFuzzCorpus keeps testdata/fuzz/FuzzDecode in step with the vectors.
 func TestFuzzCorpus(t *testing.T) {
-	dir := filepath.Join("testdata", "fuzz", "FuzzDecode")
-	for name, seed := range seeds(loadVectors(t)) {
-		t.Run(name, func(t *testing.T) {
-			data, err := os.ReadFile(filepath.Join(dir, name))
-			if err != nil {
-				t.Fatalf("seed file missing (run with -run TestGenerateVectors -update): %v", err)
-			}
-			rest, ok := bytes.CutPrefix(data, []byte("go test fuzz v1\nstring("))
-			quoted, ok2 := bytes.CutSuffix(bytes.TrimRight(rest, "\n"), []byte(")"))
-			if !ok || !ok2 {
-				t.Fatal("not a go test fuzz v1 file of one string")
-			}
-			s, err := strconv.Unquote(string(quoted))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if s != seed {
-				t.Error("file differs from the seed (run with -run TestGenerateVectors -update)")
-			}
-		})
-	}
+	adaptertest.CheckCorpus(t, "FuzzDecode", seeds(adaptertest.LoadVectors(t, zj.Format)), "-run TestGenerateVectors -update", nil)
 }

@@ -1,69 +1,32 @@
 package zj_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"flag"
-	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/hcgw/hcgw/adapters"
-	"github.com/hcgw/hcgw/adapters/nic"
+	"github.com/hcgw/hcgw/adapters/adaptertest"
 	"github.com/hcgw/hcgw/adapters/zj"
-	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/verify"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/vectors/zj-v1.json and the FuzzDecode seed corpus")
 
-// vectorFile is the shape of testdata/vectors/<format>.json: every case is a
-// code and the verdict it must get at validation_time from a gateway holding
-// testdata/trust and no peer.
-type vectorFile struct {
-	Format         string       `json:"format"`
-	ValidationTime string       `json:"validation_time"`
-	Cases          []vectorCase `json:"cases"`
-}
-
-type vectorCase struct {
-	Name   string `json:"name"`
-	Code   string `json:"code"`
-	Result string `json:"result"`
-	Reason string `json:"reason"`
-	Status string `json:"status"`
-}
-
-func vectorPath(t testing.TB) string {
-	return filepath.Join(testkit.RepoRoot(t), "testdata", "vectors", zj.Format+".json")
-}
-
 // goldenVerifier is a gateway holding the golden trust material and no peer
 // (no federation yet) at the golden time.
 func goldenVerifier(t testing.TB) *verify.Verifier {
 	t.Helper()
-	g := testkit.LoadGolden(t)
-	reg, err := adapters.NewRegistry(nic.New(), newAdapter(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &verify.Verifier{Adapters: reg, Trust: g.Registry, Clock: testkit.GoldenClock, Skew: verify.DefaultSkew, Region: zj.Region}
+	return adaptertest.Verifier(t, zj.Region, newAdapter(t))
 }
 
-func generateVectors() []vectorCase {
+func generateVectors() []adaptertest.Vector {
 	// Without a peer, an online-only code never passes: unverified, grey.
-	online := func(name, code string) vectorCase {
-		return vectorCase{Name: name, Code: code, Result: string(mapping.Unverified), Reason: string(mapping.IssuerUnavailable), Status: string(mapping.Grey)}
+	online := func(name, code string) adaptertest.Vector {
+		return adaptertest.Refused(name, code, mapping.IssuerUnavailable)
 	}
-	bad := func(name, code string, r mapping.Reason) vectorCase {
-		return vectorCase{Name: name, Code: code, Result: string(r.Result()), Reason: string(r), Status: string(mapping.Grey)}
-	}
-	return []vectorCase{
+	bad := adaptertest.Refused
+	return []adaptertest.Vector{
 		online("valid_token", zj.Prefix+token32),
 		online("valid_token_16", zj.Prefix+token32[:16]),
 		online("valid_token_64", zj.Prefix+token32+token32),
@@ -85,97 +48,19 @@ func TestGenerateVectors(t *testing.T) {
 		t.Skip("run with -update to rewrite " + zj.Format + ".json")
 	}
 	cases := generateVectors()
-	v := goldenVerifier(t)
-	for _, c := range cases {
-		checkVector(t, v, c)
-	}
-	if t.Failed() {
-		t.Fatal("not written")
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(vectorFile{Format: zj.Format, ValidationTime: testkit.GoldenTime.UTC().Format(time.RFC3339), Cases: cases}); err != nil {
-		t.Fatal(err)
-	}
-	path := vectorPath(t)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join("testdata", "fuzz", "FuzzDecode")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for name, s := range seeds(cases) {
-		if err := os.WriteFile(filepath.Join(dir, name), corpusFile(s), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
-func loadVectors(t testing.TB) []vectorCase {
-	t.Helper()
-	data, err := os.ReadFile(vectorPath(t))
-	if err != nil {
-		t.Fatalf("%v (run go test ./adapters/zj -run TestGenerateVectors -update)", err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	var f vectorFile
-	if err := dec.Decode(&f); err != nil {
-		t.Fatal(err)
-	}
-	if f.Format != zj.Format {
-		t.Fatalf("format %q", f.Format)
-	}
-	if vt, err := time.Parse(time.RFC3339, f.ValidationTime); err != nil || !vt.Equal(testkit.GoldenTime) {
-		t.Fatalf("validation_time %q is not the golden time %s", f.ValidationTime, testkit.GoldenTime)
-	}
-	if len(f.Cases) == 0 {
-		t.Fatal("no cases")
-	}
-	return f.Cases
+	adaptertest.GenerateVectors(t, goldenVerifier(t), zj.Format, cases, neverValid)
+	adaptertest.WriteCorpus(t, "FuzzDecode", seeds(cases))
 }
 
 // TestVectors runs every committed vector through a verifier, so that the
 // vectors never drift from the behaviour.
 func TestVectors(t *testing.T) {
-	v := goldenVerifier(t)
-	seen := map[string]bool{}
-	for _, c := range loadVectors(t) {
-		if seen[c.Name] {
-			t.Errorf("case %q given twice", c.Name)
-		}
-		seen[c.Name] = true
-		checkVector(t, v, c)
-	}
-	for _, name := range []string{"valid_token", "bad_token", "oversized"} {
-		if !seen[name] {
-			t.Errorf("no case %q", name)
-		}
-	}
+	adaptertest.RunVectors(t, goldenVerifier(t), zj.Format, []string{"valid_token", "bad_token", "oversized"}, neverValid)
 }
 
-func checkVector(t *testing.T, v *verify.Verifier, c vectorCase) {
-	t.Helper()
-	t.Run(c.Name, func(t *testing.T) {
-		if c.Result == string(mapping.Valid) {
-			t.Errorf("a zj-v1 code is never valid offline")
-		}
-		if c.Status != string(mapping.Grey) {
-			t.Errorf("a %s case must be grey, not %s", c.Result, c.Status)
-		}
-		vd, _ := v.Evaluate(t.Context(), c.Code)
-		if string(vd.Result) != c.Result || string(vd.Reason) != c.Reason || string(vd.Status) != c.Status {
-			t.Errorf("verdict %s/%s/%s (%s), want %s/%s/%s", vd.Result, vd.Reason, vd.Status, vd.Detail, c.Result, c.Reason, c.Status)
-		}
-	})
-}
-
-func corpusFile(s string) []byte {
-	return fmt.Appendf(nil, "go test fuzz v1\nstring(%s)\n", strconv.Quote(s))
+// neverValid: without its platform's answer a zj-v1 code never passes.
+func neverValid(t *testing.T, c adaptertest.Vector, _ verify.Verdict) {
+	if c.Result == string(mapping.Valid) {
+		t.Errorf("a zj-v1 code is never valid offline")
+	}
 }

@@ -1,17 +1,14 @@
 package zj_test
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/hcgw/hcgw/adapters"
+	"github.com/hcgw/hcgw/adapters/adaptertest"
 	"github.com/hcgw/hcgw/adapters/nic"
 	"github.com/hcgw/hcgw/adapters/zj"
-	"github.com/hcgw/hcgw/configs"
-	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
 )
 
@@ -22,75 +19,44 @@ const (
 
 func newAdapter(t testing.TB) adapters.Adapter {
 	t.Helper()
-	ts, err := mapping.LoadTables(configs.Mappings())
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := zj.New(ts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
-}
-
-// env is what a gateway would pass; zj-v1 consults none of it.
-func env(t testing.TB) adapters.Env {
-	g := testkit.LoadGolden(t)
-	return adapters.Env{Trust: g.Registry.Snapshot(), Skew: 60 * time.Second}
+	return adaptertest.Adapter(t, zj.New)
 }
 
 func TestDecode(t *testing.T) {
-	a := newAdapter(t)
-	e := env(t)
-	tests := map[string]struct {
-		code   string
-		reason mapping.Reason
-	}{
-		"a 32-character token is read":                 {code: zj.Prefix + token32},
-		"a 16-character token is read":                 {code: zj.Prefix + token32[:16]},
-		"a 64-character token is read":                 {code: zj.Prefix + token32 + token32},
-		"a token of dashes and underscores is read":    {code: zj.Prefix + "----____----____"},
-		"a 15-character token is malformed":            {code: zj.Prefix + token32[:15], reason: mapping.Malformed},
-		"a 65-character token is malformed":            {code: zj.Prefix + token32 + token32 + "A", reason: mapping.Malformed},
-		"a bare prefix is malformed":                   {code: zj.Prefix, reason: mapping.Malformed},
-		"a token with a dot is malformed":              {code: zj.Prefix + token32[:20] + "." + token32[21:], reason: mapping.Malformed},
-		"a token in standard base64 is malformed":      {code: zj.Prefix + token32[:20] + "+/" + token32[22:], reason: mapping.Malformed},
-		"a padded token is malformed":                  {code: zj.Prefix + token32[:30] + "==", reason: mapping.Malformed},
-		"a percent-encoded token is malformed":         {code: zj.Prefix + token32[:20] + "%41" + token32[23:], reason: mapping.Malformed},
-		"a token with a space is malformed":            {code: zj.Prefix + token32[:16] + " " + token32[16:], reason: mapping.Malformed},
-		"a non-ASCII token is malformed":               {code: zj.Prefix + "张三" + token32[:16], reason: mapping.Malformed},
-		"invalid UTF-8 in the token is malformed":      {code: zj.Prefix + token32[:16] + "\xff", reason: mapping.Malformed},
-		"a query string is malformed":                  {code: zj.Prefix + token32 + "?lang=zh", reason: mapping.Malformed},
-		"a bare question mark is malformed":            {code: zj.Prefix + token32 + "?", reason: mapping.Malformed},
-		"a fragment is malformed":                      {code: zj.Prefix + token32 + "#top", reason: mapping.Malformed},
-		"a trailing slash is malformed":                {code: zj.Prefix + token32 + "/", reason: mapping.Malformed},
-		"a second path segment is malformed":           {code: zj.Prefix + token32[:16] + "/" + token32[16:], reason: mapping.Malformed},
-		"a double slash before the token is malformed": {code: zj.Prefix + "/" + token32, reason: mapping.Malformed},
-		"a trailing newline is malformed":              {code: zj.Prefix + token32 + "\n", reason: mapping.Malformed},
-		"http instead of https is malformed here":      {code: "http://hc.zj.example/q/" + token32, reason: mapping.Malformed},
-		"an upper-case host is malformed here":         {code: "https://HC.zj.example/q/" + token32, reason: mapping.Malformed},
-		"another host is malformed here":               {code: "https://hc.zj.example.evil/q/" + token32, reason: mapping.Malformed},
-		"a port is malformed here":                     {code: "https://hc.zj.example:443/q/" + token32, reason: mapping.Malformed},
-		"the empty string is malformed here":           {code: "", reason: mapping.Malformed},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			c, err := a.Decode(tc.code, e)
-			if tc.reason != mapping.ReasonNone {
-				var p *mapping.Problem
-				if c != nil || !errors.As(err, &p) || p.Reason != tc.reason {
-					t.Fatalf("decoded %+v, error %v, want %s", c, err, tc.reason)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if c.ID != strings.TrimPrefix(tc.code, zj.Prefix) || c.Signed || c.Status != mapping.Grey {
-				t.Fatalf("decoded %+v", c)
-			}
-		})
-	}
+	// zj-v1 consults none of the env; the world's is what a gateway passes.
+	w := adaptertest.NewWorld(t, zj.New)
+	w.RunDecode(t, map[string]adaptertest.DecodeCase{
+		"a 32-character token is read":                 {Code: zj.Prefix + token32, Status: mapping.Grey},
+		"a 16-character token is read":                 {Code: zj.Prefix + token32[:16], Status: mapping.Grey},
+		"a 64-character token is read":                 {Code: zj.Prefix + token32 + token32, Status: mapping.Grey},
+		"a token of dashes and underscores is read":    {Code: zj.Prefix + "----____----____", Status: mapping.Grey},
+		"a 15-character token is malformed":            {Code: zj.Prefix + token32[:15], Reason: mapping.Malformed},
+		"a 65-character token is malformed":            {Code: zj.Prefix + token32 + token32 + "A", Reason: mapping.Malformed},
+		"a bare prefix is malformed":                   {Code: zj.Prefix, Reason: mapping.Malformed},
+		"a token with a dot is malformed":              {Code: zj.Prefix + token32[:20] + "." + token32[21:], Reason: mapping.Malformed},
+		"a token in standard base64 is malformed":      {Code: zj.Prefix + token32[:20] + "+/" + token32[22:], Reason: mapping.Malformed},
+		"a padded token is malformed":                  {Code: zj.Prefix + token32[:30] + "==", Reason: mapping.Malformed},
+		"a percent-encoded token is malformed":         {Code: zj.Prefix + token32[:20] + "%41" + token32[23:], Reason: mapping.Malformed},
+		"a token with a space is malformed":            {Code: zj.Prefix + token32[:16] + " " + token32[16:], Reason: mapping.Malformed},
+		"a non-ASCII token is malformed":               {Code: zj.Prefix + "张三" + token32[:16], Reason: mapping.Malformed},
+		"invalid UTF-8 in the token is malformed":      {Code: zj.Prefix + token32[:16] + "\xff", Reason: mapping.Malformed},
+		"a query string is malformed":                  {Code: zj.Prefix + token32 + "?lang=zh", Reason: mapping.Malformed},
+		"a bare question mark is malformed":            {Code: zj.Prefix + token32 + "?", Reason: mapping.Malformed},
+		"a fragment is malformed":                      {Code: zj.Prefix + token32 + "#top", Reason: mapping.Malformed},
+		"a trailing slash is malformed":                {Code: zj.Prefix + token32 + "/", Reason: mapping.Malformed},
+		"a second path segment is malformed":           {Code: zj.Prefix + token32[:16] + "/" + token32[16:], Reason: mapping.Malformed},
+		"a double slash before the token is malformed": {Code: zj.Prefix + "/" + token32, Reason: mapping.Malformed},
+		"a trailing newline is malformed":              {Code: zj.Prefix + token32 + "\n", Reason: mapping.Malformed},
+		"http instead of https is malformed here":      {Code: "http://hc.zj.example/q/" + token32, Reason: mapping.Malformed},
+		"an upper-case host is malformed here":         {Code: "https://HC.zj.example/q/" + token32, Reason: mapping.Malformed},
+		"another host is malformed here":               {Code: "https://hc.zj.example.evil/q/" + token32, Reason: mapping.Malformed},
+		"a port is malformed here":                     {Code: "https://hc.zj.example:443/q/" + token32, Reason: mapping.Malformed},
+		"the empty string is malformed here":           {Code: "", Reason: mapping.Malformed},
+	}, func(t *testing.T, code string, c *adapters.Code) {
+		if c.ID != strings.TrimPrefix(code, zj.Prefix) || c.Signed {
+			t.Fatalf("decoded %+v", c)
+		}
+	})
 }
 
 func TestDecodeFillsTheNationalModel(t *testing.T) {
@@ -99,9 +65,7 @@ func TestDecodeFillsTheNationalModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := adapters.Code{Format: zj.Format, Iss: zj.Region, Org: zj.Region, ID: token32, Signed: false, Status: mapping.Grey}
-	if fmt.Sprintf("%#v", *c) != fmt.Sprintf("%#v", want) {
-		t.Fatalf("decoded\n%#v\nwant\n%#v", *c, want)
-	}
+	adaptertest.SameCode(t, c, want)
 }
 
 // Detection is by literal prefix: a URL that is not Zhejiang's https URL
@@ -140,11 +104,7 @@ func TestMap(t *testing.T) {
 	if !ok {
 		t.Fatal("the adapter has no MapStatus")
 	}
-	ts, err := mapping.LoadTables(configs.Mappings())
-	if err != nil {
-		t.Fatal(err)
-	}
-	table := ts[zj.Format]
+	table := adaptertest.Tables(t)[zj.Format]
 	tests := map[string]struct {
 		local string
 		want  mapping.Status
@@ -248,21 +208,10 @@ func TestNoFullIdentityLeaves(t *testing.T) {
 	for i, code := range codes {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			c, err := a.Decode(code, adapters.Env{})
-			var out string
-			if err != nil {
-				out = err.Error() + fmt.Sprintf("%#v", err)
+			if c != nil && c.Holder != (mapping.Holder{}) {
+				t.Fatalf("a zj-v1 code has a holder: %#v", c.Holder)
 			}
-			if c != nil {
-				out += fmt.Sprintf("%#v", *c)
-				if c.Holder != (mapping.Holder{}) {
-					t.Fatalf("a zj-v1 code has a holder: %#v", c.Holder)
-				}
-			}
-			for _, s := range secrets {
-				if strings.Contains(out, s) {
-					t.Fatalf("%q leaks %q", out, s)
-				}
-			}
+			adaptertest.NoLeak(t, secrets, adaptertest.Texts(t, c, err)...)
 		})
 	}
 }

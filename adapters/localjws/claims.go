@@ -1,4 +1,4 @@
-package bj
+package localjws
 
 import (
 	"bytes"
@@ -24,15 +24,16 @@ const (
 	maxCodeID = 64
 )
 
-// fields are the local claim names the adapter reads, taken from the
-// mapping table.
-type fields struct {
-	codeID, status, statusTime, expires, name, id string
+// Fields are the local claim names of the six national fields a JWS-based
+// local format carries: the names a province writes (Spec.Wire), or the
+// names a mapping table gives (what Decode reads).
+type Fields struct {
+	CodeID, Status, StatusTime, Expires, Name, ID string
 }
 
-// byNational maps the table's national field names to the slots of fields,
+// byNational maps the table's national field names to the slots of Fields,
 // in the order a missing claim is reported.
-func (f *fields) byNational() []struct {
+func (f *Fields) byNational() []struct {
 	national string
 	local    *string
 } {
@@ -40,13 +41,13 @@ func (f *fields) byNational() []struct {
 		national string
 		local    *string
 	}{
-		{"code_id", &f.codeID}, {"status", &f.status}, {"status_time", &f.statusTime},
-		{"expires", &f.expires}, {"name", &f.name}, {"id", &f.id},
+		{"code_id", &f.CodeID}, {"status", &f.Status}, {"status_time", &f.StatusTime},
+		{"expires", &f.Expires}, {"name", &f.Name}, {"id", &f.ID},
 	}
 }
 
 // has reports whether name is one of the claims the adapter reads.
-func (f *fields) has(name string) bool {
+func (f *Fields) has(name string) bool {
 	for _, s := range f.byNational() {
 		if *s.local == name {
 			return true
@@ -74,54 +75,54 @@ type local struct {
 //
 // Every error is a *mapping.Problem with reason malformed naming the claim;
 // no error carries a claim's value.
-func readClaims(payload []byte, f *fields) (*local, error) {
+func readClaims(payload []byte, f *Fields) (*local, error) {
 	o, err := readObject(payload, f)
 	if err != nil {
 		return nil, err
 	}
 	var c local
-	if c.codeID, err = o.str(f.codeID); err != nil {
+	if c.codeID, err = o.str(f.CodeID); err != nil {
 		return nil, err
 	}
 	if !validCodeID(c.codeID) {
-		return nil, mapping.Fail(mapping.Malformed, "claim %q: must be 1 to %d of [A-Za-z0-9_-]", f.codeID, maxCodeID)
+		return nil, mapping.Fail(mapping.Malformed, "claim %q: must be 1 to %d of [A-Za-z0-9_-]", f.CodeID, maxCodeID)
 	}
-	if c.status, err = o.str(f.status); err != nil {
+	if c.status, err = o.str(f.Status); err != nil {
 		return nil, err
 	}
-	if c.statusTime, err = o.unix(f.statusTime); err != nil {
+	if c.statusTime, err = o.unix(f.StatusTime); err != nil {
 		return nil, err
 	}
-	if c.expires, err = o.unix(f.expires); err != nil {
+	if c.expires, err = o.unix(f.Expires); err != nil {
 		return nil, err
 	}
 	if c.expires <= c.statusTime {
-		return nil, mapping.Fail(mapping.Malformed, "claim %q: must be after %q", f.expires, f.statusTime)
+		return nil, mapping.Fail(mapping.Malformed, "claim %q: must be after %q", f.Expires, f.StatusTime)
 	}
 	// Both are positive, so the difference cannot overflow.
 	if maxSec := int64(mapping.MaxValidity / time.Second); c.expires-c.statusTime > maxSec {
 		return nil, mapping.Fail(mapping.Malformed, "claim %q: %d s after %q, more than the %d s allowed",
-			f.expires, c.expires-c.statusTime, f.statusTime, maxSec)
+			f.Expires, c.expires-c.statusTime, f.StatusTime, maxSec)
 	}
-	name, err := o.str(f.name)
+	name, err := o.str(f.Name)
 	if err != nil {
 		return nil, err
 	}
-	id, err := o.str(f.id)
+	id, err := o.str(f.ID)
 	if err != nil {
 		return nil, err
 	}
 	if c.holder, err = mapping.NewHolder(name, id); err != nil {
-		claim := f.id
+		claim := f.ID
 		if _, nerr := mapping.MaskName(name); nerr != nil {
-			claim = f.name
+			claim = f.Name
 		}
 		return nil, mapping.Fail(mapping.Malformed, "claim %q: %s", claim, detail(err))
 	}
 	// The code id travels in status queries and is recorded: it must not be
 	// the identity number in disguise.
 	if strings.Contains(strings.ToUpper(c.codeID), strings.ToUpper(strings.TrimSpace(id))) {
-		return nil, mapping.Fail(mapping.Malformed, "claim %q: must not contain the holder's identity number", f.codeID)
+		return nil, mapping.Fail(mapping.Malformed, "claim %q: must not contain the holder's identity number", f.CodeID)
 	}
 	return &c, nil
 }
@@ -129,7 +130,7 @@ func readClaims(payload []byte, f *fields) (*local, error) {
 // object is a claims object with its members kept raw for typed reads.
 type object map[string]json.RawMessage
 
-func readObject(payload []byte, f *fields) (object, error) {
+func readObject(payload []byte, f *Fields) (object, error) {
 	if len(payload) > maxPayload {
 		return nil, mapping.Fail(mapping.Malformed, "claims: payload larger than %d bytes", maxPayload)
 	}
