@@ -1,0 +1,95 @@
+package federation_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hcgw/hcgw/configs"
+	"github.com/hcgw/hcgw/federation"
+	"github.com/hcgw/hcgw/mapping"
+)
+
+// A province's own platform API behind the HTTP connector: local values
+// mapped through the province's table, holders masked whatever it sends,
+// unknown codes told apart from outages, 503s retried.
+func TestHTTPSource(t *testing.T) {
+	tables, err := mapping.LoadTables(configs.Mappings())
+	if err != nil {
+		t.Fatal(err)
+	}
+	table, _ := tables.Get("zj-v1")
+	var flaky atomic.Int64
+	platform := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/api/codes/green":
+			_, _ = w.Write([]byte(`{"status":"G","status_time":1795420000,"expires":1795420600,"name":"张三丰","id":"330102199001011234"}`))
+		case "/api/codes/red-masked":
+			_, _ = w.Write([]byte(`{"status":"R","status_time":1795420000,"name":"张*丰","id":"3301**********1234"}`))
+		case "/api/codes/new-value":
+			_, _ = w.Write([]byte(`{"status":"B","status_time":1795420000}`))
+		case "/api/codes/flaky":
+			if flaky.Add(1) < 3 {
+				w.WriteHeader(503)
+				return
+			}
+			_, _ = w.Write([]byte(`{"status":"Y","status_time":1795420000}`))
+		case "/api/codes/broken":
+			_, _ = w.Write([]byte(`{"status":`))
+		case "/api/codes/no-time":
+			_, _ = w.Write([]byte(`{"status":"G"}`))
+		case "/api/codes/bad-holder":
+			_, _ = w.Write([]byte(`{"status":"G","status_time":1795420000,"name":"\u0000","id":"x"}`))
+		case "/api/codes/down":
+			w.WriteHeader(500)
+		default:
+			w.WriteHeader(404)
+		}
+	}))
+	defer platform.Close()
+	src := &federation.HTTPSource{URL: platform.URL + "/api/", Table: table}
+	tests := map[string]struct {
+		cid    string
+		status mapping.Status
+		holder mapping.Holder
+		reason mapping.Reason // "" ok; status_unknown; or "error" for any other failure
+	}{
+		"a local G is green and the full holder is masked": {cid: "green", status: mapping.Green, holder: mapping.Holder{Name: "张*丰", ID: "3301**********1234"}},
+		"an already masked holder stays as it is":          {cid: "red-masked", status: mapping.Red, holder: mapping.Holder{Name: "张*丰", ID: "3301**********1234"}},
+		"a local value the table does not know is grey":    {cid: "new-value", status: mapping.Grey},
+		"503s are retried":                                 {cid: "flaky", status: mapping.Yellow},
+		"404 is an unknown code":                           {cid: "nope", reason: mapping.StatusUnknown},
+		"a 500 is a failure":                               {cid: "down", reason: "error"},
+		"a broken body is a failure":                       {cid: "broken", reason: "error"},
+		"an answer without status_time is a failure":       {cid: "no-time", reason: "error"},
+		"a holder that cannot be masked is a failure":      {cid: "bad-holder", reason: "error"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			st, err := src.Lookup(ctx, tc.cid)
+			switch tc.reason {
+			case "":
+				if err != nil || st.Status != tc.status || st.Holder != tc.holder {
+					t.Fatalf("got %+v, %v", st, err)
+				}
+			case "error":
+				if err == nil || mapping.ReasonOf(err) == mapping.StatusUnknown {
+					t.Fatalf("got %+v, %v; want a failure", st, err)
+				}
+			default:
+				if mapping.ReasonOf(err) != tc.reason {
+					t.Fatalf("got %v, want %s", err, tc.reason)
+				}
+			}
+			if strings.Contains(st.Holder.Name+st.Holder.ID, "三丰") || strings.Contains(st.Holder.ID, "0102199001") {
+				t.Fatalf("unmasked holder %+v", st.Holder)
+			}
+		})
+	}
+}
