@@ -61,12 +61,12 @@ func TestHTTPSource(t *testing.T) {
 		"a local G is green and the full holder is masked": {cid: "green", status: mapping.Green, holder: mapping.Holder{Name: "张*丰", ID: "3301**********1234"}},
 		"an already masked holder stays as it is":          {cid: "red-masked", status: mapping.Red, holder: mapping.Holder{Name: "张*丰", ID: "3301**********1234"}},
 		"a local value the table does not know is grey":    {cid: "new-value", status: mapping.Grey},
-		"503s are retried":                                 {cid: "flaky", status: mapping.Yellow},
-		"404 is an unknown code":                           {cid: "nope", reason: mapping.StatusUnknown},
-		"a 500 is a failure":                               {cid: "down", reason: "error"},
-		"a broken body is a failure":                       {cid: "broken", reason: "error"},
-		"an answer without status_time is a failure":       {cid: "no-time", reason: "error"},
-		"a holder that cannot be masked is a failure":      {cid: "bad-holder", reason: "error"},
+		"503s are retried":                            {cid: "flaky", status: mapping.Yellow},
+		"404 is an unknown code":                      {cid: "nope", reason: mapping.StatusUnknown},
+		"a 500 is a failure":                          {cid: "down", reason: "error"},
+		"a broken body is a failure":                  {cid: "broken", reason: "error"},
+		"an answer without status_time is a failure":  {cid: "no-time", reason: "error"},
+		"a holder that cannot be masked is a failure": {cid: "bad-holder", reason: "error"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
