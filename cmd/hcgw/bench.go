@@ -1,0 +1,357 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/lestrrat-go/jwx/v2/jwa"
+
+	"github.com/hcgw/hcgw/adapters/nic"
+	"github.com/hcgw/hcgw/adapters/zj"
+	"github.com/hcgw/hcgw/config"
+	"github.com/hcgw/hcgw/internal/gateway"
+	"github.com/hcgw/hcgw/mapping"
+	"github.com/hcgw/hcgw/trust"
+)
+
+// cmdBench measures, in one run on this machine, the raw signature floor
+// and the gateway's verification throughput and latency over loopback HTTP,
+// and prints the ratios (issue #7). Everything is bounded in time and stays
+// on 127.0.0.1.
+func cmdBench(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("bench")
+	dur := fs.Duration("duration", 5*time.Second, "length of each measured phase")
+	clientsFlag := fs.String("clients", "16,64", "concurrent clients for the HTTP phases")
+	mysqlDSN := fs.String("mysql", os.Getenv("HCGW_TEST_MYSQL_DSN"), "also measure with records on this MySQL DSN")
+	issuerLatency := fs.Duration("issuer-latency", 2*time.Millisecond, "the simulated issuer's own latency (online phase)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	var clients []int
+	for _, c := range strings.Split(*clientsFlag, ",") {
+		var n int
+		if _, err := fmt.Sscan(strings.TrimSpace(c), &n); err != nil || n <= 0 || n > 1024 {
+			return usageError("--clients: a comma-separated list of 1..1024")
+		}
+		clients = append(clients, n)
+	}
+	b, err := newBench(*dur, stderr)
+	if err != nil {
+		return err
+	}
+	defer b.close()
+	return b.run(stdout, clients, *mysqlDSN, *issuerLatency)
+}
+
+type bench struct {
+	dir     string
+	dur     time.Duration
+	log     io.Writer
+	root    trust.Signer
+	keys    map[string]trust.Signer
+	rootPub string
+	trust   string
+	stops   []func()
+}
+
+func newBench(dur time.Duration, log io.Writer) (*bench, error) {
+	dir, err := os.MkdirTemp("", "hcgw-bench-")
+	if err != nil {
+		return nil, err
+	}
+	b := &bench{dir: dir, dur: dur, log: log, keys: map[string]trust.Signer{}, trust: filepath.Join(dir, "trust")}
+	_ = os.MkdirAll(b.trust, 0o700)
+	if b.root, _, err = trust.GenerateKey(jwa.ES256); err != nil {
+		return nil, err
+	}
+	pub, _ := json.Marshal(b.root.Public().JWK)
+	b.rootPub = filepath.Join(dir, "root.pub.jwk")
+	if err := os.WriteFile(b.rootPub, pub, 0o644); err != nil {
+		return nil, err
+	}
+	now := time.Now().UTC()
+	for region, alg := range map[string]jwa.SignatureAlgorithm{"310000": jwa.EdDSA, "330000": jwa.ES256} {
+		k, priv, err := trust.GenerateKey(alg)
+		if err != nil {
+			return nil, err
+		}
+		b.keys[region] = k
+		if err := os.WriteFile(filepath.Join(dir, region+".jwk"), priv, 0o600); err != nil {
+			return nil, err
+		}
+		tok, err := trust.SignEndorsement(b.root, trust.EndorsementSpec{Key: k.Public(), Sub: region,
+			Use: []trust.Use{trust.UseCodes, trust.UseStatus, trust.UseFederation}, NotBefore: now.Add(-time.Hour),
+			NotAfter: now.Add(24 * time.Hour), IssuedAt: now, JTI: "bench-" + region})
+		if err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(filepath.Join(b.trust, region+".jws"), []byte(tok), 0o644); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+func (b *bench) close() {
+	for i := len(b.stops) - 1; i >= 0; i-- {
+		b.stops[i]()
+	}
+	_ = os.RemoveAll(b.dir)
+}
+
+// gateway starts one gateway of region on loopback and returns its URL.
+func (b *bench) gateway(region, driver, dsn string, peers map[string]string, platform gatewaySource, extra func(*config.Config)) (string, error) {
+	cfg := config.Default()
+	cfg.Listen, cfg.Region = "127.0.0.1:0", region
+	cfg.Database.Driver, cfg.Database.DSN = driver, dsn
+	cfg.Trust.Anchors = []config.Anchor{{Path: b.rootPub}}
+	cfg.Trust.EndorsementsDir = b.trust
+	cfg.Keys = []string{filepath.Join(b.dir, region+".jwk")}
+	cfg.Clients = []config.Client{{Name: "bench", Role: config.RoleVerifier, TokenSHA256: sha256Hex(demoVerifierToken)}}
+	cfg.Log.Level = "error"
+	for r, u := range peers {
+		cfg.Peers = append(cfg.Peers, config.Peer{Region: r, URL: u})
+	}
+	if extra != nil {
+		extra(&cfg)
+	}
+	opt := gateway.Options{Logger: gateway.NewLogger(cfg.Log, b.log)}
+	if platform != nil {
+		opt.Platform = platform
+	}
+	g, err := gateway.New(context.Background(), &cfg, opt)
+	if err != nil {
+		return "", err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	g.UseListener(ln)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = g.Serve(ctx); close(done) }()
+	b.stops = append(b.stops, func() { cancel(); <-done })
+	return "http://" + ln.Addr().String(), nil
+}
+
+type gatewaySource interface {
+	Lookup(ctx context.Context, cid string) (mapping.LiveStatus, error)
+}
+
+// fixedIssuer is a provincial platform that takes a fixed time to answer.
+type fixedIssuer struct{ latency time.Duration }
+
+func (f fixedIssuer) Lookup(ctx context.Context, cid string) (mapping.LiveStatus, error) {
+	time.Sleep(f.latency)
+	now := time.Now()
+	return mapping.LiveStatus{Status: mapping.Green, At: now, Expires: now.Add(time.Minute),
+		Holder: mapping.Holder{Name: "张*丰", ID: "3301**********1234"}}, nil
+}
+
+// result of one load phase.
+type result struct {
+	name     string
+	n        int
+	errs     int
+	elapsed  time.Duration
+	p50, p99 time.Duration
+}
+
+func (r result) rate() float64 { return float64(r.n) / r.elapsed.Seconds() }
+
+// load sends requests from clients goroutines for dur (at most 10 million
+// requests), each body made by next, and measures latency.
+func load(name, url string, clients int, dur time.Duration, next func(i int) []byte) result {
+	tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients, IdleConnTimeout: time.Minute}
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	var (
+		mu      sync.Mutex
+		lats    []time.Duration
+		errs    atomic.Int64
+		counter atomic.Int64
+		wg      sync.WaitGroup
+	)
+	const maxRequests = 10_000_000
+	start := time.Now()
+	deadline := start.Add(dur)
+	for c := 0; c < clients; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			local := make([]time.Duration, 0, 4096)
+			for time.Now().Before(deadline) {
+				i := int(counter.Add(1))
+				if i > maxRequests {
+					break
+				}
+				req, _ := http.NewRequest("POST", url, bytes.NewReader(next(i)))
+				req.Header.Set("Authorization", "Bearer "+demoVerifierToken)
+				t0 := time.Now()
+				resp, err := hc.Do(req)
+				if err != nil {
+					errs.Add(1)
+					continue
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					errs.Add(1)
+					continue
+				}
+				local = append(local, time.Since(t0))
+			}
+			mu.Lock()
+			lats = append(lats, local...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	r := result{name: name, n: len(lats), errs: int(errs.Load()), elapsed: time.Since(start)}
+	r.p50, r.p99 = percentile(lats, 0.50), percentile(lats, 0.99)
+	return r
+}
+
+func percentile(d []time.Duration, p float64) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	return d[int(p*float64(len(d)-1))]
+}
+
+// rawRate is signature verifications per second on every core.
+func rawRate(dur time.Duration, verify func() bool) float64 {
+	var n atomic.Int64
+	var wg sync.WaitGroup
+	deadline := time.Now().Add(dur)
+	start := time.Now()
+	for i := 0; i < runtime.GOMAXPROCS(0); i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(deadline) {
+				if verify() {
+					n.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return float64(n.Load()) / time.Since(start).Seconds()
+}
+
+func (b *bench) run(w io.Writer, clients []int, mysqlDSN string, issuerLatency time.Duration) error {
+	fmt.Fprintf(b.log, "hcgw bench: %d cores, %s per phase\n", runtime.GOMAXPROCS(0), b.dur)
+	ek, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	h := sha256.Sum256([]byte("hcgw"))
+	sig, _ := ecdsa.SignASN1(rand.Reader, ek, h[:])
+	es256 := rawRate(b.dur, func() bool { return ecdsa.VerifyASN1(&ek.PublicKey, h[:], sig) })
+	_, edk, _ := ed25519.GenerateKey(rand.Reader)
+	edSig := ed25519.Sign(edk, []byte("hcgw"))
+	edPub := edk.Public().(ed25519.PublicKey)
+	ed := rawRate(b.dur, func() bool { return ed25519.Verify(edPub, []byte("hcgw"), edSig) })
+
+	now := time.Now()
+	c := &mapping.Claims{V: 1, Iss: "330000", Org: "330000", JTI: "bench-1", IAT: now.Add(-time.Minute).Unix(),
+		EXP: now.Add(time.Hour).Unix(), St: mapping.Green, SA: now.Add(-time.Minute).Unix(), HN: "张*丰", HID: "3301**********1234"}
+	code, err := nic.Encode(b.keys["330000"], c)
+	if err != nil {
+		return err
+	}
+	body := []byte(`{"code":"` + code + `","checkpoint":"bench"}`)
+	same := func(int) []byte { return body }
+
+	stores := []struct{ name, driver, dsn string }{{"SQLite", "sqlite", "file:" + filepath.Join(b.dir, "bench.db")}}
+	if mysqlDSN != "" {
+		stores = append(stores, struct{ name, driver, dsn string }{"MariaDB", "mysql", mysqlDSN})
+	}
+	var rows []result
+	for _, st := range stores {
+		url, err := b.gateway("310000", st.driver, st.dsn, nil, nil, nil)
+		if err != nil {
+			return fmt.Errorf("%s gateway: %w", st.name, err)
+		}
+		_ = load("warm-up", url+"/v1/verify", 4, 300*time.Millisecond, same)
+		for _, n := range clients {
+			fmt.Fprintf(b.log, "  offline verify, %s records, %d clients…\n", st.name, n)
+			rows = append(rows, load(fmt.Sprintf("offline ES256 NIC, records on %s, %d clients", st.name, n), url+"/v1/verify", n, b.dur, same))
+		}
+		if st.driver == "sqlite" {
+			codes := make([]string, 1000)
+			for i := range codes {
+				codes[i] = code
+			}
+			batch, _ := json.Marshal(map[string]any{"codes": codes})
+			fmt.Fprintf(b.log, "  batch of 1,000…\n")
+			r := load("batch of 1,000 codes (rate in batches/s)", url+"/v1/verify/batch", 2, b.dur, func(int) []byte { return batch })
+			rows = append(rows, r)
+		}
+	}
+
+	// Online: Shanghai verifies Zhejiang's online-only tokens; Zhejiang's
+	// platform answers in issuerLatency; no cache, every token distinct.
+	zjURL, err := b.gateway("330000", "sqlite", "file:"+filepath.Join(b.dir, "zj.db"), nil, fixedIssuer{issuerLatency}, nil)
+	if err != nil {
+		return err
+	}
+	shURL, err := b.gateway("310000", "sqlite", "file:"+filepath.Join(b.dir, "sh-online.db"), map[string]string{"330000": zjURL}, nil,
+		func(c *config.Config) { c.Federation.CacheMaxTTL = 0 })
+	if err != nil {
+		return err
+	}
+	tokens := func(i int) []byte {
+		tok, _ := zj.Encode(fmt.Sprintf("bench-token-%012d", i))
+		return []byte(`{"code":"` + tok + `"}`)
+	}
+	fmt.Fprintf(b.log, "  online verify through a peer…\n")
+	online := load(fmt.Sprintf("online zj-v1 via Zhejiang's gateway (issuer %s), 16 clients", issuerLatency), shURL+"/v1/verify", 16, b.dur, tokens)
+	issuer := load("the issuer's gateway alone (signed status requests), 16 clients", zjURL+"/v1/federation/status", 16, b.dur,
+		func(i int) []byte { return b.statusRequest(fmt.Sprintf("bench-token-%012d", i)) })
+
+	fmt.Fprintf(w, "| measurement | rate /s | p50 | p99 | errors |\n|---|---:|---:|---:|---:|\n")
+	fmt.Fprintf(w, "| raw ES256 verify, all %d cores | %.0f | | | |\n", runtime.GOMAXPROCS(0), es256)
+	fmt.Fprintf(w, "| raw Ed25519 verify, all %d cores | %.0f | | | |\n", runtime.GOMAXPROCS(0), ed)
+	for _, r := range append(rows, online, issuer) {
+		fmt.Fprintf(w, "| %s | %.0f | %s | %s | %d |\n", r.name, r.rate(), r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond), r.errs)
+	}
+	fmt.Fprintf(w, "\nRatios (same run):\n")
+	for _, r := range rows {
+		if strings.HasPrefix(r.name, "offline") {
+			fmt.Fprintf(w, "- %s / raw ES256: %.1f%%\n", r.name, 100*r.rate()/es256)
+		}
+	}
+	fmt.Fprintf(w, "- online gateway overhead over the issuer's own latency: p50 %s, p99 %s\n",
+		(online.p50 - issuer.p50).Round(time.Microsecond), (online.p99 - issuer.p99).Round(time.Microsecond))
+	return nil
+}
+
+// statusRequest signs a status request from Shanghai to Zhejiang.
+func (b *bench) statusRequest(cid string) []byte {
+	now := time.Now()
+	var jti [12]byte
+	_, _ = rand.Read(jti[:])
+	p, _ := json.Marshal(map[string]any{"iss": "310000", "aud": "330000", "iat": now.Unix(), "exp": now.Add(30 * time.Second).Unix(),
+		"jti": fmt.Sprintf("%x", jti), "org": "330000", "cid": cid})
+	tok, _ := b.keys["310000"].SignCompact(p, "nic-status-req+jwt")
+	return []byte(tok)
+}
