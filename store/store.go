@@ -236,3 +236,13 @@ func (errorLogger) Trace(ctx context.Context, begin time.Time, fc func() (string
 func (errorLogger) ParamsFilter(_ context.Context, stmt string, _ ...any) (string, []any) {
 	return stmt, nil
 }
+
+// driverLogger routes the MySQL driver's own messages (connection errors)
+// into the structured log instead of its unstructured default.
+type driverLogger struct{}
+
+func (driverLogger) Print(v ...any) {
+	slog.Warn("mysql driver", "message", strings.TrimSpace(fmt.Sprint(v...)))
+}
+
+func init() { _ = gomysql.SetLogger(driverLogger{}) }

@@ -1,0 +1,167 @@
+package gateway_test
+
+import (
+	"encoding/json"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/hcgw/hcgw/adapters/nic"
+	"github.com/hcgw/hcgw/config"
+	"github.com/hcgw/hcgw/internal/testdb"
+	"github.com/hcgw/hcgw/internal/testkit"
+	"github.com/hcgw/hcgw/mapping"
+)
+
+// cutProxy forwards TCP to a target until it is cut: then every open
+// connection is closed and new ones are refused, until it is restored.
+type cutProxy struct {
+	ln     net.Listener
+	target string
+	mu     sync.Mutex
+	down   bool
+	conns  map[net.Conn]bool
+}
+
+func newCutProxy(t *testing.T, target string) *cutProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &cutProxy{ln: ln, target: target, conns: map[net.Conn]bool{}}
+	go p.serve()
+	t.Cleanup(func() { ln.Close(); p.set(true) })
+	return p
+}
+
+func (p *cutProxy) serve() {
+	for {
+		c, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		p.mu.Lock()
+		if p.down {
+			p.mu.Unlock()
+			c.Close()
+			continue
+		}
+		up, err := net.DialTimeout("tcp", p.target, 2*time.Second)
+		if err != nil {
+			p.mu.Unlock()
+			c.Close()
+			continue
+		}
+		p.conns[c], p.conns[up] = true, true
+		p.mu.Unlock()
+		go func() { _, _ = io.Copy(up, c); up.Close() }()
+		go func() { _, _ = io.Copy(c, up); c.Close() }()
+	}
+}
+
+// set cuts (true) or restores (false) the database.
+func (p *cutProxy) set(down bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.down = down
+	if down {
+		for c := range p.conns {
+			c.Close()
+		}
+		p.conns = map[net.Conn]bool{}
+	}
+}
+
+// With audit.sync true, a database outage makes verifications answer 503
+// (never a verdict without its record), /readyz says why, trust keeps
+// serving from memory, and everything recovers by itself when the database
+// returns; every verification answered 200 has its record.
+func TestDatabaseOutage(t *testing.T) {
+	dsn := testdb.FreshMySQL(t)
+	mc, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := newCutProxy(t, mc.Addr)
+	mc.Addr = proxy.ln.Addr().String()
+	mc.Timeout, mc.ReadTimeout, mc.WriteTimeout = time.Second, 2*time.Second, 2*time.Second
+	e := newEnv(t, "mysql", mc.FormatDSN())
+	cfg, err := config.Parse("gw.yaml", e.cfgBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.cfg = cfg
+	r := start(t, e)
+	now := time.Now()
+	c := testkit.Claims("310000", mapping.Green)
+	c.IAT, c.SA, c.EXP = now.Add(-time.Minute).Unix(), now.Add(-time.Minute).Unix(), now.Add(time.Hour).Unix()
+	code, err := nic.Encode(e.own, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := `{"code":"` + code + `"}`
+	var answered []string
+	verifyOnce := func() int {
+		st, b := r.call(t, "POST", "/v1/verify", verifierToken, body)
+		if st == 200 {
+			var vd struct {
+				Result   string `json:"result"`
+				RecordID string `json:"record_id"`
+			}
+			if json.Unmarshal(b, &vd) != nil || vd.Result != "valid" {
+				t.Fatalf("200 without a valid verdict: %s", b)
+			}
+			answered = append(answered, vd.RecordID)
+		}
+		return st
+	}
+	for i := 0; i < 5; i++ {
+		if st := verifyOnce(); st != 200 {
+			t.Fatalf("before the outage: %d", st)
+		}
+	}
+
+	proxy.set(true)
+	outage := map[int]int{}
+	for i := 0; i < 5; i++ {
+		start := time.Now()
+		outage[verifyOnce()]++
+		if d := time.Since(start); d > 10*time.Second {
+			t.Fatalf("a verification during the outage took %s", d)
+		}
+	}
+	if outage[503] == 0 || outage[500] > 0 {
+		t.Fatalf("answers during the outage: %v (want 503s, never 500)", outage)
+	}
+	st, b := r.call(t, "GET", "/readyz", "", "")
+	if st != 503 || !strings.Contains(string(b), "database") {
+		t.Fatalf("readyz during the outage: %d %s", st, b)
+	}
+	if st, b := r.call(t, "GET", "/v1/trust/list", "", ""); st != 200 {
+		t.Fatalf("trust list during the outage: %d %s", st, b)
+	}
+
+	proxy.set(false)
+	deadline := time.Now().Add(15 * time.Second)
+	for verifyOnce() != 200 {
+		if time.Now().After(deadline) {
+			t.Fatal("verification did not recover within 15 s of the database's return")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if st, b := r.call(t, "GET", "/readyz", "", ""); st != 200 {
+		t.Fatalf("readyz after recovery: %d %s", st, b)
+	}
+	for _, id := range answered {
+		if st, b := r.call(t, "GET", "/v1/records/"+id, adminToken, ""); st != 200 {
+			t.Fatalf("record %s of a 200 answer is missing: %d %s", id, st, b)
+		}
+	}
+	t.Logf("outage answers: %v; %d answered verifications all recorded", outage, len(answered))
+}
