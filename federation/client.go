@@ -41,6 +41,7 @@ type Options struct {
 	BreakerOpen     time.Duration // open → half-open; default 10 s
 	CacheMaxTTL     time.Duration // cap on an answer's exp; 0: no cache
 	CacheMaxEntries int           // default 1,000,000
+	MaxInFlight     int           // concurrent calls to one peer; default 64
 	HTTPClient      *http.Client
 	Logger          *slog.Logger
 }
@@ -51,6 +52,7 @@ type Client struct {
 	http     *retryablehttp.Client
 	relay    *retryablehttp.Client
 	breakers map[string]*gobreaker.CircuitBreaker[any]
+	slots    map[string]chan struct{} // per-peer bound on calls in flight
 	cache    *answerCache
 	sf       singleflight.Group
 }
@@ -84,6 +86,9 @@ func NewClient(o Options) *Client {
 	if o.CacheMaxEntries <= 0 {
 		o.CacheMaxEntries = 1_000_000
 	}
+	if o.MaxInFlight <= 0 {
+		o.MaxInFlight = 64
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
 	}
@@ -97,7 +102,8 @@ func NewClient(o Options) *Client {
 		peers[r] = strings.TrimRight(u, "/")
 	}
 	o.Peers = peers // the client's own copy: a breaker exists for every peer it knows
-	c := &Client{o: o, breakers: map[string]*gobreaker.CircuitBreaker[any]{}, cache: newAnswerCache(o.CacheMaxEntries, o.Clock)}
+	c := &Client{o: o, breakers: map[string]*gobreaker.CircuitBreaker[any]{}, slots: map[string]chan struct{}{},
+		cache: newAnswerCache(o.CacheMaxEntries, o.Clock)}
 	c.http = &retryablehttp.Client{
 		HTTPClient: hc, RetryMax: o.Retries, RetryWaitMin: 20 * time.Millisecond, RetryWaitMax: 250 * time.Millisecond,
 		CheckRetry: checkRetry, Backoff: jitterBackoff,
@@ -109,9 +115,12 @@ func NewClient(o Options) *Client {
 		ErrorHandler: retryablehttp.PassthroughErrorHandler}
 	for region := range o.Peers {
 		region := region
+		c.slots[region] = make(chan struct{}, o.MaxInFlight)
 		c.breakers[region] = gobreaker.NewCircuitBreaker[any](gobreaker.Settings{
 			Name: region, MaxRequests: 1, Timeout: o.BreakerOpen,
 			ReadyToTrip: func(cn gobreaker.Counts) bool { return cn.ConsecutiveFailures >= o.BreakerFailures },
+			// A call refused here for too many in flight never reached the peer.
+			IsExcluded: func(err error) bool { return errors.Is(err, errBusy) },
 			IsSuccessful: func(err error) bool {
 				return err == nil || errors.Is(err, errUnknown) || errors.Is(err, context.Canceled)
 			},
@@ -299,8 +308,18 @@ func (c *Client) ask(ctx context.Context, peer, org, cid string) (*Answer, error
 	return out.(*Answer), nil
 }
 
+// errBusy means a peer already has MaxInFlight calls out: one slow peer
+// cannot hold an unbounded number of this gateway's goroutines and sockets.
+var errBusy = errors.New("too many calls in flight to this peer")
+
 // post sends body to peer's status endpoint and reads a bounded answer.
 func (c *Client) post(ctx context.Context, peer string, body any, hops int) (int, []byte, error) {
+	select {
+	case c.slots[peer] <- struct{}{}:
+		defer func() { <-c.slots[peer] }()
+	default:
+		return 0, nil, fmt.Errorf("peer %s: %w", peer, errBusy)
+	}
 	hc := c.http
 	if hops > 0 {
 		hc = c.relay
