@@ -24,6 +24,7 @@ type Code struct {
 	Holder   mapping.Holder
 	NAT      *mapping.NAT
 	Vac      *int
+	Cert     *mapping.Cert // a foreign health certificate's facts (eu-dcc); nil otherwise
 }
 
 // Env is what an adapter may consult while decoding: the current trust
@@ -31,6 +32,9 @@ type Code struct {
 type Env struct {
 	Trust *trust.Snapshot
 	Skew  time.Duration
+	// Now is the validation time, for formats whose status depends on it
+	// (eu-dcc: a recovery certificate's window); zero when unknown.
+	Now time.Time
 }
 
 // Adapter decodes one format.

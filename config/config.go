@@ -71,6 +71,9 @@ type Trust struct {
 	// ExpiryWarning is how long before an endorsement's exp the registry
 	// starts warning about it; 0 disables the warning.
 	ExpiryWarning time.Duration `yaml:"expiry_warning"`
+	// DSCFile is an optional trust-list file of X.509 document signers of
+	// EU Digital COVID Certificates (docs/INTEROP.md), loaded at start.
+	DSCFile string `yaml:"dsc_file"`
 }
 
 // Client is one bearer-token client of the HTTP API.

@@ -123,6 +123,7 @@ func TestGoldenFiles(t *testing.T) {
 			PullFrom:        "https://hub.example:8443",
 			PullInterval:    30 * time.Second,
 			ExpiryWarning:   72 * time.Hour,
+			DSCFile:         "testdata/dsc/trust-list.json",
 		},
 		Keys: []string{"testdata/keys/gateway.jwk"},
 		Clients: []Client{

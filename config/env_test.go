@@ -20,6 +20,7 @@ func TestEnvNamesFollowTheYAMLKeys(t *testing.T) {
 		"HCGW_TRUST_PULL_FROM",
 		"HCGW_TRUST_PULL_INTERVAL",
 		"HCGW_TRUST_EXPIRY_WARNING",
+		"HCGW_TRUST_DSC_FILE",
 		"HCGW_KEYS",
 		"HCGW_AUDIT_SYNC",
 		"HCGW_AUDIT_QUEUE_SIZE",
@@ -76,6 +77,11 @@ func TestEnvOverrides(t *testing.T) {
 			[]string{"HCGW_TRUST_ENDORSEMENTS_DIR=testdata/endorsements"},
 			func(c *Config) (any, any) { return c.Trust.EndorsementsDir, "testdata/endorsements" },
 			"trust.endorsements_dir",
+		},
+		"the trust list of document signers": {
+			[]string{"HCGW_TRUST_DSC_FILE=testdata/dsc/trust-list.json"},
+			func(c *Config) (any, any) { return c.Trust.DSCFile, "testdata/dsc/trust-list.json" },
+			"trust.dsc_file",
 		},
 		"a duration": {
 			[]string{"HCGW_TRUST_PULL_INTERVAL=90s"},

@@ -22,6 +22,9 @@ const (
 	maxBatchCodes      = 100000
 	minPullInterval    = time.Second
 	maxClientName      = 64
+	// maxDSCFile bounds a trust-list file of document signers (the EU
+	// gateway's list is a few hundred certificates of about 1 KiB).
+	maxDSCFile = 8 << 20
 )
 
 // Validate checks every key and returns all problems at once (errors.Join),
@@ -225,7 +228,8 @@ func (c *Config) validatePeers(v *validator) {
 
 // CheckFiles checks that the files the configuration names can be used:
 // every anchor file is a readable JSON object holding a public JWK, every
-// key file is readable and endorsements_dir, when set, is a directory. It
+// key file is readable, dsc_file, when set, is a readable file of at most
+// 8 MiB, and endorsements_dir, when set, is a directory. It
 // parses no key; that is the trust registry's job at start. Paths are
 // resolved with ResolvePath.
 func (c *Config) CheckFiles() error {
@@ -264,6 +268,11 @@ func (c *Config) CheckFiles() error {
 			v.add("federation.holder_key_file", "%s: %v", c.showPath(f), err)
 		case len(b) < 32:
 			v.add("federation.holder_key_file", "%s holds %d bytes; the secret must be at least 32", c.showPath(f), len(b))
+		}
+	}
+	if f := c.Trust.DSCFile; f != "" {
+		if _, err := readSmallFile(c.ResolvePath(f), maxDSCFile); err != nil {
+			v.add("trust.dsc_file", "%s: %v", c.showPath(f), err)
 		}
 	}
 	for key, d := range map[string]string{"trust.endorsements_dir": c.Trust.EndorsementsDir, "mappings_dir": c.MappingsDir} {

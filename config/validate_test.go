@@ -215,6 +215,9 @@ func TestCheckFiles(t *testing.T) {
 		"an anchor file holding the root private key":  {func(c *Config) { c.Trust.Anchors[0].Path = "testdata/keys/root.private.jwk" }, `key trust.anchors[0]: anchor file ` + shown("testdata/keys/root.private.jwk") + `: holds a private key ("d"): an anchor is a public key; remove the private part and keep the private key offline`},
 		"an anchor that is a folder":                   {func(c *Config) { c.Trust.Anchors[0].Path = "testdata/keys" }, `key trust.anchors[0]: anchor file ` + shown("testdata/keys") + `: not a regular file`},
 		"a missing key file":                           {func(c *Config) { c.Keys = []string{"testdata/keys/gateway.jwk", "testdata/keys/gone.jwk"} }, `key keys[1]: key file ` + shown("testdata/keys/gone.jwk") + `: no such file or directory`},
+		"an existing trust list of DSCs":               {func(c *Config) { c.Trust.DSCFile = "testdata/dsc/trust-list.json" }, ""},
+		"a missing trust list of DSCs":                 {func(c *Config) { c.Trust.DSCFile = "testdata/dsc/gone.json" }, `key trust.dsc_file: ` + shown("testdata/dsc/gone.json") + `: no such file or directory`},
+		"a trust list of DSCs that is a folder":        {func(c *Config) { c.Trust.DSCFile = "testdata/dsc" }, `key trust.dsc_file: ` + shown("testdata/dsc") + `: not a regular file`},
 		"a missing endorsements folder":                {func(c *Config) { c.Trust.EndorsementsDir = "testdata/nowhere" }, `key trust.endorsements_dir: ` + shown("testdata/nowhere") + `: no such file or directory`},
 		"an endorsements folder that is a file":        {func(c *Config) { c.Trust.EndorsementsDir = "testdata/full.yaml" }, `key trust.endorsements_dir: ` + shown("testdata/full.yaml") + ` is not a directory`},
 	}

@@ -22,6 +22,8 @@ const (
 	// gateway's keys may not sign for its region.
 	CodeCodeNotValid = "code_not_valid"
 	CodeOutOfScope   = "scope_violation"
+	// /v1/qr/decode: the image holds no readable QR code (422).
+	CodeNoQRCode = "no_qr_code"
 )
 
 var statusOf = map[string]int{
@@ -37,6 +39,7 @@ var statusOf = map[string]int{
 	CodeInternal:         http.StatusInternalServerError,
 	CodeCodeNotValid:     http.StatusUnprocessableEntity,
 	CodeOutOfScope:       http.StatusUnprocessableEntity,
+	CodeNoQRCode:         http.StatusUnprocessableEntity,
 }
 
 type errorBody struct {

@@ -365,10 +365,18 @@ func (a *api) readyz(c *gin.Context) {
 		problems = a.Ready(c.Request.Context())
 	}
 	if len(problems) > 0 {
-		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "not_ready", "problems": problems})
+		var warnings []string
+		if a.Warnings != nil {
+			warnings = a.Warnings()
+		}
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "not_ready", "problems": problems, "warnings": warnings})
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"status": "ready", "trust_version": a.Trust.Snapshot().Version()})
+	var warnings []string
+	if a.Warnings != nil {
+		warnings = a.Warnings()
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready", "trust_version": a.Trust.Snapshot().Version(), "warnings": warnings})
 }
 
 // federationStatus hands a peer's signed status request to the responder

@@ -72,6 +72,9 @@ type Deps struct {
 	Records  RecordReader // nil: /v1/records answers 503
 	Events   EventWriter  // nil: events are only logged
 	Ready    func(ctx context.Context) []string
+	// Warnings are reported by /readyz without making it fail (keys about
+	// to lapse).
+	Warnings func() []string
 	Clients  []Client
 	Limits   Limits
 	Logger   *slog.Logger
@@ -131,6 +134,12 @@ func New(d Deps) http.Handler {
 	r.GET("/.well-known/jwks.json", a.jwks)
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", a.readyz)
+	r.POST("/v1/qr/decode", verifier, a.qrDecode)
+	r.GET("/v1/qr/encode", verifier, a.qrEncode)
+	r.POST("/v1/qr/encode", verifier, a.qrEncode)
+	r.GET("/checkpoint", a.checkpointPage)
+	r.GET("/checkpoint/:asset", a.checkpointAsset)
+	r.GET("/openapi.yaml", a.openAPI)
 	return r
 }
 

@@ -85,6 +85,7 @@ type Snapshot struct {
 	endorsements []*Endorsement
 	revocations  map[string]*Revocation
 	revOrder     []*Revocation
+	dscs         map[string]*DSC // document signers by kid (x509.go)
 
 	listOnce sync.Once
 	list     []byte
@@ -234,6 +235,7 @@ func (r *Registry) apply(items []item) ([]item, error) {
 		endorsements: slices.Clip(old.endorsements),
 		revocations:  make(map[string]*Revocation, len(old.revocations)),
 		revOrder:     slices.Clip(old.revOrder),
+		dscs:         old.dscs,
 	}
 	for k, v := range old.keys {
 		next.keys[k] = v

@@ -52,6 +52,11 @@ func (v *Verifier) Convert(ctx context.Context, req Request, signers []trust.Sig
 	if vd.Result != mapping.Valid || c == nil || vd.Holder == nil || vd.StatusAsOf == nil {
 		return out, ErrNotValid
 	}
+	if !mapping.ValidRegion(c.Org) {
+		// A national code speaks for a region; a foreign credential
+		// (eu-dcc) is recognised as it is, never re-signed as national.
+		return out, ErrOutOfScope
+	}
 	now := v.Clock().UTC().Truncate(time.Second)
 	s, err := trust.PickSigner(signers, v.Trust.Snapshot(), trust.UseCodes, v.Region, c.Org, now)
 	if err != nil {

@@ -24,6 +24,7 @@ type Verdict struct {
 	Degraded   bool            `json:"degraded"`
 	Conflict   bool            `json:"conflict"`
 	RecordID   string          `json:"record_id,omitempty"`
+	Cert       *mapping.Cert   `json:"cert,omitempty"` // a foreign health certificate's facts (eu-dcc)
 }
 
 // Source says where the status came from.

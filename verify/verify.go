@@ -34,6 +34,17 @@ type StatusSource interface {
 	Status(ctx context.Context, org, cid string) (st mapping.LiveStatus, routed bool, err error)
 }
 
+// DefaultRecordTimeout bounds how long a verification waits for its record
+// to be committed before it answers 503.
+const DefaultRecordTimeout = 2 * time.Second
+
+func recordTimeout(d time.Duration) time.Duration {
+	if d <= 0 {
+		return DefaultRecordTimeout
+	}
+	return d
+}
+
 // DefaultDeadline bounds one verification's online part (DESIGN §7).
 const DefaultDeadline = 1500 * time.Millisecond
 
@@ -47,15 +58,16 @@ type Request struct {
 // Verifier runs verifications. Every field but Online and Recorder is
 // required; build one with its fields and share it.
 type Verifier struct {
-	Adapters     *adapters.Registry
-	Trust        *trust.Registry
-	Clock        func() time.Time
-	Skew         time.Duration
-	MaxCodeBytes int
-	Region       string        // this gateway's region, recorded
-	Online       StatusSource  // nil: offline only
-	Deadline     time.Duration // online part of one verification; default 1.5 s
-	Recorder     Recorder      // nil: nothing recorded (the offline CLI)
+	Adapters      *adapters.Registry
+	Trust         *trust.Registry
+	Clock         func() time.Time
+	Skew          time.Duration
+	MaxCodeBytes  int
+	Region        string        // this gateway's region, recorded
+	Online        StatusSource  // nil: offline only
+	Deadline      time.Duration // online part of one verification; default 1.5 s
+	RecordTimeout time.Duration // how long an answer waits for its record; default 2 s
+	Recorder      Recorder      // nil: nothing recorded (the offline CLI)
 }
 
 // Evaluate decides a verdict for one code without recording it.
@@ -71,15 +83,15 @@ func (v *Verifier) Evaluate(ctx context.Context, code string) (Verdict, *adapter
 	if !ok {
 		return fail(mapping.Fail(mapping.UnrecognizedFormat, "no adapter recognises this code")), nil
 	}
-	env := adapters.Env{Trust: v.Trust.Snapshot(), Skew: v.Skew}
+	now := v.Clock()
+	env := adapters.Env{Trust: v.Trust.Snapshot(), Skew: v.Skew, Now: now}
 	c, err := a.Decode(code, env)
 	if err != nil {
 		vd := fail(err)
 		vd.Format = a.Format()
 		return vd, nil
 	}
-	now := v.Clock()
-	vd := Verdict{Format: c.Format, Issuer: c.Org}
+	vd := Verdict{Format: c.Format, Issuer: c.Org, Cert: c.Cert}
 	h := c.Holder
 	vd.Holder = &h
 	if c.Signed {
@@ -107,7 +119,9 @@ func (v *Verifier) establish(ctx context.Context, vd Verdict, c *adapters.Code) 
 		routed bool
 		err    error
 	)
-	if v.Online != nil {
+	// Only a region of the federation can be asked; a foreign issuer
+	// (eu-dcc's "eu:DE") has no peer, and its signed status stands alone.
+	if v.Online != nil && mapping.ValidRegion(c.Org) {
 		d := v.Deadline
 		if d <= 0 {
 			d = DefaultDeadline
@@ -200,7 +214,13 @@ func (v *Verifier) verifyRecorded(ctx context.Context, reqs []Request) ([]Verdic
 		recs[i] = record(v.Region, req, vd, c, now, now.Sub(start))
 	}
 	if v.Recorder != nil {
-		if err := v.Recorder.Write(ctx, recs...); err != nil {
+		// A database that hangs must not hang the checkpoint: past the
+		// record deadline the answer is 503 (the record, already queued,
+		// is still committed when the database returns).
+		rctx, cancel := context.WithTimeout(ctx, recordTimeout(v.RecordTimeout))
+		err := v.Recorder.Write(rctx, recs...)
+		cancel()
+		if err != nil {
 			return nil, nil, err
 		}
 	}

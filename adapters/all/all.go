@@ -6,6 +6,7 @@ package all
 import (
 	"github.com/hcgw/hcgw/adapters"
 	"github.com/hcgw/hcgw/adapters/bj"
+	"github.com/hcgw/hcgw/adapters/eudcc"
 	"github.com/hcgw/hcgw/adapters/gd"
 	"github.com/hcgw/hcgw/adapters/nic"
 	"github.com/hcgw/hcgw/adapters/sh"
@@ -20,6 +21,8 @@ var constructors = []func(mapping.Tables) (adapters.Adapter, error){
 	gd.New, // Guangdong, ES256 JWS with local field names
 	sh.New, // Shanghai, delimited payload with detached Ed25519
 	bj.New, // Beijing, EdDSA JWS with Chinese status text
+	// EU Digital COVID Certificates, a foreign issuer (docs/INTEROP.md)
+	eudcc.New,
 }
 
 // Registry builds the detection registry of every shipped adapter, each

@@ -3,10 +3,12 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/hcgw/hcgw/adapters/nic"
 	"github.com/hcgw/hcgw/mapping"
+	"github.com/hcgw/hcgw/qr"
 	"github.com/hcgw/hcgw/trust"
 )
 
@@ -24,6 +26,7 @@ func cmdIssue(args []string, stdout io.Writer) error {
 	vac := fs.Int("vac", -1, "vaccine doses (omit when negative)")
 	nat := fs.String("nat", "", "last nucleic-acid test result: negative or positive")
 	natTime := fs.Int64("nat-time", 0, "time of that test (unix seconds)")
+	qrPath := fs.String("qr", "", "also write the code as a PNG QR image to this file")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -54,6 +57,15 @@ func cmdIssue(args []string, stdout io.Writer) error {
 	code, err := nic.Encode(s, c)
 	if err != nil {
 		return err
+	}
+	if *qrPath != "" {
+		img, err := qr.Encode(code, 0)
+		if err != nil {
+			return fmt.Errorf("--qr: %w", err)
+		}
+		if err := os.WriteFile(*qrPath, img, 0o644); err != nil {
+			return fmt.Errorf("--qr: %w", err)
+		}
 	}
 	_, err = fmt.Fprintln(stdout, code)
 	return err

@@ -26,8 +26,10 @@ usage:
                      [--scope R1,R2|*] [--days N] [--not-before RFC3339] [--jti ID] [--out FILE]
   hcgw keys revoke   --root ROOT.jwk --kid KID [--reason TEXT] [--out FILE]
   hcgw issue   --key KEY.jwk --region REGION --status green|yellow|red|grey --name NAME --id IDNO
-               [--ttl 24h] [--vac N] [--nat negative|positive --nat-time UNIX]
+               [--ttl 24h] [--vac N] [--nat negative|positive --nat-time UNIX] [--qr FILE.png]
   hcgw verify  (--config FILE | --anchor ROOT.pub.jwk --trust DIR) CODE|-
+  hcgw dcc-conformance [--known FILE]... [--skew 0s] DIR
+                                        EU DCC test data (COUNTRY/2DCode/raw/*.json) through the eu-dcc adapter
   hcgw version
 `
 
@@ -59,6 +61,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = cmdIssue(rest, stdout)
 	case "verify":
 		return cmdVerify(rest, stdin, stdout, stderr)
+	case "dcc-conformance":
+		return cmdDCCConformance(rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "hcgw", version)
 		return 0

@@ -86,6 +86,7 @@ func offlineAdapters(cfgPath string) (*adapters.Registry, error) {
 
 func offlineRegistry(cfgPath string, anchorPaths []string, dir string) (*trust.Registry, error) {
 	var jwks [][]byte
+	var dscFile string
 	if cfgPath != "" {
 		cfg, err := config.Load(cfgPath)
 		if err != nil {
@@ -101,6 +102,7 @@ func offlineRegistry(cfgPath string, anchorPaths []string, dir string) (*trust.R
 		if dir == "" {
 			dir = cfg.ResolvePath(cfg.Trust.EndorsementsDir)
 		}
+		dscFile = cfg.ResolvePath(cfg.Trust.DSCFile)
 	}
 	for _, p := range anchorPaths {
 		b, err := os.ReadFile(p)
@@ -116,6 +118,11 @@ func offlineRegistry(cfgPath string, anchorPaths []string, dir string) (*trust.R
 	reg := trust.NewRegistry(anchors, nil)
 	if dir != "" {
 		if _, err := reg.LoadDir(context.Background(), dir); err != nil {
+			return nil, err
+		}
+	}
+	if dscFile != "" {
+		if _, err := reg.LoadDSCFile(dscFile); err != nil {
 			return nil, err
 		}
 	}

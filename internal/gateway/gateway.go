@@ -41,6 +41,40 @@ type Gateway struct {
 
 	server *http.Server
 	ln     net.Listener
+	clock  func() time.Time
+}
+
+// expiryWarnings names every key whose endorsements in force end within
+// trust.expiry_warning: an operator sees it in /readyz and the log well
+// before a region silently stops verifying.
+func (g *Gateway) expiryWarnings() []string {
+	within := g.Config.Trust.ExpiryWarning
+	if within <= 0 {
+		return nil
+	}
+	now := g.clock()
+	var out []string
+	for _, e := range g.Trust.Snapshot().Expiring(now, within) {
+		out = append(out, fmt.Sprintf("the endorsement of key %s (region %s) ends %s, in %.1f days: endorse it again or rotate",
+			e.Kid, e.Sub, e.NotAfter.UTC().Format(time.RFC3339), e.Left(now).Hours()/24))
+	}
+	return out
+}
+
+// watchExpiry logs the expiry warnings at start and every hour.
+func (g *Gateway) watchExpiry(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		for _, w := range g.expiryWarnings() {
+			g.Logger.Warn("trust: key about to lapse", "warning", w)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // Options are the parts a caller may replace (tests inject a clock).
@@ -63,7 +97,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 	if opt.Logger == nil {
 		opt.Logger = NewLogger(cfg.Log, os.Stderr)
 	}
-	g := &Gateway{Config: cfg, Logger: opt.Logger}
+	g := &Gateway{Config: cfg, Logger: opt.Logger, clock: opt.Clock}
 	defer func() {
 		if err != nil && g.DB != nil {
 			_ = g.DB.Close()
@@ -108,6 +142,13 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 			return nil, err
 		}
 		loaded += n
+	}
+	if f := cfg.Trust.DSCFile; f != "" {
+		n, err := g.Trust.LoadDSCFile(cfg.ResolvePath(f))
+		if err != nil {
+			return nil, err
+		}
+		g.Logger.Info("document signers loaded", "count", n)
 	}
 	g.Logger.Info("trust registry loaded", "keys", g.Trust.Snapshot().Len(), "new_entries", loaded,
 		"version", g.Trust.Snapshot().Version())
@@ -202,7 +243,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 		Records: recordStore{g.DB}, Events: eventStore{g.DB, opt.Clock}, Ready: g.ready, Clients: clients,
 		Limits: httpapi.Limits{MaxBody: cfg.Server.MaxBodyBytes, MaxBatchBody: cfg.Server.MaxBatchBodyBytes,
 			MaxBatchCodes: cfg.Server.MaxBatchCodes},
-		Logger: g.Logger, Federation: responder, Platform: simulatedAdmin(platform), Share: share,
+		Logger: g.Logger, Warnings: g.expiryWarnings, Federation: responder, Platform: simulatedAdmin(platform), Share: share,
 	})
 	return g, nil
 }
@@ -255,6 +296,7 @@ func (g *Gateway) Serve(ctx context.Context) error {
 	if g.Puller != nil {
 		go g.Puller.Run(ctx)
 	}
+	go g.watchExpiry(ctx)
 	var serveErr error
 	select {
 	case serveErr = <-errc:

@@ -215,3 +215,14 @@ func TestStartRefusesBadKeysAndAnchors(t *testing.T) {
 		})
 	}
 }
+
+// A key whose endorsement ends within trust.expiry_warning (7 days by
+// default) is named in /readyz, which stays ready.
+func TestReadyzWarnsOfLapsingKeys(t *testing.T) {
+	e := newEnv(t, "sqlite", "") // the gateway's own key is endorsed for one hour
+	r := start(t, e)
+	st, b := r.call(t, "GET", "/readyz", "", "")
+	if st != 200 || !bytes.Contains(b, []byte(`"warnings":["the endorsement of key `+e.own.Kid()+` (region 310000) ends`)) {
+		t.Fatalf("%d %s", st, b)
+	}
+}

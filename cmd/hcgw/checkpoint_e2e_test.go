@@ -1,0 +1,342 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"image"
+	"image/draw"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/hcgw/hcgw/adapters/sh"
+	"github.com/hcgw/hcgw/adapters/zj"
+)
+
+// chromiumPath is Debian's chromium. A developer without it skips the
+// browser test; CI installs it (.ci/run), so there its absence fails.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	const p = "/usr/bin/chromium"
+	if _, err := os.Stat(p); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is missing: CI must install Debian's chromium (.ci/run)", p)
+		}
+		t.Skipf("%s is missing (apt-get install chromium): the browser test is skipped", p)
+	}
+	return p
+}
+
+// browser starts a headless Chromium with a fresh profile and no network
+// chatter of its own, and returns a tab's context.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath(t)),
+		chromedp.Flag("headless", true),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(900, 1100),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelTab := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancelTab()
+		cancelAlloc()
+	})
+	if err := chromedp.Do(ctx); err != nil { // starts the browser
+		t.Fatalf("chromium does not start: %v", err)
+	}
+	return ctx
+}
+
+// card is what the page shows a checkpoint operator.
+type card struct {
+	Result, Status, Reason string
+	Background             string
+	Text                   string
+}
+
+func readCard(ctx context.Context, t *testing.T, result string) card {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`#card[data-result="`+result+`"]`))); err != nil {
+		msg, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('message').innerText`))
+		t.Fatalf("no %s card (the page says %q): %v", result, msg, err)
+	}
+	c, err := chromedp.Run(ctx, chromedp.Evaluate[card](`(() => { const c = document.getElementById('card');
+		return {Result: c.dataset.result, Status: c.dataset.status, Reason: c.dataset.reason,
+			Background: getComputedStyle(c).backgroundColor, Text: c.innerText}; })()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// errorMessage waits for the page's error line and returns it.
+func errorMessage(ctx context.Context, t *testing.T) string {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`#message.error`))); err != nil {
+		t.Fatalf("no error message: %v", err)
+	}
+	msg, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#message`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return msg
+}
+
+func eval[T any](ctx context.Context, t *testing.T, js string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
+	if err != nil {
+		t.Fatalf("%s: %v", js, err)
+	}
+	return v
+}
+
+func do(ctx context.Context, t *testing.T, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func upload(ctx context.Context, t *testing.T, input, file string) {
+	t.Helper()
+	do(ctx, t, chromedp.SetUploadFiles(chromedp.CSS(input), []string{file}))
+}
+
+func screenshot(ctx context.Context, t *testing.T, dir, name string) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot %s", p)
+}
+
+// qrFromGateway renders a code through the gateway's own /v1/qr/encode.
+func qrFromGateway(t *testing.T, base, code string) []byte {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"code": code, "size": 480})
+	req, _ := http.NewRequest("POST", base+"/v1/qr/encode", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+demoVerifierToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("qr/encode: %d %s", resp.StatusCode, b)
+	}
+	return b
+}
+
+// tamper turns an sh-v1 code's status field to another colour, leaving its
+// signature as it was: what a forger would try.
+func tamper(t *testing.T, code, state string) string {
+	t.Helper()
+	f := strings.Split(code, "|")
+	if len(f) != 8 || f[0] != sh.Prefix[:len(sh.Prefix)-1] {
+		t.Fatalf("not an sh-v1 code: %s", code)
+	}
+	if f[2] == state {
+		t.Fatalf("the code already has state %s", state)
+	}
+	f[2] = state
+	return strings.Join(f, "|")
+}
+
+// TestCheckpointPageInChromium drives the checkpoint page in a real
+// browser against the demo federation: the operator types the token,
+// uploads photos of QR codes, and reads the verdict cards.
+func TestCheckpointPageInChromium(t *testing.T) {
+	ctx := browser(t)
+	dctx, stop := context.WithCancel(context.Background())
+	d, err := startDemo(dctx, t.TempDir(), 0, false, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		stop()
+		if err := d.wait(); err != nil {
+			t.Error(err)
+		}
+	}()
+	shURL := d.node("310000").url
+	codes := map[string]string{}
+	for _, c := range d.codes {
+		codes[c.format] = c.code
+	}
+	shots := t.ArtifactDir()
+	t.Logf("screenshots and QR images in %s (kept with go test -artifacts -outputdir DIR)", shots)
+	write := func(name string, b []byte) string {
+		p := filepath.Join(shots, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	greenPNG := write("qr-green-sh-v1.png", qrFromGateway(t, shURL, codes["sh-v1"]))
+	tamperedPNG := write("qr-tampered-sh-v1.png", qrFromGateway(t, shURL, tamper(t, codes["sh-v1"], "2")))
+	white := image.NewGray(image.Rect(0, 0, 300, 300))
+	draw.Draw(white, white.Bounds(), image.White, image.Point{}, draw.Src)
+	blankPNG := write("no-qr.png", pngOf(t, white))
+
+	do(ctx, t, chromedp.Navigate(shURL+"/checkpoint"), chromedp.WaitVisible(chromedp.CSS(`body[data-ready="true"]`)))
+	// The page starts in the browser's language (headless Chromium's is
+	// en-US), and the switch turns it to Chinese.
+	if lang := eval[string](ctx, t, `document.documentElement.lang`); lang != "en" {
+		t.Fatalf("the page starts in %q in an en-US browser", lang)
+	}
+	do(ctx, t, chromedp.Click(chromedp.CSS(`#lang`)))
+	if lang, title := eval[string](ctx, t, `document.documentElement.lang`), eval[string](ctx, t, `document.querySelector('h1').textContent`); lang != "zh-CN" || title != "健康码核验" {
+		t.Fatalf("after the switch: %q %q", lang, title)
+	}
+
+	t.Run("without a token the page asks for one", func(t *testing.T) {
+		upload(ctx, t, `#file`, greenPNG)
+		if msg := errorMessage(ctx, t); !strings.Contains(msg, "令牌") {
+			t.Fatalf("message %q", msg)
+		}
+	})
+
+	do(ctx, t,
+		chromedp.SendKeys(chromedp.CSS(`#token`), demoVerifierToken),
+		chromedp.SendKeys(chromedp.CSS(`#checkpoint-id`), "SH-E2E-1"),
+		chromedp.Click(chromedp.CSS(`#save-token`)),
+	)
+	if stored, field := eval[string](ctx, t, `sessionStorage.getItem('hcgw.token')`), eval[string](ctx, t, `document.getElementById('token').value`); stored != demoVerifierToken || field != "" {
+		t.Fatalf("token in sessionStorage %q, left in the field %q", stored, field)
+	}
+	if eval[bool](ctx, t, `localStorage.getItem('hcgw.token') !== null || document.cookie !== ''`) {
+		t.Fatal("the token outlives the tab")
+	}
+
+	t.Run("a valid green code is a green card with the masked holder and the province's name", func(t *testing.T) {
+		upload(ctx, t, `#file`, greenPNG)
+		c := readCard(ctx, t, "valid")
+		if c.Status != "green" || c.Background != "rgb(26, 143, 60)" {
+			t.Errorf("card %+v", c)
+		}
+		for _, want := range []string{"绿码", "通行", "李*", "3101**********0011", "上海市 (310000)", "sh-v1", "在线", "状态已确认"} {
+			if !strings.Contains(c.Text, want) {
+				t.Errorf("the green card does not say %q:\n%s", want, c.Text)
+			}
+		}
+		if strings.Contains(c.Text, "李四") || strings.Contains(c.Text, "310101198001010011") {
+			t.Errorf("the card shows the full holder:\n%s", c.Text)
+		}
+		screenshot(ctx, t, shots, "checkpoint-green-zh.png")
+
+		do(ctx, t, chromedp.Click(chromedp.CSS(`#lang`)))
+		en := readCard(ctx, t, "valid")
+		for _, want := range []string{"GREEN", "may pass", "Shanghai (310000)", "online", "Status established"} {
+			if !strings.Contains(en.Text, want) {
+				t.Errorf("the English card does not say %q:\n%s", want, en.Text)
+			}
+		}
+		screenshot(ctx, t, shots, "checkpoint-green-en.png")
+	})
+
+	t.Run("a tampered code is an invalid card that says why", func(t *testing.T) {
+		upload(ctx, t, `#file`, tamperedPNG)
+		c := readCard(ctx, t, "invalid")
+		if c.Status != "grey" || c.Reason != "bad_signature" || c.Background != "rgb(31, 31, 31)" {
+			t.Errorf("card %+v", c)
+		}
+		for _, want := range []string{"INVALID CODE", "do not admit", "Invalid signature", "altered or forged"} {
+			if !strings.Contains(c.Text, want) {
+				t.Errorf("the invalid card does not say %q:\n%s", want, c.Text)
+			}
+		}
+		if strings.Contains(c.Text, "李*") {
+			t.Errorf("an invalid card echoes holder data:\n%s", c.Text)
+		}
+		screenshot(ctx, t, shots, "checkpoint-tampered-en.png")
+		do(ctx, t, chromedp.Click(chromedp.CSS(`#lang`)))
+		zh := readCard(ctx, t, "invalid")
+		if !strings.Contains(zh.Text, "无效码") || !strings.Contains(zh.Text, "签名无效") {
+			t.Errorf("the Chinese invalid card:\n%s", zh.Text)
+		}
+		screenshot(ctx, t, shots, "checkpoint-tampered-zh.png")
+	})
+
+	t.Run("a pasted red code is a red card; its conflict is shown", func(t *testing.T) {
+		do(ctx, t, chromedp.SetValue(chromedp.CSS(`#code`), codes["bj-v1"]), chromedp.Click(chromedp.CSS(`#verify`)))
+		c := readCard(ctx, t, "valid")
+		if c.Status != "red" || c.Background != "rgb(198, 40, 40)" || !strings.Contains(c.Text, "红码") ||
+			!strings.Contains(c.Text, "北京市 (110000)") || !strings.Contains(c.Text, "状态冲突") {
+			t.Errorf("card %+v", c)
+		}
+		screenshot(ctx, t, shots, "checkpoint-red-zh.png")
+	})
+
+	t.Run("a code its issuer does not know is an unverified card", func(t *testing.T) {
+		unknown, err := zj.Encode(zj.NewToken())
+		if err != nil {
+			t.Fatal(err)
+		}
+		do(ctx, t, chromedp.SetValue(chromedp.CSS(`#code`), unknown), chromedp.Click(chromedp.CSS(`#verify`)))
+		c := readCard(ctx, t, "unverified")
+		if c.Status != "grey" || c.Reason != "status_unknown" || c.Background != "rgb(74, 63, 140)" ||
+			!strings.Contains(c.Text, "无法核验") || !strings.Contains(c.Text, "浙江省 (330000)") {
+			t.Errorf("card %+v", c)
+		}
+		screenshot(ctx, t, shots, "checkpoint-unverified-zh.png")
+		do(ctx, t, chromedp.SetValue(chromedp.CSS(`#code`), codes["bj-v1"]), chromedp.Click(chromedp.CSS(`#verify`)))
+		readCard(ctx, t, "valid")
+	})
+
+	// the record id of the last verdict shown (the red one)
+	recordID := eval[string](ctx, t, `(() => { const e = document.querySelector('#card-facts dd[data-fact="record"]'); return e ? e.textContent : ''; })()`)
+
+	t.Run("a picture without a QR code says so", func(t *testing.T) {
+		upload(ctx, t, `#camera`, blankPNG)
+		if msg := errorMessage(ctx, t); !strings.Contains(msg, "未找到可识别的二维码") {
+			t.Fatalf("message %q", msg)
+		}
+		if !eval[bool](ctx, t, `document.getElementById('card').hidden`) {
+			t.Error("an old verdict is still shown after a failed scan")
+		}
+	})
+
+	t.Run("the verifications are recorded under the page's checkpoint id", func(t *testing.T) {
+		if recordID == "" {
+			t.Fatal("no record id on the card")
+		}
+		req, _ := http.NewRequest("GET", shURL+"/v1/records/"+recordID, nil)
+		req.Header.Set("Authorization", "Bearer "+demoAdminToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !bytes.Contains(b, []byte(`"checkpoint":"SH-E2E-1"`)) {
+			t.Fatalf("record %d %s", resp.StatusCode, b)
+		}
+	})
+}
