@@ -44,6 +44,9 @@ type Options struct {
 	// committing it (default 0: commit as soon as the writer is free, which
 	// already groups whatever arrived during the previous commit).
 	Linger time.Duration
+	// OnCommit, when set, is told each successful commit's size and
+	// duration (metrics). It runs on the writer's goroutine: keep it cheap.
+	OnCommit func(records int, took time.Duration)
 }
 
 // Defaults of Options.
@@ -334,8 +337,12 @@ func (w *Writer) commit(b *batch) bool {
 	delay := w.retryMin
 	var timer *time.Timer
 	for {
+		start := time.Now()
 		err := w.sink.InsertRecords(w.sinkCtx, b.recs)
 		if err == nil {
+			if w.opt.OnCommit != nil {
+				w.opt.OnCommit(len(b.recs), time.Since(start))
+			}
 			w.failing = false
 			w.mu.Lock()
 			w.finishLocked(b, nil)

@@ -13,9 +13,11 @@ import (
 	"math"
 	mrand "math/rand/v2"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -42,8 +44,11 @@ type Options struct {
 	CacheMaxTTL     time.Duration // cap on an answer's exp; 0: no cache
 	CacheMaxEntries int           // default 1,000,000
 	MaxInFlight     int           // concurrent calls to one peer; default 64
-	HTTPClient      *http.Client
-	Logger          *slog.Logger
+	// OnCall, when set, is told every call to a peer: its duration and
+	// outcome: "ok", "unknown_code", "circuit_open" or "error" (metrics).
+	OnCall     func(peer string, took time.Duration, outcome string)
+	HTTPClient *http.Client
+	Logger     *slog.Logger
 }
 
 // Client asks peers for live status, and relays for the hub.
@@ -55,6 +60,21 @@ type Client struct {
 	slots    map[string]chan struct{} // per-peer bound on calls in flight
 	cache    *answerCache
 	sf       singleflight.Group
+
+	hits, misses atomic.Int64
+}
+
+// CacheStats reports the status cache's hits and misses since start.
+func (c *Client) CacheStats() (hits, misses int64) { return c.hits.Load(), c.misses.Load() }
+
+// Peers lists the regions this client has a peer for, sorted.
+func (c *Client) Peers() []string {
+	out := make([]string, 0, len(c.o.Peers))
+	for r := range c.o.Peers {
+		out = append(out, r)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // ErrNoRoute means no peer (and no hub) can be asked for an org.
@@ -198,9 +218,11 @@ func (c *Client) Status(ctx context.Context, org, cid string) (mapping.LiveStatu
 	key := org + "\x00" + cid
 	now := c.o.Clock()
 	if st, ok := c.cache.get(key, now); ok {
+		c.hits.Add(1)
 		st.Cached = true
 		return st, true, nil
 	}
+	c.misses.Add(1)
 	// Deadlines are wall-clock: the injected clock decides validity, not
 	// how long a call may take.
 	deadline, ok := ctx.Deadline()
@@ -276,6 +298,7 @@ func (c *Client) ask(ctx context.Context, peer, org, cid string) (*Answer, error
 		}
 		return strings.NewReader(tok), nil
 	})
+	start := time.Now()
 	out, err := c.breakers[peer].Execute(func() (any, error) {
 		status, data, err := c.post(ctx, peer, body, 0)
 		if err != nil {
@@ -299,6 +322,18 @@ func (c *Client) ask(ctx context.Context, peer, org, cid string) (*Answer, error
 		}
 		return ans, nil
 	})
+	if c.o.OnCall != nil {
+		outcome := "ok"
+		switch {
+		case errors.Is(err, errUnknown):
+			outcome = "unknown_code"
+		case errors.Is(err, gobreaker.ErrOpenState), errors.Is(err, gobreaker.ErrTooManyRequests):
+			outcome = "circuit_open"
+		case err != nil:
+			outcome = "error"
+		}
+		c.o.OnCall(peer, time.Since(start), outcome)
+	}
 	if err != nil {
 		if errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests) {
 			return nil, mapping.Fail(mapping.IssuerUnavailable, "peer %s: circuit open", peer)

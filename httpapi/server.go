@@ -75,9 +75,11 @@ type Deps struct {
 	// Warnings are reported by /readyz without making it fail (keys about
 	// to lapse).
 	Warnings func() []string
-	Clients  []Client
-	Limits   Limits
-	Logger   *slog.Logger
+	// Metrics serves GET /metrics (Prometheus); nil: 404.
+	Metrics http.Handler
+	Clients []Client
+	Limits  Limits
+	Logger  *slog.Logger
 	// Federation answers POST /v1/federation/status (peers authenticate by
 	// signature, not by bearer token); nil: the endpoint answers 503.
 	Federation *federation.Responder
@@ -134,6 +136,9 @@ func New(d Deps) http.Handler {
 	r.GET("/.well-known/jwks.json", a.jwks)
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", a.readyz)
+	if d.Metrics != nil {
+		r.GET("/metrics", gin.WrapH(d.Metrics))
+	}
 	r.POST("/v1/qr/decode", verifier, a.qrDecode)
 	r.GET("/v1/qr/encode", verifier, a.qrEncode)
 	r.POST("/v1/qr/encode", verifier, a.qrEncode)

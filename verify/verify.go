@@ -68,6 +68,8 @@ type Verifier struct {
 	Deadline      time.Duration // online part of one verification; default 1.5 s
 	RecordTimeout time.Duration // how long an answer waits for its record; default 2 s
 	Recorder      Recorder      // nil: nothing recorded (the offline CLI)
+	// Observe, when set, is told every verdict that was answered (metrics).
+	Observe func(Verdict)
 }
 
 // Evaluate decides a verdict for one code without recording it.
@@ -222,6 +224,11 @@ func (v *Verifier) verifyRecorded(ctx context.Context, reqs []Request) ([]Verdic
 		cancel()
 		if err != nil {
 			return nil, nil, err
+		}
+	}
+	if v.Observe != nil {
+		for _, vd := range out {
+			v.Observe(vd)
 		}
 	}
 	return out, codes, nil

@@ -220,6 +220,26 @@ func TestCrossProvinceThroughTheHub(t *testing.T) {
 			t.Fatalf("%+v", vd)
 		}
 	})
+	t.Run("Shanghai's /metrics shows its calls to the hub, the breaker and the cache", func(t *testing.T) {
+		resp, err := http.Get(f.nodes[shR].url + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		// Four codes were asked: red and yellow answered, one unknown to its
+		// issuer, one while the issuer's platform was down; one came again
+		// from the cache.
+		for _, want := range []string{`hcgw_peer_call_duration_seconds_count{outcome="ok",peer="000000"} 2`,
+			`hcgw_peer_call_duration_seconds_count{outcome="unknown_code",peer="000000"} 1`,
+			`hcgw_peer_call_duration_seconds_count{outcome="error",peer="000000"} 1`,
+			`hcgw_peer_breaker_state{peer="000000"} 0`, `hcgw_status_cache_hits_total 1`, `hcgw_status_cache_misses_total 4`,
+			`hcgw_verifications_total{issuer="330000",reason="",result="valid",source="cache"} 1`} {
+			if !bytes.Contains(b, []byte(want)) {
+				t.Errorf("/metrics lacks %q", want)
+			}
+		}
+	})
 }
 
 // signedRequest makes a status request from region r as the requester.

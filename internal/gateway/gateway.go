@@ -19,6 +19,7 @@ import (
 	"github.com/hcgw/hcgw/config"
 	"github.com/hcgw/hcgw/federation"
 	"github.com/hcgw/hcgw/httpapi"
+	"github.com/hcgw/hcgw/internal/metrics"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/store"
 	"github.com/hcgw/hcgw/trust"
@@ -34,6 +35,7 @@ type Gateway struct {
 	Audit    *audit.Writer
 	Verifier *verify.Verifier
 	Peers    *federation.Client // nil when the gateway has no peer and no platform
+	Metrics  *metrics.Metrics
 	Puller   *federation.Puller // nil unless trust.pull_from is set
 	Platform federation.Source  // this region's platform, nil when none
 	Handler  http.Handler
@@ -183,10 +185,40 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 		}
 		platform = &federation.HTTPSource{URL: cfg.Platform.URL, Table: t, Client: opt.HTTPClient, Clock: opt.Clock}
 	}
-	g.Audit = audit.NewWriter(g.DB, audit.Options{Sync: cfg.Audit.Sync, QueueSize: cfg.Audit.QueueSize, MaxBatch: cfg.Audit.MaxBatch})
+	g.Metrics = metrics.New(metrics.Sources{
+		QueueDepth: func() int { return g.Audit.QueueDepth() },
+		Breakers: func() map[string]string {
+			out := map[string]string{}
+			if g.Peers != nil {
+				for _, p := range g.Peers.Peers() {
+					out[p] = g.Peers.BreakerState(p)
+				}
+			}
+			return out
+		},
+		CacheStats: func() (int64, int64) {
+			if g.Peers == nil {
+				return 0, 0
+			}
+			return g.Peers.CacheStats()
+		},
+		NearestLapse: func() (time.Duration, bool) {
+			now := g.clock()
+			exp := g.Trust.Snapshot().Expiring(now, 100*365*24*time.Hour)
+			if len(exp) == 0 {
+				return 0, false
+			}
+			return exp[0].Left(now), true
+		},
+	})
+	g.Audit = audit.NewWriter(g.DB, audit.Options{Sync: cfg.Audit.Sync, QueueSize: cfg.Audit.QueueSize, MaxBatch: cfg.Audit.MaxBatch,
+		OnCommit: g.Metrics.Commit})
 	g.Verifier = &verify.Verifier{
 		Adapters: reg, Trust: g.Trust, Clock: opt.Clock, Skew: cfg.Verify.ClockSkew,
 		MaxCodeBytes: cfg.Server.MaxCodeBytes, Region: cfg.Region, Recorder: g.Audit,
+		Observe: func(vd verify.Verdict) {
+			g.Metrics.Verdict(vd.Result, vd.Reason, vd.Issuer, string(vd.Source))
+		},
 	}
 	g.Platform = platform
 	if len(cfg.Peers) > 0 || platform != nil {
@@ -203,6 +235,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 			Clock: opt.Clock, Skew: cfg.Verify.ClockSkew, Deadline: cfg.Verify.Deadline, Retries: retries,
 			BreakerFailures: uint32(cfg.Federation.BreakerFailures), BreakerOpen: cfg.Federation.BreakerOpen,
 			CacheMaxTTL: cfg.Federation.CacheMaxTTL, HTTPClient: opt.HTTPClient, Logger: g.Logger,
+			OnCall: g.Metrics.PeerCall,
 		})
 		g.Verifier.Online = g.Peers
 		g.Verifier.Deadline = cfg.Verify.Deadline
@@ -243,7 +276,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 		Records: recordStore{g.DB}, Events: eventStore{g.DB, opt.Clock}, Ready: g.ready, Clients: clients,
 		Limits: httpapi.Limits{MaxBody: cfg.Server.MaxBodyBytes, MaxBatchBody: cfg.Server.MaxBatchBodyBytes,
 			MaxBatchCodes: cfg.Server.MaxBatchCodes},
-		Logger: g.Logger, Warnings: g.expiryWarnings, Federation: responder, Platform: simulatedAdmin(platform), Share: share,
+		Logger: g.Logger, Warnings: g.expiryWarnings, Metrics: g.Metrics.Handler(), Federation: responder, Platform: simulatedAdmin(platform), Share: share,
 	})
 	return g, nil
 }

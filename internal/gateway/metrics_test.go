@@ -1,0 +1,55 @@
+package gateway_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hcgw/hcgw/adapters/nic"
+	"github.com/hcgw/hcgw/internal/testkit"
+	"github.com/hcgw/hcgw/mapping"
+)
+
+// After a known sequence of verifications, /metrics counts exactly them.
+func TestMetricsCountVerifications(t *testing.T) {
+	e := newEnv(t, "sqlite", "")
+	r := start(t, e)
+	now := time.Now()
+	c := testkit.Claims("310000", mapping.Yellow)
+	c.IAT, c.SA, c.EXP = now.Add(-time.Minute).Unix(), now.Add(-time.Minute).Unix(), now.Add(time.Hour).Unix()
+	good, err := nic.Encode(e.own, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tampered := good[:len(good)-12] + "AAAA" + good[len(good)-8:]
+	for _, code := range []string{good, good, good, tampered, "not a code"} {
+		if st, b := r.call(t, "POST", "/v1/verify", verifierToken, `{"code":"`+code+`"}`); st != 200 {
+			t.Fatalf("%d %s", st, b)
+		}
+	}
+	st, b := r.call(t, "GET", "/metrics", "", "")
+	if st != 200 {
+		t.Fatalf("%d", st)
+	}
+	text := string(b)
+	for _, want := range []string{
+		`hcgw_verifications_total{issuer="310000",reason="",result="valid",source="offline"} 3`,
+		`hcgw_verifications_total{issuer="",reason="bad_signature",result="invalid",source=""} 1`,
+		`hcgw_verifications_total{issuer="",reason="unrecognized_format",result="invalid",source=""} 1`,
+		`hcgw_audit_records_committed_total 5`,
+		`hcgw_audit_queue_depth 0`,
+		`hcgw_audit_commit_duration_seconds_count`,
+		`hcgw_trust_nearest_expiry_days 0.0`, // the test key's endorsement ends within the hour
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	if t.Failed() {
+		for _, l := range strings.Split(text, "\n") {
+			if strings.HasPrefix(l, "hcgw_") {
+				t.Log(l)
+			}
+		}
+	}
+}

@@ -1,0 +1,126 @@
+// Package metrics exposes a gateway's Prometheus metrics (issue #8):
+// verdicts by result, reason, issuer and source; peer call latency and
+// breaker states; the status cache's hit ratio; the audit queue and commit
+// latency; days to the nearest endorsement expiry.
+package metrics
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/hcgw/hcgw/mapping"
+)
+
+// Metrics holds one gateway's collectors in a registry of its own (several
+// gateways run in one process in the demo and the tests).
+type Metrics struct {
+	reg           *prometheus.Registry
+	verifications *prometheus.CounterVec
+	peerCalls     *prometheus.HistogramVec
+	commits       prometheus.Histogram
+	committed     prometheus.Counter
+}
+
+// Sources are read when Prometheus scrapes; each may be nil.
+type Sources struct {
+	QueueDepth   func() int
+	Breakers     func() map[string]string // peer → "closed" | "half-open" | "open"
+	CacheStats   func() (hits, misses int64)
+	NearestLapse func() (time.Duration, bool) // time left on the endorsement nearest its end
+}
+
+// New builds the collectors.
+func New(src Sources) *Metrics {
+	m := &Metrics{reg: prometheus.NewRegistry()}
+	m.verifications = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "hcgw_verifications_total", Help: "Verifications answered, by result, reason, issuer and status source.",
+	}, []string{"result", "reason", "issuer", "source"})
+	m.peerCalls = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "hcgw_peer_call_duration_seconds", Help: "Status calls to peers, by peer and outcome.",
+		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 1.5, 3},
+	}, []string{"peer", "outcome"})
+	m.commits = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "hcgw_audit_commit_duration_seconds", Help: "Group commits of verification records.",
+		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1},
+	})
+	m.committed = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "hcgw_audit_records_committed_total", Help: "Verification records committed.",
+	})
+	m.reg.MustRegister(m.verifications, m.peerCalls, m.commits, m.committed,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if src.QueueDepth != nil {
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "hcgw_audit_queue_depth", Help: "Records waiting for their group commit.",
+		}, func() float64 { return float64(src.QueueDepth()) }))
+	}
+	if src.CacheStats != nil {
+		m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "hcgw_status_cache_hits_total", Help: "Live statuses served from the cache.",
+		}, func() float64 { h, _ := src.CacheStats(); return float64(h) }))
+		m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "hcgw_status_cache_misses_total", Help: "Live statuses that had to be asked.",
+		}, func() float64 { _, mi := src.CacheStats(); return float64(mi) }))
+	}
+	if src.Breakers != nil {
+		m.reg.MustRegister(&breakerCollector{src.Breakers, prometheus.NewDesc("hcgw_peer_breaker_state",
+			"Circuit breaker per peer: 0 closed, 1 half-open, 2 open.", []string{"peer"}, nil)})
+	}
+	if src.NearestLapse != nil {
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "hcgw_trust_nearest_expiry_days", Help: "Days until the endorsement in force nearest its end lapses (-1: none in force).",
+		}, func() float64 {
+			d, ok := src.NearestLapse()
+			if !ok {
+				return -1
+			}
+			return d.Hours() / 24
+		}))
+	}
+	return m
+}
+
+// Handler serves /metrics.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+// Verdict counts one answered verification.
+func (m *Metrics) Verdict(result mapping.Result, reason mapping.Reason, issuer, source string) {
+	m.verifications.WithLabelValues(string(result), string(reason), issuer, source).Inc()
+}
+
+// PeerCall observes one call to a peer (outcome: ok, unknown_code,
+// circuit_open, error).
+func (m *Metrics) PeerCall(peer string, took time.Duration, outcome string) {
+	m.peerCalls.WithLabelValues(peer, outcome).Observe(took.Seconds())
+}
+
+// Commit observes one group commit.
+func (m *Metrics) Commit(records int, took time.Duration) {
+	m.commits.Observe(took.Seconds())
+	m.committed.Add(float64(records))
+}
+
+type breakerCollector struct {
+	states func() map[string]string
+	desc   *prometheus.Desc
+}
+
+func (b *breakerCollector) Describe(ch chan<- *prometheus.Desc) { ch <- b.desc }
+
+func (b *breakerCollector) Collect(ch chan<- prometheus.Metric) {
+	for peer, st := range b.states() {
+		v := 0.0
+		switch st {
+		case "half-open":
+			v = 1
+		case "open":
+			v = 2
+		}
+		ch <- prometheus.MustNewConstMetric(b.desc, prometheus.GaugeValue, v, peer)
+	}
+}
