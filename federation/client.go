@@ -364,6 +364,9 @@ func (c *Client) post(ctx context.Context, peer string, body any, hops int) (int
 		return 0, nil, err
 	}
 	req.Header.Set("Content-Type", ContentTypeJOSE)
+	if id := RequestID(ctx); id != "" {
+		req.Header.Set("X-Request-Id", id)
+	}
 	if hops > 0 {
 		req.Header.Set(HopsHeader, strconv.Itoa(hops))
 	}

@@ -172,6 +172,7 @@ func (a *api) requestLog(c *gin.Context) {
 	}
 	c.Set(requestIDKey, id)
 	c.Header("X-Request-Id", id)
+	c.Request = c.Request.WithContext(federation.WithRequestID(c.Request.Context(), id))
 	c.Next()
 	a.Logger.Info("request", "method", c.Request.Method, "path", c.FullPath(), "status", c.Writer.Status(),
 		"duration_us", time.Since(start).Microseconds(), "client", clientName(c), "request_id", id)
