@@ -119,6 +119,17 @@ type Server struct {
 	MaxCodeBytes int `yaml:"max_code_bytes"`
 	// MaxBatchCodes limits the codes of one batch.
 	MaxBatchCodes int `yaml:"max_batch_codes"`
+	// RateLimit is each client's sustained request rate per second (token
+	// bucket; per remote address for callers without a token); 0: no limit.
+	RateLimit int `yaml:"rate_limit"`
+	// RateBurst is the bucket's size (default 2 × rate_limit).
+	RateBurst int `yaml:"rate_burst"`
+	// TLSCertFile and TLSKeyFile switch the listener to HTTPS.
+	TLSCertFile string `yaml:"tls_cert_file"`
+	TLSKeyFile  string `yaml:"tls_key_file"`
+	// TLSClientCAFile, when set, makes /v1/federation/status require a
+	// client certificate from a peer, verified against this CA (mutual TLS).
+	TLSClientCAFile string `yaml:"tls_client_ca_file"`
 }
 
 // Verify holds the verification settings.
@@ -140,6 +151,12 @@ type Federation struct {
 	// that turns an identity number into the holder key of data sharing;
 	// provincial gateways have it, the hub never does.
 	HolderKeyFile string `yaml:"holder_key_file"`
+	// TLSCAFile verifies peers' HTTPS certificates (default: the system's).
+	TLSCAFile string `yaml:"tls_ca_file"`
+	// TLSCertFile and TLSKeyFile are this gateway's client certificate for
+	// peers that require mutual TLS.
+	TLSCertFile string `yaml:"tls_cert_file"`
+	TLSKeyFile  string `yaml:"tls_key_file"`
 }
 
 // Platform is the provincial platform behind this gateway (DESIGN §7: a

@@ -95,6 +95,21 @@ func (c *Config) Validate() error {
 	v.positiveInt("server.max_batch_body_bytes", s.MaxBatchBodyBytes, maxBodyBytes)
 	v.positiveInt("server.max_code_bytes", int64(s.MaxCodeBytes), maxBodyBytes)
 	v.positiveInt("server.max_batch_codes", int64(s.MaxBatchCodes), maxBatchCodes)
+	if s.RateLimit < 0 || s.RateLimit > 1_000_000 {
+		v.add("server.rate_limit", "must be between 0 (no limit) and 1000000 requests per second, not %d", s.RateLimit)
+	}
+	if s.RateBurst < 0 || s.RateBurst > 10_000_000 {
+		v.add("server.rate_burst", "must be between 0 (twice rate_limit) and 10000000, not %d", s.RateBurst)
+	}
+	if (s.TLSCertFile == "") != (s.TLSKeyFile == "") {
+		v.add("server.tls_cert_file", "tls_cert_file and tls_key_file go together")
+	}
+	if s.TLSClientCAFile != "" && s.TLSCertFile == "" {
+		v.add("server.tls_client_ca_file", "mutual TLS needs the listener's own tls_cert_file and tls_key_file")
+	}
+	if f := c.Federation; (f.TLSCertFile == "") != (f.TLSKeyFile == "") {
+		v.add("federation.tls_cert_file", "tls_cert_file and tls_key_file go together")
+	}
 	if s.MaxCodeBytes > 0 && s.MaxBodyBytes > 0 && int64(s.MaxCodeBytes) > s.MaxBodyBytes {
 		v.add("server.max_code_bytes", "must not exceed server.max_body_bytes (%d)", s.MaxBodyBytes)
 	}
@@ -259,6 +274,16 @@ func (c *Config) CheckFiles() error {
 		}
 		if _, err := readSmallFile(c.ResolvePath(k), maxJWKFile); err != nil {
 			v.add(fmt.Sprintf("keys[%d]", i), "key file %s: %v", c.showPath(k), err)
+		}
+	}
+	for key, f := range map[string]string{"server.tls_cert_file": c.Server.TLSCertFile, "server.tls_key_file": c.Server.TLSKeyFile,
+		"server.tls_client_ca_file": c.Server.TLSClientCAFile, "federation.tls_ca_file": c.Federation.TLSCAFile,
+		"federation.tls_cert_file": c.Federation.TLSCertFile, "federation.tls_key_file": c.Federation.TLSKeyFile} {
+		if f == "" {
+			continue
+		}
+		if _, err := readSmallFile(c.ResolvePath(f), 1<<20); err != nil {
+			v.add(key, "%s: %v", c.showPath(f), err)
 		}
 	}
 	if f := c.Federation.HolderKeyFile; f != "" {

@@ -386,6 +386,10 @@ func (a *api) federationStatus(c *gin.Context) {
 		renderError(c, CodeUnavailable, "this gateway does not federate")
 		return
 	}
+	if a.RequirePeerCert && (c.Request.TLS == nil || len(c.Request.TLS.VerifiedChains) == 0) {
+		renderError(c, CodeUnauthenticated, "peers must present a client certificate of the federation's CA")
+		return
+	}
 	hops := 0
 	if h := c.GetHeader(federation.HopsHeader); h != "" {
 		n, err := strconv.Atoi(h)

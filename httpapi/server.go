@@ -77,9 +77,14 @@ type Deps struct {
 	Warnings func() []string
 	// Metrics serves GET /metrics (Prometheus); nil: 404.
 	Metrics http.Handler
-	Clients []Client
-	Limits  Limits
-	Logger  *slog.Logger
+	// RateLimit is each client's token bucket (zero: no limit).
+	RateLimit RateLimit
+	// RequirePeerCert makes /v1/federation/status refuse a caller without a
+	// verified TLS client certificate (mutual TLS between gateways).
+	RequirePeerCert bool
+	Clients         []Client
+	Limits          Limits
+	Logger          *slog.Logger
 	// Federation answers POST /v1/federation/status (peers authenticate by
 	// signature, not by bearer token); nil: the endpoint answers 503.
 	Federation *federation.Responder
@@ -104,6 +109,7 @@ type PlatformAdmin interface {
 type api struct {
 	Deps
 	auth authenticator
+	rl   *rateLimiter
 }
 
 // New builds the gin engine with every route of DESIGN §6.
@@ -113,10 +119,10 @@ func New(d Deps) http.Handler {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
 	}
-	a := &api{Deps: d, auth: authenticator{clients: d.Clients}}
+	a := &api{Deps: d, auth: authenticator{clients: d.Clients}, rl: newRateLimiter(d.RateLimit)}
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
-	r.Use(a.requestLog, gin.CustomRecoveryWithWriter(io.Discard, a.recovered))
+	r.Use(a.requestLog, gin.CustomRecoveryWithWriter(io.Discard, a.recovered), a.limit)
 	r.NoRoute(func(c *gin.Context) { renderError(c, CodeNotFound, "no such endpoint") })
 	r.NoMethod(func(c *gin.Context) { renderError(c, CodeMethodNotAllowed, "method not allowed on this endpoint") })
 

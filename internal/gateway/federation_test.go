@@ -66,6 +66,18 @@ type node struct {
 // directly (by URL); extraYAML is appended to every configuration.
 func newFed(t *testing.T, regions []string, peers map[string][]string, extraYAML string, extraPeers map[string]map[string]string) *fed {
 	t.Helper()
+	extra := map[string]string{}
+	for _, r := range regions {
+		extra[r] = extraYAML
+	}
+	return newFedOpts(t, regions, peers, extra, extraPeers, nil)
+}
+
+// newFedOpts is newFed with configuration per region, and regions whose
+// listener is HTTPS (their URL is https://, their YAML sets the TLS keys).
+func newFedOpts(t *testing.T, regions []string, peers map[string][]string, extra map[string]string,
+	extraPeers map[string]map[string]string, https map[string]bool) *fed {
+	t.Helper()
 	f := &fed{t: t, root: testkit.NewRoot(t), dir: t.TempDir(), nodes: map[string]*node{}}
 	trustDir := filepath.Join(f.dir, "trust")
 	_ = os.MkdirAll(trustDir, 0o755)
@@ -90,6 +102,9 @@ func newFed(t *testing.T, regions []string, peers map[string][]string, extraYAML
 			t.Fatal(err)
 		}
 		n.ln, n.url = ln, "http://"+ln.Addr().String()
+		if https[r] {
+			n.url = "https://" + ln.Addr().String()
+		}
 		f.nodes[r] = n
 	}
 	for _, r := range regions {
@@ -113,7 +128,7 @@ database: {driver: sqlite, dsn: "file:%s"}
 trust: {anchors: [%s], endorsements_dir: %s}
 keys: [%s]
 clients: [{name: gate, role: verifier, token_sha256: %q}, {name: ops, role: admin, token_sha256: %q}]
-%s%s`, n.ln.Addr(), r, filepath.Join(f.dir, r+".db"), rootPath, trustDir, keyPath, sum(verifierToken), sum(adminToken), peerYAML, extraYAML)
+%s%s`, n.ln.Addr(), r, filepath.Join(f.dir, r+".db"), rootPath, trustDir, keyPath, sum(verifierToken), sum(adminToken), peerYAML, extra[r])
 		cfg, err := config.Parse(r+".yaml", []byte(yaml))
 		if err != nil {
 			t.Fatal(err)

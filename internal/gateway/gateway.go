@@ -5,6 +5,7 @@ package gateway
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -44,6 +45,7 @@ type Gateway struct {
 	server *http.Server
 	ln     net.Listener
 	clock  func() time.Time
+	tls    *tls.Config
 }
 
 // expiryWarnings names every key whose endorsements in force end within
@@ -221,6 +223,19 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 		},
 	}
 	g.Platform = platform
+	if opt.HTTPClient == nil && (cfg.Federation.TLSCAFile != "" || cfg.Federation.TLSCertFile != "") {
+		tc, err := peerTLS(cfg)
+		if err != nil {
+			return nil, err
+		}
+		opt.HTTPClient = &http.Client{Transport: &http.Transport{TLSClientConfig: tc, MaxIdleConnsPerHost: 64,
+			IdleConnTimeout: 90 * time.Second, ResponseHeaderTimeout: cfg.Verify.Deadline}}
+	}
+	if cfg.Server.TLSCertFile != "" {
+		if g.tls, err = listenerTLS(cfg); err != nil {
+			return nil, err
+		}
+	}
 	if len(cfg.Peers) > 0 || platform != nil {
 		peers := map[string]string{}
 		for _, p := range cfg.Peers {
@@ -276,7 +291,9 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 		Records: recordStore{g.DB}, Events: eventStore{g.DB, opt.Clock}, Ready: g.ready, Clients: clients,
 		Limits: httpapi.Limits{MaxBody: cfg.Server.MaxBodyBytes, MaxBatchBody: cfg.Server.MaxBatchBodyBytes,
 			MaxBatchCodes: cfg.Server.MaxBatchCodes},
-		Logger: g.Logger, Warnings: g.expiryWarnings, Metrics: g.Metrics.Handler(), Federation: responder, Platform: simulatedAdmin(platform), Share: share,
+		Logger: g.Logger, Warnings: g.expiryWarnings, Metrics: g.Metrics.Handler(),
+		RateLimit:       httpapi.RateLimit{Rate: cfg.Server.RateLimit, Burst: cfg.Server.RateBurst},
+		RequirePeerCert: cfg.Server.TLSClientCAFile != "", Federation: responder, Platform: simulatedAdmin(platform), Share: share,
 	})
 	return g, nil
 }
@@ -308,8 +325,12 @@ func (g *Gateway) Listen(addr string) (net.Addr, error) {
 }
 
 // UseListener serves on a listener the caller opened (tests and the demo
-// open every port first, then configure peers with them).
+// open every port first, then configure peers with them). With
+// server.tls_cert_file it serves HTTPS.
 func (g *Gateway) UseListener(ln net.Listener) {
+	if g.tls != nil {
+		ln = tls.NewListener(ln, g.tls)
+	}
 	g.ln = ln
 	s := g.Config.Server
 	g.server = httpapi.NewServer(g.Handler, ln.Addr().String(), s.ReadTimeout, s.ReadHeaderTimeout, s.WriteTimeout, s.IdleTimeout)
