@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -164,4 +165,85 @@ func TestDatabaseOutage(t *testing.T) {
 		}
 	}
 	t.Logf("outage answers: %v; %d answered verifications all recorded", outage, len(answered))
+}
+
+// The database stops and returns while checkpoints verify concurrently:
+// answers are 200 or 503, never anything else; every 200 has its record.
+func TestDatabaseOutageMidLoad(t *testing.T) {
+	dsn := testdb.FreshMySQL(t)
+	mc, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := newCutProxy(t, mc.Addr)
+	mc.Addr = proxy.ln.Addr().String()
+	mc.Timeout, mc.ReadTimeout, mc.WriteTimeout = time.Second, 2*time.Second, 2*time.Second
+	e := newEnv(t, "mysql", mc.FormatDSN())
+	cfg, err := config.Parse("gw.yaml", e.cfgBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.cfg = cfg
+	r := start(t, e)
+	now := time.Now()
+	c := testkit.Claims("310000", mapping.Green)
+	c.IAT, c.SA, c.EXP = now.Add(-time.Minute).Unix(), now.Add(-time.Minute).Unix(), now.Add(time.Hour).Unix()
+	code, err := nic.Encode(e.own, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu       sync.Mutex
+		answered []string
+		counts   = map[int]int{}
+		wg       sync.WaitGroup
+	)
+	stop := make(chan struct{})
+	for w := 0; w < 6; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 100000; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				req, _ := http.NewRequest("POST", r.base+"/v1/verify", strings.NewReader(`{"code":"`+code+`"}`))
+				req.Header.Set("Authorization", "Bearer "+verifierToken)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				var vd struct {
+					RecordID string `json:"record_id"`
+				}
+				mu.Lock()
+				counts[resp.StatusCode]++
+				if resp.StatusCode == 200 && json.Unmarshal(b, &vd) == nil {
+					answered = append(answered, vd.RecordID)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	time.Sleep(400 * time.Millisecond)
+	proxy.set(true)
+	time.Sleep(time.Second)
+	proxy.set(false)
+	time.Sleep(1500 * time.Millisecond)
+	close(stop)
+	wg.Wait()
+	t.Logf("answers by status: %v", counts)
+	if counts[503] == 0 || counts[200] == 0 || len(counts) != 2 {
+		t.Fatalf("answers by status %v: want only 200 and 503, both present", counts)
+	}
+	for _, id := range answered {
+		if st, b := r.call(t, "GET", "/v1/records/"+id, adminToken, ""); st != 200 {
+			t.Fatalf("record %s of a 200 answer is missing: %d %s", id, st, b)
+		}
+	}
 }
