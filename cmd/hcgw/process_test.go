@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -302,4 +303,17 @@ func crashTest(t *testing.T, s *site) {
 		}
 	}
 	t.Logf("%d verifications answered before SIGKILL; all %d records present after restart", len(got), len(seen))
+	// Privacy: the server's log holds no unmasked identity number (the
+	// database files hold hex hashes, where 18 digits in a row happen by
+	// chance; TestNoFullNameOrIdentityNumberIsLoggedOrStored scans them for
+	// the exact values instead).
+	data, err := os.ReadFile(filepath.Join(s.dir, "server.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := fullID.Find(data); m != nil {
+		t.Fatalf("the server log holds an unmasked identity number %q", m)
+	}
 }
+
+var fullID = regexp.MustCompile(`[0-9]{17}[0-9X]`)
