@@ -79,6 +79,7 @@ func newFedOpts(t *testing.T, regions []string, peers map[string][]string, extra
 	extraPeers map[string]map[string]string, https map[string]bool) *fed {
 	t.Helper()
 	f := &fed{t: t, root: testkit.NewRoot(t), dir: t.TempDir(), nodes: map[string]*node{}}
+	t.Cleanup(func() { scanDatabaseFiles(t, f.dir) })
 	trustDir := filepath.Join(f.dir, "trust")
 	_ = os.MkdirAll(trustDir, 0o755)
 	rootPath := filepath.Join(f.dir, "root.jwk")

@@ -43,6 +43,7 @@ type env struct {
 func newEnv(t testing.TB, driver, dsn string) *env {
 	t.Helper()
 	e := &env{dir: t.TempDir(), root: testkit.NewRoot(t), own: testkit.Key(t, jwa.EdDSA), zj: testkit.Key(t, jwa.ES256)}
+	t.Cleanup(func() { scanDatabaseFiles(t, e.dir) })
 	if driver == "sqlite" {
 		dsn = "file:" + filepath.Join(e.dir, "gw.db")
 	}
