@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hcgw/hcgw/internal/gateway"
+	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/verify"
 )
@@ -81,6 +83,9 @@ func TestPeerKilledAndRestartedMidLoad(t *testing.T) {
 	wg.Wait()
 	t.Logf("answers: %d online (red), %d degraded (signed green) — %d while the issuer was down, %d unexpected",
 		online.Load(), degraded.Load(), degradedDuring, bad.Load())
+	testkit.Report(t, "issuer killed and restarted mid-load", "6 checkpoints at Shanghai verifying a Zhejiang code (signed green, live red) while Zhejiang's gateway is stopped 1.5 s and restarted",
+		int(online.Load()+degraded.Load()+bad.Load()), fmt.Sprintf("%d online red, %d signed green marked degraded (%d while down), %d unexpected; never green without degraded",
+			online.Load(), degraded.Load(), degradedDuring, bad.Load()))
 	if onlineBefore == 0 || degradedDuring == 0 || online.Load() == onlineBefore {
 		t.Fatalf("want online answers before the kill (%d), degraded ones while down (%d), online ones after the restart (%d)",
 			onlineBefore, degradedDuring, online.Load()-onlineBefore)

@@ -412,6 +412,8 @@ func TestHostilePeers(t *testing.T) {
 			t.Fatalf("%+v, peer called %d times while open", vd, hits.Load()-before)
 		}
 	})
+	testkit.Report(t, "hostile peers", "answers unsigned, signed by an unendorsed key, 1 MB, malformed; a peer slower than the deadline; 503 until the breaker opens",
+		7, "signed codes keep their signed status marked degraded, never greener; the slow peer is cut at 1.5 s; the open breaker answers without calling")
 }
 
 // Concurrent identical queries collapse into one call to the issuer.

@@ -147,6 +147,8 @@ func TestNoFullNameOrIdentityNumberIsLoggedOrStored(t *testing.T) {
 	if bytes.Count(haystackAnswers, []byte(`"result":"valid"`)) != 5 {
 		t.Fatalf("the issued, gd-v1 and bj-v1 codes must verify, else the scan proves nothing: %s", haystackAnswers)
 	}
+	testkit.Report(t, "privacy", "full names and identity numbers through /v1/issue, gd-v1 and bj-v1 codes carrying them, /v1/convert, a free-text checkpoint",
+		len(haystacks), "no full name, no identity number (nor its first 17 characters) in any log line, database file, answer or converted code; a free-text checkpoint is refused 400")
 	if !bytes.Contains(logs.b.Bytes(), []byte(`"action":"issue"`)) {
 		t.Fatal("the scan saw no log at all; the test would prove nothing")
 	}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/hcgw/hcgw/config"
+	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/verify"
 )
@@ -95,6 +96,8 @@ func TestMutualTLSBetweenPeers(t *testing.T) {
 	if resp.StatusCode != 401 {
 		t.Fatalf("a peer without a client certificate got %d", resp.StatusCode)
 	}
+	testkit.Report(t, "mutual TLS", "Shanghai asks Zhejiang over HTTPS with a client certificate of a test CA; a caller without one", 2,
+		"the verdict comes online over mutual TLS; the caller without a certificate gets 401 at the federation endpoint")
 	resp, err = anon.Get(f.nodes[zjR].url + "/healthz")
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("healthz over TLS: %v %v", resp, err)
@@ -143,6 +146,8 @@ func TestRateLimitPerClient(t *testing.T) {
 	if limited < 5 || limited > 7 {
 		t.Fatalf("%d of 12 rapid requests limited with a burst of 5", limited)
 	}
+	testkit.Report(t, "rate limit", "12 rapid requests of one client against 2/s, burst 5", 12,
+		fmt.Sprintf("%d answered 429 with a non-zero Retry-After; another client and /healthz unaffected", limited))
 	if st, b := r.call(t, "GET", "/v1/records/none", adminToken, ""); st != 404 {
 		t.Fatalf("another client was limited too: %d %s", st, b)
 	}
