@@ -93,6 +93,8 @@ type Deps struct {
 	Platform PlatformAdmin
 	// Share answers data-sharing queries (POST /v1/share/status); nil: 503.
 	Share Sharer
+	// Ops feeds GET /v1/ops/overview and the operator page (ops.go); nil: 503.
+	Ops Ops
 }
 
 // Sharer asks every region for a holder's status (DESIGN §7 data sharing).
@@ -151,6 +153,7 @@ func New(d Deps) http.Handler {
 	r.GET("/checkpoint", a.checkpointPage)
 	r.GET("/checkpoint/:asset", a.checkpointAsset)
 	r.GET("/openapi.yaml", a.openAPI)
+	a.opsRoutes(r) // GET /v1/ops/overview (admin), /operator, /operator/{asset}
 	return r
 }
 

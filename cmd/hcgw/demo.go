@@ -270,6 +270,7 @@ func (d *demo) print(w io.Writer) {
 		fmt.Fprintf(w, "  %-13s %s  %s\n", n.name, n.region, n.url)
 	}
 	fmt.Fprintf(w, "\nCheckpoint page: %s/checkpoint (type the verifier token into it)\n", d.node("310000").url)
+	fmt.Fprintf(w, "Operator page:   %s/operator (the hub's peers, keys and verdicts; type the admin token into it)\n", d.node("000000").url)
 	fmt.Fprintf(w, "\nBearer tokens: verifier %q, admin %q\n\nSample codes (holder shown masked; the codes of gd-v1 and bj-v1 carry the full identity, as those provinces' codes do):\n",
 		demoVerifierToken, demoAdminToken)
 	for _, c := range d.codes {

@@ -390,6 +390,17 @@ func TestOpenAPIDescribesEveryEndpoint(t *testing.T) {
 	a.do(exchange{name: "an unknown record", base: shURL, method: "GET", path: "/v1/records/0000nope", token: adm, want: 404})
 	a.do(exchange{name: "a record for a verifier", base: shURL, method: "GET", path: "/v1/records/" + verdict.RecordID, token: ver, want: 403})
 
+	// the operator overview and page
+	a.do(exchange{name: "the operator overview of the hub", base: hubURL, method: "GET", path: "/v1/ops/overview", token: adm, want: 200})
+	a.do(exchange{name: "the operator overview of a province", base: shURL, method: "GET", path: "/v1/ops/overview", token: adm, want: 200})
+	a.do(exchange{name: "the operator overview for a verifier", base: shURL, method: "GET", path: "/v1/ops/overview", token: ver, want: 403})
+	a.do(exchange{name: "the operator overview without a token", base: shURL, method: "GET", path: "/v1/ops/overview", want: 401, badRequest: true})
+	a.do(exchange{name: "the operator page", base: hubURL, method: "GET", path: "/operator", want: 200})
+	for _, f := range []string{"app.js", "style.css", "labels.json", "index.html"} {
+		a.do(exchange{name: "the operator page's " + f, base: hubURL, method: "GET", path: "/operator/" + f, want: 200})
+	}
+	a.do(exchange{name: "a file the operator page does not have", base: hubURL, method: "GET", path: "/operator/secret.txt", want: 404})
+
 	// QR images
 	img := a.do(exchange{name: "a code as a QR image (POST)", base: shURL, method: "POST", path: "/v1/qr/encode", token: ver, contentType: ctJSON,
 		body: js(map[string]any{"code": codes["sh-v1"], "size": 400}), want: 200})

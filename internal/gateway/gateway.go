@@ -42,6 +42,9 @@ type Gateway struct {
 	Handler  http.Handler
 	Logger   *slog.Logger
 
+	// PeerStats keeps each peer's last calls for the operator overview.
+	PeerStats *federation.PeerStats
+
 	server *http.Server
 	ln     net.Listener
 	clock  func() time.Time
@@ -101,7 +104,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 	if opt.Logger == nil {
 		opt.Logger = NewLogger(cfg.Log, os.Stderr)
 	}
-	g := &Gateway{Config: cfg, Logger: opt.Logger, clock: opt.Clock}
+	g := &Gateway{Config: cfg, Logger: opt.Logger, clock: opt.Clock, PeerStats: federation.NewPeerStats(0, nil)}
 	defer func() {
 		if err != nil && g.DB != nil {
 			_ = g.DB.Close()
@@ -250,7 +253,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 			Clock: opt.Clock, Skew: cfg.Verify.ClockSkew, Deadline: cfg.Verify.Deadline, Retries: retries,
 			BreakerFailures: uint32(cfg.Federation.BreakerFailures), BreakerOpen: cfg.Federation.BreakerOpen,
 			CacheMaxTTL: cfg.Federation.CacheMaxTTL, HTTPClient: opt.HTTPClient, Logger: g.Logger,
-			OnCall: g.Metrics.PeerCall,
+			OnCall: g.peerCall, // metrics and PeerStats (ops.go)
 		})
 		g.Verifier.Online = g.Peers
 		g.Verifier.Deadline = cfg.Verify.Deadline
@@ -294,6 +297,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 		Logger: g.Logger, Warnings: g.expiryWarnings, Metrics: g.Metrics.Handler(),
 		RateLimit:       httpapi.RateLimit{Rate: cfg.Server.RateLimit, Burst: cfg.Server.RateBurst},
 		RequirePeerCert: cfg.Server.TLSClientCAFile != "", Federation: responder, Platform: simulatedAdmin(platform), Share: share,
+		Ops: opsSource{g},
 	})
 	return g, nil
 }
