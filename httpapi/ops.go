@@ -224,21 +224,10 @@ func publicURL(u string) string {
 // checkpoint page they need no token: the page holds no secret, and its
 // one call (GET /v1/ops/overview) carries the admin token the operator
 // types in.
-func (a *api) operatorPage(c *gin.Context) { a.serveOperatorAsset(c, web.OperatorIndex) }
+func (a *api) operatorPage(c *gin.Context) {
+	servePage(c, "operator", web.OperatorAsset, web.OperatorIndex)
+}
 
-func (a *api) operatorAsset(c *gin.Context) { a.serveOperatorAsset(c, c.Param("asset")) }
-
-func (a *api) serveOperatorAsset(c *gin.Context, name string) {
-	body, ct, ok := web.OperatorAsset(name)
-	if !ok {
-		renderError(c, CodeNotFound, "no such file of the operator page")
-		return
-	}
-	h := c.Writer.Header()
-	h.Set("Content-Security-Policy", web.ContentSecurityPolicy)
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Cache-Control", "no-cache")
-	c.Data(http.StatusOK, ct, body)
+func (a *api) operatorAsset(c *gin.Context) {
+	servePage(c, "operator", web.OperatorAsset, c.Param("asset"))
 }

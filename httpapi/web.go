@@ -25,14 +25,18 @@ func (a *api) openAPI(c *gin.Context) {
 // checkpointPage serves the checkpoint page; checkpointAsset its files.
 // Neither needs a token: the page holds no secret, and every call it makes
 // carries the operator's own.
-func (a *api) checkpointPage(c *gin.Context) { a.serveAsset(c, web.Index) }
+func (a *api) checkpointPage(c *gin.Context) { servePage(c, "checkpoint", web.Asset, web.Index) }
 
-func (a *api) checkpointAsset(c *gin.Context) { a.serveAsset(c, c.Param("asset")) }
+func (a *api) checkpointAsset(c *gin.Context) {
+	servePage(c, "checkpoint", web.Asset, c.Param("asset"))
+}
 
-func (a *api) serveAsset(c *gin.Context, name string) {
-	body, ct, ok := web.Asset(name)
+// servePage serves one file of an embedded page (checkpoint, operator) with
+// the headers that keep it from loading anything else or being framed.
+func servePage(c *gin.Context, page string, asset func(string) ([]byte, string, bool), name string) {
+	body, ct, ok := asset(name)
 	if !ok {
-		renderError(c, CodeNotFound, "no such file of the checkpoint page")
+		renderError(c, CodeNotFound, "no such file of the "+page+" page")
 		return
 	}
 	h := c.Writer.Header()

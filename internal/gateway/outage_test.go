@@ -80,11 +80,10 @@ func (p *cutProxy) set(down bool) {
 	}
 }
 
-// With audit.sync true, a database outage makes verifications answer 503
-// (never a verdict without its record), /readyz says why, trust keeps
-// serving from memory, and everything recovers by itself when the database
-// returns; every verification answered 200 has its record.
-func TestDatabaseOutage(t *testing.T) {
+// outageGateway is a gateway on MariaDB behind a cuttable proxy, with short
+// driver timeouts, and a valid code of its own region to verify.
+func outageGateway(t *testing.T) (*running, *cutProxy, string) {
+	t.Helper()
 	dsn := testdb.FreshMySQL(t)
 	mc, err := mysql.ParseDSN(dsn)
 	if err != nil {
@@ -107,6 +106,15 @@ func TestDatabaseOutage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return r, proxy, code
+}
+
+// With audit.sync true, a database outage makes verifications answer 503
+// (never a verdict without its record), /readyz says why, trust keeps
+// serving from memory, and everything recovers by itself when the database
+// returns; every verification answered 200 has its record.
+func TestDatabaseOutage(t *testing.T) {
+	r, proxy, code := outageGateway(t)
 	body := `{"code":"` + code + `"}`
 	var answered []string
 	verifyOnce := func() int {
@@ -173,28 +181,7 @@ func TestDatabaseOutage(t *testing.T) {
 // The database stops and returns while checkpoints verify concurrently:
 // answers are 200 or 503, never anything else; every 200 has its record.
 func TestDatabaseOutageMidLoad(t *testing.T) {
-	dsn := testdb.FreshMySQL(t)
-	mc, err := mysql.ParseDSN(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := newCutProxy(t, mc.Addr)
-	mc.Addr = proxy.ln.Addr().String()
-	mc.Timeout, mc.ReadTimeout, mc.WriteTimeout = time.Second, 2*time.Second, 2*time.Second
-	e := newEnv(t, "mysql", mc.FormatDSN())
-	cfg, err := config.Parse("gw.yaml", e.cfgBytes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.cfg = cfg
-	r := start(t, e)
-	now := time.Now()
-	c := testkit.Claims("310000", mapping.Green)
-	c.IAT, c.SA, c.EXP = now.Add(-time.Minute).Unix(), now.Add(-time.Minute).Unix(), now.Add(time.Hour).Unix()
-	code, err := nic.Encode(e.own, c)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, proxy, code := outageGateway(t)
 	var (
 		mu       sync.Mutex
 		answered []string
