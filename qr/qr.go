@@ -116,8 +116,21 @@ func DecodeImage(img image.Image) (text string, err error) {
 		}
 	}()
 	grays := []*image.Gray{scaledGray(img, workSide)}
+	full := grays[0]
 	if b := img.Bounds(); max(b.Dx(), b.Dy()) > workSide {
-		grays = append(grays, scaledGray(img, max(b.Dx(), b.Dy())))
+		full = scaledGray(img, max(b.Dx(), b.Dy()))
+		grays = append(grays, full)
+	}
+	// A rendered code (a screenshot, hcgw issue --qr, /v1/qr/encode) is a
+	// "pure" barcode: read it exactly at full resolution first; scaling an
+	// image whose size is not a multiple of its modules can blur a module
+	// edge enough to lose the code (1 in 20 renders did).
+	if bmp, err := gozxing.NewBinaryBitmap(gozxing.NewHybridBinarizer(gozxing.NewLuminanceSourceFromImage(full))); err == nil {
+		res, err := zxqr.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{
+			gozxing.DecodeHintType_PURE_BARCODE: true, gozxing.DecodeHintType_CHARACTER_SET: "UTF-8"})
+		if err == nil && res.GetText() != "" && utf8.ValidString(res.GetText()) {
+			return res.GetText(), nil
+		}
 	}
 	hints := map[gozxing.DecodeHintType]any{
 		gozxing.DecodeHintType_TRY_HARDER: true,
