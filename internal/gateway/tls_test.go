@@ -128,6 +128,7 @@ func TestRateLimitPerClient(t *testing.T) {
 	e.cfg = cfg
 	r := start(t, e)
 	limited := 0
+	start := time.Now()
 	for i := 0; i < 12; i++ {
 		req, _ := http.NewRequest("POST", r.base+"/v1/verify", strings.NewReader(`{"code":"x"}`))
 		req.Header.Set("Authorization", "Bearer "+verifierToken)
@@ -143,8 +144,11 @@ func TestRateLimitPerClient(t *testing.T) {
 			}
 		}
 	}
-	if limited < 5 || limited > 7 {
-		t.Fatalf("%d of 12 rapid requests limited with a burst of 5", limited)
+	// The burst lets 5 through at once and the bucket refills at 2/s while
+	// the requests run (slowly under the race detector on a busy machine).
+	refilled := int(time.Since(start).Seconds()*2) + 1
+	if limited > 7 || limited < 12-5-refilled {
+		t.Fatalf("%d of 12 requests limited in %s with a burst of 5 at 2/s", limited, time.Since(start))
 	}
 	testkit.Report(t, "rate limit", "12 rapid requests of one client against 2/s, burst 5", 12,
 		fmt.Sprintf("%d answered 429 with a non-zero Retry-After; another client and /healthz unaffected", limited))
