@@ -524,7 +524,9 @@ func TestClientCollapsesConcurrentIdenticalQueries(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			var lookups atomic.Int64
-			peer := &recorder{next: serveResponder(n.responder(zjR, anyCode(time.Now, time.Minute, 100*time.Millisecond, &lookups), nil))}
+			// The issuer takes 500 ms: time enough for all 1,000 callers to
+			// arrive while the first call is out, even under -race on 2 cores.
+			peer := &recorder{next: serveResponder(n.responder(zjR, anyCode(time.Now, time.Minute, 500*time.Millisecond, &lookups), nil))}
 			c := n.client(shR, map[string]string{zjR: serve(t, peer).URL}, func(o *federation.Options) {
 				o.CacheMaxTTL, o.Deadline = tc.maxTTL, 5*time.Second
 			})
