@@ -119,9 +119,16 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 		}
 		anchorJWKs = append(anchorJWKs, b)
 	}
-	anchors, err := trust.NewAnchors(anchorJWKs...)
-	if err != nil {
-		return nil, fmt.Errorf("trust.anchors: %w", err)
+	// With no anchor the gateway still starts (DESIGN §10: `hcgw serve`
+	// alone starts) but trusts nothing: every code is invalid and /readyz
+	// says why.
+	anchors := trust.Anchors{}
+	if len(anchorJWKs) > 0 {
+		if anchors, err = trust.NewAnchors(anchorJWKs...); err != nil {
+			return nil, fmt.Errorf("trust.anchors: %w", err)
+		}
+	} else {
+		g.Logger.Warn("no trust anchor configured (trust.anchors): this gateway trusts no key until one is")
 	}
 	for i, path := range cfg.Keys {
 		s, err := trust.LoadPrivateJWK(cfg.ResolvePath(path))
@@ -309,7 +316,9 @@ func (g *Gateway) ready(ctx context.Context) []string {
 	if err := g.DB.Ping(pctx); err != nil {
 		problems = append(problems, "database: not reachable")
 	}
-	if g.Trust.Snapshot().Len() == 0 {
+	if len(g.Trust.Anchors()) == 0 {
+		problems = append(problems, "trust: no anchor configured (trust.anchors)")
+	} else if g.Trust.Snapshot().Len() == 0 {
 		problems = append(problems, "trust: no endorsed key loaded")
 	}
 	return problems

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -225,5 +226,28 @@ func TestReadyzWarnsOfLapsingKeys(t *testing.T) {
 	st, b := r.call(t, "GET", "/readyz", "", "")
 	if st != 200 || !bytes.Contains(b, []byte(`"warnings":["the endorsement of key `+e.own.Kid()+` (region 310000) ends`)) {
 		t.Fatalf("%d %s", st, b)
+	}
+}
+
+// DESIGN §10: `hcgw serve` alone starts on the embedded database. With no
+// anchor it trusts nothing, and /readyz says so.
+func TestDefaultsStartTrustingNothing(t *testing.T) {
+	cfg := config.Default()
+	cfg.Database.DSN = "file:" + filepath.Join(t.TempDir(), "bare.db")
+	g, err := gateway.New(context.Background(), &cfg, gateway.Options{Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close(context.Background())
+	srv := httptest.NewServer(g.Handler)
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 503 || !bytes.Contains(b, []byte("no anchor configured")) {
+		t.Fatalf("%d %s", resp.StatusCode, b)
 	}
 }
