@@ -174,17 +174,7 @@ func tamper(t *testing.T, code, state string) string {
 // uploads photos of QR codes, and reads the verdict cards.
 func TestCheckpointPageInChromium(t *testing.T) {
 	ctx := browser(t)
-	dctx, stop := context.WithCancel(context.Background())
-	d, err := startDemo(dctx, t.TempDir(), 0, false, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		stop()
-		if err := d.wait(); err != nil {
-			t.Error(err)
-		}
-	}()
+	d := testDemo(t)
 	shURL := d.node("310000").url
 	codes := map[string]string{}
 	for _, c := range d.codes {

@@ -15,17 +15,7 @@ import (
 // The demo starts a whole federation and every sample code it prints
 // verifies at the Shanghai gateway as printed.
 func TestDemoFederation(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	d, err := startDemo(ctx, t.TempDir(), 0, false, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		cancel()
-		if err := d.wait(); err != nil {
-			t.Error(err)
-		}
-	}()
+	d := testDemo(t)
 	var out bytes.Buffer
 	d.print(&out)
 	if !strings.Contains(out.String(), "/v1/verify") || len(d.codes) != 5 {
@@ -61,4 +51,23 @@ func TestDemoFederation(t *testing.T) {
 			t.Errorf("%s at Shanghai: %s", c.format, b)
 		}
 	}
+}
+
+// testDemo starts the demo federation on free ports for one test and stops
+// it (checking that it stopped cleanly) when the test ends.
+func testDemo(t *testing.T) *demo {
+	t.Helper()
+	ctx, stop := context.WithCancel(context.Background())
+	d, err := startDemo(ctx, t.TempDir(), 0, false, io.Discard)
+	if err != nil {
+		stop()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stop()
+		if err := d.wait(); err != nil {
+			t.Error(err)
+		}
+	})
+	return d
 }

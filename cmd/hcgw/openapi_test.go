@@ -215,17 +215,7 @@ func multipartImage(t *testing.T, field string, img []byte) (string, []byte) {
 // operation in it is called on a running demo federation, its real answers
 // (successes and refusals) checked against it.
 func TestOpenAPIDescribesEveryEndpoint(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	d, err := startDemo(ctx, t.TempDir(), 0, false, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		cancel()
-		if err := d.wait(); err != nil {
-			t.Error(err)
-		}
-	}()
+	d := testDemo(t)
 	sh, zj, hub := d.node("310000"), d.node("330000"), d.node("000000")
 
 	// The served description is the embedded one.

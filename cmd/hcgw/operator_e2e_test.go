@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -96,17 +95,7 @@ func waitForVerdicts(t *testing.T, base string, n int64) {
 // token, and reads the peers, keys and verdicts.
 func TestOperatorPageInChromium(t *testing.T) {
 	ctx := browser(t)
-	dctx, stop := context.WithCancel(context.Background())
-	d, err := startDemo(dctx, t.TempDir(), 0, false, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		stop()
-		if err := d.wait(); err != nil {
-			t.Error(err)
-		}
-	}()
+	d := testDemo(t)
 	hubURL := d.node("000000").url
 	var printout strings.Builder
 	d.print(&printout)
