@@ -99,6 +99,9 @@ type Audit struct {
 	QueueSize int `yaml:"queue_size"`
 	// MaxBatch is the most records written in one commit.
 	MaxBatch int `yaml:"max_batch"`
+	// Linger is how long a commit may wait for more records to join it: a
+	// little latency for much larger group commits under load.
+	Linger time.Duration `yaml:"linger"`
 }
 
 // Server holds the HTTP server's timeouts and the request limits of DESIGN §6.
@@ -222,6 +225,7 @@ func Default() Config {
 			Sync:      true,
 			QueueSize: 8192,
 			MaxBatch:  512,
+			Linger:    500 * time.Microsecond,
 		},
 		Server: Server{
 			ReadTimeout:       5 * time.Second,

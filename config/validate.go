@@ -78,6 +78,9 @@ func (c *Config) Validate() error {
 
 	v.positiveInt("audit.queue_size", int64(c.Audit.QueueSize), maxQueueSize)
 	v.positiveInt("audit.max_batch", int64(c.Audit.MaxBatch), maxQueueSize)
+	if c.Audit.Linger < 0 || c.Audit.Linger > 100*time.Millisecond {
+		v.add("audit.linger", "must be between 0 and 100ms, not %s", c.Audit.Linger)
+	}
 	if c.Audit.MaxBatch > c.Audit.QueueSize && c.Audit.QueueSize > 0 {
 		v.add("audit.max_batch", "must not exceed audit.queue_size (%d)", c.Audit.QueueSize)
 	}

@@ -224,7 +224,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 		},
 	})
 	g.Audit = audit.NewWriter(g.DB, audit.Options{Sync: cfg.Audit.Sync, QueueSize: cfg.Audit.QueueSize, MaxBatch: cfg.Audit.MaxBatch,
-		OnCommit: g.Metrics.Commit})
+		OnCommit: g.Metrics.Commit, Linger: cfg.Audit.Linger})
 	g.Verifier = &verify.Verifier{
 		Adapters: reg, Trust: g.Trust, Clock: opt.Clock, Skew: cfg.Verify.ClockSkew,
 		MaxCodeBytes: cfg.Server.MaxCodeBytes, Region: cfg.Region, Recorder: g.Audit,
