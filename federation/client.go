@@ -427,9 +427,36 @@ type answerCache struct {
 	clock func() time.Time
 }
 
+// cacheEntry is one cached answer, kept compact (issue #7 budgets the
+// cache at under 300 bytes an answer): the status as its severity index,
+// times as unix nanoseconds.
 type cacheEntry struct {
-	st    mapping.LiveStatus
-	until time.Time
+	st           uint8
+	at, exp, end int64 // status time, the answer's exp, the cache's own end
+	name, id     string
+}
+
+var statusByIndex = [...]mapping.Status{mapping.Green, mapping.Grey, mapping.Yellow, mapping.Red}
+
+func packEntry(st mapping.LiveStatus, until time.Time) cacheEntry {
+	e := cacheEntry{st: uint8(st.Status.Severity()), at: st.At.UnixNano(), end: until.UnixNano(),
+		name: st.Holder.Name, id: st.Holder.ID}
+	if !st.Expires.IsZero() {
+		e.exp = st.Expires.UnixNano()
+	}
+	return e
+}
+
+func (e cacheEntry) live() mapping.LiveStatus {
+	st := mapping.LiveStatus{Status: mapping.Grey, At: time.Unix(0, e.at).UTC(),
+		Holder: mapping.Holder{Name: e.name, ID: e.id}}
+	if int(e.st) < len(statusByIndex) {
+		st.Status = statusByIndex[e.st]
+	}
+	if e.exp != 0 {
+		st.Expires = time.Unix(0, e.exp).UTC()
+	}
+	return st
 }
 
 func newAnswerCache(max int, clock func() time.Time) *answerCache {
@@ -440,10 +467,10 @@ func (a *answerCache) get(key string, now time.Time) (mapping.LiveStatus, bool) 
 	a.mu.RLock()
 	e, ok := a.m[key]
 	a.mu.RUnlock()
-	if !ok || !now.Before(e.until) {
+	if !ok || now.UnixNano() >= e.end {
 		return mapping.LiveStatus{}, false
 	}
-	return e.st, true
+	return e.live(), true
 }
 
 func (a *answerCache) put(key string, st mapping.LiveStatus, until time.Time) {
@@ -452,9 +479,9 @@ func (a *answerCache) put(key string, st mapping.LiveStatus, until time.Time) {
 	if len(a.m) >= a.max {
 		// Evict expired entries, then arbitrary ones: the cache is an
 		// optimisation, never a source of truth.
-		now := a.clock()
+		now := a.clock().UnixNano()
 		for k, e := range a.m {
-			if !now.Before(e.until) || len(a.m) >= a.max {
+			if now >= e.end || len(a.m) >= a.max {
 				delete(a.m, k)
 			}
 			if len(a.m) < a.max*9/10 {
@@ -462,5 +489,5 @@ func (a *answerCache) put(key string, st mapping.LiveStatus, until time.Time) {
 			}
 		}
 	}
-	a.m[key] = cacheEntry{st, until}
+	a.m[key] = packEntry(st, until)
 }
