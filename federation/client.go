@@ -322,18 +322,7 @@ func (c *Client) ask(ctx context.Context, peer, org, cid string) (*Answer, error
 		}
 		return ans, nil
 	})
-	if c.o.OnCall != nil {
-		outcome := "ok"
-		switch {
-		case errors.Is(err, errUnknown):
-			outcome = "unknown_code"
-		case errors.Is(err, gobreaker.ErrOpenState), errors.Is(err, gobreaker.ErrTooManyRequests):
-			outcome = "circuit_open"
-		case err != nil:
-			outcome = "error"
-		}
-		c.o.OnCall(peer, time.Since(start), outcome)
-	}
+	c.observe(peer, start, err)
 	if err != nil {
 		if errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests) {
 			return nil, mapping.Fail(mapping.IssuerUnavailable, "peer %s: circuit open", peer)
@@ -391,6 +380,7 @@ func (c *Client) Forward(ctx context.Context, region string, body []byte, hops i
 	if _, ok := c.o.Peers[region]; !ok {
 		return 0, nil, ErrNoRoute
 	}
+	start := time.Now()
 	out, err := c.breakers[region].Execute(func() (any, error) {
 		status, data, err := c.post(ctx, region, body, hops)
 		if err != nil {
@@ -401,11 +391,30 @@ func (c *Client) Forward(ctx context.Context, region string, body []byte, hops i
 		}
 		return relayed{status, data}, nil
 	})
+	c.observe(region, start, err)
 	if err != nil {
 		return 0, nil, err
 	}
 	r := out.(relayed)
 	return r.status, r.body, nil
+}
+
+// observe tells OnCall about one call to peer (status calls and relays alike,
+// so the hub's own view of its peers includes what it relays).
+func (c *Client) observe(peer string, start time.Time, err error) {
+	if c.o.OnCall == nil {
+		return
+	}
+	outcome := "ok"
+	switch {
+	case errors.Is(err, errUnknown):
+		outcome = "unknown_code"
+	case errors.Is(err, gobreaker.ErrOpenState), errors.Is(err, gobreaker.ErrTooManyRequests):
+		outcome = "circuit_open"
+	case err != nil:
+		outcome = "error"
+	}
+	c.o.OnCall(peer, time.Since(start), outcome)
 }
 
 type relayed struct {

@@ -265,6 +265,16 @@ func TestCrossProvinceThroughTheHub(t *testing.T) {
 				t.Errorf("/metrics lacks %q", want)
 			}
 		}
+		// The hub counts what it relays to Zhejiang as calls to that peer.
+		resp, err = http.Get(f.nodes[hub].url + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !bytes.Contains(b, []byte(`hcgw_peer_call_duration_seconds_count{outcome="ok",peer="330000"}`)) {
+			t.Errorf("the hub's /metrics shows no relayed call to Zhejiang")
+		}
 	})
 }
 
