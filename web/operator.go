@@ -1,11 +1,6 @@
 package web
 
-import (
-	"embed"
-	"io/fs"
-	"path"
-	"strings"
-)
+import "embed"
 
 // The operator page (GET /operator): peers, keys, revocations and the last
 // hour's verdicts of one gateway, read from GET /v1/ops/overview with the
@@ -21,26 +16,8 @@ const OperatorIndex = "index.html"
 // OperatorAsset returns one of the operator page's files (a plain name, no
 // folder) and its content type; ok is false for any other name.
 func OperatorAsset(name string) (body []byte, contentType string, ok bool) {
-	if name == "" || strings.ContainsAny(name, `/\`) || strings.HasPrefix(name, ".") {
-		return nil, "", false
-	}
-	ct, known := types[path.Ext(name)]
-	if !known {
-		return nil, "", false
-	}
-	b, err := fs.ReadFile(operatorFiles, "operator/"+name)
-	if err != nil {
-		return nil, "", false
-	}
-	return b, ct, true
+	return asset(operatorFiles, "operator", name)
 }
 
 // OperatorNames lists the operator page's files.
-func OperatorNames() []string {
-	entries, _ := fs.ReadDir(operatorFiles, "operator")
-	out := make([]string, 0, len(entries))
-	for _, e := range entries {
-		out = append(out, e.Name())
-	}
-	return out
-}
+func OperatorNames() []string { return names(operatorFiles, "operator") }

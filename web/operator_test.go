@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"encoding/json"
 	"regexp"
 	"strings"
 	"testing"
@@ -20,18 +19,7 @@ type operatorLabels struct {
 }
 
 func loadOperator(t *testing.T) operatorLabels {
-	t.Helper()
-	b, ct, ok := web.OperatorAsset("labels.json")
-	if !ok || ct != "application/json" {
-		t.Fatal("the operator page's labels.json is not served")
-	}
-	var l operatorLabels
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&l); err != nil {
-		t.Fatal(err)
-	}
-	return l
+	return decodeLabels[operatorLabels](t, web.OperatorAsset)
 }
 
 // Every text the operator page shows exists in both languages: the texts

@@ -29,6 +29,15 @@ var types = map[string]string{
 // Asset returns the checkpoint page's file name (a plain name, no folder) and
 // its content type; ok is false for any other name.
 func Asset(name string) (body []byte, contentType string, ok bool) {
+	return asset(files, "checkpoint", name)
+}
+
+// Names lists the page's files.
+func Names() []string { return names(files, "checkpoint") }
+
+// asset reads one file (a plain name, no folder) of a page's folder in fsys
+// with its content type; ok is false for any other name.
+func asset(fsys fs.FS, dir, name string) (body []byte, contentType string, ok bool) {
 	if name == "" || strings.ContainsAny(name, `/\`) || strings.HasPrefix(name, ".") {
 		return nil, "", false
 	}
@@ -36,16 +45,16 @@ func Asset(name string) (body []byte, contentType string, ok bool) {
 	if !known {
 		return nil, "", false
 	}
-	b, err := fs.ReadFile(files, "checkpoint/"+name)
+	b, err := fs.ReadFile(fsys, dir+"/"+name)
 	if err != nil {
 		return nil, "", false
 	}
 	return b, ct, true
 }
 
-// Names lists the page's files.
-func Names() []string {
-	entries, _ := fs.ReadDir(files, "checkpoint")
+// names lists the files of a page's folder in fsys.
+func names(fsys fs.FS, dir string) []string {
+	entries, _ := fs.ReadDir(fsys, dir)
 	out := make([]string, 0, len(entries))
 	for _, e := range entries {
 		out = append(out, e.Name())

@@ -20,13 +20,17 @@ type labels struct {
 	Regions map[string]pair `json:"regions"`
 }
 
-func load(t *testing.T) labels {
+func load(t *testing.T) labels { return decodeLabels[labels](t, web.Asset) }
+
+// decodeLabels reads a page's labels.json strictly (an unknown group is an
+// error: every group the page uses is checked).
+func decodeLabels[T any](t *testing.T, asset func(string) ([]byte, string, bool)) T {
 	t.Helper()
-	b, ct, ok := web.Asset("labels.json")
+	var l T
+	b, ct, ok := asset("labels.json")
 	if !ok || ct != "application/json" {
 		t.Fatal("labels.json is not served")
 	}
-	var l labels
 	dec := json.NewDecoder(strings.NewReader(string(b)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&l); err != nil {

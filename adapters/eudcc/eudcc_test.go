@@ -23,10 +23,11 @@ func TestDecode(t *testing.T) {
 	de := newSigner(t, signerSpec{country: "DE"})
 	ps := newSigner(t, signerSpec{rsa: true, country: "FR"})
 	testsOnly := newSigner(t, signerSpec{ekus: []asn1.ObjectIdentifier{ekuTest}})
+	vaccOnly := newSigner(t, signerSpec{ekus: []asn1.ObjectIdentifier{ekuVaccination}})
 	anon := newSigner(t, signerSpec{}) // no country in its certificate
 	stranger := newSigner(t, signerSpec{country: "DE"})
 	revoked := newSigner(t, signerSpec{country: "DE"})
-	w := newWorld(t, de, ps, testsOnly, anon, revoked)
+	w := newWorld(t, de, ps, testsOnly, vaccOnly, anon, revoked)
 
 	root := testkit.NewRoot(t)
 	reg := trust.NewRegistry(root.Anchors(), nil)
@@ -112,22 +113,24 @@ func TestDecode(t *testing.T) {
 		}},
 		"a test from a test-only signer": {code: signed(testsOnly, "SE", test("260415000", sampled), signOpts{}), status: mapping.Green},
 
-		"another country's certificate":           {code: signed(de, "FR", full, signOpts{}), reason: mapping.ScopeViolation},
-		"a vaccination from a test-only signer":   {code: signed(testsOnly, "SE", full, signOpts{}), reason: mapping.ScopeViolation},
-		"two vaccinations in one certificate":     {code: signed(de, "DE", twoEntries(), signOpts{}), reason: mapping.Malformed},
-		"a vaccination and a test":                {code: signed(de, "DE", mixed(sampled), signOpts{}), reason: mapping.Malformed},
-		"no entry":                                {code: signed(de, "DE", map[string]any{"ver": "1.3.0", "nam": name()}, signOpts{}), reason: mapping.Malformed},
-		"an unknown kid":                          {code: signed(stranger, "DE", full, signOpts{}), reason: mapping.UnknownKey},
-		"a kid of the wrong length":               {code: signed(de, "DE", full, signOpts{kid: de.kid[:7]}), reason: mapping.UnknownKey},
-		"no kid at all":                           {code: signed(de, "DE", full, signOpts{noKid: true}), reason: mapping.Malformed},
-		"a wrong protected kid wins":              {code: signed(de, "DE", full, signOpts{kid: stranger.kid, unprotKid: de.kid}), reason: mapping.UnknownKey},
-		"another key under the signer's kid":      {code: signed(de, "DE", full, signOpts{signWithAs: stranger}), reason: mapping.BadSignature},
-		"ES256 signed, header says PS256":         {code: signed(de, "DE", full, signOpts{alg: cose.AlgorithmPS256}), reason: mapping.BadSignature},
-		"PS256 signed, header says ES256":         {code: signed(ps, "FR", full, signOpts{alg: cose.AlgorithmES256}), reason: mapping.BadSignature},
-		"ES256 signed, header says EdDSA":         {code: signed(de, "DE", full, signOpts{alg: cose.AlgorithmEdDSA}), reason: mapping.BadSignature},
-		"a critical header":                       {code: signed(de, "DE", full, signOpts{crit: true}), reason: mapping.Malformed},
-		"a revoked signer":                        {code: signed(revoked, "DE", full, signOpts{}), env: &revEnv, reason: mapping.RevokedKey},
-		"a signer's other certificate, unrevoked": {code: signed(de, "DE", full, signOpts{}), env: &revEnv, status: mapping.Green},
+		"another country's certificate":                {code: signed(de, "FR", full, signOpts{}), reason: mapping.ScopeViolation},
+		"a vaccination from a test-only signer":        {code: signed(testsOnly, "SE", full, signOpts{}), reason: mapping.ScopeViolation},
+		"a vaccination from a vaccination-only signer": {code: signed(vaccOnly, "SE", full, signOpts{}), status: mapping.Green},
+		"a test from a vaccination-only signer":        {code: signed(vaccOnly, "SE", test("260415000", sampled), signOpts{}), reason: mapping.ScopeViolation},
+		"two vaccinations in one certificate":          {code: signed(de, "DE", twoEntries(), signOpts{}), reason: mapping.Malformed},
+		"a vaccination and a test":                     {code: signed(de, "DE", mixed(sampled), signOpts{}), reason: mapping.Malformed},
+		"no entry":                                     {code: signed(de, "DE", map[string]any{"ver": "1.3.0", "nam": name()}, signOpts{}), reason: mapping.Malformed},
+		"an unknown kid":                               {code: signed(stranger, "DE", full, signOpts{}), reason: mapping.UnknownKey},
+		"a kid of the wrong length":                    {code: signed(de, "DE", full, signOpts{kid: de.kid[:7]}), reason: mapping.UnknownKey},
+		"no kid at all":                                {code: signed(de, "DE", full, signOpts{noKid: true}), reason: mapping.Malformed},
+		"a wrong protected kid wins":                   {code: signed(de, "DE", full, signOpts{kid: stranger.kid, unprotKid: de.kid}), reason: mapping.UnknownKey},
+		"another key under the signer's kid":           {code: signed(de, "DE", full, signOpts{signWithAs: stranger}), reason: mapping.BadSignature},
+		"ES256 signed, header says PS256":              {code: signed(de, "DE", full, signOpts{alg: cose.AlgorithmPS256}), reason: mapping.BadSignature},
+		"PS256 signed, header says ES256":              {code: signed(ps, "FR", full, signOpts{alg: cose.AlgorithmES256}), reason: mapping.BadSignature},
+		"ES256 signed, header says EdDSA":              {code: signed(de, "DE", full, signOpts{alg: cose.AlgorithmEdDSA}), reason: mapping.BadSignature},
+		"a critical header":                            {code: signed(de, "DE", full, signOpts{crit: true}), reason: mapping.Malformed},
+		"a revoked signer":                             {code: signed(revoked, "DE", full, signOpts{}), env: &revEnv, reason: mapping.RevokedKey},
+		"a signer's other certificate, unrevoked":      {code: signed(de, "DE", full, signOpts{}), env: &revEnv, status: mapping.Green},
 		"issued before the signer's window": {code: qr(t, de.sign(t, claims(t, "DE", dscFrom.Add(-time.Hour), expires, full), signOpts{})),
 			reason: mapping.KeyNotValid},
 		"expiring after the signer": {code: qr(t, de.sign(t, claims(t, "DE", issued, dscTo.Add(time.Hour), full), signOpts{})),
