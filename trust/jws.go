@@ -30,28 +30,35 @@ type Header struct {
 // no padding, no JSON serialization, non-empty signature) and decodes its
 // protected header and payload without verifying anything.
 func SplitCompact(token string) (Header, []byte, error) {
+	h, payload, _, err := splitCompact(token)
+	return h, payload, err
+}
+
+// splitCompact is SplitCompact that also returns the decoded signature, so
+// the verify path decodes it once.
+func splitCompact(token string) (Header, []byte, []byte, error) {
 	var h Header
 	if len(token) > MaxCompactJWS {
-		return h, nil, mapping.Fail(mapping.Malformed, "JWS longer than %d bytes", MaxCompactJWS)
+		return h, nil, nil, mapping.Fail(mapping.Malformed, "JWS longer than %d bytes", MaxCompactJWS)
 	}
 	first := strings.IndexByte(token, '.')
 	last := strings.LastIndexByte(token, '.')
 	if first <= 0 || last == first || last == len(token)-1 || strings.Count(token, ".") != 2 {
-		return h, nil, mapping.Fail(mapping.Malformed, "not a compact JWS (three non-empty parts)")
+		return h, nil, nil, mapping.Fail(mapping.Malformed, "not a compact JWS (three non-empty parts)")
 	}
 	for i := 0; i < len(token); i++ {
 		c := token[i]
 		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
-			return h, nil, mapping.Fail(mapping.Malformed, "JWS has a character outside base64url at offset %d", i)
+			return h, nil, nil, mapping.Fail(mapping.Malformed, "JWS has a character outside base64url at offset %d", i)
 		}
 	}
 	hb, err := b64.DecodeString(token[:first])
 	if err != nil {
-		return h, nil, mapping.Fail(mapping.Malformed, "JWS header is not base64url")
+		return h, nil, nil, mapping.Fail(mapping.Malformed, "JWS header is not base64url")
 	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(hb, &raw); err != nil {
-		return h, nil, mapping.Fail(mapping.Malformed, "JWS header is not a JSON object")
+		return h, nil, nil, mapping.Fail(mapping.Malformed, "JWS header is not a JSON object")
 	}
 	str := func(name string) (string, error) {
 		v, ok := raw[name]
@@ -65,26 +72,27 @@ func SplitCompact(token string) (Header, []byte, error) {
 		return s, nil
 	}
 	if h.Alg, err = str("alg"); err != nil {
-		return h, nil, err
+		return h, nil, nil, err
 	}
 	if h.Kid, err = str("kid"); err != nil {
-		return h, nil, err
+		return h, nil, nil, err
 	}
 	if h.Typ, err = str("typ"); err != nil {
-		return h, nil, err
+		return h, nil, nil, err
 	}
 	_, h.Crit = raw["crit"]
 	if v, ok := raw["b64"]; ok && string(v) != "true" {
-		return h, nil, mapping.Fail(mapping.Malformed, "JWS with unencoded payload (b64) is not accepted")
+		return h, nil, nil, mapping.Fail(mapping.Malformed, "JWS with unencoded payload (b64) is not accepted")
 	}
 	payload, err := b64.DecodeString(token[first+1 : last])
 	if err != nil {
-		return h, nil, mapping.Fail(mapping.Malformed, "JWS payload is not base64url")
+		return h, nil, nil, mapping.Fail(mapping.Malformed, "JWS payload is not base64url")
 	}
-	if _, err := b64.DecodeString(token[last+1:]); err != nil {
-		return h, nil, mapping.Fail(mapping.Malformed, "JWS signature is not base64url")
+	sig, err := b64.DecodeString(token[last+1:])
+	if err != nil {
+		return h, nil, nil, mapping.Fail(mapping.Malformed, "JWS signature is not base64url")
 	}
-	return h, payload, nil
+	return h, payload, sig, nil
 }
 
 // checkHeader applies the header rules shared by every JWS hcgw accepts.
@@ -128,15 +136,11 @@ var verifiers = func() map[jwa.SignatureAlgorithm]jws.Verifier {
 // split and checked by SplitCompact already, so jwx's algorithm verifier is
 // handed the signing input and the signature directly (no second parse of
 // the message).
-func verifyWith(token string, h Header, pub *PublicKey) error {
+func verifyWith(token string, sig []byte, h Header, pub *PublicKey) error {
 	if h.Alg != pub.Alg.String() {
 		return mapping.Fail(mapping.BadSignature, "header alg %q does not match the key's %q", h.Alg, pub.Alg)
 	}
 	last := strings.LastIndexByte(token, '.')
-	sig, err := b64.DecodeString(token[last+1:])
-	if err != nil {
-		return mapping.Fail(mapping.Malformed, "JWS signature is not base64url")
-	}
 	if err := verifiers[pub.Alg].Verify([]byte(token[:last]), sig, pub.Raw); err != nil {
 		return mapping.Fail(mapping.BadSignature, "signature does not verify with key %s", pub.Kid)
 	}
@@ -149,7 +153,7 @@ func verifyWith(token string, h Header, pub *PublicKey) error {
 // claims (use, issuer, window, scope) is the caller's next step
 // (Key.Authorize).
 func (s *Snapshot) VerifyCompact(token, typ string) (*Key, []byte, error) {
-	h, payload, err := SplitCompact(token)
+	h, payload, sig, err := splitCompact(token)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -163,7 +167,7 @@ func (s *Snapshot) VerifyCompact(token, typ string) (*Key, []byte, error) {
 	if k.Revoked != nil {
 		return k, payload, mapping.Fail(mapping.RevokedKey, "key %s was revoked (%s)", k.Kid, clip(k.Revoked.Reason))
 	}
-	if err := verifyWith(token, h, k.Public); err != nil {
+	if err := verifyWith(token, sig, h, k.Public); err != nil {
 		return k, payload, err
 	}
 	return k, payload, nil
@@ -172,7 +176,7 @@ func (s *Snapshot) VerifyCompact(token, typ string) (*Key, []byte, error) {
 // VerifyWithKey checks a compact JWS against one given key (used for sh-v1
 // style formats without kid, and for anchors).
 func VerifyWithKey(token, typ string, pub *PublicKey) ([]byte, error) {
-	h, payload, err := SplitCompact(token)
+	h, payload, sig, err := splitCompact(token)
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +186,7 @@ func VerifyWithKey(token, typ string, pub *PublicKey) ([]byte, error) {
 	if h.Kid != pub.Kid {
 		return nil, mapping.Fail(mapping.UnknownKey, "kid %q is not %q", clip(h.Kid), pub.Kid)
 	}
-	if err := verifyWith(token, h, pub); err != nil {
+	if err := verifyWith(token, sig, h, pub); err != nil {
 		return nil, err
 	}
 	return payload, nil
