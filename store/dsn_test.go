@@ -45,11 +45,11 @@ func TestMySQLDSNNormalisation(t *testing.T) {
 
 func TestSQLiteDSN(t *testing.T) {
 	tests := map[string]struct{ in, want string }{
-		"a bare file":         {"file:hcgw.db", "file:hcgw.db?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_txlock=immediate"},
-		"existing params":     {"file:hcgw.db?mode=rwc", "file:hcgw.db?mode=rwc&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_txlock=immediate"},
-		"a trailing ?":        {"hcgw.db?", "hcgw.db?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_txlock=immediate"},
-		"own pragmas win":     {"x.db?_pragma=synchronous=NORMAL&_pragma=JOURNAL_MODE(delete)&_txlock=deferred", "x.db?_pragma=synchronous=NORMAL&_pragma=JOURNAL_MODE(delete)&_txlock=deferred&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)"},
-		"nothing left to add": {"x.db?_pragma=busy_timeout(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(0)&_txlock=immediate", "x.db?_pragma=busy_timeout(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(0)&_txlock=immediate"},
+		"a bare file":         {"file:hcgw.db", "file:hcgw.db?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_txlock=immediate&_time_format=sqlite"},
+		"existing params":     {"file:hcgw.db?mode=rwc", "file:hcgw.db?mode=rwc&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_txlock=immediate&_time_format=sqlite"},
+		"a trailing ?":        {"hcgw.db?", "hcgw.db?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_txlock=immediate&_time_format=sqlite"},
+		"own pragmas win":     {"x.db?_pragma=synchronous=NORMAL&_pragma=JOURNAL_MODE(delete)&_txlock=deferred&_time_format=datetime", "x.db?_pragma=synchronous=NORMAL&_pragma=JOURNAL_MODE(delete)&_txlock=deferred&_time_format=datetime&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)"},
+		"nothing left to add": {"x.db?_pragma=busy_timeout(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(0)&_txlock=immediate&_time_format=sqlite", "x.db?_pragma=busy_timeout(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(0)&_txlock=immediate&_time_format=sqlite"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

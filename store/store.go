@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/glebarez/sqlite"
 	gomysql "github.com/go-sql-driver/mysql"
+	"github.com/libtnb/sqlite"
 	"gorm.io/driver/mysql"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -42,9 +42,9 @@ var _ audit.Sink = (*DB)(nil)
 //
 // SQLite: dsn is a file name or file: URI ("file:hcgw.db"). Unless the DSN
 // sets them itself, the pragmas busy_timeout(5000), journal_mode(WAL),
-// synchronous(FULL) and foreign_keys(1) and _txlock=immediate are added; one
-// connection is used, so that writers queue in Go rather than fail with
-// SQLITE_BUSY.
+// synchronous(FULL) and foreign_keys(1), _txlock=immediate and
+// _time_format=sqlite are added; one connection is used, so that writers
+// queue in Go rather than fail with SQLITE_BUSY.
 //
 // MySQL (and TiDB): dsn is a go-sql-driver DSN. parseTime=true is forced and
 // charset=utf8mb4 added when no charset is given; another charset is refused.
@@ -168,6 +168,13 @@ func sqliteDSN(dsn string) (string, error) {
 	// transaction (a deferred one that upgrades fails at once when busy).
 	if _, ok := q["_txlock"]; !ok {
 		add = append(add, "_txlock=immediate")
+	}
+	// Times are written as "2006-01-02 15:04:05.999999999-07:00", the format
+	// SQLite's date functions read and the one files written before the
+	// switch to modernc.org/sqlite hold (that driver's own default is
+	// time.Time.String).
+	if _, ok := q["_time_format"]; !ok {
+		add = append(add, "_time_format=sqlite")
 	}
 	if len(add) == 0 {
 		return dsn, nil

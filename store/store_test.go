@@ -532,6 +532,36 @@ func TestSQLitePragmasTakeEffect(t *testing.T) {
 	}
 }
 
+// TestSQLiteTimesAreStoredInSQLiteFormat pins the text form of stored
+// times: the one SQLite's date functions read, whose text order is time
+// order, and the one earlier versions of the gateway wrote (files keep
+// working across the driver change).
+func TestSQLiteTimesAreStoredInSQLiteFormat(t *testing.T) {
+	db := open(t, store.DriverSQLite, "file:"+filepath.Join(t.TempDir(), "t.db"))
+	at := time.Date(2026, 11, 24, 21, 50, 30, 123456000, time.UTC)
+	if err := db.InsertRecords(context.Background(), []audit.Record{{ID: "r1", CreatedAt: at, Result: "valid"}}); err != nil {
+		t.Fatal(err)
+	}
+	var text string
+	if err := db.Gorm().Raw("SELECT unhex(hex(created_at)) FROM records WHERE id = 'r1'").Scan(&text).Error; err != nil {
+		t.Fatal(err)
+	}
+	if want := "2026-11-24 21:50:30.123456+00:00"; text != want {
+		t.Fatalf("created_at stored as %q, want %q", text, want)
+	}
+	var unix int64
+	if err := db.Gorm().Raw("SELECT CAST(strftime('%s', created_at) AS INTEGER) FROM records WHERE id = 'r1'").Scan(&unix).Error; err != nil {
+		t.Fatal(err)
+	}
+	if unix != at.Unix() {
+		t.Fatalf("strftime('%%s', created_at) = %d, want %d", unix, at.Unix())
+	}
+	got, err := db.GetRecord(context.Background(), "r1")
+	if err != nil || !got.CreatedAt.Equal(at) {
+		t.Fatalf("GetRecord = %v, %v; want created_at %v", got, err, at)
+	}
+}
+
 func TestOpenFailsOnAnUnusableSQLitePath(t *testing.T) {
 	dsn := "file:" + filepath.Join(t.TempDir(), "no", "such", "dir", "hcgw.db")
 	if db, err := store.Open(store.DriverSQLite, dsn); err == nil {

@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -42,6 +43,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	clientsFlag := fs.String("clients", "16,64", "concurrent clients for the HTTP phases")
 	mysqlDSN := fs.String("mysql", os.Getenv("HCGW_TEST_MYSQL_DSN"), "also measure with records on this MySQL DSN")
 	issuerLatency := fs.Duration("issuer-latency", 2*time.Millisecond, "the simulated issuer's own latency (online phase)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -58,6 +60,17 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer b.close()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	return b.run(stdout, clients, *mysqlDSN, *issuerLatency)
 }
 
