@@ -42,7 +42,9 @@ type Options struct {
 	MaxBatch int
 	// Linger is how long the writer may wait for a batch to grow before
 	// committing it (default 0: commit as soon as the writer is free, which
-	// already groups whatever arrived during the previous commit).
+	// already groups whatever arrived during the previous commit). A batch
+	// lingers only if, when the writer takes it, records announced by Expect
+	// are still to come: a lone record is committed at once.
 	Linger time.Duration
 	// OnCommit, when set, is told each successful commit's size and
 	// duration (metrics). It runs on the writer's goroutine: keep it cheap.
@@ -90,6 +92,7 @@ type Writer struct {
 	pending []*batch // FIFO of batches not yet taken by the committer
 	open    *batch   // the last of pending while it still accepts records
 	queued  int      // records accepted and not yet committed, in flight included
+	coming  int      // records announced by Expect and not yet given to Write
 	closed  bool
 	free    [][]Record
 
@@ -134,6 +137,25 @@ func newWriter(sink Sink, opt Options, rmin, rmax time.Duration, log *slog.Logge
 	return w
 }
 
+// Expect announces n records on their way to Write: a verification has
+// begun. A batch lingers (Options.Linger) only if announced records are
+// still to come when the writer takes it, so a quiet gateway commits each
+// record at once while a busy one gathers its concurrent verifications into
+// fewer commits. Write counts the records it is given as arrived, whatever
+// becomes of them; Expect(-n) withdraws n announced records that will not
+// be written soon (a verification waiting on a peer, or one that failed
+// before its record).
+//
+// The linger does not end early when the last announced record arrives:
+// under load, more verifications are always about to announce theirs, and
+// committing whenever the count touches zero made commits smaller and the
+// gateway 20-30% slower at 64 clients (measured with hcgw bench).
+func (w *Writer) Expect(n int) {
+	w.mu.Lock()
+	w.coming = max(w.coming+n, 0)
+	w.mu.Unlock()
+}
+
 // Write queues recs, together and in order, for the next commit. Without Sync
 // it returns once they are queued. With Sync it returns once they are
 // committed, or with the commit's error; if ctx ends first it returns
@@ -147,6 +169,7 @@ func (w *Writer) Write(ctx context.Context, recs ...Record) error {
 		return nil
 	}
 	w.mu.Lock()
+	w.coming = max(w.coming-n, 0)
 	if w.closed {
 		w.mu.Unlock()
 		return ErrClosed
@@ -277,7 +300,7 @@ func (w *Writer) next() *batch {
 		w.mu.Lock()
 		if len(w.pending) > 0 {
 			b := w.pending[0]
-			if w.opt.Linger > 0 && !lingered && !w.closed && b == w.open {
+			if w.opt.Linger > 0 && !lingered && !w.closed && b == w.open && w.coming > 0 {
 				w.mu.Unlock()
 				lingered = true
 				if !w.linger() {

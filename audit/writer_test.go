@@ -455,6 +455,7 @@ func TestCloseGivesUpWhenItsContextEnds(t *testing.T) {
 func TestLingerGrowsABatchUntilFull(t *testing.T) {
 	g := newGate()
 	w, _ := testWriter(t, g.sink(), Options{Sync: false, MaxBatch: 3, Linger: time.Hour})
+	w.Expect(10) // more are coming than a batch holds
 	for i := range 3 {
 		if err := w.Write(context.Background(), rec(i)); err != nil {
 			t.Fatal(err)
@@ -478,6 +479,55 @@ func TestLingerGrowsABatchUntilFull(t *testing.T) {
 	g.release <- nil
 	if err := recv(t, closed, "Close"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestLingerOnlyWhenRecordsAreAnnounced: with an hour's linger, a record
+// nobody announced company for is committed at once, as is one whose
+// company was withdrawn; with company announced, the batch waits (here
+// until it is full).
+func TestLingerOnlyWhenRecordsAreAnnounced(t *testing.T) {
+	g := newGate()
+	w, _ := testWriter(t, g.sink(), Options{Sync: false, MaxBatch: 2, Linger: time.Hour})
+	write := func(i int) {
+		t.Helper()
+		if err := w.Write(context.Background(), rec(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	commit := func(want int, what string) {
+		t.Helper()
+		if n := recv(t, g.entered, what); n != want {
+			t.Fatalf("%s took %d records, want %d", what, n, want)
+		}
+		g.release <- nil
+	}
+
+	write(0)
+	commit(1, "the commit of a lone record")
+
+	w.Expect(2)
+	write(1) // one announced record is still to come: linger
+	select {
+	case n := <-g.entered:
+		t.Fatalf("a commit of %d records while an announced record was still to come", n)
+	case <-time.After(50 * time.Millisecond):
+	}
+	write(2)
+	commit(2, "the lingering commit once full")
+
+	w.Expect(2)
+	w.Expect(-1) // one waits on a peer
+	write(3)
+	commit(1, "the commit of a record whose company was withdrawn")
+
+	closeWriter(t, w)
+	got := 0
+	for _, b := range g.committed() {
+		got += len(b)
+	}
+	if got != 4 {
+		t.Fatalf("%d records committed, want 4", got)
 	}
 }
 

@@ -609,3 +609,55 @@ func benchSyncWriter(b *testing.B, driver, dsn string) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
 }
+
+// BenchmarkInsertOne is a lone record's commit (a quiet checkpoint): its
+// latency is what an answer waits for at low load.
+func BenchmarkInsertOne(b *testing.B) {
+	b.Run("sqlite", func(b *testing.B) {
+		benchInsertOne(b, store.DriverSQLite, "file:"+filepath.Join(b.TempDir(), "bench.db"))
+	})
+	b.Run("mysql", func(b *testing.B) {
+		benchInsertOne(b, store.DriverMySQL, testdb.FreshMySQL(b))
+	})
+}
+
+func benchInsertOne(b *testing.B, driver, dsn string) {
+	db, err := store.Open(driver, dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	r := sampleRecord(0)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		r.ID = audit.NewID(time.Now())
+		if err := db.InsertRecords(ctx, []audit.Record{r}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkInsertBatch64 is one group commit of 64 records.
+func BenchmarkInsertBatch64(b *testing.B) {
+	db, err := store.Open(store.DriverSQLite, "file:"+filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	recs := make([]audit.Record, 64)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for j := range recs {
+			recs[j] = sampleRecord(j)
+			recs[j].ID = audit.NewID(time.Now())
+		}
+		if err := db.InsertRecords(ctx, recs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*len(recs))/b.Elapsed().Seconds(), "records/s")
+}

@@ -25,6 +25,13 @@ type Recorder interface {
 	Write(ctx context.Context, recs ...audit.Record) error
 }
 
+// expecter is a Recorder that groups commits and wants to know how many
+// records are on their way (audit.Writer.Expect): it waits for records in
+// flight, and only for those.
+type expecter interface {
+	Expect(n int)
+}
+
 // StatusSource asks a code's issuer for its live status (package
 // federation). routed is false when no peer can be asked for that org at
 // all, which is not a failure: the gateway runs offline. An error carries
@@ -74,6 +81,13 @@ type Verifier struct {
 
 // Evaluate decides a verdict for one code without recording it.
 func (v *Verifier) Evaluate(ctx context.Context, code string) (Verdict, *adapters.Code) {
+	return v.evaluate(ctx, code, nil)
+}
+
+// evaluate is Evaluate; announced, when not nil, holds one record announced
+// for this code, withdrawn while a peer is asked (a commit must not wait
+// for an answer that takes the issuer's time).
+func (v *Verifier) evaluate(ctx context.Context, code string, announced expecter) (Verdict, *adapters.Code) {
 	max := v.MaxCodeBytes
 	if max <= 0 {
 		max = DefaultMaxCodeBytes
@@ -104,7 +118,16 @@ func (v *Verifier) Evaluate(ctx context.Context, code string) (Verdict, *adapter
 			return v.invalid(vd, mapping.Fail(mapping.Expired, "expired at %s", c.Expires.Format(time.RFC3339))), c
 		}
 	}
-	return v.establish(ctx, vd, c), c
+	return v.establish(ctx, vd, c, announced), c
+}
+
+// askIssuer asks the code's issuer, its announced record withdrawn meanwhile.
+func (v *Verifier) askIssuer(ctx context.Context, c *adapters.Code, announced expecter) (mapping.LiveStatus, bool, error) {
+	if announced != nil {
+		announced.Expect(-1)
+		defer announced.Expect(1)
+	}
+	return v.Online.Status(ctx, c.Org, c.ID)
 }
 
 func (v *Verifier) invalid(vd Verdict, p *mapping.Problem) Verdict {
@@ -115,7 +138,7 @@ func (v *Verifier) invalid(vd Verdict, p *mapping.Problem) Verdict {
 
 // establish applies the status rules of DESIGN §4 to a code whose signature
 // (if any) and validity are established.
-func (v *Verifier) establish(ctx context.Context, vd Verdict, c *adapters.Code) Verdict {
+func (v *Verifier) establish(ctx context.Context, vd Verdict, c *adapters.Code, announced expecter) Verdict {
 	var (
 		on     mapping.LiveStatus
 		routed bool
@@ -129,7 +152,7 @@ func (v *Verifier) establish(ctx context.Context, vd Verdict, c *adapters.Code) 
 			d = DefaultDeadline
 		}
 		octx, cancel := context.WithTimeout(ctx, d)
-		on, routed, err = v.Online.Status(octx, c.Org, c.ID)
+		on, routed, err = v.askIssuer(octx, c, announced)
 		cancel()
 	}
 	online := routed && err == nil && on.Status.Valid()
@@ -207,9 +230,21 @@ func (v *Verifier) verifyRecorded(ctx context.Context, reqs []Request) ([]Verdic
 	out := make([]Verdict, len(reqs))
 	codes := make([]*adapters.Code, len(reqs))
 	recs := make([]audit.Record, len(reqs))
+	// Announce the records to a grouping recorder; Write takes the
+	// announcement back, a panic on the way withdraws it.
+	announced, _ := v.Recorder.(expecter)
+	written := false
+	if announced != nil {
+		announced.Expect(len(reqs))
+		defer func() {
+			if !written {
+				announced.Expect(-len(reqs))
+			}
+		}()
+	}
 	for i, req := range reqs {
 		start := v.Clock()
-		vd, c := v.Evaluate(ctx, req.Code)
+		vd, c := v.evaluate(ctx, req.Code, announced)
 		now := v.Clock()
 		vd.RecordID = audit.NewID(now)
 		out[i], codes[i] = vd, c
@@ -220,6 +255,7 @@ func (v *Verifier) verifyRecorded(ctx context.Context, reqs []Request) ([]Verdic
 		// record deadline the answer is 503 (the record, already queued,
 		// is still committed when the database returns).
 		rctx, cancel := context.WithTimeout(ctx, recordTimeout(v.RecordTimeout))
+		written = true
 		err := v.Recorder.Write(rctx, recs...)
 		cancel()
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"strings"
+	"slices"
 	"testing"
 	"time"
 
@@ -350,3 +351,86 @@ type nopRecorder struct{}
 func (nopRecorder) Write(context.Context, ...audit.Record) error { return nil }
 
 func greenClaims() *mapping.Claims { return testkit.Claims(zj, mapping.Green) }
+
+// expectingRecorder is a grouping recorder (like audit.Writer): it counts
+// the records announced and not yet written, and notes that count when a
+// peer is asked and when records are written.
+type expectingRecorder struct {
+	coming        int
+	atWrite       []int // coming, just before each Write took its records
+	duringOnline  []int
+	written, errs int
+	err           error
+}
+
+func (e *expectingRecorder) Expect(n int) { e.coming += n }
+
+func (e *expectingRecorder) Write(_ context.Context, recs ...audit.Record) error {
+	e.atWrite = append(e.atWrite, e.coming)
+	e.coming -= len(recs)
+	if e.err != nil {
+		e.errs++
+		return e.err
+	}
+	e.written += len(recs)
+	return nil
+}
+
+type observedOnline struct {
+	rec *expectingRecorder
+}
+
+func (o observedOnline) Status(context.Context, string, string) (mapping.LiveStatus, bool, error) {
+	o.rec.duringOnline = append(o.rec.duringOnline, o.rec.coming)
+	return mapping.LiveStatus{Status: mapping.Green, At: testkit.Now}, true, nil
+}
+
+// TestRecordsAreAnnouncedToAGroupingRecorder: a verification announces its
+// records before it works on them and withdraws each while its issuer is
+// asked, so that a group commit waits for records in flight and not for
+// peers; nothing stays announced afterwards, whatever the outcome.
+func TestRecordsAreAnnouncedToAGroupingRecorder(t *testing.T) {
+	w := newWorld(t)
+	green := code(t, w.zjKey, greenClaims())
+	rec := &expectingRecorder{}
+	w.v.Recorder = rec
+	w.v.Online = observedOnline{rec}
+
+	if _, err := w.v.VerifyBatch(context.Background(), []verify.Request{{Code: green}, {Code: "junk"}, {Code: green}}); err != nil {
+		t.Fatal(err)
+	}
+	if want := []int{3}; !slices.Equal(rec.atWrite, want) {
+		t.Fatalf("announced at Write %v, want %v", rec.atWrite, want)
+	}
+	// Three announced; each green code withdraws its own while its issuer
+	// is asked ("junk" never reaches a peer).
+	if want := []int{2, 2}; !slices.Equal(rec.duringOnline, want) {
+		t.Fatalf("announced while a peer was asked %v, want %v", rec.duringOnline, want)
+	}
+	if rec.coming != 0 || rec.written != 3 {
+		t.Fatalf("after the batch: %d still announced, %d written", rec.coming, rec.written)
+	}
+
+	rec.err = errors.New("disk full")
+	if _, err := w.v.Verify(context.Background(), verify.Request{Code: green}); err == nil {
+		t.Fatal("a verdict whose record failed was returned")
+	}
+	if rec.coming != 0 {
+		t.Fatalf("%d records still announced after a failed write", rec.coming)
+	}
+
+	w.v.Online = panicking{}
+	func() {
+		defer func() { _ = recover() }()
+		_, _ = w.v.Verify(context.Background(), verify.Request{Code: green})
+	}()
+	if rec.coming != 0 {
+		t.Fatalf("%d records still announced after a verification panicked", rec.coming)
+	}
+}
+
+type panicking struct{}
+
+func (panicking) Status(context.Context, string, string) (mapping.LiveStatus, bool, error) {
+	panic("a bug in a status source")
+}

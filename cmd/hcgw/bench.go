@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -44,6 +45,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	mysqlDSN := fs.String("mysql", os.Getenv("HCGW_TEST_MYSQL_DSN"), "also measure with records on this MySQL DSN")
 	issuerLatency := fs.Duration("issuer-latency", 2*time.Millisecond, "the simulated issuer's own latency (online phase)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	phasesFlag := fs.String("phases", strings.Join(benchPhases, ","), "the phases to run besides the raw signature rates: offline, batch, online")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -54,6 +56,17 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 			return usageError("--clients: a comma-separated list of 1..1024")
 		}
 		clients = append(clients, n)
+	}
+	phases := map[string]bool{}
+	for _, p := range strings.Split(*phasesFlag, ",") {
+		p = strings.TrimSpace(p)
+		if !slices.Contains(benchPhases, p) {
+			return usageError("--phases: a comma-separated list of " + strings.Join(benchPhases, ", "))
+		}
+		phases[p] = true
+	}
+	if *dur <= 0 || *dur > 10*time.Minute {
+		return usageError("--duration: between 0 and 10m")
 	}
 	b, err := newBench(*dur, stderr)
 	if err != nil {
@@ -71,7 +84,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	return b.run(stdout, clients, *mysqlDSN, *issuerLatency)
+	return b.run(stdout, clients, *mysqlDSN, *issuerLatency, phases)
 }
 
 type bench struct {
@@ -191,12 +204,27 @@ type result struct {
 
 func (r result) rate() float64 { return float64(r.n) / r.elapsed.Seconds() }
 
-// load sends requests from clients goroutines for dur (at most 10 million
-// requests), each body made by next, and measures latency.
-func load(name, url string, clients int, dur time.Duration, next func(i int) []byte) result {
-	tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients, IdleConnTimeout: time.Minute}
-	defer tr.CloseIdleConnections()
-	hc := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+// phase is one measured load: clients connections POST bodies made by next
+// to url for dur, at most maxRequests of them; next returns nil when it has
+// no more (a pool of pre-signed requests ran out). An answer counts only if
+// it is 200 and contains want.
+type phase struct {
+	name    string
+	url     string // http://host:port/path
+	clients int
+	dur     time.Duration
+	next    func(i int) []byte
+	want    []byte
+	netHTTP bool // use Go's net/http client instead of rawClient
+}
+
+const maxRequests = 10_000_000
+
+// load runs p and measures each request's latency.
+func load(p phase) result {
+	hostPath := strings.TrimPrefix(p.url, "http://")
+	addr, path, _ := strings.Cut(hostPath, "/")
+	path = "/" + path
 	var (
 		mu      sync.Mutex
 		lats    []time.Duration
@@ -204,30 +232,47 @@ func load(name, url string, clients int, dur time.Duration, next func(i int) []b
 		counter atomic.Int64
 		wg      sync.WaitGroup
 	)
-	const maxRequests = 10_000_000
+	send := func() func(body []byte) bool {
+		if p.netHTTP {
+			tr := &http.Transport{MaxIdleConnsPerHost: 1, MaxConnsPerHost: 1, IdleConnTimeout: time.Minute}
+			hc := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+			return func(body []byte) bool {
+				req, _ := http.NewRequest("POST", p.url, bytes.NewReader(body))
+				req.Header.Set("Authorization", "Bearer "+demoVerifierToken)
+				resp, err := hc.Do(req)
+				if err != nil {
+					return false
+				}
+				out, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				return resp.StatusCode == 200 && bytes.Contains(out, p.want)
+			}
+		}
+		c := newRawClient(addr)
+		return func(body []byte) bool {
+			status, out, err := c.do(path, demoVerifierToken, body)
+			return err == nil && status == 200 && bytes.Contains(out, p.want)
+		}
+	}
 	start := time.Now()
-	deadline := start.Add(dur)
-	for c := 0; c < clients; c++ {
+	deadline := start.Add(p.dur)
+	for c := 0; c < p.clients; c++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			do := send()
 			local := make([]time.Duration, 0, 4096)
 			for time.Now().Before(deadline) {
 				i := int(counter.Add(1))
 				if i > maxRequests {
 					break
 				}
-				req, _ := http.NewRequest("POST", url, bytes.NewReader(next(i)))
-				req.Header.Set("Authorization", "Bearer "+demoVerifierToken)
-				t0 := time.Now()
-				resp, err := hc.Do(req)
-				if err != nil {
-					errs.Add(1)
-					continue
+				body := p.next(i)
+				if body == nil {
+					break
 				}
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != 200 {
+				t0 := time.Now()
+				if !do(body) {
 					errs.Add(1)
 					continue
 				}
@@ -239,7 +284,7 @@ func load(name, url string, clients int, dur time.Duration, next func(i int) []b
 		}()
 	}
 	wg.Wait()
-	r := result{name: name, n: len(lats), errs: int(errs.Load()), elapsed: time.Since(start)}
+	r := result{name: p.name, n: len(lats), errs: int(errs.Load()), elapsed: time.Since(start)}
 	r.p50, r.p99 = percentile(lats, 0.50), percentile(lats, 0.99)
 	return r
 }
@@ -273,7 +318,45 @@ func rawRate(dur time.Duration, verify func() bool) float64 {
 	return float64(n.Load()) / time.Since(start).Seconds()
 }
 
-func (b *bench) run(w io.Writer, clients []int, mysqlDSN string, issuerLatency time.Duration) error {
+// parallel runs f(0..n-1) on every core.
+func parallel(n int, f func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// codePool is n distinct ES256 national codes of Zhejiang, green, signed
+// before the measurement: a checkpoint scans different travellers.
+func (b *bench) codePool(n int) ([]string, error) {
+	now := time.Now()
+	codes := make([]string, n)
+	errs := make([]error, n)
+	parallel(n, func(i int) {
+		c := &mapping.Claims{V: 1, Iss: "330000", Org: "330000", JTI: fmt.Sprintf("bench-%08d", i), IAT: now.Add(-time.Minute).Unix(),
+			EXP: now.Add(time.Hour).Unix(), St: mapping.Green, SA: now.Add(-time.Minute).Unix(), HN: "张*丰", HID: "3301**********1234"}
+		codes[i], errs[i] = nic.Encode(b.keys["330000"], c)
+	})
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return codes, nil
+}
+
+// phases the bench can run (--phases).
+var benchPhases = []string{"offline", "batch", "online"}
+
+func (b *bench) run(w io.Writer, clients []int, mysqlDSN string, issuerLatency time.Duration, phases map[string]bool) error {
 	fmt.Fprintf(b.log, "hcgw bench: %d cores, %s per phase\n", runtime.GOMAXPROCS(0), b.dur)
 	ek, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	h := sha256.Sum256([]byte("hcgw"))
@@ -284,15 +367,16 @@ func (b *bench) run(w io.Writer, clients []int, mysqlDSN string, issuerLatency t
 	edPub := edk.Public().(ed25519.PublicKey)
 	ed := rawRate(b.dur, func() bool { return ed25519.Verify(edPub, []byte("hcgw"), edSig) })
 
-	now := time.Now()
-	c := &mapping.Claims{V: 1, Iss: "330000", Org: "330000", JTI: "bench-1", IAT: now.Add(-time.Minute).Unix(),
-		EXP: now.Add(time.Hour).Unix(), St: mapping.Green, SA: now.Add(-time.Minute).Unix(), HN: "张*丰", HID: "3301**********1234"}
-	code, err := nic.Encode(b.keys["330000"], c)
+	codes, err := b.codePool(4096)
 	if err != nil {
 		return err
 	}
-	body := []byte(`{"code":"` + code + `","checkpoint":"bench"}`)
-	same := func(int) []byte { return body }
+	bodies := make([][]byte, len(codes))
+	for i, c := range codes {
+		bodies[i] = []byte(`{"code":"` + c + `","checkpoint":"bench"}`)
+	}
+	distinct := func(i int) []byte { return bodies[i%len(bodies)] }
+	valid := []byte(`"result":"valid"`)
 
 	stores := []struct{ name, driver, dsn string }{{"SQLite", "sqlite", "file:" + filepath.Join(b.dir, "bench.db")}}
 	if mysqlDSN != "" {
@@ -300,51 +384,47 @@ func (b *bench) run(w io.Writer, clients []int, mysqlDSN string, issuerLatency t
 	}
 	var rows []result
 	for _, st := range stores {
+		if !phases["offline"] && !(phases["batch"] && st.driver == "sqlite") {
+			continue
+		}
 		url, err := b.gateway("310000", st.driver, st.dsn, nil, nil, nil)
 		if err != nil {
 			return fmt.Errorf("%s gateway: %w", st.name, err)
 		}
-		_ = load("warm-up", url+"/v1/verify", 4, 300*time.Millisecond, same)
-		for _, n := range clients {
-			fmt.Fprintf(b.log, "  offline verify, %s records, %d clients…\n", st.name, n)
-			rows = append(rows, load(fmt.Sprintf("offline ES256 NIC, records on %s, %d clients", st.name, n), url+"/v1/verify", n, b.dur, same))
-		}
-		if st.driver == "sqlite" {
-			codes := make([]string, 1000)
-			for i := range codes {
-				codes[i] = code
+		_ = load(phase{name: "warm-up", url: url + "/v1/verify", clients: 4, dur: 300 * time.Millisecond, next: distinct, want: valid})
+		if phases["offline"] {
+			for _, n := range clients {
+				fmt.Fprintf(b.log, "  offline verify, %s records, %d clients…\n", st.name, n)
+				rows = append(rows, load(phase{name: fmt.Sprintf("offline ES256 NIC, records on %s, %d clients", st.name, n),
+					url: url + "/v1/verify", clients: n, dur: b.dur, next: distinct, want: valid}))
 			}
-			batch, _ := json.Marshal(map[string]any{"codes": codes})
+			if st.driver == "sqlite" {
+				n := clients[len(clients)-1]
+				fmt.Fprintf(b.log, "  offline verify, %s records, %d clients of Go's net/http…\n", st.name, n)
+				rows = append(rows, load(phase{name: fmt.Sprintf("offline ES256 NIC, records on %s, %d clients, load from net/http (for comparison)", st.name, n),
+					url: url + "/v1/verify", clients: n, dur: b.dur, next: distinct, want: valid, netHTTP: true}))
+			}
+		}
+		if phases["batch"] && st.driver == "sqlite" {
+			batch, _ := json.Marshal(map[string]any{"codes": codes[:1000]})
 			fmt.Fprintf(b.log, "  batch of 1,000…\n")
-			r := load("batch of 1,000 codes (rate in batches/s)", url+"/v1/verify/batch", 2, b.dur, func(int) []byte { return batch })
-			rows = append(rows, r)
+			rows = append(rows, load(phase{name: "batch of 1,000 codes (rate in batches/s)", url: url + "/v1/verify/batch",
+				clients: 2, dur: b.dur, next: func(int) []byte { return batch }, want: valid}))
 		}
 	}
 
-	// Online: Shanghai verifies Zhejiang's online-only tokens; Zhejiang's
-	// platform answers in issuerLatency; no cache, every token distinct.
-	zjURL, err := b.gateway("330000", "sqlite", "file:"+filepath.Join(b.dir, "zj.db"), nil, fixedIssuer{issuerLatency}, nil)
-	if err != nil {
-		return err
+	var online []result
+	if phases["online"] {
+		var err error
+		if online, err = b.online(issuerLatency); err != nil {
+			return err
+		}
 	}
-	shURL, err := b.gateway("310000", "sqlite", "file:"+filepath.Join(b.dir, "sh-online.db"), map[string]string{"330000": zjURL}, nil,
-		func(c *config.Config) { c.Federation.CacheMaxTTL = 0 })
-	if err != nil {
-		return err
-	}
-	tokens := func(i int) []byte {
-		tok, _ := zj.Encode(fmt.Sprintf("bench-token-%012d", i))
-		return []byte(`{"code":"` + tok + `"}`)
-	}
-	fmt.Fprintf(b.log, "  online verify through a peer…\n")
-	online := load(fmt.Sprintf("online zj-v1 via Zhejiang's gateway (issuer %s), 16 clients", issuerLatency), shURL+"/v1/verify", 16, b.dur, tokens)
-	issuer := load("the issuer's gateway alone (signed status requests), 16 clients", zjURL+"/v1/federation/status", 16, b.dur,
-		func(i int) []byte { return b.statusRequest(fmt.Sprintf("bench-token-%012d", i)) })
 
 	fmt.Fprintf(w, "| measurement | rate /s | p50 | p99 | errors |\n|---|---:|---:|---:|---:|\n")
 	fmt.Fprintf(w, "| raw ES256 verify, all %d cores | %.0f | | | |\n", runtime.GOMAXPROCS(0), es256)
 	fmt.Fprintf(w, "| raw Ed25519 verify, all %d cores | %.0f | | | |\n", runtime.GOMAXPROCS(0), ed)
-	for _, r := range append(rows, online, issuer) {
+	for _, r := range append(rows, online...) {
 		fmt.Fprintf(w, "| %s | %.0f | %s | %s | %d |\n", r.name, r.rate(), r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond), r.errs)
 	}
 	fmt.Fprintf(w, "\nRatios (same run):\n")
@@ -353,9 +433,57 @@ func (b *bench) run(w io.Writer, clients []int, mysqlDSN string, issuerLatency t
 			fmt.Fprintf(w, "- %s / raw ES256: %.1f%%\n", r.name, 100*r.rate()/es256)
 		}
 	}
-	fmt.Fprintf(w, "- online gateway overhead over the issuer's own latency: p50 %s, p99 %s\n",
-		(online.p50 - issuer.p50).Round(time.Microsecond), (online.p99 - issuer.p99).Round(time.Microsecond))
+	for i := 0; i+1 < len(online); i += 2 {
+		via, alone := online[i], online[i+1]
+		fmt.Fprintf(w, "- online gateway overhead over the issuer's own latency, %s: p50 %s, p99 %s\n",
+			via.name[strings.LastIndex(via.name, ", ")+2:],
+			(via.p50 - alone.p50).Round(time.Microsecond), (via.p99 - alone.p99).Round(time.Microsecond))
+	}
 	return nil
+}
+
+// online measures Shanghai verifying Zhejiang's online-only tokens through
+// Zhejiang's gateway, whose platform answers in issuerLatency (no cache,
+// every token distinct), against Zhejiang's gateway asked directly with
+// status requests signed beforehand, at 1 client (the overhead itself) and
+// 16 (under load). It returns pairs: via, alone.
+func (b *bench) online(issuerLatency time.Duration) ([]result, error) {
+	zjURL, err := b.gateway("330000", "sqlite", "file:"+filepath.Join(b.dir, "zj.db"), nil, fixedIssuer{issuerLatency}, nil)
+	if err != nil {
+		return nil, err
+	}
+	shURL, err := b.gateway("310000", "sqlite", "file:"+filepath.Join(b.dir, "sh-online.db"), map[string]string{"330000": zjURL}, nil,
+		func(c *config.Config) { c.Federation.CacheMaxTTL = 0 })
+	if err != nil {
+		return nil, err
+	}
+	var out []result
+	var seq atomic.Int64 // every token is new, across phases
+	for _, n := range []int{1, 16} {
+		tokens := func(int) []byte {
+			tok, _ := zj.Encode(fmt.Sprintf("bench-token-%012d", seq.Add(1)))
+			return []byte(`{"code":"` + tok + `"}`)
+		}
+		fmt.Fprintf(b.log, "  online verify through a peer, %d clients…\n", n)
+		out = append(out, load(phase{name: fmt.Sprintf("online zj-v1 via Zhejiang's gateway (issuer %s), %d clients", issuerLatency, n),
+			url: shURL + "/v1/verify", clients: n, dur: b.dur, next: tokens, want: []byte(`"result":"valid"`)}))
+		// Status requests are signed before the phase, so that signing
+		// them does not load the machine the issuer runs on; a fresh jti
+		// each, or the replay cache refuses them.
+		pool := make([][]byte, int(float64(n)*600*b.dur.Seconds())+100)
+		base := seq.Add(int64(len(pool)))
+		parallel(len(pool), func(i int) { pool[i] = b.statusRequest(fmt.Sprintf("bench-token-%012d", base-int64(i))) })
+		fmt.Fprintf(b.log, "  the issuer's gateway alone, %d clients…\n", n)
+		out = append(out, load(phase{name: fmt.Sprintf("the issuer's gateway alone (signed status requests), %d clients", n),
+			url: zjURL + "/v1/federation/status", clients: n, dur: b.dur, want: []byte("eyJ"), // a compact JWS
+			next: func(i int) []byte {
+				if i > len(pool) {
+					return nil
+				}
+				return pool[i-1]
+			}}))
+	}
+	return out, nil
 }
 
 // statusRequest signs a status request from Shanghai to Zhejiang.

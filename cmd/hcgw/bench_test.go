@@ -1,0 +1,121 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestBenchMeasuresEveryPhase runs the benchmark command briefly: every row
+// is there, every request was answered as expected (no errors), and each
+// ratio line is printed.
+func TestBenchMeasuresEveryPhase(t *testing.T) {
+	c, out, e := runCLI(t, "", "bench", "--duration", "150ms", "--clients", "2", "--phases", "offline,batch,online", "--mysql", "")
+	if c != 0 {
+		t.Fatalf("bench: %d %s", c, e)
+	}
+	rows := map[string]bool{
+		"raw ES256 verify":   false,
+		"raw Ed25519 verify": false,
+		"offline ES256 NIC, records on SQLite, 2 clients |": false,
+		"load from net/http":                                              false,
+		"batch of 1,000 codes":                                            false,
+		"via Zhejiang's gateway (issuer 2ms), 1 clients":                  false,
+		"via Zhejiang's gateway (issuer 2ms), 16 clients":                 false,
+		"the issuer's gateway alone (signed status requests), 1 clients":  false,
+		"the issuer's gateway alone (signed status requests), 16 clients": false,
+	}
+	row := regexp.MustCompile(`^\| (.+) \| (\d+) \|[^|]*\|[^|]*\| ?(\d*) ?\|$`)
+	for _, line := range strings.Split(out, "\n") {
+		m := row.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		for k := range rows {
+			if strings.Contains(m[1]+" |", k) {
+				rows[k] = true
+				if rate, _ := strconv.Atoi(m[2]); rate <= 0 {
+					t.Errorf("%q: rate %s", m[1], m[2])
+				}
+				if m[3] != "" && m[3] != "0" {
+					t.Errorf("%q: %s errors", m[1], m[3])
+				}
+			}
+		}
+	}
+	for k, seen := range rows {
+		if !seen {
+			t.Errorf("no row %q in\n%s", k, out)
+		}
+	}
+	for _, want := range []string{"/ raw ES256: ", "overhead over the issuer's own latency, 1 clients: p50", "16 clients: p50"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %q in\n%s", want, out)
+		}
+	}
+}
+
+func TestBenchRefusesBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"--phases", "offline,nonsense"},
+		{"--clients", "0"},
+		{"--duration", "-1s"},
+	} {
+		if c, _, e := runCLI(t, "", append([]string{"bench"}, args...)...); c != 2 || e == "" {
+			t.Errorf("bench %v: exit %d, stderr %q; want a usage error", args, c, e)
+		}
+	}
+}
+
+// TestRawClientReadsEveryFraming: the load generator must read each answer
+// whole, whatever its framing, and survive the server closing the
+// connection, or it would count wrong answers or stall.
+func TestRawClientReadsEveryFraming(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer tok" || r.Method != "POST" {
+			w.WriteHeader(401)
+			return
+		}
+		switch r.URL.Path {
+		case "/length":
+			w.Header().Set("Content-Length", "5")
+			fmt.Fprint(w, "hello")
+		case "/chunked":
+			for i := 0; i < 3; i++ {
+				fmt.Fprintf(w, "part%d;", i)
+				w.(http.Flusher).Flush()
+			}
+		case "/close":
+			w.Header().Set("Connection", "close")
+			fmt.Fprint(w, "bye")
+		case "/status":
+			w.WriteHeader(503)
+			fmt.Fprint(w, "busy")
+		}
+	}))
+	defer srv.Close()
+	c := newRawClient(strings.TrimPrefix(srv.URL, "http://"))
+	defer c.close()
+	tests := []struct {
+		path   string
+		status int
+		body   string
+	}{
+		{"/length", 200, "hello"},
+		{"/chunked", 200, "part0;part1;part2;"},
+		{"/close", 200, "bye"},
+		{"/length", 200, "hello"}, // after the server closed: a fresh connection
+		{"/status", 503, "busy"},
+		{"/chunked", 200, "part0;part1;part2;"},
+	}
+	for _, tc := range tests {
+		status, body, err := c.do(tc.path, "tok", []byte(`{"x":1}`))
+		if err != nil || status != tc.status || string(body) != tc.body {
+			t.Fatalf("%s: %d %q %v; want %d %q", tc.path, status, body, err, tc.status, tc.body)
+		}
+	}
+}

@@ -1,0 +1,180 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"time"
+)
+
+// rawClient is the benchmark's load generator: one keep-alive HTTP/1.1
+// connection that writes each request with a single write from a reused
+// buffer and reads the answer with a reused reader, as wrk does. net/http's
+// client costs about as much CPU per request as the gateway's own HTTP
+// handling, and the load generator shares the gateway's cores (issue #7), so
+// the measuring tool would otherwise take a large part of what it measures.
+// It checks every answer: the status, Content-Length or chunked framing, and
+// the body (see want in load).
+type rawClient struct {
+	addr string // host:port
+	conn net.Conn
+	br   *bufio.Reader
+	req  []byte
+	body []byte
+}
+
+func newRawClient(addr string) *rawClient { return &rawClient{addr: addr} }
+
+func (c *rawClient) close() {
+	if c.conn != nil {
+		_ = c.conn.Close()
+		c.conn = nil
+	}
+}
+
+// do sends one POST and returns the status and body (valid until the next
+// call). A connection the server closed is redialled once.
+func (c *rawClient) do(path, bearer string, body []byte) (int, []byte, error) {
+	c.req = c.req[:0]
+	c.req = append(c.req, "POST "...)
+	c.req = append(c.req, path...)
+	c.req = append(c.req, " HTTP/1.1\r\nHost: "...)
+	c.req = append(c.req, c.addr...)
+	c.req = append(c.req, "\r\nAuthorization: Bearer "...)
+	c.req = append(c.req, bearer...)
+	c.req = append(c.req, "\r\nContent-Type: application/json\r\nContent-Length: "...)
+	c.req = strconv.AppendInt(c.req, int64(len(body)), 10)
+	c.req = append(c.req, "\r\n\r\n"...)
+	c.req = append(c.req, body...)
+	for attempt := 0; ; attempt++ {
+		fresh := c.conn == nil
+		if fresh {
+			conn, err := net.DialTimeout("tcp", c.addr, 5*time.Second)
+			if err != nil {
+				return 0, nil, err
+			}
+			c.conn = conn
+			if c.br == nil {
+				c.br = bufio.NewReaderSize(conn, 16<<10)
+			} else {
+				c.br.Reset(conn)
+			}
+		}
+		_ = c.conn.SetDeadline(time.Now().Add(30 * time.Second))
+		status, err := c.roundTrip()
+		if err == nil {
+			return status, c.body, nil
+		}
+		c.close()
+		// A kept-alive connection may have been closed by the server
+		// between requests; a fresh one that fails is an error.
+		if fresh || attempt > 0 {
+			return 0, nil, err
+		}
+	}
+}
+
+var errBadResponse = errors.New("loadgen: malformed HTTP response")
+
+func (c *rawClient) roundTrip() (int, error) {
+	if _, err := c.conn.Write(c.req); err != nil {
+		return 0, err
+	}
+	line, err := c.br.ReadSlice('\n')
+	if err != nil {
+		return 0, err
+	}
+	// "HTTP/1.1 200 OK\r\n"
+	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) {
+		return 0, errBadResponse
+	}
+	status, err := strconv.Atoi(string(line[9:12]))
+	if err != nil {
+		return 0, errBadResponse
+	}
+	length, chunked, closing := -1, false, false
+	for {
+		h, err := c.br.ReadSlice('\n')
+		if err != nil {
+			return 0, err
+		}
+		h = bytes.TrimRight(h, "\r\n")
+		if len(h) == 0 {
+			break
+		}
+		name, value, ok := bytes.Cut(h, []byte(":"))
+		if !ok {
+			return 0, errBadResponse
+		}
+		value = bytes.TrimSpace(value)
+		switch {
+		case bytes.EqualFold(name, []byte("Content-Length")):
+			if length, err = strconv.Atoi(string(value)); err != nil || length < 0 {
+				return 0, errBadResponse
+			}
+		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
+			chunked = bytes.EqualFold(value, []byte("chunked"))
+		case bytes.EqualFold(name, []byte("Connection")):
+			closing = bytes.EqualFold(value, []byte("close"))
+		}
+	}
+	c.body = c.body[:0]
+	switch {
+	case chunked:
+		if err := c.readChunked(); err != nil {
+			return 0, err
+		}
+	case length >= 0:
+		if cap(c.body) < length {
+			c.body = make([]byte, length)
+		}
+		c.body = c.body[:length]
+		if _, err := io.ReadFull(c.br, c.body); err != nil {
+			return 0, err
+		}
+	default:
+		return 0, fmt.Errorf("loadgen: answer without a length")
+	}
+	if closing {
+		c.close()
+	}
+	return status, nil
+}
+
+func (c *rawClient) readChunked() error {
+	for {
+		line, err := c.br.ReadSlice('\n')
+		if err != nil {
+			return err
+		}
+		size, _, _ := bytes.Cut(bytes.TrimRight(line, "\r\n"), []byte(";"))
+		n, err := strconv.ParseInt(string(size), 16, 32)
+		if err != nil || n < 0 {
+			return errBadResponse
+		}
+		if n == 0 {
+			// Trailers, then the empty line.
+			for {
+				t, err := c.br.ReadSlice('\n')
+				if err != nil {
+					return err
+				}
+				if len(bytes.TrimRight(t, "\r\n")) == 0 {
+					return nil
+				}
+			}
+		}
+		start := len(c.body)
+		c.body = append(c.body, make([]byte, n)...)
+		if _, err := io.ReadFull(c.br, c.body[start:]); err != nil {
+			return err
+		}
+		if _, err := c.br.Discard(2); err != nil {
+			return err
+		}
+	}
+}
