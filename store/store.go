@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	gomysql "github.com/go-sql-driver/mysql"
@@ -33,6 +35,9 @@ type DB struct {
 	gdb    *gorm.DB
 	sqlDB  *sql.DB
 	driver string
+
+	prepareMu sync.Mutex
+	inserts   [insertChunk + 1]atomic.Pointer[sql.Stmt] // the n-row INSERTs, prepared on first use
 }
 
 var _ audit.Sink = (*DB)(nil)
@@ -108,8 +113,15 @@ func Open(driver, dsn string) (*DB, error) {
 	return db, nil
 }
 
-// Close closes the connections.
-func (db *DB) Close() error { return db.sqlDB.Close() }
+// Close closes the prepared statements and the connections.
+func (db *DB) Close() error {
+	for i := range db.inserts {
+		if st := db.inserts[i].Swap(nil); st != nil {
+			_ = st.Close()
+		}
+	}
+	return db.sqlDB.Close()
+}
 
 // Ping checks that the database answers (readiness).
 func (db *DB) Ping(ctx context.Context) error { return db.sqlDB.PingContext(ctx) }

@@ -14,7 +14,7 @@ import (
 // is there, every request was answered as expected (no errors), and each
 // ratio line is printed.
 func TestBenchMeasuresEveryPhase(t *testing.T) {
-	c, out, e := runCLI(t, "", "bench", "--duration", "150ms", "--clients", "2", "--phases", "offline,batch,online", "--mysql", "")
+	c, out, e := runCLI(t, "", "bench", "--duration", "150ms", "--clients", "2", "--phases", "offline,nethttp,batch,online", "--mysql", "")
 	if c != 0 {
 		t.Fatalf("bench: %d %s", c, e)
 	}
