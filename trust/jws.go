@@ -3,7 +3,9 @@ package trust
 import (
 	"encoding/base64"
 	"encoding/json"
+	"hash/maphash"
 	"strings"
+	"sync/atomic"
 
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/lestrrat-go/jwx/v2/jwa"
@@ -52,13 +54,63 @@ func splitCompact(token string) (Header, []byte, []byte, error) {
 			return h, nil, nil, mapping.Fail(mapping.Malformed, "JWS has a character outside base64url at offset %d", i)
 		}
 	}
-	hb, err := b64.DecodeString(token[:first])
+	h, err := decodeHeader(token[:first])
 	if err != nil {
-		return h, nil, nil, mapping.Fail(mapping.Malformed, "JWS header is not base64url")
+		return h, nil, nil, err
+	}
+	payload, err := b64.DecodeString(token[first+1 : last])
+	if err != nil {
+		return h, nil, nil, mapping.Fail(mapping.Malformed, "JWS payload is not base64url")
+	}
+	sig, err := b64.DecodeString(token[last+1:])
+	if err != nil {
+		return h, nil, nil, mapping.Fail(mapping.Malformed, "JWS signature is not base64url")
+	}
+	return h, payload, sig, nil
+}
+
+// headerCache remembers recently decoded protected headers, by their
+// base64url text: every code signed by one key carries the same header, so
+// most verifications skip its JSON. It is direct-mapped and holds only
+// headers that decoded without error, compared whole on lookup: a flood of
+// odd headers can evict entries (costing speed) but never change what a
+// header decodes to.
+var (
+	headerCache     [256]atomic.Pointer[headerEntry]
+	headerCacheSeed = maphash.MakeSeed()
+)
+
+type headerEntry struct {
+	b64 string
+	h   Header
+}
+
+// maxCachedHeader bounds the header text kept in the cache.
+const maxCachedHeader = 512
+
+// decodeHeader decodes the protected header seg (base64url), through the
+// cache.
+func decodeHeader(seg string) (Header, error) {
+	slot := &headerCache[maphash.String(headerCacheSeed, seg)%uint64(len(headerCache))]
+	if e := slot.Load(); e != nil && e.b64 == seg {
+		return e.h, nil
+	}
+	h, err := parseHeader(seg)
+	if err == nil && len(seg) <= maxCachedHeader {
+		slot.Store(&headerEntry{b64: strings.Clone(seg), h: h})
+	}
+	return h, err
+}
+
+func parseHeader(seg string) (Header, error) {
+	var h Header
+	hb, err := b64.DecodeString(seg)
+	if err != nil {
+		return h, mapping.Fail(mapping.Malformed, "JWS header is not base64url")
 	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(hb, &raw); err != nil {
-		return h, nil, nil, mapping.Fail(mapping.Malformed, "JWS header is not a JSON object")
+		return h, mapping.Fail(mapping.Malformed, "JWS header is not a JSON object")
 	}
 	str := func(name string) (string, error) {
 		v, ok := raw[name]
@@ -72,27 +124,19 @@ func splitCompact(token string) (Header, []byte, []byte, error) {
 		return s, nil
 	}
 	if h.Alg, err = str("alg"); err != nil {
-		return h, nil, nil, err
+		return h, err
 	}
 	if h.Kid, err = str("kid"); err != nil {
-		return h, nil, nil, err
+		return h, err
 	}
 	if h.Typ, err = str("typ"); err != nil {
-		return h, nil, nil, err
+		return h, err
 	}
 	_, h.Crit = raw["crit"]
 	if v, ok := raw["b64"]; ok && string(v) != "true" {
-		return h, nil, nil, mapping.Fail(mapping.Malformed, "JWS with unencoded payload (b64) is not accepted")
+		return h, mapping.Fail(mapping.Malformed, "JWS with unencoded payload (b64) is not accepted")
 	}
-	payload, err := b64.DecodeString(token[first+1 : last])
-	if err != nil {
-		return h, nil, nil, mapping.Fail(mapping.Malformed, "JWS payload is not base64url")
-	}
-	sig, err := b64.DecodeString(token[last+1:])
-	if err != nil {
-		return h, nil, nil, mapping.Fail(mapping.Malformed, "JWS signature is not base64url")
-	}
-	return h, payload, sig, nil
+	return h, nil
 }
 
 // checkHeader applies the header rules shared by every JWS hcgw accepts.
