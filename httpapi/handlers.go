@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -66,7 +67,48 @@ func (a *api) verify(c *gin.Context) {
 		a.unavailable(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, vd)
+	renderVerdicts(c, false, vd)
+}
+
+// answers hold encoded verdicts while they are written.
+var answers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// renderVerdicts answers 200 with one verdict, or with {"results": [...]},
+// encoded by Verdict.AppendJSON (what c.JSON would write, without
+// reflection).
+func renderVerdicts(c *gin.Context, batch bool, vds ...verify.Verdict) {
+	bp := answers.Get().(*[]byte)
+	defer func() {
+		if cap(*bp) <= 64<<10 {
+			answers.Put(bp)
+		}
+	}()
+	b := (*bp)[:0]
+	if batch {
+		b = append(b, `{"results":[`...)
+	}
+	var err error
+	for i := range vds {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if b, err = vds[i].AppendJSON(b); err != nil {
+			break
+		}
+	}
+	if batch {
+		b = append(b, "]}"...)
+	}
+	*bp = b
+	if err != nil { // as c.JSON would fail
+		if batch {
+			c.JSON(http.StatusOK, gin.H{"results": vds})
+		} else {
+			c.JSON(http.StatusOK, vds[0])
+		}
+		return
+	}
+	c.Data(http.StatusOK, "application/json; charset=utf-8", b)
 }
 
 // convert answers a valid local code with a national code signed by this
@@ -130,7 +172,7 @@ func (a *api) verifyBatch(c *gin.Context) {
 		a.unavailable(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"results": out})
+	renderVerdicts(c, true, out...)
 }
 
 // unavailable answers 503 when a verdict could not be made durable: a

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -10,6 +11,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -200,10 +203,37 @@ func validRequestID(s string) bool {
 	return true
 }
 
+// bodyBuffers hold request bodies while they are decoded (json.Unmarshal
+// copies every value out, so a buffer goes back as soon as it returns).
+var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBody is the largest buffer kept for reuse.
+const maxPooledBody = 64 << 10
+
 // readJSON decodes a JSON body of at most limit bytes into v; strict
 // rejects unknown fields (admin endpoints). It renders the error itself.
 func readJSON(c *gin.Context, limit int64, strict bool, v any) bool {
 	body := http.MaxBytesReader(c.Writer, c.Request.Body, limit)
+	if !strict {
+		// The hot path (verify): one read into a reused buffer and one
+		// json.Unmarshal, which refuses trailing data itself.
+		buf := bodyBuffers.Get().(*bytes.Buffer)
+		buf.Reset()
+		defer func() {
+			if buf.Cap() <= maxPooledBody {
+				bodyBuffers.Put(buf)
+			}
+		}()
+		_, err := buf.ReadFrom(body)
+		if err == nil {
+			if len(bytes.TrimLeft(buf.Bytes(), " \t\r\n")) == 0 {
+				err = io.EOF
+			} else {
+				err = json.Unmarshal(buf.Bytes(), v)
+			}
+		}
+		return decoded(c, limit, err)
+	}
 	dec := json.NewDecoder(body)
 	if strict {
 		dec.DisallowUnknownFields()
@@ -211,9 +241,16 @@ func readJSON(c *gin.Context, limit int64, strict bool, v any) bool {
 	err := dec.Decode(v)
 	if err == nil {
 		if dec.Decode(&json.RawMessage{}) != io.EOF {
-			err = errors.New("trailing data after the JSON value")
+			err = errTrailing
 		}
 	}
+	return decoded(c, limit, err)
+}
+
+var errTrailing = errors.New("trailing data after the JSON value")
+
+// decoded renders the error of reading a JSON body, if any.
+func decoded(c *gin.Context, limit int64, err error) bool {
 	if err != nil {
 		var mbe *http.MaxBytesError
 		switch {
@@ -234,6 +271,8 @@ func jsonProblem(err error) string {
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
 	switch {
+	case errors.As(err, &se) && strings.Contains(se.Error(), "after top-level value"):
+		return errTrailing.Error()
 	case errors.As(err, &se):
 		return fmt.Sprintf("syntax error at offset %d", se.Offset)
 	case errors.As(err, &te):

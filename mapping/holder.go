@@ -1,7 +1,6 @@
 package mapping
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"unicode"
@@ -161,8 +160,7 @@ func (h Holder) GoString() string {
 // built by NewHolder) come out unchanged; a value that cannot be masked is
 // written as "" rather than risk writing it as it is.
 func (h Holder) MarshalJSON() ([]byte, error) {
-	type plain Holder // no methods: no recursion
-	return json.Marshal(plain{Name: safe(h.Name, MaskName), ID: safe(h.ID, MaskID)})
+	return h.AppendJSON(nil), nil
 }
 
 // safe returns the masked form of s, or "" when s is empty or unmaskable.
