@@ -484,50 +484,62 @@ func TestLingerGrowsABatchUntilFull(t *testing.T) {
 
 // TestLingerOnlyWhenRecordsAreAnnounced: with an hour's linger, a record
 // nobody announced company for is committed at once, as is one whose
-// company was withdrawn; with company announced, the batch waits (here
-// until it is full).
+// company was withdrawn; with company announced, a batch waits until none
+// is still to come and it is as large as the last commit (or is full).
 func TestLingerOnlyWhenRecordsAreAnnounced(t *testing.T) {
 	g := newGate()
-	w, _ := testWriter(t, g.sink(), Options{Sync: false, MaxBatch: 2, Linger: time.Hour})
+	w, _ := testWriter(t, g.sink(), Options{Sync: false, MaxBatch: 100, Linger: time.Hour})
 	write := func(i int) {
 		t.Helper()
 		if err := w.Write(context.Background(), rec(i)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	commit := func(want int, what string) {
+	entered := func(want int, what string) {
 		t.Helper()
 		if n := recv(t, g.entered, what); n != want {
 			t.Fatalf("%s took %d records, want %d", what, n, want)
 		}
 		g.release <- nil
 	}
+	noCommitFor := func(d time.Duration, why string) {
+		t.Helper()
+		select {
+		case n := <-g.entered:
+			t.Fatalf("a commit of %d records while %s", n, why)
+		case <-time.After(d):
+		}
+	}
 
-	write(0)
-	commit(1, "the commit of a lone record")
+	write(0) // alone: committed at once
+	entered(1, "the commit of a lone record")
 
 	w.Expect(2)
-	write(1) // one announced record is still to come: linger
-	select {
-	case n := <-g.entered:
-		t.Fatalf("a commit of %d records while an announced record was still to come", n)
-	case <-time.After(50 * time.Millisecond):
-	}
-	write(2)
-	commit(2, "the lingering commit once full")
+	write(1)
+	noCommitFor(50*time.Millisecond, "an announced record was still to come")
+	write(2) // none left to come, and 2 ≥ the last commit's 1
+	entered(2, "the lingering commit once all arrived")
+
+	w.Expect(3)
+	write(3)
+	noCommitFor(50*time.Millisecond, "announced records were still to come")
+	w.Expect(-2) // none left to come, but 1 < the last commit's 2: keep gathering
+	noCommitFor(50*time.Millisecond, "the batch was smaller than the last commit")
+	write(4)
+	entered(2, "the lingering commit once as large as the last")
 
 	w.Expect(2)
 	w.Expect(-1) // one waits on a peer
-	write(3)
-	commit(1, "the commit of a record whose company was withdrawn")
+	write(5)
+	entered(1, "the commit of a record whose company was withdrawn")
 
 	closeWriter(t, w)
 	got := 0
 	for _, b := range g.committed() {
 		got += len(b)
 	}
-	if got != 4 {
-		t.Fatalf("%d records committed, want 4", got)
+	if got != 6 {
+		t.Fatalf("%d records committed, want 6", got)
 	}
 }
 

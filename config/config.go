@@ -225,7 +225,7 @@ func Default() Config {
 			Sync:      true,
 			QueueSize: 8192,
 			MaxBatch:  512,
-			Linger:    500 * time.Microsecond,
+			Linger:    2 * time.Millisecond,
 		},
 		Server: Server{
 			ReadTimeout:       5 * time.Second,
