@@ -135,7 +135,7 @@ func newWriter(sink Sink, opt Options, rmin, rmax time.Duration, log *slog.Logge
 		abort:   make(chan struct{}),
 		exited:  make(chan struct{}),
 		sinkCtx: ctx, cancelSink: cancel,
-		target:  opt.MaxBatch, // nothing known yet: linger until full or Linger
+		target: opt.MaxBatch, // nothing known yet: linger until full or Linger
 	}
 	go w.run()
 	return w
