@@ -397,6 +397,7 @@ func (b *bench) run(w io.Writer, clients []int, mysqlDSN string, issuerLatency t
 				fmt.Fprintf(b.log, "  offline verify, %s records, %d clients…\n", st.name, n)
 				rows = append(rows, load(phase{name: fmt.Sprintf("offline ES256 NIC, records on %s, %d clients", st.name, n),
 					url: url + "/v1/verify", clients: n, dur: b.dur, next: distinct, want: valid}))
+				b.commitStats(url)
 			}
 			if st.driver == "sqlite" && phases["nethttp"] {
 				n := clients[len(clients)-1]
@@ -440,6 +441,40 @@ func (b *bench) run(w io.Writer, clients []int, mysqlDSN string, issuerLatency t
 			(via.p50 - alone.p50).Round(time.Microsecond), (via.p99 - alone.p99).Round(time.Microsecond))
 	}
 	return nil
+}
+
+// commitStats logs the group commits so far of the gateway at url (from
+// its /metrics): how many, records per commit, mean commit time.
+func (b *bench) commitStats(url string) {
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		return
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	var sum, count, records float64
+	for _, l := range strings.Split(string(body), "\n") {
+		name, value, ok := strings.Cut(l, " ")
+		if !ok {
+			continue
+		}
+		var v float64
+		if _, err := fmt.Sscan(value, &v); err != nil {
+			continue
+		}
+		switch name {
+		case "hcgw_audit_commit_duration_seconds_sum":
+			sum = v
+		case "hcgw_audit_commit_duration_seconds_count":
+			count = v
+		case "hcgw_audit_records_committed_total":
+			records = v
+		}
+	}
+	if count > 0 {
+		fmt.Fprintf(b.log, "    so far: %.0f commits, %.1f records a commit, %s a commit\n", count, records/count,
+			time.Duration(sum/count*float64(time.Second)).Round(time.Microsecond))
+	}
 }
 
 // online measures Shanghai verifying Zhejiang's online-only tokens through
