@@ -45,7 +45,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	mysqlDSN := fs.String("mysql", os.Getenv("HCGW_TEST_MYSQL_DSN"), "also measure with records on this MySQL DSN")
 	issuerLatency := fs.Duration("issuer-latency", 2*time.Millisecond, "the simulated issuer's own latency (online phase)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
-	phasesFlag := fs.String("phases", strings.Join(benchPhases, ","), "the phases to run besides the raw signature rates: offline, nethttp (offline loaded by Go's net/http client), batch, online")
+	phasesFlag := fs.String("phases", strings.Join(benchPhases, ","), "the phases to run besides the raw signature rates: offline, compare (offline at the most clients, loaded by Go's net/http client and from another process), batch, online")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -72,6 +72,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+
 	defer b.close()
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -354,7 +355,7 @@ func (b *bench) codePool(n int) ([]string, error) {
 }
 
 // phases the bench can run (--phases).
-var benchPhases = []string{"offline", "nethttp", "batch", "online"}
+var benchPhases = []string{"offline", "compare", "batch", "online"}
 
 func (b *bench) run(w io.Writer, clients []int, mysqlDSN string, issuerLatency time.Duration, phases map[string]bool) error {
 	fmt.Fprintf(b.log, "hcgw bench: %d cores, %s per phase\n", runtime.GOMAXPROCS(0), b.dur)
@@ -395,15 +396,25 @@ func (b *bench) run(w io.Writer, clients []int, mysqlDSN string, issuerLatency t
 		if phases["offline"] {
 			for _, n := range clients {
 				fmt.Fprintf(b.log, "  offline verify, %s records, %d clients…\n", st.name, n)
-				rows = append(rows, load(phase{name: fmt.Sprintf("offline ES256 NIC, records on %s, %d clients", st.name, n),
-					url: url + "/v1/verify", clients: n, dur: b.dur, next: distinct, want: valid}))
+				p := phase{name: fmt.Sprintf("offline ES256 NIC, records on %s, %d clients", st.name, n),
+					url: url + "/v1/verify", clients: n, dur: b.dur, next: distinct, want: valid}
+				rows = append(rows, load(p))
 				b.commitStats(url)
 			}
-			if st.driver == "sqlite" && phases["nethttp"] {
+			if st.driver == "sqlite" && phases["compare"] {
+				// The same load from other load generators: what the
+				// measuring tool itself costs.
 				n := clients[len(clients)-1]
 				fmt.Fprintf(b.log, "  offline verify, %s records, %d clients of Go's net/http…\n", st.name, n)
-				rows = append(rows, load(phase{name: fmt.Sprintf("offline ES256 NIC, records on %s, %d clients, load from net/http (for comparison)", st.name, n),
+				rows = append(rows, load(phase{name: fmt.Sprintf("offline ES256 NIC, records on %s, %d clients, load from Go's net/http client (comparison)", st.name, n),
 					url: url + "/v1/verify", clients: n, dur: b.dur, next: distinct, want: valid, netHTTP: true}))
+				fmt.Fprintf(b.log, "  offline verify, %s records, %d clients from another process…\n", st.name, n)
+				r, err := b.loadElsewhere(phase{name: fmt.Sprintf("offline ES256 NIC, records on %s, %d clients, load from another process (comparison)", st.name, n),
+					url: url + "/v1/verify", clients: n, dur: b.dur, want: valid}, bodies)
+				if err != nil {
+					return err
+				}
+				rows = append(rows, r)
 			}
 		}
 		if phases["batch"] && st.driver == "sqlite" {

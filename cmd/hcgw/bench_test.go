@@ -14,15 +14,16 @@ import (
 // is there, every request was answered as expected (no errors), and each
 // ratio line is printed.
 func TestBenchMeasuresEveryPhase(t *testing.T) {
-	c, out, e := runCLI(t, "", "bench", "--duration", "150ms", "--clients", "2", "--phases", "offline,nethttp,batch,online", "--mysql", "")
+	c, out, e := runCLI(t, "", "bench", "--duration", "150ms", "--clients", "2", "--phases", "offline,compare,batch,online", "--mysql", "")
 	if c != 0 {
 		t.Fatalf("bench: %d %s", c, e)
 	}
 	rows := map[string]bool{
 		"raw ES256 verify":   false,
 		"raw Ed25519 verify": false,
-		"offline ES256 NIC, records on SQLite, 2 clients |": false,
-		"load from net/http":                                              false,
+		"offline ES256 NIC, records on SQLite, 2 clients |":               false,
+		"load from Go's net/http client":                                  false,
+		"load from another process":                                       false,
 		"batch of 1,000 codes":                                            false,
 		"via Zhejiang's gateway (issuer 2ms), 1 clients":                  false,
 		"via Zhejiang's gateway (issuer 2ms), 16 clients":                 false,

@@ -3,11 +3,16 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -178,3 +183,88 @@ func (c *rawClient) readChunked() error {
 		}
 	}
 }
+
+// loadReport is what "hcgw bench-load" prints: one phase's outcome.
+type loadReport struct {
+	N         int   `json:"n"`
+	Errs      int   `json:"errs"`
+	ElapsedNS int64 `json:"elapsed_ns"`
+	P50NS     int64 `json:"p50_ns"`
+	P99NS     int64 `json:"p99_ns"`
+}
+
+// cmdBenchLoad is the load generator of hcgw bench run as a process of its
+// own (bench starts it): it POSTs the bodies of a JSON array file, in turn,
+// from --clients connections for --duration, and prints a loadReport. In a
+// separate process its goroutines and garbage do not share the gateway's
+// scheduler and heap, as a real checkpoint's would not; it still shares
+// the cores.
+func cmdBenchLoad(args []string, stdout io.Writer) error {
+	fs := newFlags("bench-load")
+	url := fs.String("url", "", "http://127.0.0.1:PORT/path")
+	clients := fs.Int("clients", 16, "connections")
+	dur := fs.Duration("duration", time.Second, "length of the phase")
+	bodiesFile := fs.String("bodies", "", "a JSON array of request bodies (strings)")
+	want := fs.String("want", "", "text every good answer contains")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if !strings.HasPrefix(*url, "http://127.0.0.1:") {
+		return usageError("--url: loopback only (http://127.0.0.1:PORT/path)")
+	}
+	if *clients <= 0 || *clients > 1024 || *dur <= 0 || *dur > 10*time.Minute {
+		return usageError("--clients 1..1024, --duration up to 10m")
+	}
+	raw, err := os.ReadFile(*bodiesFile)
+	if err != nil {
+		return err
+	}
+	var texts []string
+	if err := json.Unmarshal(raw, &texts); err != nil || len(texts) == 0 {
+		return fmt.Errorf("--bodies: a non-empty JSON array of strings: %v", err)
+	}
+	bodies := make([][]byte, len(texts))
+	for i, t := range texts {
+		bodies[i] = []byte(t)
+	}
+	r := load(phase{url: *url, clients: *clients, dur: *dur, want: []byte(*want),
+		next: func(i int) []byte { return bodies[i%len(bodies)] }})
+	return json.NewEncoder(stdout).Encode(loadReport{N: r.n, Errs: r.errs, ElapsedNS: int64(r.elapsed),
+		P50NS: int64(r.p50), P99NS: int64(r.p99)})
+}
+
+// loadElsewhere runs p in a "hcgw bench-load" process; p.next must cycle
+// through bodies.
+func (b *bench) loadElsewhere(p phase, bodies [][]byte) (result, error) {
+	texts := make([]string, len(bodies))
+	for i, body := range bodies {
+		texts[i] = string(body)
+	}
+	f := filepath.Join(b.dir, "bodies.json")
+	raw, _ := json.Marshal(texts)
+	if err := os.WriteFile(f, raw, 0o600); err != nil {
+		return result{}, err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return result{}, err
+	}
+	cmd := exec.Command(exe, "bench-load", "--url", p.url, "--clients", strconv.Itoa(p.clients),
+		"--duration", p.dur.String(), "--bodies", f, "--want", string(p.want))
+	cmd.Env = append(os.Environ(), benchLoadEnv+"=1")
+	cmd.Stderr = b.log
+	out, err := cmd.Output()
+	if err != nil {
+		return result{}, fmt.Errorf("bench-load: %w", err)
+	}
+	var rep loadReport
+	if err := json.Unmarshal(out, &rep); err != nil {
+		return result{}, fmt.Errorf("bench-load printed %q: %w", out, err)
+	}
+	return result{name: p.name, n: rep.N, errs: rep.Errs, elapsed: time.Duration(rep.ElapsedNS),
+		p50: time.Duration(rep.P50NS), p99: time.Duration(rep.P99NS)}, nil
+}
+
+// benchLoadEnv marks a process started by loadElsewhere; a test binary
+// started so runs the command instead of its tests (TestMain).
+const benchLoadEnv = "HCGW_BENCH_LOAD_PROCESS"
