@@ -39,7 +39,10 @@ func TestBenchMeasuresEveryPhase(t *testing.T) {
 		for k := range rows {
 			if strings.Contains(m[1]+" |", k) {
 				rows[k] = true
-				if rate, _ := strconv.Atoi(m[2]); rate <= 0 {
+				// A slow phase (a batch of 1,000, an online call under
+				// -race on a busy machine) may round to 0 a second in a
+				// 150 ms phase; the cheap ones may not.
+				if rate, _ := strconv.Atoi(m[2]); rate <= 0 && (strings.HasPrefix(m[1], "raw") || strings.HasPrefix(m[1], "offline")) {
 					t.Errorf("%q: rate %s", m[1], m[2])
 				}
 				if m[3] != "" && m[3] != "0" {
