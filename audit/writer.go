@@ -160,6 +160,9 @@ func (w *Writer) Expect(n int) {
 	w.mu.Lock()
 	w.coming = max(w.coming+n, 0)
 	w.mu.Unlock()
+	if n < 0 {
+		w.signal() // a lingering batch may have nothing left to wait for
+	}
 }
 
 // Write queues recs, together and in order, for the next commit. Without Sync

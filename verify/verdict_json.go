@@ -80,10 +80,10 @@ func appendBool(dst []byte, b bool) []byte {
 }
 
 // appendTime writes t as time.Time.MarshalJSON does (RFC 3339 with
-// nanoseconds; years outside 0-9999 and offsets with seconds take its own
-// path, which refuses or rounds them).
+// nanoseconds; years outside 0-9999, offsets with seconds or of a day or
+// more take its own path, which refuses them).
 func appendTime(dst []byte, t time.Time) ([]byte, error) {
-	if _, offset := t.Zone(); offset%60 != 0 || t.Year() < 0 || t.Year() > 9999 {
+	if _, offset := t.Zone(); offset%60 != 0 || offset >= 24*3600 || offset <= -24*3600 || t.Year() < 0 || t.Year() > 9999 {
 		b, err := t.MarshalJSON() // its own error
 		return append(dst, b...), err
 	}

@@ -29,6 +29,7 @@ func TestVerdictJSONMatchesEncodingJSON(t *testing.T) {
 	until := time.Unix(1800000000, 0).UTC()
 	odd := time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("LMT", 8*3600+343))
 	tooLate := time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
+	dayAhead := time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("X", 25*3600))
 	tests := map[string]verify.Verdict{
 		"empty":     {},
 		"a failure": {Result: mapping.Invalid, Reason: mapping.BadSignature, Status: mapping.Grey, Detail: "signature does not verify with key abc"},
@@ -40,6 +41,7 @@ func TestVerdictJSONMatchesEncodingJSON(t *testing.T) {
 		"escapes":                         {Detail: "a \"quote\", a \\ backslash, <html> & \u2028\u2029, \t\n\x01, \xff bad UTF-8, 中文"},
 		"a time with an odd offset":       {StatusAsOf: &odd},
 		"a time beyond year 9999":         {ValidUntil: &tooLate},
+		"an offset of more than a day":    {StatusAsOf: &dayAhead},
 		"a foreign certificate":           {Result: mapping.Valid, Cert: &mapping.Cert{Type: "vaccination", State: "vaccination-complete", Country: "DE", BirthYear: "1964"}},
 		"a zero time":                     {StatusAsOf: &time.Time{}},
 	}

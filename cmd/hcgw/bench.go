@@ -45,6 +45,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	mysqlDSN := fs.String("mysql", os.Getenv("HCGW_TEST_MYSQL_DSN"), "also measure with records on this MySQL DSN")
 	issuerLatency := fs.Duration("issuer-latency", 2*time.Millisecond, "the simulated issuer's own latency (online phase)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	batchSize := fs.Int("batch-size", 1000, "codes in one request of the batch phase (1..4096)")
 	phasesFlag := fs.String("phases", strings.Join(benchPhases, ","), "the phases to run besides the raw signature rates: offline, compare (offline at the most clients, loaded by Go's net/http client and from another process), batch, online")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -65,6 +66,9 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		}
 		phases[p] = true
 	}
+	if *batchSize < 1 || *batchSize > 4096 {
+		return usageError("--batch-size: 1..4096")
+	}
 	if *dur <= 0 || *dur > 10*time.Minute {
 		return usageError("--duration: between 0 and 10m")
 	}
@@ -72,6 +76,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	b.batchSize = *batchSize
 
 	defer b.close()
 	if *cpuProfile != "" {
@@ -97,6 +102,8 @@ type bench struct {
 	rootPub string
 	trust   string
 	stops   []func()
+
+	batchSize int
 }
 
 func newBench(dur time.Duration, log io.Writer) (*bench, error) {
@@ -233,7 +240,9 @@ func load(p phase) result {
 		counter atomic.Int64
 		wg      sync.WaitGroup
 	)
-	send := func() func(body []byte) bool {
+	// send returns one client's request function and what closes its
+	// connection when the client is done.
+	send := func() (func(body []byte) bool, func()) {
 		if p.netHTTP {
 			tr := &http.Transport{MaxIdleConnsPerHost: 1, MaxConnsPerHost: 1, IdleConnTimeout: time.Minute}
 			hc := &http.Client{Transport: tr, Timeout: 30 * time.Second}
@@ -247,13 +256,13 @@ func load(p phase) result {
 				out, _ := io.ReadAll(resp.Body)
 				resp.Body.Close()
 				return resp.StatusCode == 200 && bytes.Contains(out, p.want)
-			}
+			}, tr.CloseIdleConnections
 		}
 		c := newRawClient(addr)
 		return func(body []byte) bool {
 			status, out, err := c.do(path, demoVerifierToken, body)
 			return err == nil && status == 200 && bytes.Contains(out, p.want)
-		}
+		}, c.close
 	}
 	start := time.Now()
 	deadline := start.Add(p.dur)
@@ -261,7 +270,8 @@ func load(p phase) result {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			do := send()
+			do, done := send()
+			defer done()
 			local := make([]time.Duration, 0, 4096)
 			for time.Now().Before(deadline) {
 				i := int(counter.Add(1))
@@ -418,9 +428,9 @@ func (b *bench) run(w io.Writer, clients []int, mysqlDSN string, issuerLatency t
 			}
 		}
 		if phases["batch"] && st.driver == "sqlite" {
-			batch, _ := json.Marshal(map[string]any{"codes": codes[:1000]})
-			fmt.Fprintf(b.log, "  batch of 1,000…\n")
-			rows = append(rows, load(phase{name: "batch of 1,000 codes (rate in batches/s)", url: url + "/v1/verify/batch",
+			batch, _ := json.Marshal(map[string]any{"codes": codes[:b.batchSize]})
+			fmt.Fprintf(b.log, "  batch of %d…\n", b.batchSize)
+			rows = append(rows, load(phase{name: fmt.Sprintf("batch of %d codes (rate in batches/s)", b.batchSize), url: url + "/v1/verify/batch",
 				clients: 2, dur: b.dur, next: func(int) []byte { return batch }, want: valid}))
 		}
 	}

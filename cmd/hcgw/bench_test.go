@@ -14,7 +14,7 @@ import (
 // is there, every request was answered as expected (no errors), and each
 // ratio line is printed.
 func TestBenchMeasuresEveryPhase(t *testing.T) {
-	c, out, e := runCLI(t, "", "bench", "--duration", "150ms", "--clients", "2", "--phases", "offline,compare,batch,online", "--mysql", "")
+	c, out, e := runCLI(t, "", "bench", "--duration", "150ms", "--clients", "2", "--batch-size", "50", "--phases", "offline,compare,batch,online", "--mysql", "")
 	if c != 0 {
 		t.Fatalf("bench: %d %s", c, e)
 	}
@@ -24,7 +24,7 @@ func TestBenchMeasuresEveryPhase(t *testing.T) {
 		"offline ES256 NIC, records on SQLite, 2 clients |":               false,
 		"load from Go's net/http client":                                  false,
 		"load from another process":                                       false,
-		"batch of 1,000 codes":                                            false,
+		"batch of 50 codes":                                               false,
 		"via Zhejiang's gateway (issuer 2ms), 1 clients":                  false,
 		"via Zhejiang's gateway (issuer 2ms), 16 clients":                 false,
 		"the issuer's gateway alone (signed status requests), 1 clients":  false,
@@ -68,6 +68,7 @@ func TestBenchRefusesBadFlags(t *testing.T) {
 		{"--phases", "offline,nonsense"},
 		{"--clients", "0"},
 		{"--duration", "-1s"},
+		{"--batch-size", "0"},
 	} {
 		if c, _, e := runCLI(t, "", append([]string{"bench"}, args...)...); c != 2 || e == "" {
 			t.Errorf("bench %v: exit %d, stderr %q; want a usage error", args, c, e)

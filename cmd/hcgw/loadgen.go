@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -70,25 +71,41 @@ func (c *rawClient) do(path, bearer string, body []byte) (int, []byte, error) {
 			}
 		}
 		_ = c.conn.SetDeadline(time.Now().Add(30 * time.Second))
-		status, err := c.roundTrip()
+		status, answered, err := c.roundTrip()
 		if err == nil {
 			return status, c.body, nil
 		}
 		c.close()
-		// A kept-alive connection may have been closed by the server
-		// between requests; a fresh one that fails is an error.
-		if fresh || attempt > 0 {
+		// A kept-alive connection the server closed between requests
+		// fails before any byte of an answer: send again, once, on a new
+		// one. Anything else (a timeout, a broken answer) is an error: the
+		// request may have been served, and must not be counted twice.
+		if fresh || attempt > 0 || answered || !closedByPeer(err) {
 			return 0, nil, err
 		}
 	}
 }
 
+func closedByPeer(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
 var errBadResponse = errors.New("loadgen: malformed HTTP response")
 
-func (c *rawClient) roundTrip() (int, error) {
+// roundTrip sends the request and reads the answer; answered says whether
+// any byte of an answer arrived.
+func (c *rawClient) roundTrip() (status int, answered bool, err error) {
 	if _, err := c.conn.Write(c.req); err != nil {
-		return 0, err
+		return 0, false, err
 	}
+	if _, err := c.br.Peek(1); err != nil {
+		return 0, false, err
+	}
+	status, err = c.readAnswer()
+	return status, true, err
+}
+
+func (c *rawClient) readAnswer() (int, error) {
 	line, err := c.br.ReadSlice('\n')
 	if err != nil {
 		return 0, err
@@ -178,8 +195,12 @@ func (c *rawClient) readChunked() error {
 		if _, err := io.ReadFull(c.br, c.body[start:]); err != nil {
 			return err
 		}
-		if _, err := c.br.Discard(2); err != nil {
+		crlf, err := c.br.ReadSlice('\n')
+		if err != nil {
 			return err
+		}
+		if string(crlf) != "\r\n" {
+			return errBadResponse
 		}
 	}
 }

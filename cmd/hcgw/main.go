@@ -17,7 +17,7 @@ const usage = `hcgw — health-code mutual-recognition gateway
 usage:
   hcgw demo    [--base-port 8090] [--dir DIR] [-v]
                                         a whole federation on loopback: hub + 4 provinces, sample codes
-  hcgw bench   [--duration 5s] [--clients 16,64] [--phases offline,compare,batch,online]
+  hcgw bench   [--duration 5s] [--clients 16,64] [--phases offline,compare,batch,online] [--batch-size 1000]
                [--mysql DSN] [--issuer-latency 2ms] [--cpuprofile FILE]
                                         measure verification on this machine (loopback only)
   hcgw serve   [--config FILE]          run the gateway (embedded SQLite by default)
