@@ -534,19 +534,20 @@ func TestLingerOnlyWhenRecordsAreAnnounced(t *testing.T) {
 	entered(1, "the commit of a record whose company was withdrawn")
 
 	// A withdrawal during the linger ends it as an arrival would.
-	w.Expect(2)
+	w.Expect(3)
 	write(6)
+	write(7)
 	noCommitFor(50*time.Millisecond, "an announced record was still to come")
 	w.Expect(-1)
-	entered(1, "the lingering commit once the rest was withdrawn")
+	entered(2, "the lingering commit once the rest was withdrawn")
 
 	closeWriter(t, w)
 	got := 0
 	for _, b := range g.committed() {
 		got += len(b)
 	}
-	if got != 7 {
-		t.Fatalf("%d records committed, want 7", got)
+	if got != 8 {
+		t.Fatalf("%d records committed, want 8", got)
 	}
 }
 
