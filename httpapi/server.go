@@ -203,18 +203,7 @@ func newRequestID() string {
 	return string(b[:])
 }
 
-func validRequestID(s string) bool {
-	if len(s) == 0 || len(s) > 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		ch := s[i]
-		if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '-' || ch == '_') {
-			return false
-		}
-	}
-	return true
-}
+func validRequestID(s string) bool { return mapping.IDText(s, 64) }
 
 // bodyBuffers hold request bodies while they are decoded (json.Unmarshal
 // copies every value out, so a buffer goes back as soon as it returns).

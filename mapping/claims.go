@@ -308,7 +308,7 @@ func (c *Claims) Validate() error {
 	if !ValidRegion(c.Org) {
 		return Fail(Malformed, "claim \"org\": must be a region code of six digits")
 	}
-	if !validJTI(c.JTI) {
+	if !IDText(c.JTI, maxJTILen) {
 		return Fail(Malformed, "claim \"jti\": must be 1 to %d of [A-Za-z0-9_-]", maxJTILen)
 	}
 	if err := checkTime("iat", c.IAT); err != nil {
@@ -363,17 +363,4 @@ func checkTime(name string, t int64) error {
 		return Fail(Malformed, "claim %q: must be a unix time after 1970 and before year 10000", name)
 	}
 	return nil
-}
-
-func validJTI(s string) bool {
-	if len(s) < 1 || len(s) > maxJTILen {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
 }

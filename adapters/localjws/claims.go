@@ -84,7 +84,7 @@ func readClaims(payload []byte, f *Fields) (*local, error) {
 	if c.codeID, err = o.str(f.CodeID); err != nil {
 		return nil, err
 	}
-	if !validCodeID(c.codeID) {
+	if !mapping.IDText(c.codeID, maxCodeID) {
 		return nil, mapping.Fail(mapping.Malformed, "claim %q: must be 1 to %d of [A-Za-z0-9_-]", f.CodeID, maxCodeID)
 	}
 	if c.status, err = o.str(f.Status); err != nil {
@@ -265,17 +265,4 @@ func detail(err error) string {
 		return p.Detail
 	}
 	return "cannot be masked"
-}
-
-func validCodeID(s string) bool {
-	if len(s) < 1 || len(s) > maxCodeID {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
 }

@@ -176,7 +176,7 @@ func (a *adapter) parse(code string) (*parsed, error) {
 	// The alphabet is checked first because the decoder skips '\r' and '\n'.
 	// Strict: the unused bits of the last character must be zero. One
 	// signature has one spelling, and one code one hash in the records.
-	if !base64URL(f[7]) {
+	if mapping.NotBase64URL(f[7]) >= 0 {
 		return nil, fieldFail(7, "not base64url without padding")
 	}
 	if p.sig, err = base64.RawURLEncoding.Strict().DecodeString(f[7]); err != nil {
@@ -245,18 +245,7 @@ func parseUint(s string) (int64, error) {
 }
 
 func validCID(s string) bool {
-	return len(s) >= 1 && len(s) <= maxCIDLen && base64URL(s)
-}
-
-// base64URL reports whether s holds only [A-Za-z0-9_-].
-func base64URL(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
+	return mapping.IDText(s, maxCIDLen)
 }
 
 func validState(s string) bool {

@@ -86,11 +86,8 @@ func checkToken(token string) error {
 	if len(token) < MinToken || len(token) > MaxToken {
 		return mapping.Fail(mapping.Malformed, "token: must be %d to %d base64url characters", MinToken, MaxToken)
 	}
-	for i := 0; i < len(token); i++ {
-		c := token[i]
-		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
-			return mapping.Fail(mapping.Malformed, "token: character %d is not base64url ([A-Za-z0-9_-])", i+1)
-		}
+	if i := mapping.NotBase64URL(token); i >= 0 {
+		return mapping.Fail(mapping.Malformed, "token: character %d is not base64url ([A-Za-z0-9_-])", i+1)
 	}
 	return nil
 }

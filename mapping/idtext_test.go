@@ -1,0 +1,35 @@
+package mapping_test
+
+import (
+	"testing"
+
+	"github.com/hcgw/hcgw/mapping"
+)
+
+func TestIDText(t *testing.T) {
+	tests := []struct {
+		s   string
+		max int
+		ok  bool
+		at  int
+	}{
+		{"aZ09_-", 6, true, -1},
+		{"aZ09_-", 5, false, -1}, // too long
+		{"", 6, false, -1},       // empty
+		{"ab.c", 8, false, 2},
+		{"ab+c", 8, false, 2},
+		{"ab/c", 8, false, 2},
+		{"abc=", 8, false, 3},
+		{"a b", 8, false, 1},
+		{"张三", 8, false, 0},
+		{"%41", 8, false, 0},
+	}
+	for _, tc := range tests {
+		if got := mapping.NotBase64URL(tc.s); got != tc.at {
+			t.Errorf("NotBase64URL(%q) = %d, want %d", tc.s, got, tc.at)
+		}
+		if got := mapping.IDText(tc.s, tc.max); got != tc.ok {
+			t.Errorf("IDText(%q, %d) = %v, want %v", tc.s, tc.max, got, tc.ok)
+		}
+	}
+}
