@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 )
@@ -108,9 +109,8 @@ type Writer struct {
 	cancelSink context.CancelFunc
 
 	// Owned by the committer goroutine; read by Close after exited.
-	target  int // a lingering batch is committed once this large: the largest of the last commits
-	sizes   [16]int
-	nsizes  int
+	recent  [16]int // sizes of the last commits, a ring
+	commits int     // commits taken, the ring's cursor
 	failing bool
 	lost    int
 }
@@ -137,7 +137,6 @@ func newWriter(sink Sink, opt Options, rmin, rmax time.Duration, log *slog.Logge
 		abort:   make(chan struct{}),
 		exited:  make(chan struct{}),
 		sinkCtx: ctx, cancelSink: cancel,
-		target: opt.MaxBatch, // nothing known yet: linger until full or Linger
 	}
 	go w.run()
 	return w
@@ -330,12 +329,8 @@ func (w *Writer) next() *batch {
 			if b == w.open {
 				w.open = nil
 			}
-			w.sizes[w.nsizes%len(w.sizes)] = len(b.recs)
-			w.nsizes++
-			w.target = 0
-			for _, n := range w.sizes {
-				w.target = max(w.target, n)
-			}
+			w.recent[w.commits%len(w.recent)] = len(b.recs)
+			w.commits++
 			w.mu.Unlock()
 			return b
 		}
@@ -350,6 +345,13 @@ func (w *Writer) next() *batch {
 			return nil
 		}
 	}
+}
+
+// largestRecent is the size of the largest of the last commits: a
+// lingering batch that large, with nothing announced still to come, goes.
+// Called with w.mu held, on the committer goroutine.
+func (w *Writer) largestRecent() int {
+	return slices.Max(w.recent[:])
 }
 
 // linger waits up to Linger for the oldest batch to fill, or to be as
@@ -368,7 +370,7 @@ func (w *Writer) linger() bool {
 			return false
 		case <-w.wake:
 			w.mu.Lock()
-			full := len(w.pending) > 0 && (w.pending[0] != w.open || w.coming == 0 && len(w.pending[0].recs) >= w.target)
+			full := len(w.pending) > 0 && (w.pending[0] != w.open || w.coming == 0 && len(w.pending[0].recs) >= w.largestRecent())
 			w.mu.Unlock()
 			if full {
 				return true
