@@ -347,3 +347,33 @@ func TestConvert(t *testing.T) {
 		}
 	})
 }
+
+// TestVerifyBodyErrorsSayWhy: the verify body is read by a path of its own
+// (pooled buffer, one json.Unmarshal); each way it can be wrong is named in
+// the message, and never echoes the body.
+func TestVerifyBodyErrorsSayWhy(t *testing.T) {
+	f := newFixture(t)
+	tests := map[string]struct{ body, want string }{
+		"empty":             {``, "empty body"},
+		"white space only":  {" \n\t ", "empty body"},
+		"trailing data":     {`{"code":"secret-1"} {}`, "trailing data after the JSON value"},
+		"trailing garbage":  {`{"code":"secret-1"}x`, "trailing data after the JSON value"},
+		"truncated":         {`{"code":"secret-1"`, "syntax error at offset"},
+		"not JSON":          {`code=secret-1`, "syntax error at offset"},
+		"a number for code": {`{"code":1}`, `field "code" must be string`},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			resp, b := f.do(t, "POST", "/v1/verify", verifierToken, tc.body)
+			var e struct {
+				Error struct{ Code, Message string }
+			}
+			if err := json.Unmarshal(b, &e); err != nil || resp.StatusCode != 400 || e.Error.Code != "bad_request" {
+				t.Fatalf("got %d %s, want 400 bad_request", resp.StatusCode, b)
+			}
+			if !strings.Contains(e.Error.Message, tc.want) || strings.Contains(e.Error.Message, "secret-1") {
+				t.Fatalf("message %q, want it to contain %q and not the body", e.Error.Message, tc.want)
+			}
+		})
+	}
+}

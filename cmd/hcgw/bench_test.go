@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -72,6 +74,24 @@ func TestBenchRefusesBadFlags(t *testing.T) {
 	} {
 		if c, _, e := runCLI(t, "", append([]string{"bench"}, args...)...); c != 2 || e == "" {
 			t.Errorf("bench %v: exit %d, stderr %q; want a usage error", args, c, e)
+		}
+	}
+	bodies := filepath.Join(t.TempDir(), "bodies.json")
+	if err := os.WriteFile(bodies, []byte(`[]`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args  []string
+		usage bool
+	}{
+		{[]string{"--url", "http://example.com/v1/verify", "--bodies", bodies}, true}, // loopback only
+		{[]string{"--url", "http://127.0.0.1:1/v1/verify", "--clients", "0", "--bodies", bodies}, true},
+		{[]string{"--url", "http://127.0.0.1:1/v1/verify", "--bodies", filepath.Join(t.TempDir(), "none.json")}, false},
+		{[]string{"--url", "http://127.0.0.1:1/v1/verify", "--bodies", bodies}, false}, // an empty array
+	} {
+		c, _, e := runCLI(t, "", append([]string{"bench-load"}, tc.args...)...)
+		if want := map[bool]int{true: 2, false: 1}[tc.usage]; c != want || e == "" {
+			t.Errorf("bench-load %v: exit %d, stderr %q; want %d and a reason", tc.args, c, e, want)
 		}
 	}
 }
