@@ -49,9 +49,12 @@ type Options struct {
 	// lingering when it is full, or when no announced record is still to
 	// come and it is as large as the largest of the last 16 commits.
 	Linger time.Duration
-	// OnCommit, when set, is told each successful commit's size and
-	// duration (metrics). It runs on the writer's goroutine: keep it cheap.
-	OnCommit func(records int, took time.Duration)
+	// OnCommit, when set, is told each successful commit's size, its
+	// duration, and how long its records waited in all, each from its Write
+	// to the commit's end (metrics: waited / records is what durability
+	// adds to a sync verification). It runs on the writer's goroutine: keep
+	// it cheap.
+	OnCommit func(records int, took, waited time.Duration)
 }
 
 // Defaults of Options.
@@ -80,6 +83,9 @@ type batch struct {
 	recs []Record
 	done chan struct{} // closed once err is set
 	err  error
+	// queuedAt is the sum over recs of when each was written, in
+	// nanoseconds of the writer's monotonic clock (Writer.since).
+	queuedAt int64
 }
 
 // Writer group-commits records to a Sink from one goroutine: every commit
@@ -107,6 +113,7 @@ type Writer struct {
 
 	sinkCtx    context.Context
 	cancelSink context.CancelFunc
+	epoch      time.Time // origin of since
 
 	// Owned by the committer goroutine; read by Close after exited.
 	recent  [16]int // sizes of the last commits, a ring
@@ -137,6 +144,7 @@ func newWriter(sink Sink, opt Options, rmin, rmax time.Duration, log *slog.Logge
 		abort:   make(chan struct{}),
 		exited:  make(chan struct{}),
 		sinkCtx: ctx, cancelSink: cancel,
+		epoch: time.Now(),
 	}
 	go w.run()
 	return w
@@ -183,6 +191,7 @@ func (w *Writer) Write(ctx context.Context, recs ...Record) error {
 	if n == 0 {
 		return nil
 	}
+	at := w.since()
 	w.mu.Lock()
 	w.coming = max(w.coming-n, 0)
 	if w.closed {
@@ -203,6 +212,7 @@ func (w *Writer) Write(ctx context.Context, recs ...Record) error {
 		w.open = b
 	}
 	b.recs = append(b.recs, recs...)
+	b.queuedAt += int64(n) * at
 	if len(b.recs) >= w.opt.MaxBatch {
 		w.open = nil
 	}
@@ -261,6 +271,9 @@ func (w *Writer) Close(ctx context.Context) error {
 	}
 	return nil
 }
+
+// since is the writer's monotonic clock, in nanoseconds.
+func (w *Writer) since() int64 { return int64(time.Since(w.epoch)) }
 
 func (w *Writer) signal() {
 	select {
@@ -390,7 +403,9 @@ func (w *Writer) commit(b *batch) bool {
 		err := w.sink.InsertRecords(w.sinkCtx, b.recs)
 		if err == nil {
 			if w.opt.OnCommit != nil {
-				w.opt.OnCommit(len(b.recs), time.Since(start))
+				end := w.since()
+				waited := time.Duration(int64(len(b.recs))*end - b.queuedAt)
+				w.opt.OnCommit(len(b.recs), time.Since(start), waited)
 			}
 			w.failing = false
 			w.mu.Lock()

@@ -238,6 +238,55 @@ func TestSyncWriteWaitsForCommit(t *testing.T) {
 	}
 }
 
+// TestCommitReportsHowLongRecordsWaited checks OnCommit's waited: each
+// record counts from its Write to the end of its commit, so records queued
+// behind a slow commit report that commit too.
+func TestCommitReportsHowLongRecordsWaited(t *testing.T) {
+	type commit struct {
+		records      int
+		took, waited time.Duration
+	}
+	commits := make(chan commit, 2)
+	g := newGate()
+	w, _ := testWriter(t, g.sink(), Options{Sync: true, OnCommit: func(n int, took, waited time.Duration) {
+		commits <- commit{n, took, waited}
+	}})
+
+	t0 := time.Now()
+	done := make(chan error, 2)
+	go func() { done <- w.Write(context.Background(), rec(1), rec(2)) }()
+	recv(t, g.entered, "first commit")
+	go func() { done <- w.Write(context.Background(), rec(3), rec(4), rec(5)) }()
+	waitDepth(t, w, 5)
+	queued := time.Now() // the second write's records are queued by now
+	time.Sleep(3 * time.Millisecond)
+	g.release <- nil
+	recv(t, g.entered, "second commit")
+	time.Sleep(3 * time.Millisecond)
+	released := time.Now() // the second commit ends after this
+	g.release <- nil
+	for range 2 {
+		if err := recv(t, done, "Write"); err != nil {
+			t.Fatalf("Write: %v", err)
+		}
+	}
+	total := time.Since(t0) // every record's wait lies inside [t0, now]
+
+	first, second := recv(t, commits, "first OnCommit"), recv(t, commits, "second OnCommit")
+	if first.records != 2 || second.records != 3 {
+		t.Fatalf("commits of %d and %d records, want 2 and 3", first.records, second.records)
+	}
+	for _, c := range []commit{first, second} {
+		if c.waited < time.Duration(c.records)*c.took || c.waited > time.Duration(c.records)*total {
+			t.Errorf("%d records waited %v in all: want between %d × the commit's %v and %d × %v",
+				c.records, c.waited, c.records, c.took, c.records, total)
+		}
+	}
+	if min := 3 * released.Sub(queued); second.waited < min {
+		t.Errorf("the second commit's records waited %v in all, want at least %v (queued behind the first commit)", second.waited, min)
+	}
+}
+
 func TestSinkErrorReachesEveryWaiterOfTheBatch(t *testing.T) {
 	errBoom := errors.New("disk on fire")
 	g := newGate()

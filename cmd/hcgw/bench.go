@@ -102,6 +102,7 @@ type bench struct {
 	rootPub string
 	trust   string
 	stops   []func()
+	commits map[string]commitCounters // last reading of each gateway's (commitStats)
 
 	batchSize int
 }
@@ -464,16 +465,18 @@ func (b *bench) run(w io.Writer, clients []int, mysqlDSN string, issuerLatency t
 	return nil
 }
 
-// commitStats logs the group commits so far of the gateway at url (from
-// its /metrics): how many, records per commit, mean commit time.
+// commitStats logs the group commits of the gateway at url since the last
+// call for it (from its /metrics): how many, records per commit, mean commit
+// time, and how long a record waited on average from its write to the end
+// of its commit (what durable recording adds to a verification).
 func (b *bench) commitStats(url string) {
 	resp, err := http.Get(url + "/metrics")
 	if err != nil {
 		return
 	}
-	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	var sum, count, records float64
+	resp.Body.Close()
+	var now commitCounters
 	for _, l := range strings.Split(string(body), "\n") {
 		name, value, ok := strings.Cut(l, " ")
 		if !ok {
@@ -485,18 +488,30 @@ func (b *bench) commitStats(url string) {
 		}
 		switch name {
 		case "hcgw_audit_commit_duration_seconds_sum":
-			sum = v
+			now.seconds = v
 		case "hcgw_audit_commit_duration_seconds_count":
-			count = v
+			now.commits = v
 		case "hcgw_audit_records_committed_total":
-			records = v
+			now.records = v
+		case "hcgw_audit_record_wait_seconds_total":
+			now.waited = v
 		}
 	}
-	if count > 0 {
-		fmt.Fprintf(b.log, "    so far: %.0f commits, %.1f records a commit, %s a commit\n", count, records/count,
-			time.Duration(sum/count*float64(time.Second)).Round(time.Microsecond))
+	if b.commits == nil {
+		b.commits = map[string]commitCounters{}
+	}
+	last := b.commits[url]
+	b.commits[url] = now
+	d := commitCounters{now.commits - last.commits, now.records - last.records, now.seconds - last.seconds, now.waited - last.waited}
+	if d.commits > 0 && d.records > 0 {
+		sec := func(s float64) time.Duration { return time.Duration(s * float64(time.Second)).Round(time.Microsecond) }
+		fmt.Fprintf(b.log, "    group commits: %.0f, %.1f records a commit, %s a commit; a record waited %s from its write to its commit's end\n",
+			d.commits, d.records/d.commits, sec(d.seconds/d.commits), sec(d.waited/d.records))
 	}
 }
+
+// commitCounters are a gateway's group-commit counters at one reading.
+type commitCounters struct{ commits, records, seconds, waited float64 }
 
 // online measures Shanghai verifying Zhejiang's online-only tokens through
 // Zhejiang's gateway, whose platform answers in issuerLatency (no cache,

@@ -39,6 +39,7 @@ func TestMetricsCountVerifications(t *testing.T) {
 		`hcgw_audit_records_committed_total 5`,
 		`hcgw_audit_queue_depth 0`,
 		`hcgw_audit_commit_duration_seconds_count`,
+		`hcgw_audit_record_wait_seconds_total`,
 		`hcgw_trust_nearest_expiry_days 0.0`, // the test key's endorsement ends within the hour
 	} {
 		if !strings.Contains(text, want) {

@@ -23,6 +23,7 @@ type Metrics struct {
 	peerCalls     *prometheus.HistogramVec
 	commits       prometheus.Histogram
 	committed     prometheus.Counter
+	recordWait    prometheus.Counter
 }
 
 // Sources are read when Prometheus scrapes; each may be nil.
@@ -50,7 +51,11 @@ func New(src Sources) *Metrics {
 	m.committed = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "hcgw_audit_records_committed_total", Help: "Verification records committed.",
 	})
-	m.reg.MustRegister(m.verifications, m.peerCalls, m.commits, m.committed,
+	m.recordWait = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "hcgw_audit_record_wait_seconds_total",
+		Help: "Time committed records waited from their write to the end of their commit, summed over records (divided by hcgw_audit_records_committed_total: what durable recording adds to a verification).",
+	})
+	m.reg.MustRegister(m.verifications, m.peerCalls, m.commits, m.committed, m.recordWait,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if src.QueueDepth != nil {
 		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -99,10 +104,12 @@ func (m *Metrics) PeerCall(peer string, took time.Duration, outcome string) {
 	m.peerCalls.WithLabelValues(peer, outcome).Observe(took.Seconds())
 }
 
-// Commit observes one group commit.
-func (m *Metrics) Commit(records int, took time.Duration) {
+// Commit observes one group commit: its size, its duration, and the wait
+// of its records summed (audit.Options.OnCommit).
+func (m *Metrics) Commit(records int, took, waited time.Duration) {
 	m.commits.Observe(took.Seconds())
 	m.committed.Add(float64(records))
+	m.recordWait.Add(waited.Seconds())
 }
 
 type breakerCollector struct {
