@@ -217,7 +217,8 @@ const maxPooledBody = 64 << 10
 func readJSON(c *gin.Context, limit int64, strict bool, v any) bool {
 	body := http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	if !strict {
-		// The hot path (verify): one read into a reused buffer and one
+		// The hot path (verify): one read into a reused buffer, then the
+		// body's own decoder for its common shape (fastDecoder) or one
 		// json.Unmarshal, which refuses trailing data itself.
 		buf := bodyBuffers.Get().(*bytes.Buffer)
 		buf.Reset()
@@ -230,7 +231,7 @@ func readJSON(c *gin.Context, limit int64, strict bool, v any) bool {
 		if err == nil {
 			if len(bytes.TrimLeft(buf.Bytes(), " \t\r\n")) == 0 {
 				err = io.EOF
-			} else {
+			} else if f, ok := v.(fastDecoder); !ok || !f.decodeFast(buf.Bytes()) {
 				err = json.Unmarshal(buf.Bytes(), v)
 			}
 		}
