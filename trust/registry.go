@@ -42,26 +42,32 @@ func (k *Key) Authorize(u Use, iss, org string, iat time.Time, skew time.Duratio
 	}
 	// Report the most specific failure: a key that has the use but not the
 	// window says key_not_valid; one that lacks the use or the scope says
-	// scope_violation.
-	reason := mapping.Fail(mapping.ScopeViolation, "key %s is not endorsed for %s", k.Kid, u)
+	// scope_violation. The error is worded only once it is the answer: a
+	// verification that passes builds none.
+	var outside *Endorsement // an endorsement with the use, not in force at iat
+	offScope := false        // one with the use and the window, not the region
 	for _, e := range k.Endorsements {
 		if !e.Has(u) {
 			continue
 		}
 		if iat.Before(e.NotBefore.Add(-skew)) || !iat.Before(e.NotAfter) {
-			reason = mapping.Fail(mapping.KeyNotValid, "key %s: issued at %s outside its endorsement window %s..%s",
-				k.Kid, iat.UTC().Format(time.RFC3339), e.NotBefore.Format(time.RFC3339), e.NotAfter.Format(time.RFC3339))
+			outside = e
 			continue
 		}
 		if !e.Covers(org) {
-			if reason.Reason != mapping.KeyNotValid {
-				reason = mapping.Fail(mapping.ScopeViolation, "key %s may not sign for region %s", k.Kid, clip(org))
-			}
+			offScope = true
 			continue
 		}
 		return nil
 	}
-	return reason
+	switch {
+	case outside != nil:
+		return mapping.Fail(mapping.KeyNotValid, "key %s: issued at %s outside its endorsement window %s..%s",
+			k.Kid, iat.UTC().Format(time.RFC3339), outside.NotBefore.Format(time.RFC3339), outside.NotAfter.Format(time.RFC3339))
+	case offScope:
+		return mapping.Fail(mapping.ScopeViolation, "key %s may not sign for region %s", k.Kid, clip(org))
+	}
+	return mapping.Fail(mapping.ScopeViolation, "key %s is not endorsed for %s", k.Kid, u)
 }
 
 // InForce reports whether some endorsement grants u and covers org at t.
