@@ -197,6 +197,16 @@ func (c *Client) route(org string) (string, bool) {
 	return "", false
 }
 
+// Routes reports whether Status routes org: to this gateway's own platform
+// or to a peer (its own, else the hub). verify.Router.
+func (c *Client) Routes(org string) bool {
+	if org == c.o.Region && c.o.Local != nil {
+		return true
+	}
+	_, ok := c.route(org)
+	return ok
+}
+
 // Status asks org for the live status of code cid. routed is false when no
 // one can be asked (not a failure: the gateway runs offline for that org).
 // A code the issuer does not know is a Problem with reason status_unknown;

@@ -599,3 +599,29 @@ func TestClientWithoutAFederationKeyFailsClosed(t *testing.T) {
 		t.Fatal("an unsigned request was sent")
 	}
 }
+
+// TestRoutesAgreesWithStatus: Routes must say exactly what Status's routed
+// would (verify skips Status when it says no).
+func TestRoutesAgreesWithStatus(t *testing.T) {
+	n := newNation(t, shR, zjR, mapping.NationalRegion)
+	closed := "http://127.0.0.1:1" // nothing listens: only routing matters here
+	clients := map[string]*federation.Client{
+		"a peer for zj": n.client(shR, map[string]string{zjR: closed}, nil),
+		"only the hub":  n.client(shR, map[string]string{mapping.NationalRegion: closed}, nil),
+		"no peers":      n.client(shR, nil, nil),
+		"own platform": n.client(shR, nil, func(o *federation.Options) {
+			o.Local = federation.NewMemorySource()
+		}),
+		"the hub itself": n.client(mapping.NationalRegion, map[string]string{zjR: closed}, nil),
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // routed is known before anything is waited for
+	for name, c := range clients {
+		for _, org := range []string{shR, zjR, "440000", mapping.NationalRegion} {
+			_, routed, _ := c.Status(ctx, org, "code-1")
+			if got := c.Routes(org); got != routed {
+				t.Errorf("%s: Routes(%s) = %v, Status routed %v", name, org, got, routed)
+			}
+		}
+	}
+}

@@ -346,6 +346,46 @@ func TestStatusRules(t *testing.T) {
 	}
 }
 
+// routedOnline is a Router: Status must not be called for an org it does
+// not route.
+type routedOnline struct {
+	t      *testing.T
+	routes map[string]bool
+	asked  *int
+}
+
+func (r routedOnline) Routes(org string) bool { return r.routes[org] }
+
+func (r routedOnline) Status(_ context.Context, org, _ string) (mapping.LiveStatus, bool, error) {
+	if !r.routes[org] {
+		r.t.Errorf("Status asked for org %s, which the source does not route", org)
+	}
+	*r.asked++
+	return mapping.LiveStatus{Status: mapping.Green, At: testkit.Now}, true, nil
+}
+
+func TestUnroutedIssuerIsNotAsked(t *testing.T) {
+	w := newWorld(t)
+	greenCode := code(t, w.zjKey, testkit.Claims(zj, mapping.Green))
+	for name, tc := range map[string]struct {
+		routes bool
+		source verify.Source
+		asked  int
+	}{
+		"routed: asked, online": {true, verify.SourceOnline, 1},
+		"unrouted: offline":     {false, verify.SourceOffline, 0},
+	} {
+		t.Run(name, func(t *testing.T) {
+			asked := 0
+			w.v.Online = routedOnline{t: t, routes: map[string]bool{zj: tc.routes}, asked: &asked}
+			vd, _ := w.v.Evaluate(context.Background(), greenCode)
+			if vd.Result != mapping.Valid || vd.Status != mapping.Green || vd.Source != tc.source || vd.Degraded || asked != tc.asked {
+				t.Fatalf("got %+v, asked %d times; want source %s, asked %d times", vd, asked, tc.source, tc.asked)
+			}
+		})
+	}
+}
+
 type nopRecorder struct{}
 
 func (nopRecorder) Write(context.Context, ...audit.Record) error { return nil }
