@@ -18,6 +18,10 @@ var (
 	// ErrClosed is returned by Write after Close, and to sync writers whose
 	// records were still queued when Close gave up.
 	ErrClosed = errors.New("audit: writer closed")
+	// ErrLate is returned by a sync Write whose commit has not ended within
+	// Options.MaxWait: the caller answers without waiting longer (503), and
+	// the records are still committed when the sink returns.
+	ErrLate = errors.New("audit: commit not ended in time")
 )
 
 // Sink stores records. store.DB implements it.
@@ -41,6 +45,12 @@ type Options struct {
 	// MaxBatch is the most records one commit takes (default 512). One Write
 	// is never split: a Write larger than MaxBatch is committed alone, whole.
 	MaxBatch int
+	// MaxWait bounds how long a sync Write waits for its commit (zero: only
+	// its ctx does). It is counted from when the Write's batch opened, so
+	// no Write waits longer, and one timer serves the whole batch: a
+	// database that hangs cannot hang the callers. Past it Write returns
+	// ErrLate; the records are still committed.
+	MaxWait time.Duration
 	// Linger is how long the writer may wait for a batch to grow before
 	// committing it (default 0: commit as soon as the writer is free, which
 	// already groups whatever arrived during the previous commit). A batch
@@ -86,6 +96,10 @@ type batch struct {
 	// queuedAt is the sum over recs of when each was written, in
 	// nanoseconds of the writer's monotonic clock (Writer.since).
 	queuedAt int64
+	// late is closed MaxWait after the batch opened (nil without MaxWait);
+	// lateTimer closes it.
+	late      chan struct{}
+	lateTimer *time.Timer
 }
 
 // Writer group-commits records to a Sink from one goroutine: every commit
@@ -226,6 +240,13 @@ func (w *Writer) Write(ctx context.Context, recs ...Record) error {
 	select {
 	case <-b.done:
 		return b.err
+	case <-b.late: // nil without MaxWait: never ready
+		select {
+		case <-b.done: // both ready: the commit's answer wins
+			return b.err
+		default:
+			return ErrLate
+		}
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -291,7 +312,13 @@ func (w *Writer) newBatchLocked() *batch {
 	} else {
 		recs = make([]Record, 0, min(w.opt.MaxBatch, 64))
 	}
-	return &batch{recs: recs, done: make(chan struct{})}
+	b := &batch{recs: recs, done: make(chan struct{})}
+	if w.opt.MaxWait > 0 && w.opt.Sync {
+		late := make(chan struct{})
+		b.late = late
+		b.lateTimer = time.AfterFunc(w.opt.MaxWait, func() { close(late) })
+	}
+	return b
 }
 
 func (w *Writer) run() {
@@ -449,6 +476,9 @@ func (w *Writer) commit(b *batch) bool {
 
 // finishLocked releases b's writers with err and recycles its slice.
 func (w *Writer) finishLocked(b *batch, err error) {
+	if b.lateTimer != nil {
+		b.lateTimer.Stop()
+	}
 	w.queued -= len(b.recs)
 	b.err = err
 	close(b.done)

@@ -287,6 +287,53 @@ func TestCommitReportsHowLongRecordsWaited(t *testing.T) {
 	}
 }
 
+// TestMaxWaitReleasesWritersOfAHungCommit: a sink that does not return
+// holds no sync writer past MaxWait, neither the commit's nor those queued
+// behind it, and their records are still committed when it returns.
+func TestMaxWaitReleasesWritersOfAHungCommit(t *testing.T) {
+	g := newGate()
+	w, _ := testWriter(t, g.sink(), Options{Sync: true, MaxWait: 20 * time.Millisecond})
+
+	first := make(chan error, 1)
+	go func() { first <- w.Write(context.Background(), rec(1)) }()
+	recv(t, g.entered, "first commit")
+	second := make(chan error, 1)
+	go func() { second <- w.Write(context.Background(), rec(2), rec(3)) }()
+	for name, ch := range map[string]chan error{"the hung commit's writer": first, "a writer queued behind it": second} {
+		if err := recv(t, ch, name); !errors.Is(err, ErrLate) {
+			t.Fatalf("%s: Write returned %v, want ErrLate", name, err)
+		}
+	}
+	g.release <- nil
+	recv(t, g.entered, "second commit")
+	g.release <- nil
+	closeWriter(t, w)
+	var n int
+	for _, b := range g.committed() {
+		n += len(b)
+	}
+	if n != 3 {
+		t.Fatalf("%d records committed, want 3: a late answer must not lose its record", n)
+	}
+}
+
+// TestMaxWaitDoesNotCutACommitThatEnds: a commit that ends in time answers
+// its writers, with its own result.
+func TestMaxWaitDoesNotCutACommitThatEnds(t *testing.T) {
+	for _, want := range []error{nil, errors.New("disk full")} {
+		g := newGate()
+		w, _ := testWriter(t, g.sink(), Options{Sync: true, MaxWait: time.Minute})
+		done := make(chan error, 1)
+		go func() { done <- w.Write(context.Background(), rec(1)) }()
+		recv(t, g.entered, "commit")
+		g.release <- want
+		if err := recv(t, done, "Write"); err != want {
+			t.Fatalf("Write returned %v, want %v", err, want)
+		}
+		closeWriter(t, w)
+	}
+}
+
 func TestSinkErrorReachesEveryWaiterOfTheBatch(t *testing.T) {
 	errBoom := errors.New("disk on fire")
 	g := newGate()

@@ -88,7 +88,10 @@ type Verifier struct {
 	Region        string        // this gateway's region, recorded
 	Online        StatusSource  // nil: offline only
 	Deadline      time.Duration // online part of one verification; default 1.5 s
-	RecordTimeout time.Duration // how long an answer waits for its record; default 2 s
+	// RecordTimeout is how long an answer waits for its record (default
+	// 2 s); negative: the Recorder bounds the wait itself (the gateway's
+	// audit.Writer, with MaxWait) and Verify adds no deadline of its own.
+	RecordTimeout time.Duration
 	Recorder      Recorder      // nil: nothing recorded (the offline CLI)
 	// Observe, when set, is told every verdict that was answered (metrics).
 	Observe func(Verdict)
@@ -269,10 +272,15 @@ func (v *Verifier) verifyRecorded(ctx context.Context, reqs []Request) ([]Verdic
 		// A database that hangs must not hang the checkpoint: past the
 		// record deadline the answer is 503 (the record, already queued,
 		// is still committed when the database returns).
-		rctx, cancel := context.WithTimeout(ctx, recordTimeout(v.RecordTimeout))
 		written = true
-		err := v.Recorder.Write(rctx, recs...)
-		cancel()
+		var err error
+		if v.RecordTimeout < 0 {
+			err = v.Recorder.Write(ctx, recs...)
+		} else {
+			rctx, cancel := context.WithTimeout(ctx, recordTimeout(v.RecordTimeout))
+			err = v.Recorder.Write(rctx, recs...)
+			cancel()
+		}
 		if err != nil {
 			return nil, nil, err
 		}

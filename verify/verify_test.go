@@ -386,6 +386,43 @@ func TestUnroutedIssuerIsNotAsked(t *testing.T) {
 	}
 }
 
+// deadlineRecorder notes whether the context it is given has a deadline,
+// and how far off.
+type deadlineRecorder struct {
+	has  bool
+	left time.Duration
+}
+
+func (d *deadlineRecorder) Write(ctx context.Context, _ ...audit.Record) error {
+	dl, ok := ctx.Deadline()
+	d.has, d.left = ok, time.Until(dl)
+	return nil
+}
+
+func TestRecordTimeout(t *testing.T) {
+	w := newWorld(t)
+	for name, tc := range map[string]struct {
+		timeout  time.Duration
+		deadline bool
+		atMost   time.Duration
+	}{
+		"default: 2 s":                                {0, true, verify.DefaultRecordTimeout},
+		"set":                                         {time.Minute, true, time.Minute},
+		"negative: the recorder bounds its own waits": {-1, false, 0},
+	} {
+		t.Run(name, func(t *testing.T) {
+			rec := &deadlineRecorder{}
+			w.v.Recorder, w.v.RecordTimeout = rec, tc.timeout
+			if _, err := w.v.Verify(context.Background(), verify.Request{Code: "junk"}); err != nil {
+				t.Fatal(err)
+			}
+			if rec.has != tc.deadline || tc.deadline && (rec.left <= 0 || rec.left > tc.atMost) {
+				t.Fatalf("deadline %v, %v left; want deadline %v, at most %v left", rec.has, rec.left, tc.deadline, tc.atMost)
+			}
+		})
+	}
+}
+
 type nopRecorder struct{}
 
 func (nopRecorder) Write(context.Context, ...audit.Record) error { return nil }

@@ -223,11 +223,13 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 			return exp[0].Left(now), true
 		},
 	})
+	// The writer bounds each answer's wait for its record (one timer a
+	// batch), so the verifier need not make a deadline per verification.
 	g.Audit = audit.NewWriter(g.DB, audit.Options{Sync: cfg.Audit.Sync, QueueSize: cfg.Audit.QueueSize, MaxBatch: cfg.Audit.MaxBatch,
-		OnCommit: g.Metrics.Commit, Linger: cfg.Audit.Linger})
+		OnCommit: g.Metrics.Commit, Linger: cfg.Audit.Linger, MaxWait: verify.DefaultRecordTimeout})
 	g.Verifier = &verify.Verifier{
 		Adapters: reg, Trust: g.Trust, Clock: opt.Clock, Skew: cfg.Verify.ClockSkew,
-		MaxCodeBytes: cfg.Server.MaxCodeBytes, Region: cfg.Region, Recorder: g.Audit,
+		MaxCodeBytes: cfg.Server.MaxCodeBytes, Region: cfg.Region, Recorder: g.Audit, RecordTimeout: -1,
 		Observe: func(vd verify.Verdict) {
 			g.Metrics.Verdict(vd.Result, vd.Reason, vd.Issuer, string(vd.Source))
 		},
