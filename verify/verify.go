@@ -80,19 +80,19 @@ type Request struct {
 // Verifier runs verifications. Every field but Online and Recorder is
 // required; build one with its fields and share it.
 type Verifier struct {
-	Adapters      *adapters.Registry
-	Trust         *trust.Registry
-	Clock         func() time.Time
-	Skew          time.Duration
-	MaxCodeBytes  int
-	Region        string        // this gateway's region, recorded
-	Online        StatusSource  // nil: offline only
-	Deadline      time.Duration // online part of one verification; default 1.5 s
+	Adapters     *adapters.Registry
+	Trust        *trust.Registry
+	Clock        func() time.Time
+	Skew         time.Duration
+	MaxCodeBytes int
+	Region       string        // this gateway's region, recorded
+	Online       StatusSource  // nil: offline only
+	Deadline     time.Duration // online part of one verification; default 1.5 s
 	// RecordTimeout is how long an answer waits for its record (default
 	// 2 s); negative: the Recorder bounds the wait itself (the gateway's
 	// audit.Writer, with MaxWait) and Verify adds no deadline of its own.
 	RecordTimeout time.Duration
-	Recorder      Recorder      // nil: nothing recorded (the offline CLI)
+	Recorder      Recorder // nil: nothing recorded (the offline CLI)
 	// Observe, when set, is told every verdict that was answered (metrics).
 	Observe func(Verdict)
 }

@@ -406,8 +406,8 @@ func TestRecordTimeout(t *testing.T) {
 		deadline bool
 		atMost   time.Duration
 	}{
-		"default: 2 s":                                {0, true, verify.DefaultRecordTimeout},
-		"set":                                         {time.Minute, true, time.Minute},
+		"default: 2 s": {0, true, verify.DefaultRecordTimeout},
+		"set":          {time.Minute, true, time.Minute},
 		"negative: the recorder bounds its own waits": {-1, false, 0},
 	} {
 		t.Run(name, func(t *testing.T) {
