@@ -1,0 +1,78 @@
+package gateway_test
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/hcgw/hcgw/adapters/nic"
+	"github.com/hcgw/hcgw/internal/testkit"
+	"github.com/hcgw/hcgw/mapping"
+)
+
+// TestAHungDatabaseDoesNotHangTheCheckpoint: while another connection holds
+// SQLite's write lock, a verification's commit waits (busy_timeout, 5 s).
+// The answer must not wait with it: past the record timeout (2 s, the
+// audit writer's MaxWait) it is a 503, and the record, still queued, is
+// committed once the lock is released. Had the answer waited for the
+// commit instead, the commit would have failed at the busy timeout and the
+// record would be missing.
+func TestAHungDatabaseDoesNotHangTheCheckpoint(t *testing.T) {
+	e := newEnv(t, "sqlite", "")
+	r := start(t, e)
+	code := ownCode(t, e)
+
+	locker, err := sql.Open("sqlite", "file:"+filepath.Join(e.dir, "gw.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer locker.Close()
+	ctx := context.Background()
+	conn, err := locker.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	before, err := r.g.DB.CountRecords(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	st, b := r.call(t, "POST", "/v1/verify", verifierToken, `{"code":"`+code+`"}`)
+	if st != 503 || !bytes.Contains(b, []byte(`"unavailable"`)) {
+		t.Fatalf("verify while the database is locked: %d %s, want 503 unavailable", st, b)
+	}
+	if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second) // only turns a hang into a failure
+	for {
+		n, err := r.g.DB.CountRecords(ctx)
+		if err == nil && n == before+1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("records %d (%v), want %d: the late verification's record was not committed", n, err, before+1)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// ownCode is a valid national code signed by the gateway's own key.
+func ownCode(t *testing.T, e *env) string {
+	t.Helper()
+	now := time.Now()
+	c := testkit.Claims("310000", mapping.Green)
+	c.IAT, c.SA, c.EXP = now.Add(-time.Minute).Unix(), now.Add(-time.Minute).Unix(), now.Add(time.Hour).Unix()
+	code, err := nic.Encode(e.own, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
+}
