@@ -192,10 +192,7 @@ func TestCrashLosesNoAnsweredRecord(t *testing.T) {
 
 func crashTest(t *testing.T, s *site) {
 	cmd := s.start(t)
-	now := time.Now()
-	c := testkit.Claims("330000", mapping.Green)
-	c.IAT, c.SA, c.EXP = now.Add(-time.Minute).Unix(), now.Add(-time.Minute).Unix(), now.Add(time.Hour).Unix()
-	good, err := nic.Encode(s.zjKey, c)
+	good, err := nic.Encode(s.zjKey, testkit.ClaimsAt("330000", mapping.Green, time.Now()))
 	if err != nil {
 		t.Fatal(err)
 	}

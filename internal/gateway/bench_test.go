@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hcgw/hcgw/adapters/nic"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
 )
@@ -22,13 +21,7 @@ func BenchmarkHTTPVerifySQLite(b *testing.B) {
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)})); st != 201 {
 		b.Fatalf("endorse %d %s", st, body)
 	}
-	now := time.Now()
-	c := testkit.Claims("330000", mapping.Green)
-	c.IAT, c.SA, c.EXP = now.Add(-time.Minute).Unix(), now.Add(-time.Minute).Unix(), now.Add(time.Hour).Unix()
-	code, err := nic.Encode(e.zj, c)
-	if err != nil {
-		b.Fatal(err)
-	}
+	code := nicNow(b, e.zj, "330000", mapping.Green)
 	body := []byte(`{"code":"` + code + `","checkpoint":"bench"}`)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
 	b.SetParallelism(8)

@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hcgw/hcgw/adapters/nic"
 	"github.com/hcgw/hcgw/config"
 	"github.com/hcgw/hcgw/internal/gateway"
 	"github.com/hcgw/hcgw/internal/testkit"
@@ -82,12 +81,7 @@ func TestEUCertificateThroughTheAPI(t *testing.T) {
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)})); st != 201 {
 		t.Fatalf("endorse %d %s", st, b)
 	}
-	c := testkit.Claims("330000", mapping.Green)
-	c.IAT, c.SA, c.EXP = time.Now().Add(-time.Minute).Unix(), time.Now().Add(-time.Minute).Unix(), time.Now().Add(time.Hour).Unix()
-	provincial, err := nic.Encode(e.zj, c)
-	if err != nil {
-		t.Fatal(err)
-	}
+	provincial := nicNow(t, e.zj, "330000", mapping.Green)
 	verify := func(code string) map[string]any {
 		t.Helper()
 		st, b := r.call(t, "POST", "/v1/verify", verifierToken, `{"code":"`+code+`","checkpoint":"pvg-t2"}`)

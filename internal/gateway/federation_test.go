@@ -166,8 +166,8 @@ func (f *fed) code(r string, signed, live mapping.Status) string {
 	n := f.nodes[r]
 	now := time.Now()
 	jti := fmt.Sprintf("c%d", now.UnixNano())
-	c := &mapping.Claims{V: 1, Iss: r, Org: r, JTI: jti, IAT: now.Add(-time.Minute).Unix(), EXP: now.Add(time.Hour).Unix(),
-		St: signed, SA: now.Add(-time.Minute).Unix(), HN: "张*三", HID: "3301**********1234"}
+	c := testkit.ClaimsAt(r, signed, now)
+	c.JTI = jti
 	code, err := nic.Encode(n.key, c)
 	if err != nil {
 		f.t.Fatal(err)

@@ -78,6 +78,17 @@ clients:
 	return e
 }
 
+// nicNow is a national code of org with status st, issued a minute ago and
+// valid for an hour, signed by key.
+func nicNow(t testing.TB, key *testkit.TestKey, org string, st mapping.Status) string {
+	t.Helper()
+	code, err := nic.Encode(key, testkit.ClaimsAt(org, st, time.Now()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
+}
+
 type running struct {
 	g      *gateway.Gateway
 	base   string
@@ -147,13 +158,7 @@ func TestTrustAndRecordsSurviveARestart(t *testing.T) {
 				NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)})); st != 201 {
 				t.Fatalf("endorse %d %s", st, b)
 			}
-			now := time.Now()
-			c := testkit.Claims("330000", mapping.Green)
-			c.IAT, c.SA, c.EXP = now.Add(-time.Minute).Unix(), now.Add(-time.Minute).Unix(), now.Add(time.Hour).Unix()
-			code, err := nic.Encode(e.zj, c)
-			if err != nil {
-				t.Fatal(err)
-			}
+			code := nicNow(t, e.zj, "330000", mapping.Green)
 			st, b := r.call(t, "POST", "/v1/verify", verifierToken, `{"code":"`+code+`"}`)
 			var vd struct {
 				Result   string `json:"result"`

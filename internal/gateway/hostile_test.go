@@ -25,9 +25,7 @@ func TestHostileCodes(t *testing.T) {
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)})); st != 201 {
 		t.Fatalf("endorse %d %s", st, b)
 	}
-	now := time.Now()
-	c := testkit.Claims("330000", mapping.Green)
-	c.IAT, c.SA, c.EXP = now.Add(-time.Minute).Unix(), now.Add(-time.Minute).Unix(), now.Add(time.Hour).Unix()
+	c := testkit.ClaimsAt("330000", mapping.Green, time.Now())
 	valid, err := nic.Encode(zjKey, c)
 	if err != nil {
 		t.Fatal(err)

@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hcgw/hcgw/adapters/nic"
-	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
 )
 
@@ -23,7 +21,7 @@ import (
 func TestAHungDatabaseDoesNotHangTheCheckpoint(t *testing.T) {
 	e := newEnv(t, "sqlite", "")
 	r := start(t, e)
-	code := ownCode(t, e)
+	code := nicNow(t, e.own, "310000", mapping.Green)
 
 	locker, err := sql.Open("sqlite", "file:"+filepath.Join(e.dir, "gw.db"))
 	if err != nil {
@@ -62,17 +60,4 @@ func TestAHungDatabaseDoesNotHangTheCheckpoint(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-}
-
-// ownCode is a valid national code signed by the gateway's own key.
-func ownCode(t *testing.T, e *env) string {
-	t.Helper()
-	now := time.Now()
-	c := testkit.Claims("310000", mapping.Green)
-	c.IAT, c.SA, c.EXP = now.Add(-time.Minute).Unix(), now.Add(-time.Minute).Unix(), now.Add(time.Hour).Unix()
-	code, err := nic.Encode(e.own, c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return code
 }

@@ -3,10 +3,7 @@ package gateway_test
 import (
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/hcgw/hcgw/adapters/nic"
-	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
 )
 
@@ -14,13 +11,7 @@ import (
 func TestMetricsCountVerifications(t *testing.T) {
 	e := newEnv(t, "sqlite", "")
 	r := start(t, e)
-	now := time.Now()
-	c := testkit.Claims("310000", mapping.Yellow)
-	c.IAT, c.SA, c.EXP = now.Add(-time.Minute).Unix(), now.Add(-time.Minute).Unix(), now.Add(time.Hour).Unix()
-	good, err := nic.Encode(e.own, c)
-	if err != nil {
-		t.Fatal(err)
-	}
+	good := nicNow(t, e.own, "310000", mapping.Yellow)
 	tampered := good[:len(good)-12] + "AAAA" + good[len(good)-8:]
 	for _, code := range []string{good, good, good, tampered, "not a code"} {
 		if st, b := r.call(t, "POST", "/v1/verify", verifierToken, `{"code":"`+code+`"}`); st != 200 {

@@ -13,7 +13,6 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
-	"github.com/hcgw/hcgw/adapters/nic"
 	"github.com/hcgw/hcgw/config"
 	"github.com/hcgw/hcgw/internal/testdb"
 	"github.com/hcgw/hcgw/internal/testkit"
@@ -99,14 +98,7 @@ func outageGateway(t *testing.T) (*running, *cutProxy, string) {
 	}
 	e.cfg = cfg
 	r := start(t, e)
-	now := time.Now()
-	c := testkit.Claims("310000", mapping.Green)
-	c.IAT, c.SA, c.EXP = now.Add(-time.Minute).Unix(), now.Add(-time.Minute).Unix(), now.Add(time.Hour).Unix()
-	code, err := nic.Encode(e.own, c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r, proxy, code
+	return r, proxy, nicNow(t, e.own, "310000", mapping.Green)
 }
 
 // With audit.sync true, a database outage makes verifications answer 503

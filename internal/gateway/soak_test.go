@@ -39,9 +39,8 @@ func TestSoak(t *testing.T) {
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour)})); st != 201 {
 		t.Fatalf("endorse %d %s", st, b)
 	}
-	now := time.Now()
-	c := testkit.Claims("330000", mapping.Green)
-	c.IAT, c.SA, c.EXP = now.Add(-time.Minute).Unix(), now.Add(-time.Minute).Unix(), now.Add(24*time.Hour).Unix()
+	c := testkit.ClaimsAt("330000", mapping.Green, time.Now())
+	c.EXP = time.Now().Add(24 * time.Hour).Unix() // outlives the soak
 	good, err := nic.Encode(zjKey, c)
 	if err != nil {
 		t.Fatal(err)

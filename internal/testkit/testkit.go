@@ -144,9 +144,14 @@ func Registry(t testing.TB, root *Root, tokens ...string) *trust.Registry {
 }
 
 // Claims returns valid NIC claims of region org issued at Now.
-func Claims(org string, st mapping.Status) *mapping.Claims {
-	return &mapping.Claims{V: 1, Iss: org, Org: org, JTI: "code-1", IAT: Now.Add(-time.Minute).Unix(),
-		EXP: Now.Add(time.Hour).Unix(), St: st, SA: Now.Add(-time.Minute).Unix(), HN: "张*三", HID: "3301**********1234"}
+func Claims(org string, st mapping.Status) *mapping.Claims { return ClaimsAt(org, st, Now) }
+
+// ClaimsAt is Claims issued (and its status set) a minute before now,
+// expiring an hour after it: tests against a running gateway pass
+// time.Now().
+func ClaimsAt(org string, st mapping.Status, now time.Time) *mapping.Claims {
+	return &mapping.Claims{V: 1, Iss: org, Org: org, JTI: "code-1", IAT: now.Add(-time.Minute).Unix(),
+		EXP: now.Add(time.Hour).Unix(), St: st, SA: now.Add(-time.Minute).Unix(), HN: "张*三", HID: "3301**********1234"}
 }
 
 // B64 is base64url without padding.
