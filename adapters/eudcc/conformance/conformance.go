@@ -37,14 +37,13 @@ import (
 	"time"
 
 	"github.com/fxamacker/cbor/v2"
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
 
 	"github.com/hcgw/hcgw/adapters"
 	"github.com/hcgw/hcgw/adapters/eudcc"
 	"github.com/hcgw/hcgw/adapters/eudcc/base45"
 	"github.com/hcgw/hcgw/configs"
 	"github.com/hcgw/hcgw/mapping"
+	"github.com/hcgw/hcgw/qr"
 	"github.com/hcgw/hcgw/trust"
 	"github.com/hcgw/hcgw/verify"
 )
@@ -280,7 +279,7 @@ func runCase(c *Case, data []byte, ads *adapters.Registry, skew time.Duration) {
 				break
 			}
 			var text string
-			if text, err = DecodeQR(*tf.TwoDCode); err == nil && text != *tf.PREFIX {
+			if text, err = decodeQR(*tf.TwoDCode); err == nil && text != *tf.PREFIX {
 				err = fmt.Errorf("the picture holds %s, not PREFIX", describe(text))
 			}
 		case FlagUnprefix:
@@ -523,8 +522,9 @@ func endToEnd(want map[string]bool, prefix *string, reg lazyStage[*trust.Registr
 	return ck, true
 }
 
-// DecodeQR reads the text of a QR code in a base64 PNG (a 2DCODE field).
-func DecodeQR(b64 string) (string, error) {
+// decodeQR reads the text of a QR code in a base64 PNG (a 2DCODE field),
+// with the gateway's own QR reader (qr.DecodeImage).
+func decodeQR(b64 string) (string, error) {
 	b64 = strings.Join(strings.Fields(b64), "")
 	if _, rest, ok := strings.Cut(b64, "base64,"); ok && strings.HasPrefix(b64, "data:") {
 		b64 = rest
@@ -539,23 +539,7 @@ func DecodeQR(b64 string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("2DCODE is not an image: %w", err)
 	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		return "", err
-	}
-	var last error
-	for _, hints := range []map[gozxing.DecodeHintType]any{
-		nil,
-		{gozxing.DecodeHintType_TRY_HARDER: true},
-		{gozxing.DecodeHintType_PURE_BARCODE: true},
-	} {
-		res, err := qrcode.NewQRCodeReader().Decode(bmp, hints)
-		if err == nil {
-			return res.GetText(), nil
-		}
-		last = err
-	}
-	return "", fmt.Errorf("no QR code found: %v", last)
+	return qr.DecodeImage(img)
 }
 
 func hexField(p *string, name string) ([]byte, error) {
