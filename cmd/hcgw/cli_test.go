@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -58,6 +59,17 @@ func TestKeyLifecycleOffline(t *testing.T) {
 	}
 	if c, out, _ := runCLI(t, code+"\n", "verify", "--anchor", p("root.pub.jwk"), "--trust", p("trust"), "-"); c != 0 {
 		t.Fatalf("verify from stdin: %d %s", c, out)
+	}
+	// The same trust from a configuration file, read once for the anchors,
+	// the endorsements and the mapping tables.
+	cfg := p("gw.yaml")
+	_ = os.WriteFile(cfg, []byte(fmt.Sprintf("region: \"310000\"\ntrust:\n  anchors: [%q]\n  endorsements_dir: %q\n", p("root.pub.jwk"), p("trust"))), 0o600)
+	if c, out, e := runCLI(t, "", "verify", "--config", cfg, code); c != 0 || !strings.Contains(out, `"status": "red"`) {
+		t.Fatalf("verify --config: %d %s %s", c, out, e)
+	}
+	_ = os.WriteFile(p("bad.yaml"), []byte("trust:\n  anchor: []\n"), 0o600)
+	if c, _, e := runCLI(t, "", "verify", "--config", p("bad.yaml"), code); c != 1 || !strings.Contains(e, "bad.yaml") {
+		t.Fatalf("verify with a bad configuration: exit %d: %s", c, e)
 	}
 	if c, _, e := runCLI(t, "", "keys", "revoke", "--root", p("root.jwk"), "--kid", pubJWK.Kid, "--reason", "lost", "--out", p("trust/bj.revoked.jws")); c != 0 {
 		t.Fatalf("revoke: %d %s", c, e)

@@ -45,12 +45,21 @@ func cmdVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		code = strings.TrimSpace(line)
 	}
-	reg, err := offlineRegistry(*cfgPath, anchorPaths, *dir)
+	var cfg *config.Config
+	if *cfgPath != "" {
+		c, err := config.Load(*cfgPath)
+		if err != nil {
+			fmt.Fprintln(stderr, "hcgw verify:", err)
+			return 1
+		}
+		cfg = c
+	}
+	reg, err := offlineRegistry(cfg, anchorPaths, *dir)
 	if err != nil {
 		fmt.Fprintln(stderr, "hcgw verify:", err)
 		return 1
 	}
-	ads, err := offlineAdapters(*cfgPath)
+	ads, err := offlineAdapters(cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "hcgw verify:", err)
 		return 1
@@ -67,31 +76,25 @@ func cmdVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 // offlineAdapters registers every shipped format, with the mapping tables
-// of the configuration (or the built-in ones).
-func offlineAdapters(cfgPath string) (*adapters.Registry, error) {
-	cfg := config.Default()
-	if cfgPath != "" {
-		c, err := config.Load(cfgPath)
-		if err != nil {
-			return nil, err
-		}
-		cfg = *c
+// of cfg (nil: the built-in ones).
+func offlineAdapters(cfg *config.Config) (*adapters.Registry, error) {
+	if cfg == nil {
+		d := config.Default()
+		cfg = &d
 	}
-	tables, err := gateway.LoadTables(&cfg)
+	tables, err := gateway.LoadTables(cfg)
 	if err != nil {
 		return nil, err
 	}
 	return all.Registry(tables)
 }
 
-func offlineRegistry(cfgPath string, anchorPaths []string, dir string) (*trust.Registry, error) {
+// offlineRegistry is the trust registry of cfg's anchors, endorsements and
+// DSC file (cfg may be nil), and of anchorPaths and dir.
+func offlineRegistry(cfg *config.Config, anchorPaths []string, dir string) (*trust.Registry, error) {
 	var jwks [][]byte
 	var dscFile string
-	if cfgPath != "" {
-		cfg, err := config.Load(cfgPath)
-		if err != nil {
-			return nil, err
-		}
+	if cfg != nil {
 		for i, a := range cfg.Trust.Anchors {
 			b, err := a.Bytes()
 			if err != nil {
