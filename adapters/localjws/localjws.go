@@ -87,16 +87,11 @@ func New(spec Spec, ts mapping.Tables) (adapters.Adapter, error) {
 	// kid when the province has no key at all is an unknown issuer.
 	region := spec.Region
 	a := &adapter{spec: spec, table: t, issuerOf: func([]byte) string { return region }}
-	seen := map[string]string{}
 	for _, s := range a.f.byNational() {
 		*s.local = t.Field(s.national)
-		if *s.local == "" {
-			return nil, fmt.Errorf("mapping %s: no local field for %q, which %s needs", t.Source(), s.national, spec.Format)
-		}
-		if other, dup := seen[*s.local]; dup {
-			return nil, fmt.Errorf("mapping %s: fields %q and %q both name local field %q", t.Source(), other, s.national, *s.local)
-		}
-		seen[*s.local] = s.national
+	}
+	if err := distinct(a.f); err != "" {
+		return nil, fmt.Errorf("mapping %s: %s (format %s reads them all)", t.Source(), err, spec.Format)
 	}
 	return a, nil
 }

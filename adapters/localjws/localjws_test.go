@@ -10,6 +10,7 @@ import (
 	"github.com/hcgw/hcgw/adapters/gd"
 	"github.com/hcgw/hcgw/adapters/localjws"
 	"github.com/hcgw/hcgw/internal/testkit"
+	"github.com/hcgw/hcgw/mapping"
 )
 
 // Each format's own package (adapters/gd, adapters/bj) runs the decoder's
@@ -51,6 +52,29 @@ func TestSpecIsChecked(t *testing.T) {
 				if e == nil || !strings.Contains(e.Error(), tc.wantErr) {
 					t.Errorf("err %v, want one mentioning %s", e, tc.wantErr)
 				}
+			}
+		})
+	}
+}
+
+// TestTableIsChecked: a mapping table that lacks a field the adapter reads,
+// or names one local field for two national ones, refuses the adapter.
+func TestTableIsChecked(t *testing.T) {
+	for name, tc := range map[string]struct {
+		fields  string
+		wantErr string
+	}{
+		"a table without the status field": {"  name: xm\n  id: zjhm\n  status_time: sj\n  expires: yxq\n  code_id: id\n", `no local field for "status"`},
+		"a table naming one field twice":   {"  name: xm\n  id: zjhm\n  status: mzt\n  status_time: sj\n  expires: sj\n  code_id: id\n", `both name local field "sj"`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			table, err := mapping.ParseTable("gd-v1.yaml", []byte("format: gd-v1\nregion: \"440000\"\nfields:\n"+tc.fields+"status:\n  \"10\": green\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = localjws.New(gd.Spec(), mapping.Tables{"gd-v1": table})
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !strings.Contains(err.Error(), "gd-v1.yaml") {
+				t.Fatalf("New: %v, want an error naming gd-v1.yaml and %s", err, tc.wantErr)
 			}
 		})
 	}
