@@ -496,16 +496,21 @@ func (a *answerCache) put(key string, st mapping.LiveStatus, until time.Time) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if len(a.m) >= a.max {
-		// Evict expired entries, then arbitrary ones: the cache is an
-		// optimisation, never a source of truth.
+		// Make room for a tenth of the cache at once, expired entries
+		// first, then arbitrary ones (the cache is an optimisation, never
+		// a source of truth): at most two scans per max/10 puts, not one
+		// per put.
 		now := a.clock().UnixNano()
 		for k, e := range a.m {
-			if now >= e.end || len(a.m) >= a.max {
+			if now >= e.end {
 				delete(a.m, k)
 			}
-			if len(a.m) < a.max*9/10 {
+		}
+		for k := range a.m {
+			if len(a.m) <= a.max*9/10 {
 				break
 			}
+			delete(a.m, k)
 		}
 	}
 	a.m[key] = packEntry(st, until)
