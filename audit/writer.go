@@ -293,6 +293,16 @@ func (w *Writer) Close(ctx context.Context) error {
 	return nil
 }
 
+// answered reports whether b's writers have been released by MaxWait.
+func (b *batch) answered() bool {
+	select {
+	case <-b.late: // nil without MaxWait: never ready
+		return true
+	default:
+		return false
+	}
+}
+
 // since is the writer's monotonic clock, in nanoseconds.
 func (w *Writer) since() int64 { return int64(time.Since(w.epoch)) }
 
@@ -420,8 +430,9 @@ func (w *Writer) linger() bool {
 }
 
 // commit stores b. A sync batch is tried once and its writers get the
-// result; an async batch is retried, with capped backoff, until it is stored
-// or Close gives up (false).
+// result; an async batch, and a sync one whose writers MaxWait already
+// released, is retried with capped backoff until it is stored or Close
+// gives up (false).
 func (w *Writer) commit(b *batch) bool {
 	delay := w.retryMin
 	var timer *time.Timer
@@ -453,12 +464,14 @@ func (w *Writer) commit(b *batch) bool {
 			w.log.Error("audit: commit failed", "err", err, "records", len(b.recs),
 				"sync", w.opt.Sync, "queued", w.QueueDepth())
 		}
-		if w.opt.Sync {
+		if w.opt.Sync && !b.answered() {
 			w.mu.Lock()
 			w.finishLocked(b, err)
 			w.mu.Unlock()
 			return true
 		}
+		// Async, or sync writers already answered ErrLate (told their
+		// records would still be committed): retry until stored.
 		if timer == nil {
 			timer = time.NewTimer(delay)
 			defer timer.Stop()

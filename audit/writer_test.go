@@ -317,6 +317,27 @@ func TestMaxWaitReleasesWritersOfAHungCommit(t *testing.T) {
 	}
 }
 
+// TestLateRecordsAreRetried: writers released with ErrLate were told their
+// records would still be committed, so a commit of theirs that fails is
+// retried as an async one is, not dropped.
+func TestLateRecordsAreRetried(t *testing.T) {
+	g := newGate()
+	w, _ := testWriter(t, g.sink(), Options{Sync: true, MaxWait: 10 * time.Millisecond})
+	done := make(chan error, 1)
+	go func() { done <- w.Write(context.Background(), rec(1)) }()
+	recv(t, g.entered, "commit")
+	if err := recv(t, done, "Write"); !errors.Is(err, ErrLate) {
+		t.Fatalf("Write returned %v, want ErrLate", err)
+	}
+	g.release <- errors.New("database is locked") // the late commit fails
+	recv(t, g.entered, "retry")
+	g.release <- nil
+	closeWriter(t, w)
+	if got := g.committed(); len(got) != 1 || len(got[0]) != 1 {
+		t.Fatalf("committed %v, want the late record once", got)
+	}
+}
+
 // TestMaxWaitDoesNotCutACommitThatEnds: a commit that ends in time answers
 // its writers, with its own result.
 func TestMaxWaitDoesNotCutACommitThatEnds(t *testing.T) {
