@@ -124,15 +124,10 @@ func NewClient(o Options) *Client {
 	o.Peers = peers // the client's own copy: a breaker exists for every peer it knows
 	c := &Client{o: o, breakers: map[string]*gobreaker.CircuitBreaker[any]{}, slots: map[string]chan struct{}{},
 		cache: newAnswerCache(o.CacheMaxEntries, o.Clock)}
-	c.http = &retryablehttp.Client{
-		HTTPClient: hc, RetryMax: o.Retries, RetryWaitMin: 20 * time.Millisecond, RetryWaitMax: 250 * time.Millisecond,
-		CheckRetry: checkRetry, Backoff: jitterBackoff,
-		ErrorHandler: retryablehttp.PassthroughErrorHandler,
-	}
+	c.http = retryClient(hc, o.Retries, 20*time.Millisecond, 250*time.Millisecond)
 	// Relayed bodies cannot be re-signed, so a relay is never retried: the
 	// peer would see the same jti twice and refuse it as a replay.
-	c.relay = &retryablehttp.Client{HTTPClient: hc, RetryMax: 0, CheckRetry: checkRetry, Backoff: jitterBackoff,
-		ErrorHandler: retryablehttp.PassthroughErrorHandler}
+	c.relay = retryClient(hc, 0, 0, 0)
 	for region := range o.Peers {
 		region := region
 		c.slots[region] = make(chan struct{}, o.MaxInFlight)
@@ -150,6 +145,14 @@ func NewClient(o Options) *Client {
 		})
 	}
 	return c
+}
+
+// retryClient is the federation's outbound HTTP client: up to retries
+// retries of connection errors and 502/503/504 (checkRetry), with jittered
+// exponential backoff between wmin and wmax, the last answer passed through.
+func retryClient(hc *http.Client, retries int, wmin, wmax time.Duration) *retryablehttp.Client {
+	return &retryablehttp.Client{HTTPClient: hc, RetryMax: retries, RetryWaitMin: wmin, RetryWaitMax: wmax,
+		CheckRetry: checkRetry, Backoff: jitterBackoff, ErrorHandler: retryablehttp.PassthroughErrorHandler}
 }
 
 // checkRetry retries only connection errors and 502/503/504, never once

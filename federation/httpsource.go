@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -27,9 +28,9 @@ import (
 type HTTPSource struct {
 	URL    string
 	Table  *mapping.Table
-	Client *http.Client
-	Clock  func() time.Time
+	Client *http.Client // nil: a client with a 5 s timeout
 
+	once sync.Once // makes http, on the first Lookup
 	http *retryablehttp.Client
 }
 
@@ -43,18 +44,13 @@ type platformAnswer struct {
 
 // Lookup implements Source.
 func (h *HTTPSource) Lookup(ctx context.Context, cid string) (mapping.LiveStatus, error) {
-	if h.http == nil {
+	h.once.Do(func() {
 		hc := h.Client
 		if hc == nil {
 			hc = &http.Client{Timeout: 5 * time.Second}
 		}
-		h.http = &retryablehttp.Client{HTTPClient: hc, RetryMax: 2, RetryWaitMin: 20 * time.Millisecond,
-			RetryWaitMax: 250 * time.Millisecond, CheckRetry: checkRetry, Backoff: jitterBackoff,
-			ErrorHandler: retryablehttp.PassthroughErrorHandler}
-	}
-	if h.Clock == nil {
-		h.Clock = time.Now
-	}
+		h.http = retryClient(hc, 2, 20*time.Millisecond, 250*time.Millisecond)
+	})
 	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet,
 		strings.TrimRight(h.URL, "/")+"/codes/"+url.PathEscape(cid), nil)
 	if err != nil {

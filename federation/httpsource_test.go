@@ -2,6 +2,7 @@ package federation_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -91,5 +92,36 @@ func TestHTTPSource(t *testing.T) {
 				t.Fatalf("unmasked holder %+v", st.Holder)
 			}
 		})
+	}
+}
+
+// TestHTTPSourceFromManyGoroutines: the first lookups of a source may come
+// at once (own-region verifications and status requests from peers); run
+// with -race.
+func TestHTTPSourceFromManyGoroutines(t *testing.T) {
+	tables, err := mapping.LoadTables(configs.Mappings())
+	if err != nil {
+		t.Fatal(err)
+	}
+	table, _ := tables.Get("zj-v1")
+	platform := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(`{"status":"G","status_time":1795420000}`))
+	}))
+	defer platform.Close()
+	src := &federation.HTTPSource{URL: platform.URL, Table: table}
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			st, err := src.Lookup(context.Background(), "green")
+			if err == nil && st.Status != mapping.Green {
+				err = fmt.Errorf("status %s, want green", st.Status)
+			}
+			errs <- err
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }

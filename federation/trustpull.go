@@ -53,9 +53,7 @@ func (p *Puller) init() {
 	if p.Logger == nil {
 		p.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
 	}
-	p.http = &retryablehttp.Client{HTTPClient: hc, RetryMax: 2, RetryWaitMin: 100 * time.Millisecond,
-		RetryWaitMax: time.Second, CheckRetry: checkRetry, Backoff: jitterBackoff,
-		ErrorHandler: retryablehttp.PassthroughErrorHandler}
+	p.http = retryClient(hc, 2, 100*time.Millisecond, time.Second)
 }
 
 // PullOnce fetches the list (conditionally on the last ETag) and adds every

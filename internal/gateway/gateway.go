@@ -195,7 +195,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 		if t.Region != cfg.Region {
 			return nil, fmt.Errorf("platform.format: %s is region %s's format, not %s's", t.Format, t.Region, cfg.Region)
 		}
-		platform = &federation.HTTPSource{URL: cfg.Platform.URL, Table: t, Client: opt.HTTPClient, Clock: opt.Clock}
+		platform = &federation.HTTPSource{URL: cfg.Platform.URL, Table: t, Client: opt.HTTPClient}
 	}
 	g.Metrics = metrics.New(metrics.Sources{
 		QueueDepth: func() int { return g.Audit.QueueDepth() },
