@@ -146,9 +146,4 @@ func (a *Answer) Live() mapping.LiveStatus {
 		Holder: mapping.Holder{Name: a.HN, ID: a.HID}}
 }
 
-func clip(s string) string {
-	if len(s) > 32 {
-		s = s[:32]
-	}
-	return s
-}
+func clip(s string) string { return mapping.Clip(s, 32) }

@@ -33,3 +33,23 @@ func TestIDText(t *testing.T) {
 		}
 	}
 }
+
+func TestClip(t *testing.T) {
+	tests := map[string]struct {
+		in   string
+		n    int
+		want string
+	}{
+		"short ASCII":            {"abc", 5, "abc"},
+		"long ASCII":             {"abcdef", 3, "abc"},
+		"counts characters":      {"欧阳锋锋", 3, "欧阳锋"},
+		"fits in characters":     {"欧阳锋", 3, "欧阳锋"},
+		"invalid UTF-8 mended":   {"a\xffb", 5, "a\uFFFDb"},
+		"never half a character": {"锋锋", 1, "锋"},
+	}
+	for name, tc := range tests {
+		if got := mapping.Clip(tc.in, tc.n); got != tc.want {
+			t.Errorf("%s: Clip(%q, %d) = %q, want %q", name, tc.in, tc.n, got, tc.want)
+		}
+	}
+}

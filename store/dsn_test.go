@@ -63,22 +63,3 @@ func TestSQLiteDSN(t *testing.T) {
 		t.Fatal("sqliteDSN(\"\") succeeded")
 	}
 }
-
-func TestClip(t *testing.T) {
-	tests := map[string]struct {
-		in   string
-		n    int
-		want string
-	}{
-		"short ASCII":          {"abc", 5, "abc"},
-		"long ASCII":           {"abcdef", 3, "abc"},
-		"counts characters":    {"欧阳锋锋", 3, "欧阳锋"},
-		"fits in characters":   {"欧阳锋", 3, "欧阳锋"},
-		"invalid UTF-8 mended": {"a\xffb", 5, "a\uFFFDb"},
-	}
-	for name, tc := range tests {
-		if got := clip(tc.in, tc.n); got != tc.want {
-			t.Errorf("%s: clip(%q, %d) = %q, want %q", name, tc.in, tc.n, got, tc.want)
-		}
-	}
-}

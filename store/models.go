@@ -1,9 +1,7 @@
 package store
 
 import (
-	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Column widths, in characters (MySQL counts varchar in characters). Values
@@ -77,25 +75,6 @@ type trustEventRow struct {
 }
 
 func (trustEventRow) TableName() string { return "trust_events" }
-
-// clip makes s valid UTF-8 (utf8mb4 refuses anything else) of at most n
-// characters.
-func clip(s string, n int) string {
-	if !utf8.ValidString(s) {
-		s = strings.ToValidUTF8(s, "\uFFFD")
-	}
-	if len(s) <= n {
-		return s
-	}
-	i := 0
-	for j := range s {
-		if i == n {
-			return s[:j]
-		}
-		i++
-	}
-	return s
-}
 
 // dbTime is how times are stored: UTC, to the microsecond (MySQL datetime(6)
 // holds no more, and a time read back equals the one written).

@@ -8,6 +8,8 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/hcgw/hcgw/mapping"
 )
 
 // PlatformCode is one code of the built-in simulated provincial platform:
@@ -43,7 +45,7 @@ func (db *DB) PutPlatformCode(ctx context.Context, c PlatformCode) error {
 		return fmt.Errorf("store: platform code id: want 1 to %d characters", codeIDLen)
 	}
 	row := platformCodeRow{CID: c.CID, Org: c.Org, Status: c.Status, StatusAt: dbTime(c.StatusAt), Expires: dbTime(c.Expires),
-		HolderName: clip(c.HolderName, holderNameLen), HolderID: clip(c.HolderID, holderIDLen)}
+		HolderName: mapping.Clip(c.HolderName, holderNameLen), HolderID: mapping.Clip(c.HolderID, holderIDLen)}
 	err := db.gdb.WithContext(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(&row).Error
 	if err != nil {
 		return fmt.Errorf("store: put platform code: %w", err)

@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/hcgw/hcgw/audit"
+	"github.com/hcgw/hcgw/mapping"
 )
 
 // insertChunk is the most rows one INSERT statement carries: group commits
@@ -144,22 +145,22 @@ func toRecordRow(r *audit.Record) recordRow {
 	return recordRow{
 		ID:             id,
 		CreatedAt:      at,
-		Gateway:        clip(r.Gateway, regionLen),
-		Checkpoint:     clip(r.Checkpoint, checkpointLen),
-		Scene:          clip(r.Scene, sceneLen),
-		Issuer:         clip(r.Issuer, regionLen),
-		Org:            clip(r.Org, regionLen),
-		Format:         clip(r.Format, formatLen),
-		CodeID:         clip(r.CodeID, codeIDLen),
-		Result:         clip(r.Result, wordLen),
-		Reason:         clip(r.Reason, wordLen),
-		Status:         clip(r.Status, wordLen),
-		Source:         clip(r.Source, wordLen),
+		Gateway:        mapping.Clip(r.Gateway, regionLen),
+		Checkpoint:     mapping.Clip(r.Checkpoint, checkpointLen),
+		Scene:          mapping.Clip(r.Scene, sceneLen),
+		Issuer:         mapping.Clip(r.Issuer, regionLen),
+		Org:            mapping.Clip(r.Org, regionLen),
+		Format:         mapping.Clip(r.Format, formatLen),
+		CodeID:         mapping.Clip(r.CodeID, codeIDLen),
+		Result:         mapping.Clip(r.Result, wordLen),
+		Reason:         mapping.Clip(r.Reason, wordLen),
+		Status:         mapping.Clip(r.Status, wordLen),
+		Source:         mapping.Clip(r.Source, wordLen),
 		Degraded:       r.Degraded,
 		Conflict:       r.Conflict,
-		HolderName:     clip(r.HolderName, holderNameLen),
-		HolderID:       clip(r.HolderID, holderIDLen),
-		CodeSHA256:     clip(r.CodeSHA256, 64),
+		HolderName:     mapping.Clip(r.HolderName, holderNameLen),
+		HolderID:       mapping.Clip(r.HolderID, holderIDLen),
+		CodeSHA256:     mapping.Clip(r.CodeSHA256, 64),
 		DurationMicros: r.DurationMicros,
 	}
 }

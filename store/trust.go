@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/hcgw/hcgw/audit"
+	"github.com/hcgw/hcgw/mapping"
 )
 
 // Kinds of TrustEntry.
@@ -93,11 +94,11 @@ func (db *DB) InsertTrustEvent(ctx context.Context, ev TrustEvent) error {
 	}
 	row := trustEventRow{
 		ID: ev.ID, At: at,
-		Action: clip(ev.Action, wordLen),
-		Kid:    clip(ev.Kid, kidLen),
-		Sub:    clip(ev.Sub, regionLen),
-		Actor:  clip(ev.Actor, actorLen),
-		Detail: clip(ev.Detail, detailLen),
+		Action: mapping.Clip(ev.Action, wordLen),
+		Kid:    mapping.Clip(ev.Kid, kidLen),
+		Sub:    mapping.Clip(ev.Sub, regionLen),
+		Actor:  mapping.Clip(ev.Actor, actorLen),
+		Detail: mapping.Clip(ev.Detail, detailLen),
 	}
 	if err := db.gdb.WithContext(ctx).Create(&row).Error; err != nil {
 		return fmt.Errorf("store: insert trust event: %w", err)

@@ -237,10 +237,4 @@ func VerifyWithKey(token, typ string, pub *PublicKey) ([]byte, error) {
 }
 
 // clip keeps attacker-chosen strings short in error details.
-func clip(s string) string {
-	const max = 64
-	if len(s) > max {
-		return s[:max] + "…"
-	}
-	return strings.ToValidUTF8(s, "?")
-}
+func clip(s string) string { return mapping.Clip(s, 64) }

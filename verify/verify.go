@@ -297,7 +297,7 @@ func record(region string, req Request, vd Verdict, c *adapters.Code, now time.T
 	sum := sha256.Sum256([]byte(req.Code))
 	r := audit.Record{
 		ID: vd.RecordID, CreatedAt: now, Gateway: region,
-		Checkpoint: clip(req.Checkpoint, 64), Scene: clip(req.Scene, 64),
+		Checkpoint: req.Checkpoint, Scene: req.Scene,
 		Issuer: vd.Issuer, Format: vd.Format,
 		Result: string(vd.Result), Reason: string(vd.Reason), Status: string(vd.Status), Source: string(vd.Source),
 		Degraded: vd.Degraded, Conflict: vd.Conflict,
@@ -307,18 +307,8 @@ func record(region string, req Request, vd Verdict, c *adapters.Code, now time.T
 		r.HolderName, r.HolderID = vd.Holder.Name, vd.Holder.ID
 	}
 	if c != nil {
-		r.Org, r.CodeID = c.Org, clip(c.ID, 64)
+		r.Org, r.CodeID = c.Org, c.ID
 	}
 	return r
 }
 
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	// cut on a rune boundary
-	for n > 0 && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return s[:n]
-}
