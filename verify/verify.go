@@ -311,4 +311,3 @@ func record(region string, req Request, vd Verdict, c *adapters.Code, now time.T
 	}
 	return r
 }
-
