@@ -1,9 +1,6 @@
 package federation
 
 import (
-	"bytes"
-	"encoding/json"
-	"io"
 	"regexp"
 	"time"
 
@@ -50,20 +47,8 @@ type Answer struct {
 }
 
 var (
-	jtiRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 	cidRe = regexp.MustCompile(`^[A-Za-z0-9_.:-]{1,128}$`)
 )
-
-func decode(payload []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(payload))
-	if err := dec.Decode(v); err != nil {
-		return mapping.Fail(mapping.Malformed, "claims: %v", err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return mapping.Fail(mapping.Malformed, "claims: trailing data")
-	}
-	return nil
-}
 
 // VerifyRequest checks a status request: signature by an endorsed
 // federation key of the requester's region, claims, freshness. Replay is the
@@ -74,13 +59,13 @@ func VerifyRequest(snap *trust.Snapshot, token string, now time.Time, skew time.
 		return nil, err
 	}
 	var r Request
-	if err := decode(payload, &r); err != nil {
+	if err := mapping.DecodeClaims(payload, &r); err != nil {
 		return nil, err
 	}
 	switch {
 	case !mapping.ValidRegion(r.Iss) || !mapping.ValidRegion(r.Aud) || !mapping.ValidRegion(r.Org):
 		return nil, mapping.Fail(mapping.Malformed, "iss, aud and org must be regions")
-	case !jtiRe.MatchString(r.JTI):
+	case !mapping.IDText(r.JTI, 64):
 		return nil, mapping.Fail(mapping.Malformed, "jti must be 1-64 of [A-Za-z0-9_-]")
 	case !cidRe.MatchString(r.CID):
 		return nil, mapping.Fail(mapping.Malformed, "cid must be 1-128 of [A-Za-z0-9_.:-]")
@@ -111,7 +96,7 @@ func VerifyAnswer(snap *trust.Snapshot, token string, want Expect, now time.Time
 		return nil, err
 	}
 	var a Answer
-	if err := decode(payload, &a); err != nil {
+	if err := mapping.DecodeClaims(payload, &a); err != nil {
 		return nil, err
 	}
 	switch {

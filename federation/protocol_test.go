@@ -119,6 +119,8 @@ func TestVerifyRequest(t *testing.T) {
 			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.JTI = "" })), mapping.Malformed},
 		"a jti with a dot is malformed": {
 			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.JTI = "a.b" })), mapping.Malformed},
+		"a jti of 65 characters is malformed": {
+			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.JTI = strings.Repeat("j", 65) })), mapping.Malformed},
 		"a jti with a space is malformed": {
 			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.JTI = "a b" })), mapping.Malformed},
 		"a 65-character jti is malformed": {

@@ -1,10 +1,8 @@
 package trust
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -130,17 +128,6 @@ func (a Anchors) verifyAnchored(token, typ string) ([]byte, string, error) {
 	return payload, anchor.Kid, nil
 }
 
-func decodeStrictJSON(payload []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(payload))
-	if err := dec.Decode(v); err != nil {
-		return mapping.Fail(mapping.Malformed, "claims: %v", err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return mapping.Fail(mapping.Malformed, "claims: trailing data after the JSON object")
-	}
-	return nil
-}
-
 // unixClaim reads a time claim that must be a plain JSON integer (no
 // string, fraction or exponent) of seconds since the epoch.
 func unixClaim(name string, raw json.RawMessage) (time.Time, error) {
@@ -167,7 +154,7 @@ func (a Anchors) ParseEndorsement(token string) (*Endorsement, error) {
 		return nil, err
 	}
 	var c endorsementClaims
-	if err := decodeStrictJSON(payload, &c); err != nil {
+	if err := mapping.DecodeClaims(payload, &c); err != nil {
 		return nil, err
 	}
 	if c.Iss != mapping.NationalRegion {
@@ -236,7 +223,7 @@ func (a Anchors) ParseRevocation(token string) (*Revocation, error) {
 		return nil, err
 	}
 	var c revocationClaims
-	if err := decodeStrictJSON(payload, &c); err != nil {
+	if err := mapping.DecodeClaims(payload, &c); err != nil {
 		return nil, err
 	}
 	if c.Iss != "" && c.Iss != mapping.NationalRegion {
