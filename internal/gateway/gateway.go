@@ -106,8 +106,8 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 	}
 	g := &Gateway{Config: cfg, Logger: opt.Logger, clock: opt.Clock, PeerStats: federation.NewPeerStats(0, nil)}
 	defer func() {
-		if err != nil && g.DB != nil {
-			_ = g.DB.Close()
+		if err != nil {
+			_ = g.Close(context.Background()) // the audit writer, then the database
 		}
 	}()
 

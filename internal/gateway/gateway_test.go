@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -254,5 +255,25 @@ func TestDefaultsStartTrustingNothing(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 503 || !bytes.Contains(b, []byte("no anchor configured")) {
 		t.Fatalf("%d %s", resp.StatusCode, b)
+	}
+}
+
+// TestFailedStartLeavesNoAuditWriter: a start that fails after the record
+// writer began (here on a missing federation CA file) stops it again, and
+// closes the database after it.
+func TestFailedStartLeavesNoAuditWriter(t *testing.T) {
+	writers := func() int {
+		buf := make([]byte, 1<<20)
+		return strings.Count(string(buf[:runtime.Stack(buf, true)]), "audit.(*Writer).run")
+	}
+	e := newEnv(t, "sqlite", "")
+	e.cfg.Federation.TLSCAFile = filepath.Join(e.dir, "missing-ca.pem")
+	before := writers()
+	if g, err := gateway.New(context.Background(), e.cfg, gateway.Options{Logger: testLogger(t)}); err == nil {
+		_ = g.Close(context.Background())
+		t.Fatal("started with a missing CA file")
+	}
+	if after := writers(); after != before {
+		t.Fatalf("%d record writers running after the failed start, %d before", after, before)
 	}
 }
