@@ -76,6 +76,9 @@ func FuzzMaskName(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in string) {
 		out, err := mapping.MaskName(in)
+		if want := err == nil && out == in; mapping.IsMaskedName(in) != want {
+			t.Fatalf("IsMaskedName(%q) = %v, want %v (MaskName: %q, %v)", in, !want, want, out, err)
+		}
 		if err != nil {
 			assertTemplated(t, err, nameErrors)
 			return
@@ -108,6 +111,9 @@ func FuzzMaskID(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in string) {
 		out, err := mapping.MaskID(in)
+		if want := err == nil && out == in; mapping.IsMaskedID(in) != want {
+			t.Fatalf("IsMaskedID(%q) = %v, want %v (MaskID: %q, %v)", in, !want, want, out, err)
+		}
 		if err != nil {
 			assertTemplated(t, err, idErrors)
 			return

@@ -117,18 +117,52 @@ func MaskID(full string) (string, error) {
 }
 
 // IsMaskedName reports whether s is a name in its masked form: non-empty,
-// acceptable to MaskName and equal to its own mask. A full name of two or
-// more characters is never masked.
+// acceptable to MaskName and equal to its own mask (FuzzMaskName holds it to
+// that definition). A full name of two or more characters is never masked.
+// It reads s in place: every verification checks a holder with it.
 func IsMaskedName(s string) bool {
-	m, err := MaskName(s)
-	return err == nil && m == s
+	if s == "" || !utf8.ValidString(s) {
+		return false
+	}
+	first, _ := utf8.DecodeRuneInString(s)
+	last, _ := utf8.DecodeLastRuneInString(s)
+	if unicode.IsSpace(first) || unicode.IsSpace(last) { // MaskName would trim it
+		return false
+	}
+	n := 0
+	for i, r := range s {
+		if !nameRuneOK(r) {
+			return false
+		}
+		// Every character between the first and the last is '*' (a
+		// two-character mask is the first and '*').
+		if i > 0 && i+utf8.RuneLen(r) < len(s) && r != '*' {
+			return false
+		}
+		n++
+	}
+	return n <= maxNameRunes && (n != 2 || last == '*')
 }
 
 // IsMaskedID reports whether s is an identity number in its masked form:
-// non-empty, acceptable to MaskID and equal to its own mask.
+// non-empty, acceptable to MaskID and equal to its own mask (FuzzMaskID
+// holds it to that definition). It reads s in place.
 func IsMaskedID(s string) bool {
-	m, err := MaskID(s)
-	return err == nil && m == s
+	n := len(s)
+	if n < minIDLen || n > maxIDLen {
+		return false
+	}
+	keep := idKeep
+	if n < longIDLen {
+		keep = max(n/4, 1)
+	}
+	for i := 0; i < n; i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'A' <= c && c <= 'Z' || c == '*') || i >= keep && i < n-keep && c != '*' {
+			return false
+		}
+	}
+	return true
 }
 
 // NewHolder masks a full name and identity number into a Holder. The full
@@ -148,12 +182,12 @@ func NewHolder(fullName, fullID string) (Holder, error) {
 // String returns the masked pair, safe to log: "-" stands for an empty value
 // and "?" for one that cannot be masked (it is not shown).
 func (h Holder) String() string {
-	return fmt.Sprintf("name=%s id=%s", show(h.Name, MaskName), show(h.ID, MaskID))
+	return fmt.Sprintf("name=%s id=%s", show(h.Name, safeName), show(h.ID, safeID))
 }
 
 // GoString makes %#v as safe as %v.
 func (h Holder) GoString() string {
-	return fmt.Sprintf("mapping.Holder{Name:%q, ID:%q}", safe(h.Name, MaskName), safe(h.ID, MaskID))
+	return fmt.Sprintf("mapping.Holder{Name:%q, ID:%q}", safeName(h.Name), safeID(h.ID))
 }
 
 // MarshalJSON writes the masked values. Values already masked (everything
@@ -163,10 +197,15 @@ func (h Holder) MarshalJSON() ([]byte, error) {
 	return h.AppendJSON(nil), nil
 }
 
-// safe returns the masked form of s, or "" when s is empty or unmaskable.
-func safe(s string, mask func(string) (string, error)) string {
-	if s == "" {
-		return ""
+// safeName and safeID return the masked form of s, or "" when s is empty
+// or unmaskable; a value already masked (everything NewHolder built) is
+// returned as it is, without masking it again.
+func safeName(s string) string { return safe(s, IsMaskedName, MaskName) }
+func safeID(s string) string   { return safe(s, IsMaskedID, MaskID) }
+
+func safe(s string, masked func(string) bool, mask func(string) (string, error)) string {
+	if s == "" || masked(s) {
+		return s
 	}
 	m, err := mask(s)
 	if err != nil {
@@ -175,11 +214,11 @@ func safe(s string, mask func(string) (string, error)) string {
 	return m
 }
 
-func show(s string, mask func(string) (string, error)) string {
+func show(s string, safe func(string) string) string {
 	if s == "" {
 		return "-"
 	}
-	if m := safe(s, mask); m != "" {
+	if m := safe(s); m != "" {
 		return m
 	}
 	return "?"

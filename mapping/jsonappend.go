@@ -39,8 +39,8 @@ func appendMarshalled(dst []byte, s string) []byte {
 // only.
 func (h Holder) AppendJSON(dst []byte) []byte {
 	dst = append(dst, `{"name":`...)
-	dst = AppendJSONString(dst, safe(h.Name, MaskName))
+	dst = AppendJSONString(dst, safeName(h.Name))
 	dst = append(dst, `,"id":`...)
-	dst = AppendJSONString(dst, safe(h.ID, MaskID))
+	dst = AppendJSONString(dst, safeID(h.ID))
 	return append(dst, '}')
 }
