@@ -45,13 +45,17 @@ func splitCompact(token string) (Header, []byte, []byte, error) {
 	}
 	first := strings.IndexByte(token, '.')
 	last := strings.LastIndexByte(token, '.')
-	if first <= 0 || last == first || last == len(token)-1 || strings.Count(token, ".") != 2 {
+	if first <= 0 || last == first || last == len(token)-1 {
 		return h, nil, nil, mapping.Fail(mapping.Malformed, "not a compact JWS (three non-empty parts)")
 	}
-	for i := 0; i < len(token); i++ {
-		c := token[i]
-		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
-			return h, nil, nil, mapping.Fail(mapping.Malformed, "JWS has a character outside base64url at offset %d", i)
+	// The decoder would skip CR and LF: each part must be base64url
+	// itself, and a '.' inside the middle one makes more than three.
+	for _, part := range [3][2]int{{0, first}, {first + 1, last}, {last + 1, len(token)}} {
+		if i := mapping.NotBase64URL(token[part[0]:part[1]]); i >= 0 {
+			if at := part[0] + i; token[at] != '.' {
+				return h, nil, nil, mapping.Fail(mapping.Malformed, "JWS has a character outside base64url at offset %d", at)
+			}
+			return h, nil, nil, mapping.Fail(mapping.Malformed, "not a compact JWS (three non-empty parts)")
 		}
 	}
 	h, err := decodeHeader(token[:first])

@@ -19,6 +19,7 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jwk"
 
 	"github.com/hcgw/hcgw/internal/testkit"
+	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
 )
 
@@ -400,4 +401,31 @@ func privateWith(t *testing.T, k *testkit.TestKey, f func(map[string]any)) []byt
 	}
 	f(m)
 	return testkit.JSON(t, m)
+}
+
+// TestSplitCompactRefusesOtherShapes: every refusal is malformed and says
+// which rule the token broke.
+func TestSplitCompactRefusesOtherShapes(t *testing.T) {
+	s := testkit.Key(t, jwa.EdDSA)
+	tok, err := s.SignCompact([]byte(`{"x":1}`), "test+jwt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := strings.Split(tok, ".")
+	for name, tc := range map[string]struct{ token, want string }{
+		"four parts":             {tok + ".AA", "three non-empty parts"},
+		"two parts":              {parts[0] + "." + parts[1], "three non-empty parts"},
+		"an empty header":        {"." + parts[1] + "." + parts[2], "three non-empty parts"},
+		"an empty signature":     {parts[0] + "." + parts[1] + ".", "three non-empty parts"},
+		"a CR in the payload":    {parts[0] + ".\r" + parts[1] + "." + parts[2], "outside base64url at offset " + fmt.Sprint(len(parts[0])+1)},
+		"padding in the header":  {parts[0] + "=." + parts[1] + "." + parts[2], "outside base64url at offset " + fmt.Sprint(len(parts[0]))},
+		"a '+' in the signature": {parts[0] + "." + parts[1] + ".+" + parts[2], "outside base64url at offset " + fmt.Sprint(len(parts[0])+len(parts[1])+2)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, _, err := trust.SplitCompact(tc.token)
+			if mapping.ReasonOf(err) != mapping.Malformed || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("SplitCompact: %v, want malformed, %q", err, tc.want)
+			}
+		})
+	}
 }
