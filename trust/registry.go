@@ -426,20 +426,12 @@ func (r *Registry) Merge(ctx context.Context, tokens []string) (added, refused i
 	if len(todo) == 0 {
 		return 0, refused, nil
 	}
-	if r.store != nil {
-		for _, it := range todo {
-			if err := r.store.SaveTrust(ctx, it.entry()); err != nil {
-				return 0, refused, fmt.Errorf("persist trust entry: %w", err)
-			}
-		}
-	}
-	got, err := r.apply(todo)
-	return len(got), refused, err
+	added, err = r.publish(ctx, todo)
+	return added, refused, err
 }
 
-// commit persists what is new, then publishes it. A store failure publishes
-// nothing, so memory never runs ahead of what a restart would load; a
-// conflict anywhere in items stores nothing.
+// commit publishes what is new in items; a conflict anywhere in items
+// stores nothing.
 func (r *Registry) commit(ctx context.Context, items []item) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -447,6 +439,13 @@ func (r *Registry) commit(ctx context.Context, items []item) (int, error) {
 	if err != nil || len(todo) == 0 {
 		return 0, err
 	}
+	return r.publish(ctx, todo)
+}
+
+// publish persists todo (fresh's output), then publishes it in a new
+// snapshot; r.mu is held. A store failure publishes nothing, so memory never
+// runs ahead of what a restart would load.
+func (r *Registry) publish(ctx context.Context, todo []item) (int, error) {
 	if r.store != nil {
 		for _, it := range todo {
 			if err := r.store.SaveTrust(ctx, it.entry()); err != nil {

@@ -686,6 +686,9 @@ func TestAStoreErrorPublishesNothing(t *testing.T) {
 	if n, err := loadDirOf(t, reg, tok); !errors.Is(err, diskFull) || n != 0 {
 		t.Errorf("LoadDir: n %d, err %v; want the store's error", n, err)
 	}
+	if n, _, err := reg.Merge(t.Context(), []string{tok, rev}); !errors.Is(err, diskFull) || n != 0 {
+		t.Errorf("Merge: n %d, err %v; want the store's error", n, err)
+	}
 	if reg.Snapshot() != before || before.Version() != 0 {
 		t.Fatalf("a store failure published a snapshot")
 	}
@@ -1101,5 +1104,32 @@ func TestReusingAJTIForAnotherRegionIsAConflict(t *testing.T) {
 	}
 	if _, _, err := reg.AddEndorsement(t.Context(), root.Endorse(k, sh, testkit.Spec{JTI: "same"})); !errors.Is(err, trust.ErrConflict) {
 		t.Fatalf("err %v, want ErrConflict", err)
+	}
+}
+
+// TestMergeCountsWhatItSkips: a pulled trust list merges what verifies and
+// is new, and counts as refused what does not verify or conflicts with what
+// is known, never failing on them; a second pull of the same list adds
+// nothing and stores nothing.
+func TestMergeCountsWhatItSkips(t *testing.T) {
+	root := testkit.NewRoot(t)
+	k := testkit.Key(t, jwa.ES256)
+	st := newMemStore()
+	reg := trust.NewRegistry(root.Anchors(), st)
+	list := []string{
+		root.Endorse(k, zj, testkit.Spec{JTI: "e-zj"}),
+		"not.a.jws",
+		root.Endorse(k, sh, testkit.Spec{JTI: "e-sh"}), // the same key for another region
+		root.Revoke(k.Kid()),
+	}
+	for _, want := range []struct{ added, refused, stored int }{{2, 2, 2}, {0, 2, 2}} {
+		added, refused, err := reg.Merge(t.Context(), list)
+		if err != nil || added != want.added || refused != want.refused || len(st.entries) != want.stored {
+			t.Fatalf("Merge: added %d, refused %d, %v, %d stored; want %d, %d, nil, %d",
+				added, refused, err, len(st.entries), want.added, want.refused, want.stored)
+		}
+	}
+	if key := reg.Snapshot().Key(k.Kid()); key == nil || key.Sub != zj || key.Revoked == nil {
+		t.Fatalf("after the merge: %+v", key)
 	}
 }
