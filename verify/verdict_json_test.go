@@ -50,6 +50,29 @@ func TestVerdictJSONMatchesEncodingJSON(t *testing.T) {
 	}
 }
 
+// TestVerdictJSONMasksTheHolder: the holder's encoder is the same on both
+// sides of the comparison above (Holder.MarshalJSON calls it), so what it
+// writes is checked against literal expectations here.
+func TestVerdictJSONMasksTheHolder(t *testing.T) {
+	for name, tc := range map[string]struct {
+		holder mapping.Holder
+		want   string
+	}{
+		"masked values as they are": {mapping.Holder{Name: "张*丰", ID: "3301**********1234"}, `"holder":{"name":"张*丰","id":"3301**********1234"}`},
+		"full values masked":        {mapping.Holder{Name: "张三丰", ID: "330102199001011234"}, `"holder":{"name":"张*丰","id":"3301**********1234"}`},
+		"unmaskable values blanked": {mapping.Holder{Name: "\x00", ID: "?"}, `"holder":{"name":"","id":""}`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			h := tc.holder
+			v := verify.Verdict{Holder: &h}
+			got, err := v.AppendJSON(nil)
+			if err != nil || !bytes.Contains(got, []byte(tc.want)) {
+				t.Fatalf("AppendJSON = %s, %v; want it to contain %s", got, err, tc.want)
+			}
+		})
+	}
+}
+
 func FuzzVerdictJSON(f *testing.F) {
 	f.Add("valid", "", "green", "330000", "张*丰", "3301**********1234", "detail", int64(1800000000), true)
 	f.Add("invalid", "bad_signature", "grey", "<x>", "\xff", "&", "\u2028", int64(-62135596801), false)
