@@ -53,16 +53,26 @@ func labelsOK(c *gin.Context, scene, checkpoint string) bool {
 	return true
 }
 
-func (a *api) verify(c *gin.Context) {
+// readCodeRequest reads the body of /v1/verify and /v1/convert, rendering
+// the error itself.
+func (a *api) readCodeRequest(c *gin.Context) (verify.Request, bool) {
 	var req verifyRequest
 	if !readJSON(c, a.Limits.MaxBody, false, &req) || !labelsOK(c, req.Scene, req.Checkpoint) {
-		return
+		return verify.Request{}, false
 	}
 	if req.Code == nil || *req.Code == "" {
 		renderError(c, CodeBadRequest, `field "code" is required`)
+		return verify.Request{}, false
+	}
+	return verify.Request{Code: *req.Code, Scene: req.Scene, Checkpoint: req.Checkpoint}, true
+}
+
+func (a *api) verify(c *gin.Context) {
+	req, ok := a.readCodeRequest(c)
+	if !ok {
 		return
 	}
-	vd, err := a.Verifier.Verify(c.Request.Context(), verify.Request{Code: *req.Code, Scene: req.Scene, Checkpoint: req.Checkpoint})
+	vd, err := a.Verifier.Verify(c.Request.Context(), req)
 	if err != nil {
 		a.unavailable(c, err)
 		return
@@ -114,15 +124,11 @@ func renderVerdicts(c *gin.Context, batch bool, vds ...verify.Verdict) {
 // gateway (DESIGN §6). A code that is not valid, or whose region this
 // gateway may not sign for, is refused with 422 and the verdict.
 func (a *api) convert(c *gin.Context) {
-	var req verifyRequest
-	if !readJSON(c, a.Limits.MaxBody, false, &req) || !labelsOK(c, req.Scene, req.Checkpoint) {
+	req, ok := a.readCodeRequest(c)
+	if !ok {
 		return
 	}
-	if req.Code == nil || *req.Code == "" {
-		renderError(c, CodeBadRequest, `field "code" is required`)
-		return
-	}
-	out, err := a.Verifier.Convert(c.Request.Context(), verify.Request{Code: *req.Code, Scene: req.Scene, Checkpoint: req.Checkpoint}, a.Signers)
+	out, err := a.Verifier.Convert(c.Request.Context(), req, a.Signers)
 	switch {
 	case errors.Is(err, verify.ErrNotValid):
 		c.AbortWithStatusJSON(http.StatusUnprocessableEntity, gin.H{"error": errorDetail{Code: CodeCodeNotValid,
@@ -405,17 +411,13 @@ func (a *api) readyz(c *gin.Context) {
 	if a.Ready != nil {
 		problems = a.Ready(c.Request.Context())
 	}
-	if len(problems) > 0 {
-		var warnings []string
-		if a.Warnings != nil {
-			warnings = a.Warnings()
-		}
-		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "not_ready", "problems": problems, "warnings": warnings})
-		return
-	}
 	var warnings []string
 	if a.Warnings != nil {
 		warnings = a.Warnings()
+	}
+	if len(problems) > 0 {
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "not_ready", "problems": problems, "warnings": warnings})
+		return
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ready", "trust_version": a.Trust.Snapshot().Version(), "warnings": warnings})
 }

@@ -237,10 +237,8 @@ func readJSON(c *gin.Context, limit int64, strict bool, v any) bool {
 		}
 		return decoded(c, limit, err)
 	}
-	dec := json.NewDecoder(body)
-	if strict {
-		dec.DisallowUnknownFields()
-	}
+	dec := json.NewDecoder(body) // strict: the admin endpoints
+	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
 	if err == nil {
 		if dec.Decode(&json.RawMessage{}) != io.EOF {

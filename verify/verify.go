@@ -295,13 +295,15 @@ func (v *Verifier) verifyRecorded(ctx context.Context, reqs []Request) ([]Verdic
 
 func record(region string, req Request, vd Verdict, c *adapters.Code, now time.Time, took time.Duration) audit.Record {
 	sum := sha256.Sum256([]byte(req.Code))
+	var hexSum [2 * sha256.Size]byte
+	hex.Encode(hexSum[:], sum[:])
 	r := audit.Record{
 		ID: vd.RecordID, CreatedAt: now, Gateway: region,
 		Checkpoint: req.Checkpoint, Scene: req.Scene,
 		Issuer: vd.Issuer, Format: vd.Format,
 		Result: string(vd.Result), Reason: string(vd.Reason), Status: string(vd.Status), Source: string(vd.Source),
 		Degraded: vd.Degraded, Conflict: vd.Conflict,
-		CodeSHA256: hex.EncodeToString(sum[:]), DurationMicros: took.Microseconds(),
+		CodeSHA256: string(hexSum[:]), DurationMicros: took.Microseconds(),
 	}
 	if vd.Holder != nil {
 		r.HolderName, r.HolderID = vd.Holder.Name, vd.Holder.ID
