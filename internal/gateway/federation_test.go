@@ -291,19 +291,10 @@ func (f *fed) signedRequest(from, aud, cid string) string {
 	return tok
 }
 
+// post sends a status request to the gateway at url.
 func post(t *testing.T, url, body string, hdr ...string) (int, []byte) {
 	t.Helper()
-	req, _ := http.NewRequest("POST", url+"/v1/federation/status", strings.NewReader(body))
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
+	return do(t, "POST", url+"/v1/federation/status", "", body, hdr...)
 }
 
 func TestStatusEndpoint(t *testing.T) {
@@ -507,13 +498,9 @@ clients: [{name: gate, role: verifier, token_sha256: %q}]
 		}
 	}
 	waitFor("the pulled endorsement", func(vd verify.Verdict) bool { return vd.Result == mapping.Valid })
-	req, _ := http.NewRequest("POST", f.nodes[hub].url+"/v1/trust/revocations", strings.NewReader(f.root.Revoke(f.nodes[zjR].key.Kid())))
-	req.Header.Set("Authorization", "Bearer "+adminToken)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil || resp.StatusCode != 201 {
-		t.Fatalf("revoke at the hub: %v %v", resp, err)
+	if st, b := do(t, "POST", f.nodes[hub].url+"/v1/trust/revocations", adminToken, f.root.Revoke(f.nodes[zjR].key.Kid())); st != 201 {
+		t.Fatalf("revoke at the hub: %d %s", st, b)
 	}
-	resp.Body.Close()
 	start := time.Now()
 	waitFor("the pulled revocation", func(vd verify.Verdict) bool { return vd.Reason == mapping.RevokedKey })
 	t.Logf("revocation reached the pulling gateway %s after it was posted at the hub (interval 1 s)", time.Since(start).Round(10*time.Millisecond))
@@ -618,15 +605,8 @@ func TestDataSharingFanOut(t *testing.T) {
 	f.nodes[zjR].platform.Set(hk, mapping.LiveStatus{Status: mapping.Red, At: now, Expires: now.Add(time.Minute)})
 	f.nodes[gdR].platform.Set(hk, mapping.LiveStatus{Status: mapping.Green, At: now, Expires: now.Add(time.Minute)})
 
-	req, _ := http.NewRequest("POST", f.nodes[shR].url+"/v1/share/status",
-		strings.NewReader(`{"id":"`+id+`","regions":["330000","440000","310000","110000"]}`))
-	req.Header.Set("Authorization", "Bearer "+adminToken)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	st, body := do(t, "POST", f.nodes[shR].url+"/v1/share/status", adminToken,
+		`{"id":"`+id+`","regions":["330000","440000","310000","110000"]}`)
 	var out struct {
 		Holder      struct{ ID string }
 		Status      mapping.Status
@@ -634,8 +614,8 @@ func TestDataSharingFanOut(t *testing.T) {
 		Unknown     []string
 		Unavailable []string
 	}
-	if resp.StatusCode != 200 || json.Unmarshal(body, &out) != nil {
-		t.Fatalf("%d %s", resp.StatusCode, body)
+	if st != 200 || json.Unmarshal(body, &out) != nil {
+		t.Fatalf("%d %s", st, body)
 	}
 	if out.Status != mapping.Red || len(out.Answered) != 2 || out.Answered[0].Region != zjR || out.Answered[1].Region != gdR {
 		t.Fatalf("combined answer %s", body)

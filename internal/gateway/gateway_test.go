@@ -127,9 +127,22 @@ func (r *running) stop(t testing.TB) {
 
 func (r *running) call(t testing.TB, method, path, token, body string) (int, []byte) {
 	t.Helper()
-	req, _ := http.NewRequest(method, r.base+path, strings.NewReader(body))
+	return do(t, method, r.base+path, token, body)
+}
+
+// do makes one request, with a bearer token unless token is "" and the
+// header pairs of hdr, and returns the status and the body.
+func do(t testing.TB, method, url, token, body string, hdr ...string) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

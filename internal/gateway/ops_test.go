@@ -2,8 +2,6 @@ package gateway_test
 
 import (
 	"encoding/json"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -36,17 +34,7 @@ type opsView struct {
 
 func getAs(t *testing.T, url, token string) (int, []byte) {
 	t.Helper()
-	req, _ := http.NewRequest("GET", url, nil)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
+	return do(t, "GET", url, token, "")
 }
 
 // The hub's overview after known calls: each peer's breaker and recent
