@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"image"
 	"image/draw"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -140,16 +138,9 @@ func screenshot(ctx context.Context, t *testing.T, dir, name string) {
 func qrFromGateway(t *testing.T, base, code string) []byte {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"code": code, "size": 480})
-	req, _ := http.NewRequest("POST", base+"/v1/qr/encode", bytes.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+demoVerifierToken)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 {
-		t.Fatalf("qr/encode: %d %s", resp.StatusCode, b)
+	st, b := call(t, "POST", base+"/v1/qr/encode", demoVerifierToken, string(body))
+	if st != 200 {
+		t.Fatalf("qr/encode: %d %s", st, b)
 	}
 	return b
 }
@@ -317,16 +308,9 @@ func TestCheckpointPageInChromium(t *testing.T) {
 		if recordID == "" {
 			t.Fatal("no record id on the card")
 		}
-		req, _ := http.NewRequest("GET", shURL+"/v1/records/"+recordID, nil)
-		req.Header.Set("Authorization", "Bearer "+demoAdminToken)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 || !bytes.Contains(b, []byte(`"checkpoint":"SH-E2E-1"`)) {
-			t.Fatalf("record %d %s", resp.StatusCode, b)
+		st, b := call(t, "GET", shURL+"/v1/records/"+recordID, demoAdminToken, "")
+		if st != 200 || !bytes.Contains(b, []byte(`"checkpoint":"SH-E2E-1"`)) {
+			t.Fatalf("record %d %s", st, b)
 		}
 	})
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net/http"
 	"strings"
 	"testing"
 
@@ -30,14 +29,7 @@ func TestDemoFederation(t *testing.T) {
 		"bj-v1": {mapping.Red, true, false}, "nic-v1": {mapping.Green, false, true},
 	}
 	for _, c := range d.codes {
-		req, _ := http.NewRequest("POST", d.node("310000").url+"/v1/verify", strings.NewReader(`{"code":"`+c.code+`"}`))
-		req.Header.Set("Authorization", "Bearer "+demoVerifierToken)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
+		_, b := call(t, "POST", d.node("310000").url+"/v1/verify", demoVerifierToken, `{"code":"`+c.code+`"}`)
 		var vd struct {
 			Result   mapping.Result
 			Status   mapping.Status

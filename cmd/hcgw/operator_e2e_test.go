@@ -2,8 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -39,16 +37,9 @@ const readKeys = `Array.from(document.querySelectorAll('#keys tbody tr')).map((t
 func verifyAt(t *testing.T, base, code string) string {
 	t.Helper()
 	body, _ := json.Marshal(map[string]string{"code": code, "checkpoint": "OPS-E2E"})
-	req, _ := http.NewRequest("POST", base+"/v1/verify", strings.NewReader(string(body)))
-	req.Header.Set("Authorization", "Bearer "+demoVerifierToken)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 {
-		t.Fatalf("verify at %s: %d %s", base, resp.StatusCode, b)
+	st, b := call(t, "POST", base+"/v1/verify", demoVerifierToken, string(body))
+	if st != 200 {
+		t.Fatalf("verify at %s: %d %s", base, st, b)
 	}
 	var vd struct{ Result string }
 	_ = json.Unmarshal(b, &vd)
@@ -61,19 +52,12 @@ func waitForVerdicts(t *testing.T, base string, n int64) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		req, _ := http.NewRequest("GET", base+"/v1/ops/overview", nil)
-		req.Header.Set("Authorization", "Bearer "+demoAdminToken)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
+		st, b := call(t, "GET", base+"/v1/ops/overview", demoAdminToken, "")
 		var ov struct {
 			Verdicts []struct{ Count int64 } `json:"verdicts_last_hour"`
 		}
-		err = json.NewDecoder(resp.Body).Decode(&ov)
-		resp.Body.Close()
-		if resp.StatusCode != 200 || err != nil {
-			t.Fatalf("overview %d %v", resp.StatusCode, err)
+		if err := json.Unmarshal(b, &ov); st != 200 || err != nil {
+			t.Fatalf("overview %d %v: %s", st, err, b)
 		}
 		got := int64(0)
 		for _, v := range ov.Verdicts {

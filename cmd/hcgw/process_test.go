@@ -284,16 +284,9 @@ func crashTest(t *testing.T, s *site) {
 		if a.junk && (a.result == mapping.Valid || a.status == mapping.Green) {
 			t.Fatalf("a code with a broken signature was answered %s/%s", a.result, a.status)
 		}
-		req, _ := http.NewRequest("GET", "http://"+s.addr+"/v1/records/"+a.id, nil)
-		req.Header.Set("Authorization", "Bearer "+testAdminToken)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			t.Fatalf("record %s answered before the crash is missing after restart: %d %s", a.id, resp.StatusCode, b)
+		st, b := call(t, "GET", "http://"+s.addr+"/v1/records/"+a.id, testAdminToken, "")
+		if st != 200 {
+			t.Fatalf("record %s answered before the crash is missing after restart: %d %s", a.id, st, b)
 		}
 		if !strings.Contains(string(b), `"result":"`+string(a.result)+`"`) {
 			t.Fatalf("record %s does not match its verdict: %s", a.id, b)
