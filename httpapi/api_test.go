@@ -49,6 +49,9 @@ func (m *memRecords) Write(_ context.Context, recs ...audit.Record) error {
 }
 
 func (m *memRecords) Record(_ context.Context, id string) (*audit.Record, error) {
+	if m.err != nil {
+		return nil, m.err
+	}
 	r, ok := m.recs[id]
 	if !ok {
 		return nil, httpapi.ErrNotFound
@@ -140,28 +143,36 @@ func TestRequestErrors(t *testing.T) {
 		status                    int
 		code                      string
 	}{
-		"no token is 401":                          {"POST", "/v1/verify", "", `{"code":"x"}`, 401, "unauthenticated"},
-		"a wrong token is 401":                     {"POST", "/v1/verify", "nope", `{"code":"x"}`, 401, "unauthenticated"},
-		"a verifier may not issue":                 {"POST", "/v1/issue", verifierToken, `{}`, 403, "forbidden"},
-		"a verifier may not read records":          {"GET", "/v1/records/x", verifierToken, ``, 403, "forbidden"},
-		"a verifier may not endorse":               {"POST", "/v1/trust/endorsements", verifierToken, `x`, 403, "forbidden"},
-		"not JSON is 400":                          {"POST", "/v1/verify", verifierToken, `code=x`, 400, "bad_request"},
-		"an empty body is 400":                     {"POST", "/v1/verify", verifierToken, ``, 400, "bad_request"},
-		"a missing code is 400":                    {"POST", "/v1/verify", verifierToken, `{"scene":"rail"}`, 400, "bad_request"},
-		"a code that is not a string is 400":       {"POST", "/v1/verify", verifierToken, `{"code":42}`, 400, "bad_request"},
-		"trailing data is 400":                     {"POST", "/v1/verify", verifierToken, `{"code":"x"} {}`, 400, "bad_request"},
-		"a body over 64 KiB is 413":                {"POST", "/v1/verify", verifierToken, big, 413, "too_large"},
-		"an empty batch is 400":                    {"POST", "/v1/verify/batch", verifierToken, `{"codes":[]}`, 400, "bad_request"},
-		"a batch over 1000 codes is 413":           {"POST", "/v1/verify/batch", verifierToken, `{"codes":[` + strings.Repeat(`"x",`, 1000) + `"x"]}`, 413, "too_large"},
-		"an unknown field on an admin call is 400": {"POST", "/v1/issue", adminToken, `{"status":"green","holder":{"name":"张三","id":"330102199001011234"},"colour":"red"}`, 400, "bad_request"},
-		"an issue with a bad status is 400":        {"POST", "/v1/issue", adminToken, `{"status":"blue","holder":{"name":"张三","id":"330102199001011234"}}`, 400, "bad_request"},
-		"an issue with no holder is 400":           {"POST", "/v1/issue", adminToken, `{"status":"green"}`, 400, "bad_request"},
-		"a garbage endorsement is 400":             {"POST", "/v1/trust/endorsements", adminToken, `not-a-jws`, 400, "bad_request"},
-		"an unknown record is 404":                 {"GET", "/v1/records/0193abcd", adminToken, ``, 404, "not_found"},
-		"a checkpoint in free text is 400":         {"POST", "/v1/verify", verifierToken, `{"code":"x","checkpoint":"张三 at gate"}`, 400, "bad_request"},
-		"a scene over 64 characters is 400":        {"POST", "/v1/verify/batch", verifierToken, `{"codes":["x"],"scene":"` + strings.Repeat("a", 65) + `"}`, 400, "bad_request"},
-		"an unknown path is 404":                   {"GET", "/v2/verify", "", ``, 404, "not_found"},
-		"a wrong method is 405":                    {"GET", "/v1/verify", verifierToken, ``, 405, "method_not_allowed"},
+		"no token is 401":                             {"POST", "/v1/verify", "", `{"code":"x"}`, 401, "unauthenticated"},
+		"a wrong token is 401":                        {"POST", "/v1/verify", "nope", `{"code":"x"}`, 401, "unauthenticated"},
+		"a verifier may not issue":                    {"POST", "/v1/issue", verifierToken, `{}`, 403, "forbidden"},
+		"a verifier may not read records":             {"GET", "/v1/records/x", verifierToken, ``, 403, "forbidden"},
+		"a verifier may not endorse":                  {"POST", "/v1/trust/endorsements", verifierToken, `x`, 403, "forbidden"},
+		"not JSON is 400":                             {"POST", "/v1/verify", verifierToken, `code=x`, 400, "bad_request"},
+		"an empty body is 400":                        {"POST", "/v1/verify", verifierToken, ``, 400, "bad_request"},
+		"a missing code is 400":                       {"POST", "/v1/verify", verifierToken, `{"scene":"rail"}`, 400, "bad_request"},
+		"a code that is not a string is 400":          {"POST", "/v1/verify", verifierToken, `{"code":42}`, 400, "bad_request"},
+		"trailing data is 400":                        {"POST", "/v1/verify", verifierToken, `{"code":"x"} {}`, 400, "bad_request"},
+		"a body over 64 KiB is 413":                   {"POST", "/v1/verify", verifierToken, big, 413, "too_large"},
+		"an empty batch is 400":                       {"POST", "/v1/verify/batch", verifierToken, `{"codes":[]}`, 400, "bad_request"},
+		"a batch over 1000 codes is 413":              {"POST", "/v1/verify/batch", verifierToken, `{"codes":[` + strings.Repeat(`"x",`, 1000) + `"x"]}`, 413, "too_large"},
+		"an unknown field on an admin call is 400":    {"POST", "/v1/issue", adminToken, `{"status":"green","holder":{"name":"张三","id":"330102199001011234"},"colour":"red"}`, 400, "bad_request"},
+		"an issue with a bad status is 400":           {"POST", "/v1/issue", adminToken, `{"status":"blue","holder":{"name":"张三","id":"330102199001011234"}}`, 400, "bad_request"},
+		"an issue with no holder is 400":              {"POST", "/v1/issue", adminToken, `{"status":"green"}`, 400, "bad_request"},
+		"a garbage endorsement is 400":                {"POST", "/v1/trust/endorsements", adminToken, `not-a-jws`, 400, "bad_request"},
+		"an unknown record is 404":                    {"GET", "/v1/records/0193abcd", adminToken, ``, 404, "not_found"},
+		"a checkpoint in free text is 400":            {"POST", "/v1/verify", verifierToken, `{"code":"x","checkpoint":"张三 at gate"}`, 400, "bad_request"},
+		"a scene over 64 characters is 400":           {"POST", "/v1/verify/batch", verifierToken, `{"codes":["x"],"scene":"` + strings.Repeat("a", 65) + `"}`, 400, "bad_request"},
+		"an unknown path is 404":                      {"GET", "/v2/verify", "", ``, 404, "not_found"},
+		"trailing data on an admin call is 400":       {"POST", "/v1/issue", adminToken, `{"status":"green","holder":{"name":"张三","id":"330102199001011234"}} {}`, 400, "bad_request"},
+		"a ttl beyond seven days is 400":              {"POST", "/v1/issue", adminToken, `{"status":"green","holder":{"name":"张三","id":"330102199001011234"},"ttl_seconds":604801}`, 400, "bad_request"},
+		"a negative ttl is 400":                       {"POST", "/v1/issue", adminToken, `{"status":"green","holder":{"name":"张三","id":"330102199001011234"},"ttl_seconds":-1}`, 400, "bad_request"},
+		"an endorsement with an unknown field is 400": {"POST", "/v1/trust/endorsements", adminToken, `{"jws":"a.b.c","by":"me"}`, 400, "bad_request"},
+		"an empty endorsement is 400":                 {"POST", "/v1/trust/endorsements", adminToken, `{"jws":""}`, 400, "bad_request"},
+		"an endorsement over 64 KiB is 413":           {"POST", "/v1/trust/revocations", adminToken, strings.Repeat("A", 70<<10), 413, "too_large"},
+		"a record id over 64 characters is 404":       {"GET", "/v1/records/" + strings.Repeat("a", 65), adminToken, ``, 404, "not_found"},
+		"a second region for a known key is 409":      {"POST", "/v1/trust/endorsements", adminToken, f.root.Endorse(f.zjKey, "440000", testkit.Spec{JTI: "zj-as-gd"}), 409, "conflict"},
+		"a wrong method is 405":                       {"GET", "/v1/verify", verifierToken, ``, 405, "method_not_allowed"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -200,11 +211,24 @@ func TestVerifyAndFetchRecord(t *testing.T) {
 }
 
 func TestVerifyAnswers503WhenTheRecordCannotBeWritten(t *testing.T) {
-	f := newFixture(t)
-	f.recs.err = errors.New("database down")
-	resp, b := f.do(t, "POST", "/v1/verify", verifierToken, `{"code":"x"}`)
-	if resp.StatusCode != 503 || errCode(t, b) != "unavailable" || resp.Header.Get("Retry-After") == "" {
-		t.Fatalf("got %d %s", resp.StatusCode, b)
+	for name, tc := range map[string]struct {
+		err                error
+		method, path, body string
+		token, message     string
+	}{
+		"verify, database down":   {errors.New("database down"), "POST", "/v1/verify", `{"code":"x"}`, verifierToken, "records cannot be written now"},
+		"verify, queue full":      {audit.ErrOverloaded, "POST", "/v1/verify", `{"code":"x"}`, verifierToken, "the gateway is overloaded"},
+		"convert, database down":  {errors.New("database down"), "POST", "/v1/convert", `{"code":"x"}`, verifierToken, "records cannot be written now"},
+		"a record, database down": {errors.New("database down"), "GET", "/v1/records/0193abcd", ``, adminToken, "records cannot be read now"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := newFixture(t)
+			f.recs.err = tc.err
+			resp, b := f.do(t, tc.method, tc.path, tc.token, tc.body)
+			if resp.StatusCode != 503 || errCode(t, b) != "unavailable" || resp.Header.Get("Retry-After") == "" || !bytes.Contains(b, []byte(tc.message)) {
+				t.Fatalf("got %d %s, want 503 unavailable saying %q", resp.StatusCode, b, tc.message)
+			}
+		})
 	}
 }
 
