@@ -58,7 +58,7 @@ func TestBenchMeasuresEveryPhase(t *testing.T) {
 			t.Errorf("no row %q in\n%s", k, out)
 		}
 	}
-	for _, want := range []string{"/ raw ES256: ", "overhead over the issuer's own latency, 1 clients: p50", "16 clients: p50"} {
+	for _, want := range []string{"/ raw ES256: ", "; around it (", "overhead over the issuer's own latency, 1 clients: p50", "16 clients: p50"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("no %q in\n%s", want, out)
 		}
