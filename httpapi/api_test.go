@@ -199,6 +199,9 @@ func TestVerifyAndFetchRecord(t *testing.T) {
 	if vd["result"] != "valid" || vd["status"] != "green" || vd["issuer"] != zj || vd["format"] != "nic-v1" || vd["source"] != "offline" {
 		t.Fatalf("verdict %s", b)
 	}
+	if st := resp.Header.Get("Server-Timing"); st != "" {
+		t.Errorf("an answer that asked no issuer has Server-Timing %q", st)
+	}
 	for _, k := range []string{"holder", "status_as_of", "valid_until", "degraded", "conflict", "record_id"} {
 		if _, ok := vd[k]; !ok {
 			t.Errorf("verdict lacks %q: %s", k, b)

@@ -77,7 +77,20 @@ func (a *api) verify(c *gin.Context) {
 		a.unavailable(c, err)
 		return
 	}
+	if vd.IssuerTime > 0 {
+		c.Header("Server-Timing", serverTiming(vd.IssuerTime))
+	}
 	renderVerdicts(c, false, vd)
+}
+
+// serverTiming is the Server-Timing header (W3C Server Timing) of an answer
+// whose issuer was asked: how long its status took to come, in
+// milliseconds, e.g. "issuer;dur=2.613".
+func serverTiming(d time.Duration) string {
+	b := make([]byte, 0, 24)
+	b = append(b, "issuer;dur="...)
+	b = strconv.AppendFloat(b, float64(d)/float64(time.Millisecond), 'f', 3, 64)
+	return string(b)
 }
 
 // answers hold encoded verdicts while they are written.

@@ -156,12 +156,14 @@ func (v *Verifier) invalid(vd Verdict, p *mapping.Problem) Verdict {
 
 // establish applies the status rules of DESIGN §4 to a code whose signature
 // (if any) and validity are established.
-func (v *Verifier) establish(ctx context.Context, vd Verdict, c *adapters.Code, announced expecter) Verdict {
+func (v *Verifier) establish(ctx context.Context, vd Verdict, c *adapters.Code, announced expecter) (out Verdict) {
 	var (
 		on     mapping.LiveStatus
 		routed bool
 		err    error
+		asked  time.Duration
 	)
+	defer func() { out.IssuerTime = asked }()
 	// Only a region of the federation can be asked; a foreign issuer
 	// (eu-dcc's "eu:DE") has no peer, and its signed status stands alone.
 	if v.Online != nil && mapping.ValidRegion(c.Org) && v.routes(c.Org) {
@@ -170,7 +172,9 @@ func (v *Verifier) establish(ctx context.Context, vd Verdict, c *adapters.Code, 
 			d = DefaultDeadline
 		}
 		octx, cancel := context.WithTimeout(ctx, d)
+		start := time.Now()
 		on, routed, err = v.askIssuer(octx, c, announced)
+		asked = time.Since(start)
 		cancel()
 	}
 	online := routed && err == nil && on.Status.Valid()

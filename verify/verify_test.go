@@ -352,6 +352,7 @@ type routedOnline struct {
 	t      *testing.T
 	routes map[string]bool
 	asked  *int
+	delay  time.Duration // how long the issuer takes to answer
 }
 
 func (r routedOnline) Routes(org string) bool { return r.routes[org] }
@@ -361,6 +362,7 @@ func (r routedOnline) Status(_ context.Context, org, _ string) (mapping.LiveStat
 		r.t.Errorf("Status asked for org %s, which the source does not route", org)
 	}
 	*r.asked++
+	time.Sleep(r.delay)
 	return mapping.LiveStatus{Status: mapping.Green, At: testkit.Now}, true, nil
 }
 
@@ -377,10 +379,16 @@ func TestUnroutedIssuerIsNotAsked(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			asked := 0
-			w.v.Online = routedOnline{t: t, routes: map[string]bool{zj: tc.routes}, asked: &asked}
+			const delay = 5 * time.Millisecond
+			w.v.Online = routedOnline{t: t, routes: map[string]bool{zj: tc.routes}, asked: &asked, delay: delay}
 			vd, _ := w.v.Evaluate(context.Background(), greenCode)
 			if vd.Result != mapping.Valid || vd.Status != mapping.Green || vd.Source != tc.source || vd.Degraded || asked != tc.asked {
 				t.Fatalf("got %+v, asked %d times; want source %s, asked %d times", vd, asked, tc.source, tc.asked)
+			}
+			// The issuer's share of the answer: at least its own latency
+			// when it was asked, nothing when it was not.
+			if (tc.asked > 0) != (vd.IssuerTime >= delay) || tc.asked == 0 && vd.IssuerTime != 0 {
+				t.Errorf("IssuerTime %v, asked %d times with a %v issuer", vd.IssuerTime, asked, delay)
 			}
 		})
 	}

@@ -63,6 +63,11 @@ func TestBenchMeasuresEveryPhase(t *testing.T) {
 			t.Errorf("no %q in\n%s", want, out)
 		}
 	}
+	// Every online answer asked the issuer and said how long it took.
+	own := regexp.MustCompile(`less the issuer's time it reports \(Server-Timing\), 1 clients, (\d+) answers: p50 `).FindStringSubmatch(out)
+	if own == nil || own[1] == "0" {
+		t.Errorf("no online answers with the issuer's time (Server-Timing) in\n%s", out)
+	}
 }
 
 func TestBenchRefusesBadFlags(t *testing.T) {

@@ -31,6 +31,9 @@ type rawClient struct {
 	br   *bufio.Reader
 	req  []byte
 	body []byte
+	// issuer is the last answer's Server-Timing "issuer;dur=": how long
+	// the gateway waited for the issuer's status (0 when absent).
+	issuer time.Duration
 }
 
 func newRawClient(addr string) *rawClient { return &rawClient{addr: addr} }
@@ -119,6 +122,7 @@ func (c *rawClient) readAnswer() (int, error) {
 		return 0, errBadResponse
 	}
 	length, chunked, closing := -1, false, false
+	c.issuer = 0
 	for {
 		h, err := c.br.ReadSlice('\n')
 		if err != nil {
@@ -142,6 +146,10 @@ func (c *rawClient) readAnswer() (int, error) {
 			chunked = bytes.EqualFold(value, []byte("chunked"))
 		case bytes.EqualFold(name, []byte("Connection")):
 			closing = bytes.EqualFold(value, []byte("close"))
+		case bytes.EqualFold(name, []byte("Server-Timing")):
+			if c.issuer, err = issuerTiming(string(value)); err != nil {
+				return 0, err
+			}
 		}
 	}
 	c.body = c.body[:0]
@@ -165,6 +173,17 @@ func (c *rawClient) readAnswer() (int, error) {
 		c.close()
 	}
 	return status, nil
+}
+
+// issuerTiming reads a verify answer's Server-Timing header,
+// "issuer;dur=<milliseconds>".
+func issuerTiming(v string) (time.Duration, error) {
+	ms, ok := strings.CutPrefix(v, "issuer;dur=")
+	f, err := strconv.ParseFloat(ms, 64)
+	if !ok || err != nil || f < 0 {
+		return 0, fmt.Errorf("loadgen: Server-Timing %q", v)
+	}
+	return time.Duration(f * float64(time.Millisecond)), nil
 }
 
 func (c *rawClient) readChunked() error {

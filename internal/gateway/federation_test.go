@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -203,6 +204,16 @@ func (f *fed) tryVerify(at, code string) (verify.Verdict, error) {
 	if resp.StatusCode != 200 || json.Unmarshal(b, &vd) != nil {
 		return vd, fmt.Errorf("verify at %s: %d %s", at, resp.StatusCode, b)
 	}
+	// The issuer's share of the answer, when it was asked: Server-Timing
+	// "issuer;dur=<ms>".
+	if st := resp.Header.Get("Server-Timing"); st != "" {
+		ms, ok := strings.CutPrefix(st, "issuer;dur=")
+		f, err := strconv.ParseFloat(ms, 64)
+		if !ok || err != nil || f < 0 {
+			return vd, fmt.Errorf("verify at %s: Server-Timing %q", at, st)
+		}
+		vd.IssuerTime = time.Duration(f * float64(time.Millisecond))
+	}
 	return vd, nil
 }
 
@@ -214,6 +225,9 @@ func TestCrossProvinceThroughTheHub(t *testing.T) {
 		vd := f.verify(shR, code)
 		if vd.Result != mapping.Valid || vd.Status != mapping.Red || !vd.Conflict || vd.Source != verify.SourceOnline || vd.Degraded {
 			t.Fatalf("%+v", vd)
+		}
+		if vd.IssuerTime <= 0 {
+			t.Errorf("an answer that asked the issuer says nothing of its time (Server-Timing)")
 		}
 		again := f.verify(shR, code)
 		if again.Source != verify.SourceCache || again.Status != mapping.Red {
