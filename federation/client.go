@@ -216,7 +216,11 @@ func (c *Client) Routes(org string) bool {
 // anything else that goes wrong is issuer_unavailable.
 func (c *Client) Status(ctx context.Context, org, cid string) (mapping.LiveStatus, bool, error) {
 	if org == c.o.Region && c.o.Local != nil {
+		start := time.Now()
 		st, err := c.o.Local.Lookup(ctx, cid)
+		if err == nil {
+			st.Asked = time.Since(start)
+		}
 		return st, true, problemOf(err)
 	}
 	peer, ok := c.route(org)
@@ -247,7 +251,7 @@ func (c *Client) Status(ctx context.Context, org, cid string) (mapping.LiveStatu
 		// deadline: the answer serves everyone waiting for it.
 		cctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline)
 		defer cancel()
-		ans, err := c.ask(cctx, peer, org, cid)
+		ans, took, err := c.ask(cctx, peer, org, cid)
 		if err != nil {
 			return nil, err
 		}
@@ -259,6 +263,7 @@ func (c *Client) Status(ctx context.Context, org, cid string) (mapping.LiveStatu
 			}
 			c.cache.put(key, st, until)
 		}
+		st.Asked = took
 		return st, nil
 	})
 	select {
@@ -288,32 +293,28 @@ func problemOf(err error) error {
 	return mapping.Fail(mapping.IssuerUnavailable, "%v", err)
 }
 
-// ask makes one signed status call through peer's breaker.
-func (c *Client) ask(ctx context.Context, peer, org, cid string) (*Answer, error) {
+// ask makes one signed status call through peer's breaker. took is how
+// long the peer took to answer (post's round trip).
+func (c *Client) ask(ctx context.Context, peer, org, cid string) (ans *Answer, took time.Duration, err error) {
 	var jti string
 	signer, err := trust.PickSigner(c.o.Signers, c.o.Trust.Snapshot(), trust.UseFederation, c.o.Region, c.o.Region, c.o.Clock())
 	if err != nil {
-		return nil, fmt.Errorf("no federation key: %w", err)
+		return nil, 0, fmt.Errorf("no federation key: %w", err)
 	}
-	// Every attempt is signed anew with a fresh jti: a retried request is not
-	// a replay.
-	body := retryablehttp.ReaderFunc(func() (io.Reader, error) {
+	body := &freshBody{sign: func() (string, error) {
 		now := c.o.Clock()
 		jti = newJTI()
 		req := Request{Iss: c.o.Region, Aud: org, IAT: now.Unix(), EXP: now.Add(MaxRequestLifetime).Unix(), JTI: jti, Org: org, CID: cid}
 		payload, err := json.Marshal(req)
 		if err != nil {
-			return nil, err
+			return "", err
 		}
-		tok, err := signer.SignCompact(payload, TypRequest)
-		if err != nil {
-			return nil, err
-		}
-		return strings.NewReader(tok), nil
-	})
+		return signer.SignCompact(payload, TypRequest)
+	}}
 	start := time.Now()
 	out, err := c.breakers[peer].Execute(func() (any, error) {
-		status, data, err := c.post(ctx, peer, body, 0)
+		status, data, rt, err := c.post(ctx, peer, body, 0)
+		took = rt
 		if err != nil {
 			return nil, err
 		}
@@ -338,33 +339,72 @@ func (c *Client) ask(ctx context.Context, peer, org, cid string) (*Answer, error
 	c.observe(peer, start, err)
 	if err != nil {
 		if errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests) {
-			return nil, mapping.Fail(mapping.IssuerUnavailable, "peer %s: circuit open", peer)
+			return nil, 0, mapping.Fail(mapping.IssuerUnavailable, "peer %s: circuit open", peer)
 		}
+		return nil, 0, err
+	}
+	return out.(*Answer), took, nil
+}
+
+// freshBody is a status request's body for retryablehttp: every attempt
+// sends a request signed anew, with a fresh jti, so that a retried request
+// is not a replay. retryablehttp also reads the body once while the request
+// is made, to learn its length: that signature is kept for the first
+// attempt instead of a second one being made (it was, on every call: an
+// Ed25519 or ES256 signature, 25-60 µs, for nothing).
+type freshBody struct {
+	sign func() (string, error)
+	made bool   // the request is made: every read from now on is an attempt
+	kept string // signed while the request was made, not sent yet
+}
+
+func (b *freshBody) read() (io.Reader, error) {
+	if b.kept != "" {
+		tok := b.kept
+		b.kept = ""
+		return strings.NewReader(tok), nil
+	}
+	tok, err := b.sign()
+	if err != nil {
 		return nil, err
 	}
-	return out.(*Answer), nil
+	if !b.made {
+		b.kept = tok
+	}
+	return strings.NewReader(tok), nil
 }
 
 // errBusy means a peer already has MaxInFlight calls out: one slow peer
 // cannot hold an unbounded number of this gateway's goroutines and sockets.
 var errBusy = errors.New("too many calls in flight to this peer")
 
-// post sends body to peer's status endpoint and reads a bounded answer.
-func (c *Client) post(ctx context.Context, peer string, body any, hops int) (int, []byte, error) {
+// post sends body (a *freshBody, or bytes relayed as they are) to peer's
+// status endpoint and reads a bounded answer; took is the round trip, from
+// the request made to the answer read.
+func (c *Client) post(ctx context.Context, peer string, body any, hops int) (status int, data []byte, took time.Duration, err error) {
 	select {
 	case c.slots[peer] <- struct{}{}:
 		defer func() { <-c.slots[peer] }()
 	default:
-		return 0, nil, fmt.Errorf("peer %s: %w", peer, errBusy)
+		return 0, nil, 0, fmt.Errorf("peer %s: %w", peer, errBusy)
 	}
 	hc := c.http
 	if hops > 0 {
 		hc = c.relay
 	}
+	fresh, _ := body.(*freshBody)
+	if fresh != nil {
+		body = retryablehttp.ReaderFunc(fresh.read)
+	}
 	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPost, c.o.Peers[peer]+"/v1/federation/status", body)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, 0, err
 	}
+	if fresh != nil {
+		fresh.made = true
+	}
+	start := time.Now()
+	defer func() { took = time.Since(start) }()
 	req.Header.Set("Content-Type", ContentTypeJOSE)
 	if id := RequestID(ctx); id != "" {
 		req.Header.Set("X-Request-Id", id)
@@ -374,17 +414,17 @@ func (c *Client) post(ctx context.Context, peer string, body any, hops int) (int
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, 0, err
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxBody+1))
+	data, err = io.ReadAll(io.LimitReader(resp.Body, MaxBody+1))
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, 0, err
 	}
 	if len(data) > MaxBody {
-		return 0, nil, fmt.Errorf("peer %s: answer larger than %d bytes", peer, MaxBody)
+		return 0, nil, 0, fmt.Errorf("peer %s: answer larger than %d bytes", peer, MaxBody)
 	}
-	return resp.StatusCode, data, nil
+	return resp.StatusCode, data, 0, nil
 }
 
 // Forward relays a status request to region's peer unchanged (the hub's
@@ -395,7 +435,7 @@ func (c *Client) Forward(ctx context.Context, region string, body []byte, hops i
 	}
 	start := time.Now()
 	out, err := c.breakers[region].Execute(func() (any, error) {
-		status, data, err := c.post(ctx, region, body, hops)
+		status, data, _, err := c.post(ctx, region, body, hops)
 		if err != nil {
 			return nil, err
 		}

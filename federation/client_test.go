@@ -102,8 +102,10 @@ func TestClientRetriesOnlyTransientFailures(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			peer := &recorder{next: serveResponder(n.responder(zjR, anyCode(time.Now, time.Minute, 0, nil), nil)), script: tc.script}
 			srv := serve(t, peer)
+			var signed atomic.Int64
 			c := n.client(shR, map[string]string{zjR: srv.URL}, func(o *federation.Options) {
 				o.Retries, o.BreakerFailures = tc.retries, 100
+				o.Signers = []trust.Signer{countingSigner{o.Signers[0], &signed}}
 			})
 			st, routed, err := c.Status(context.Background(), zjR, "code-1")
 			if !routed {
@@ -114,6 +116,10 @@ func TestClientRetriesOnlyTransientFailures(t *testing.T) {
 			}
 			if got := peer.hits.Load(); got != tc.wantAttempts {
 				t.Fatalf("%d attempts reached the peer, want %d", got, tc.wantAttempts)
+			}
+			// One signature an attempt: none made for nothing.
+			if got := signed.Load(); got != tc.wantAttempts {
+				t.Errorf("%d requests signed for %d attempts", got, tc.wantAttempts)
 			}
 			seen, written := peer.snapshot()
 			jtis := map[string]bool{}
@@ -129,7 +135,7 @@ func TestClientRetriesOnlyTransientFailures(t *testing.T) {
 			if tc.want != mapping.ReasonNone {
 				return
 			}
-			if st.Status != mapping.Green || st.Cached {
+			if st.Status != mapping.Green || st.Cached || st.Asked <= 0 {
 				t.Fatalf("status %+v", st)
 			}
 			var a federation.Answer
@@ -139,6 +145,17 @@ func TestClientRetriesOnlyTransientFailures(t *testing.T) {
 			}
 		})
 	}
+}
+
+// countingSigner counts the compact JWSs it signs.
+type countingSigner struct {
+	trust.Signer
+	n *atomic.Int64
+}
+
+func (c countingSigner) SignCompact(payload []byte, typ string) (string, error) {
+	c.n.Add(1)
+	return c.Signer.SignCompact(payload, typ)
 }
 
 func TestClientRetriesARefusedConnection(t *testing.T) {
@@ -413,7 +430,7 @@ func TestClientRouting(t *testing.T) {
 			var localCalls atomic.Int64
 			c := n.client(tc.region, peers, func(o *federation.Options) {
 				if tc.local {
-					o.Local = anyCode(time.Now, time.Minute, 0, &localCalls)
+					o.Local = anyCode(time.Now, time.Minute, 2*time.Millisecond, &localCalls)
 				}
 			})
 			st, routed, err := c.Status(context.Background(), tc.org, "code-1")
@@ -422,6 +439,11 @@ func TestClientRouting(t *testing.T) {
 			}
 			if routed && st.Status != mapping.Green {
 				t.Fatalf("status %+v", st)
+			}
+			// How long the issuer took: the round trip to its peer, or the
+			// own platform's 2 ms lookup.
+			if routed && st.Asked <= 0 || tc.local && st.Asked < 2*time.Millisecond {
+				t.Errorf("the issuer took %v", st.Asked)
 			}
 			for r, rec := range recs {
 				if got := rec.hits.Load(); got != tc.wantHits[r] {
@@ -475,7 +497,12 @@ func TestClientCache(t *testing.T) {
 				return
 			}
 			again := ask(1, true)
-			again.Cached = false
+			// How long the issuer took is told when it was asked, not when
+			// the cache answered.
+			if first.Asked <= 0 || again.Asked != 0 {
+				t.Fatalf("asked took %v, cached %v; want > 0, 0", first.Asked, again.Asked)
+			}
+			again.Cached, again.Asked = false, first.Asked
 			if again != first {
 				t.Fatalf("cached %+v, asked %+v", again, first)
 			}

@@ -83,14 +83,39 @@ func (a *api) verify(c *gin.Context) {
 	renderVerdicts(c, false, vd)
 }
 
-// serverTiming is the Server-Timing header (W3C Server Timing) of an answer
-// whose issuer was asked: how long its status took to come, in
-// milliseconds, e.g. "issuer;dur=2.613".
+// serverTiming is the Server-Timing header (W3C Server Timing) of a verify
+// answer whose issuer was asked: how long it took to answer, in
+// milliseconds to the microsecond, e.g. "issuer;dur=2.613".
 func serverTiming(d time.Duration) string {
-	b := make([]byte, 0, 24)
-	b = append(b, "issuer;dur="...)
+	b := make([]byte, 0, 32)
+	b = append(b, serverTimingPrefix...)
 	b = strconv.AppendFloat(b, float64(d)/float64(time.Millisecond), 'f', 3, 64)
 	return string(b)
+}
+
+const serverTimingPrefix = "issuer;dur="
+
+// ParseServerTiming reads a verify answer's Server-Timing header as the
+// gateway writes it ("issuer;dur=" + milliseconds with three decimals) into
+// a duration to the microsecond; anything else is an error.
+func ParseServerTiming(v string) (time.Duration, error) {
+	ms, ok := strings.CutPrefix(v, serverTimingPrefix)
+	whole, frac, dot := strings.Cut(ms, ".")
+	if !ok || !dot || len(whole) == 0 || len(whole) > 12 || len(frac) != 3 || !allDigits(whole) || !allDigits(frac) {
+		return 0, fmt.Errorf("Server-Timing %q: want %s<milliseconds>.<3 digits>", v, serverTimingPrefix)
+	}
+	w, _ := strconv.ParseInt(whole, 10, 64) // at most 12 digits: no overflow below
+	f, _ := strconv.ParseInt(frac, 10, 64)
+	return time.Duration(w*1000+f) * time.Microsecond, nil
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // answers hold encoded verdicts while they are written.

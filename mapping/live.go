@@ -11,4 +11,9 @@ type LiveStatus struct {
 	Expires time.Time
 	Holder  Holder
 	Cached  bool // served from this gateway's cache, not asked now
+	// Asked is how long the issuer took to answer this call: the round
+	// trip to its gateway (the network and the peer's work, not this
+	// gateway's signing or checking of the messages), or its platform's
+	// lookup; zero when the answer came from the cache.
+	Asked time.Duration
 }

@@ -25,11 +25,13 @@ type Verdict struct {
 	Conflict   bool            `json:"conflict"`
 	RecordID   string          `json:"record_id,omitempty"`
 	Cert       *mapping.Cert   `json:"cert,omitempty"` // a foreign health certificate's facts (eu-dcc)
-	// IssuerTime is how long the issuer's status took to come when its
-	// region was asked (from the cache or its platform), zero when it was
-	// not. It is not part of the answer's body: the HTTP layer sends it as
-	// a Server-Timing header, so that a checkpoint (and hcgw bench) can
-	// tell the issuer's share of an answer from the gateway's.
+	// IssuerTime is how long the issuer took to answer when it was asked
+	// for this verification (mapping.LiveStatus.Asked: the round trip to
+	// its gateway, or its platform's lookup), zero when it was not asked,
+	// did not answer, or the answer came from the cache. It is not part of
+	// the answer's body: the HTTP layer sends it as a Server-Timing header,
+	// so that a checkpoint (and hcgw bench) can tell the issuer's share of
+	// an answer from the gateway's.
 	IssuerTime time.Duration `json:"-"`
 }
 

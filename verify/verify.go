@@ -161,9 +161,8 @@ func (v *Verifier) establish(ctx context.Context, vd Verdict, c *adapters.Code, 
 		on     mapping.LiveStatus
 		routed bool
 		err    error
-		asked  time.Duration
 	)
-	defer func() { out.IssuerTime = asked }()
+	defer func() { out.IssuerTime = on.Asked }()
 	// Only a region of the federation can be asked; a foreign issuer
 	// (eu-dcc's "eu:DE") has no peer, and its signed status stands alone.
 	if v.Online != nil && mapping.ValidRegion(c.Org) && v.routes(c.Org) {
@@ -172,9 +171,7 @@ func (v *Verifier) establish(ctx context.Context, vd Verdict, c *adapters.Code, 
 			d = DefaultDeadline
 		}
 		octx, cancel := context.WithTimeout(ctx, d)
-		start := time.Now()
 		on, routed, err = v.askIssuer(octx, c, announced)
-		asked = time.Since(start)
 		cancel()
 	}
 	online := routed && err == nil && on.Status.Valid()

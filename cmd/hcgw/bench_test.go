@@ -58,15 +58,35 @@ func TestBenchMeasuresEveryPhase(t *testing.T) {
 			t.Errorf("no row %q in\n%s", k, out)
 		}
 	}
-	for _, want := range []string{"/ raw ES256: ", "; around it (", "overhead over the issuer's own latency, 1 clients: p50", "16 clients: p50"} {
+	for _, want := range []string{"overhead over the issuer's own latency, 1 clients: p50", "16 clients: p50"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("no %q in\n%s", want, out)
 		}
 	}
+	// Every offline row is also divided by the raw rate measured around it.
+	ratio := regexp.MustCompile(`^- offline .* / raw ES256: \d+\.\d%; around it \((\d+)/s\): \d+\.\d%$`)
+	ratios := 0
+	for _, line := range strings.Split(out, "\n") {
+		if !strings.HasPrefix(line, "- offline") {
+			continue
+		}
+		if m := ratio.FindStringSubmatch(line); m == nil || m[1] == "0" {
+			t.Errorf("ratio line %q", line)
+		}
+		ratios++
+	}
+	if ratios != 3 { // 2 clients, and the two comparisons
+		t.Errorf("%d offline ratio lines, want 3:\n%s", ratios, out)
+	}
 	// Every online answer asked the issuer and said how long it took.
-	own := regexp.MustCompile(`less the issuer's time it reports \(Server-Timing\), 1 clients, (\d+) answers: p50 `).FindStringSubmatch(out)
-	if own == nil || own[1] == "0" {
-		t.Errorf("no online answers with the issuer's time (Server-Timing) in\n%s", out)
+	own := regexp.MustCompile(`less the issuer's time it reports \(Server-Timing\), (1|16) clients, (\d+) of (\d+) answers: p50 `).FindAllStringSubmatch(out, -1)
+	if len(own) != 2 {
+		t.Errorf("no online lines with the issuer's time (Server-Timing) for 1 and 16 clients in\n%s", out)
+	}
+	for _, m := range own {
+		if m[2] == "0" || m[2] != m[3] {
+			t.Errorf("%s clients: %s of %s answers told the issuer's time", m[1], m[2], m[3])
+		}
 	}
 }
 

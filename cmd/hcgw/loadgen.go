@@ -15,6 +15,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/hcgw/hcgw/httpapi"
 )
 
 // rawClient is the benchmark's load generator: one keep-alive HTTP/1.1
@@ -31,9 +33,10 @@ type rawClient struct {
 	br   *bufio.Reader
 	req  []byte
 	body []byte
-	// issuer is the last answer's Server-Timing "issuer;dur=": how long
-	// the gateway waited for the issuer's status (0 when absent).
+	// issuer is the last answer's Server-Timing (how long the issuer took
+	// to answer the gateway); timed says the answer had one.
 	issuer time.Duration
+	timed  bool
 }
 
 func newRawClient(addr string) *rawClient { return &rawClient{addr: addr} }
@@ -122,7 +125,7 @@ func (c *rawClient) readAnswer() (int, error) {
 		return 0, errBadResponse
 	}
 	length, chunked, closing := -1, false, false
-	c.issuer = 0
+	c.issuer, c.timed = 0, false
 	for {
 		h, err := c.br.ReadSlice('\n')
 		if err != nil {
@@ -147,9 +150,10 @@ func (c *rawClient) readAnswer() (int, error) {
 		case bytes.EqualFold(name, []byte("Connection")):
 			closing = bytes.EqualFold(value, []byte("close"))
 		case bytes.EqualFold(name, []byte("Server-Timing")):
-			if c.issuer, err = issuerTiming(string(value)); err != nil {
+			if c.issuer, err = httpapi.ParseServerTiming(string(value)); err != nil {
 				return 0, err
 			}
+			c.timed = true
 		}
 	}
 	c.body = c.body[:0]
@@ -173,17 +177,6 @@ func (c *rawClient) readAnswer() (int, error) {
 		c.close()
 	}
 	return status, nil
-}
-
-// issuerTiming reads a verify answer's Server-Timing header,
-// "issuer;dur=<milliseconds>".
-func issuerTiming(v string) (time.Duration, error) {
-	ms, ok := strings.CutPrefix(v, "issuer;dur=")
-	f, err := strconv.ParseFloat(ms, 64)
-	if !ok || err != nil || f < 0 {
-		return 0, fmt.Errorf("loadgen: Server-Timing %q", v)
-	}
-	return time.Duration(f * float64(time.Millisecond)), nil
 }
 
 func (c *rawClient) readChunked() error {

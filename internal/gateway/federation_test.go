@@ -14,7 +14,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -30,6 +29,7 @@ import (
 	"github.com/hcgw/hcgw/adapters/zj"
 	"github.com/hcgw/hcgw/config"
 	"github.com/hcgw/hcgw/federation"
+	"github.com/hcgw/hcgw/httpapi"
 	"github.com/hcgw/hcgw/internal/gateway"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
@@ -207,12 +207,9 @@ func (f *fed) tryVerify(at, code string) (verify.Verdict, error) {
 	// The issuer's share of the answer, when it was asked: Server-Timing
 	// "issuer;dur=<ms>".
 	if st := resp.Header.Get("Server-Timing"); st != "" {
-		ms, ok := strings.CutPrefix(st, "issuer;dur=")
-		f, err := strconv.ParseFloat(ms, 64)
-		if !ok || err != nil || f < 0 {
-			return vd, fmt.Errorf("verify at %s: Server-Timing %q", at, st)
+		if vd.IssuerTime, err = httpapi.ParseServerTiming(st); err != nil {
+			return vd, fmt.Errorf("verify at %s: %w", at, err)
 		}
-		vd.IssuerTime = time.Duration(f * float64(time.Millisecond))
 	}
 	return vd, nil
 }
@@ -232,6 +229,9 @@ func TestCrossProvinceThroughTheHub(t *testing.T) {
 		again := f.verify(shR, code)
 		if again.Source != verify.SourceCache || again.Status != mapping.Red {
 			t.Fatalf("second verification not from cache: %+v", again)
+		}
+		if again.IssuerTime != 0 {
+			t.Errorf("an answer from the cache tells an issuer's time %v", again.IssuerTime)
 		}
 	})
 	t.Run("agreeing sources are online and not in conflict", func(t *testing.T) {
@@ -253,12 +253,16 @@ func TestCrossProvinceThroughTheHub(t *testing.T) {
 		if vd.Result != mapping.Valid || vd.Status != mapping.Green || !vd.Degraded {
 			t.Fatalf("%+v", vd)
 		}
+		if vd.IssuerTime != 0 {
+			t.Errorf("an issuer that did not answer is said to have taken %v", vd.IssuerTime)
+		}
 	})
 	t.Run("a code of the gateway's own region asks its own platform directly", func(t *testing.T) {
 		vd := f.verify(zjR, f.code(zjR, mapping.Green, mapping.Yellow))
 		if vd.Status != mapping.Yellow || !vd.Conflict || vd.Source != verify.SourceOnline {
 			t.Fatalf("%+v", vd)
 		}
+
 	})
 	t.Run("Shanghai's /metrics shows its calls to the hub, the breaker and the cache", func(t *testing.T) {
 		resp, err := http.Get(f.nodes[shR].url + "/metrics")
