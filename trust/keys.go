@@ -13,10 +13,10 @@ import (
 	"fmt"
 	"math/big"
 	"os"
+	"sync"
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jwk"
-	"github.com/lestrrat-go/jwx/v2/jws"
 )
 
 // Alg returns the one algorithm a key may be used with: ES256 for P-256,
@@ -120,20 +120,46 @@ type Signer interface {
 type fileSigner struct {
 	pub  *PublicKey
 	priv any
+	// headers holds each typ's protected header, base64url-encoded: the
+	// same for every JWS the key signs with that typ.
+	headers sync.Map // string -> string
 }
 
 func (s *fileSigner) Kid() string                 { return s.pub.Kid }
 func (s *fileSigner) Alg() jwa.SignatureAlgorithm { return s.pub.Alg }
 func (s *fileSigner) Public() *PublicKey          { return s.pub }
 
+// SignCompact writes the compact serialization (RFC 7515 §7.1) around the
+// key's raw JWS signature (Sign), with a protected header computed once per
+// typ: byte for byte what jws.Sign writes for alg, kid and typ, which
+// costs 79 (EdDSA) to 156 (ES256) allocations and ≈ 15 µs more a signature
+// (BenchmarkSignCompact), paid twice by every status call between gateways.
+// TestSignCompactIsWhatJWXWrites holds the two to the same bytes.
 func (s *fileSigner) SignCompact(payload []byte, typ string) (string, error) {
-	hdr := jws.NewHeaders()
-	_ = hdr.Set(jws.KeyIDKey, s.pub.Kid)
-	_ = hdr.Set(jws.TypeKey, typ)
-	out, err := jws.Sign(payload, jws.WithKey(s.pub.Alg, s.priv, jws.WithProtectedHeaders(hdr)))
+	hdr, ok := s.headers.Load(typ)
+	if !ok {
+		b, err := json.Marshal(struct {
+			Alg string `json:"alg"`
+			Kid string `json:"kid"`
+			Typ string `json:"typ"`
+		}{s.pub.Alg.String(), s.pub.Kid, typ})
+		if err != nil {
+			return "", err
+		}
+		hdr, _ = s.headers.LoadOrStore(typ, base64.RawURLEncoding.EncodeToString(b))
+	}
+	h := hdr.(string)
+	enc := base64.RawURLEncoding
+	out := make([]byte, 0, len(h)+1+enc.EncodedLen(len(payload))+1+enc.EncodedLen(64))
+	out = append(out, h...)
+	out = append(out, '.')
+	out = enc.AppendEncode(out, payload)
+	sig, err := s.Sign(out)
 	if err != nil {
 		return "", err
 	}
+	out = append(out, '.')
+	out = enc.AppendEncode(out, sig)
 	return string(out), nil
 }
 
