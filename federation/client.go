@@ -352,25 +352,32 @@ func (c *Client) ask(ctx context.Context, peer, org, cid string) (ans *Answer, t
 // is made, to learn its length: that signature is kept for the first
 // attempt instead of a second one being made (it was, on every call: an
 // Ed25519 or ES256 signature, 25-60 µs, for nothing).
+//
+// retryablehttp sets the request's Content-Length once, from that first
+// read, and keeps it for every retry: a request signed anew must be as long
+// as the first, which it is (a jti of 16 random bytes, ten-digit iat and
+// exp, the same org and cid, a fixed-size signature).
 type freshBody struct {
 	sign func() (string, error)
-	made bool   // the request is made: every read from now on is an attempt
-	kept string // signed while the request was made, not sent yet
+	made bool      // the request is made: every read from now on is an attempt
+	kept string    // signed while the request was made, not sent yet
+	sent time.Time // when the last attempt's body was handed over, signed
 }
 
 func (b *freshBody) read() (io.Reader, error) {
-	if b.kept != "" {
-		tok := b.kept
+	tok := b.kept
+	if tok != "" {
 		b.kept = ""
-		return strings.NewReader(tok), nil
+	} else {
+		var err error
+		if tok, err = b.sign(); err != nil {
+			return nil, err
+		}
+		if !b.made {
+			b.kept = tok
+		}
 	}
-	tok, err := b.sign()
-	if err != nil {
-		return nil, err
-	}
-	if !b.made {
-		b.kept = tok
-	}
+	b.sent = time.Now()
 	return strings.NewReader(tok), nil
 }
 
@@ -379,8 +386,10 @@ func (b *freshBody) read() (io.Reader, error) {
 var errBusy = errors.New("too many calls in flight to this peer")
 
 // post sends body (a *freshBody, or bytes relayed as they are) to peer's
-// status endpoint and reads a bounded answer; took is the round trip, from
-// the request made to the answer read.
+// status endpoint and reads a bounded answer. For a *freshBody, took is the
+// answering attempt's round trip, from its signed body handed over to the
+// answer read: neither this gateway's signing nor earlier attempts and the
+// backoff between them (zero for relayed bytes, and on any error).
 func (c *Client) post(ctx context.Context, peer string, body any, hops int) (status int, data []byte, took time.Duration, err error) {
 	select {
 	case c.slots[peer] <- struct{}{}:
@@ -403,8 +412,6 @@ func (c *Client) post(ctx context.Context, peer string, body any, hops int) (sta
 	if fresh != nil {
 		fresh.made = true
 	}
-	start := time.Now()
-	defer func() { took = time.Since(start) }()
 	req.Header.Set("Content-Type", ContentTypeJOSE)
 	if id := RequestID(ctx); id != "" {
 		req.Header.Set("X-Request-Id", id)
@@ -424,7 +431,10 @@ func (c *Client) post(ctx context.Context, peer string, body any, hops int) (sta
 	if len(data) > MaxBody {
 		return 0, nil, 0, fmt.Errorf("peer %s: answer larger than %d bytes", peer, MaxBody)
 	}
-	return resp.StatusCode, data, 0, nil
+	if fresh != nil {
+		took = time.Since(fresh.sent)
+	}
+	return resp.StatusCode, data, took, nil
 }
 
 // Forward relays a status request to region's peer unchanged (the hub's

@@ -652,3 +652,30 @@ func TestRoutesAgreesWithStatus(t *testing.T) {
 		}
 	}
 }
+
+// TestAskedIsTheAnsweringAttempt: how long the issuer took is the attempt
+// that answered, not a slow failed attempt before it nor the backoff.
+func TestAskedIsTheAnsweringAttempt(t *testing.T) {
+	n := newNation(t, shR, zjR)
+	const slow = 80 * time.Millisecond
+	var calls atomic.Int64
+	good := serveResponder(n.responder(zjR, anyCode(time.Now, time.Minute, 0, nil), nil))
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			time.Sleep(slow)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		good.ServeHTTP(w, r)
+	}))
+	c := n.client(shR, map[string]string{zjR: srv.URL}, func(o *federation.Options) { o.BreakerFailures = 100 })
+	start := time.Now()
+	st, _, err := c.Status(context.Background(), zjR, "code-1")
+	took := time.Since(start)
+	if err != nil || calls.Load() != 2 {
+		t.Fatalf("err %v after %d attempts; want an answer at the second", err, calls.Load())
+	}
+	if took < slow || st.Asked <= 0 || st.Asked >= slow {
+		t.Fatalf("the call took %v, the issuer %v; want the answering attempt alone, under %v", took, st.Asked, slow)
+	}
+}

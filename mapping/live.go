@@ -12,8 +12,10 @@ type LiveStatus struct {
 	Holder  Holder
 	Cached  bool // served from this gateway's cache, not asked now
 	// Asked is how long the issuer took to answer this call: the round
-	// trip to its gateway (the network and the peer's work, not this
-	// gateway's signing or checking of the messages), or its platform's
-	// lookup; zero when the answer came from the cache.
+	// trip of the attempt that answered, to its gateway or to the hub that
+	// relays to it (the network and their work, not this gateway's signing
+	// or checking of the messages, nor failed attempts and the backoff), or
+	// its platform's lookup; zero when the answer came from the cache.
+	// Verifications that share one call share its time.
 	Asked time.Duration
 }

@@ -1,6 +1,7 @@
 package trust
 
 import (
+	"encoding/base64"
 	"strings"
 	"testing"
 
@@ -47,4 +48,33 @@ func TestSignCompactIsWhatJWXWrites(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestES256SignatureIsPadded: an r or s shorter than 32 bytes (one signature
+// in 128 has a leading zero byte) is left-padded: the JWS signature is
+// always 64 bytes, and jwx verifies it.
+func TestES256SignatureIsPadded(t *testing.T) {
+	s, _, err := GenerateKey(jwa.ES256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := s.(*fileSigner)
+	for i := 0; i < 20000; i++ {
+		tok, err := s.SignCompact([]byte(`{"n":1}`), "t")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sig, err := base64.RawURLEncoding.DecodeString(tok[strings.LastIndexByte(tok, '.')+1:])
+		if err != nil || len(sig) != 64 {
+			t.Fatalf("signature of %d bytes (%v)", len(sig), err)
+		}
+		if sig[0] != 0 && sig[32] != 0 {
+			continue
+		}
+		if _, err := jws.Verify([]byte(tok), jws.WithKey(jwa.ES256, fs.pub.Raw)); err != nil {
+			t.Fatalf("a padded signature does not verify: %v", err)
+		}
+		return
+	}
+	t.Fatal("no signature with a leading zero byte in 20,000")
 }

@@ -262,7 +262,6 @@ func TestCrossProvinceThroughTheHub(t *testing.T) {
 		if vd.Status != mapping.Yellow || !vd.Conflict || vd.Source != verify.SourceOnline {
 			t.Fatalf("%+v", vd)
 		}
-
 	})
 	t.Run("Shanghai's /metrics shows its calls to the hub, the breaker and the cache", func(t *testing.T) {
 		resp, err := http.Get(f.nodes[shR].url + "/metrics")
