@@ -101,21 +101,14 @@ const serverTimingPrefix = "issuer;dur="
 func ParseServerTiming(v string) (time.Duration, error) {
 	ms, ok := strings.CutPrefix(v, serverTimingPrefix)
 	whole, frac, dot := strings.Cut(ms, ".")
-	if !ok || !dot || len(whole) == 0 || len(whole) > 12 || len(frac) != 3 || !allDigits(whole) || !allDigits(frac) {
+	// ParseUint in base 10 takes digits only: no sign, space or prefix.
+	w, werr := strconv.ParseUint(whole, 10, 64)
+	f, ferr := strconv.ParseUint(frac, 10, 64)
+	if !ok || !dot || werr != nil || ferr != nil || len(whole) > 12 || len(frac) != 3 {
 		return 0, fmt.Errorf("Server-Timing %q: want %s<milliseconds>.<3 digits>", v, serverTimingPrefix)
 	}
-	w, _ := strconv.ParseInt(whole, 10, 64) // at most 12 digits: no overflow below
-	f, _ := strconv.ParseInt(frac, 10, 64)
+	// At most 12 digits of milliseconds: the microseconds cannot overflow.
 	return time.Duration(w*1000+f) * time.Microsecond, nil
-}
-
-func allDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // answers hold encoded verdicts while they are written.

@@ -30,7 +30,7 @@ func TestParseServerTiming(t *testing.T) {
 		"", "issuer;dur=", "issuer;dur=2", "issuer;dur=2.61", "issuer;dur=2.6130", "issuer;dur=.613",
 		"issuer;dur=-2.613", "issuer;dur=+2.613", "issuer;dur=NaN", "issuer;dur=Inf", "issuer;dur=1e3.000",
 		"issuer;dur=0x1.000", "issuer; dur=2.613", "Issuer;dur=2.613", "issuer;dur=2.613, db;dur=1.000",
-		"issuer;dur=10000000000000.000", "issuer;dur=2.6 3",
+		"issuer;dur=10000000000000.000", "issuer;dur=2.6 3", "issuer;dur=1_000.000", "issuer;dur=2.-13",
 	} {
 		if d, err := ParseServerTiming(bad); err == nil {
 			t.Errorf("ParseServerTiming(%q) = %v, want an error", bad, d)
