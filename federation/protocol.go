@@ -65,7 +65,7 @@ func VerifyRequest(snap *trust.Snapshot, token string, now time.Time, skew time.
 	switch {
 	case !mapping.ValidRegion(r.Iss) || !mapping.ValidRegion(r.Aud) || !mapping.ValidRegion(r.Org):
 		return nil, mapping.Fail(mapping.Malformed, "iss, aud and org must be regions")
-	case !mapping.IDText(r.JTI, 64):
+	case !mapping.IDText(r.JTI, mapping.MaxJTILen):
 		return nil, mapping.Fail(mapping.Malformed, "jti must be 1-64 of [A-Za-z0-9_-]")
 	case !cidRe.MatchString(r.CID):
 		return nil, mapping.Fail(mapping.Malformed, "cid must be 1-128 of [A-Za-z0-9_.:-]")

@@ -30,9 +30,12 @@ const (
 	// statusSkew is how far "sa" (and "nat.t") may lie after "iat": clocks
 	// of the status platform and of the signer are not the same clock.
 	statusSkew = 60
-	maxJTILen  = 64
 	maxVac     = 20
 )
+
+// MaxJTILen is the longest jti of a national code or a federation message:
+// 1 to MaxJTILen of [A-Za-z0-9_-] (IDText).
+const MaxJTILen = 64
 
 // NAT is the last nucleic-acid test: result ("negative" or "positive") and
 // when it was taken (unix seconds).
@@ -308,8 +311,8 @@ func (c *Claims) Validate() error {
 	if !ValidRegion(c.Org) {
 		return Fail(Malformed, "claim \"org\": must be a region code of six digits")
 	}
-	if !IDText(c.JTI, maxJTILen) {
-		return Fail(Malformed, "claim \"jti\": must be 1 to %d of [A-Za-z0-9_-]", maxJTILen)
+	if !IDText(c.JTI, MaxJTILen) {
+		return Fail(Malformed, "claim \"jti\": must be 1 to %d of [A-Za-z0-9_-]", MaxJTILen)
 	}
 	if err := checkTime("iat", c.IAT); err != nil {
 		return err

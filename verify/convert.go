@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
-	"regexp"
 	"time"
 
 	"github.com/hcgw/hcgw/adapters/nic"
@@ -26,8 +25,6 @@ var (
 	// ErrOutOfScope: no key of this gateway may sign for the code's region.
 	ErrOutOfScope = errors.New("no key of this gateway is endorsed to sign codes for that region")
 )
-
-var jtiPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 // Converted is a local code translated into a national information code
 // signed by this gateway, with the verdict of the local code.
@@ -74,7 +71,7 @@ func (v *Verifier) Convert(ctx context.Context, req Request, signers []trust.Sig
 		sa = now.Unix()
 	}
 	jti := c.ID
-	if !jtiPattern.MatchString(jti) {
+	if !mapping.IDText(jti, mapping.MaxJTILen) {
 		sum := sha256.Sum256([]byte(c.Format + ":" + c.ID))
 		jti = base64.RawURLEncoding.EncodeToString(sum[:])
 	}
