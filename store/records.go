@@ -45,7 +45,7 @@ func (db *DB) InsertRecords(ctx context.Context, recs []audit.Record) error {
 	if len(rows) <= insertChunk {
 		err = db.execInsert(ctx, nil, len(rows), args)
 	} else {
-		err = db.insertInTx(ctx, rows, args)
+		err = db.insertInTx(ctx, args)
 	}
 	if err != nil {
 		return fmt.Errorf("store: insert %d records: %w", len(rows), err)
@@ -53,10 +53,13 @@ func (db *DB) InsertRecords(ctx context.Context, recs []audit.Record) error {
 	return nil
 }
 
-func (db *DB) insertInTx(ctx context.Context, rows []recordRow, args []any) error {
+// insertInTx inserts the rows whose arguments are args (recordColumnCount
+// each) in chunks of insertChunk, in one transaction.
+func (db *DB) insertInTx(ctx context.Context, args []any) error {
+	rows := len(args) / recordColumnCount
 	// Prepare before BEGIN: SQLite has one connection, which the
 	// transaction holds.
-	for _, n := range []int{insertChunk, len(rows) % insertChunk} {
+	for _, n := range []int{insertChunk, rows % insertChunk} {
 		if n > 0 {
 			if _, err := db.insertStmt(ctx, n); err != nil {
 				return err
@@ -67,13 +70,13 @@ func (db *DB) insertInTx(ctx context.Context, rows []recordRow, args []any) erro
 	if err != nil {
 		return err
 	}
-	for len(rows) > 0 {
-		n := min(len(rows), insertChunk)
+	for len(args) > 0 {
+		n := min(len(args)/recordColumnCount, insertChunk)
 		if err := db.execInsert(ctx, tx, n, args[:n*recordColumnCount]); err != nil {
 			_ = tx.Rollback()
 			return err
 		}
-		rows, args = rows[n:], args[n*recordColumnCount:]
+		args = args[n*recordColumnCount:]
 	}
 	return tx.Commit()
 }
