@@ -109,11 +109,17 @@ func MaskID(full string) (string, error) {
 		}
 	}
 	n := len(s)
-	keep := idKeep
-	if n < longIDLen {
-		keep = max(n/4, 1)
-	}
+	keep := idKeepFor(n)
 	return s[:keep] + strings.Repeat("*", n-2*keep) + s[n-keep:], nil
+}
+
+// idKeepFor is how many characters a masked identity number of n
+// characters keeps at each end.
+func idKeepFor(n int) int {
+	if n < longIDLen {
+		return max(n/4, 1)
+	}
+	return idKeep
 }
 
 // IsMaskedName reports whether s is a name in its masked form: non-empty,
@@ -152,10 +158,7 @@ func IsMaskedID(s string) bool {
 	if n < minIDLen || n > maxIDLen {
 		return false
 	}
-	keep := idKeep
-	if n < longIDLen {
-		keep = max(n/4, 1)
-	}
+	keep := idKeepFor(n)
 	for i := 0; i < n; i++ {
 		c := s[i]
 		if !('0' <= c && c <= '9' || 'A' <= c && c <= 'Z' || c == '*') || i >= keep && i < n-keep && c != '*' {
