@@ -157,9 +157,11 @@ func ParseClaims(payload []byte) (*Claims, error) {
 	if !s.eof() {
 		return nil, Fail(Malformed, "claims: trailing data after the JSON object")
 	}
-	for i, k := range requiredClaims {
-		if seen&(1<<i) == 0 {
-			return nil, Fail(Malformed, "claim %q: missing", k)
+	if seen&requiredBits != requiredBits {
+		for _, k := range requiredClaims {
+			if seen&claimBits[k] == 0 {
+				return nil, Fail(Malformed, "claim %q: missing", k)
+			}
 		}
 	}
 	if err := c.Validate(); err != nil {
@@ -168,8 +170,7 @@ func ParseClaims(payload []byte) (*Claims, error) {
 	return &c, nil
 }
 
-// The claims' bits in ParseClaims' seen set: the required ones first, in
-// requiredClaims' order.
+// The claims' bits in ParseClaims' seen set.
 const (
 	bitV uint16 = 1 << iota
 	bitIss
@@ -183,6 +184,8 @@ const (
 	bitHID
 	bitNAT
 	bitVac
+
+	requiredBits = bitV | bitIss | bitOrg | bitJTI | bitIAT | bitEXP | bitSt | bitSA | bitHN | bitHID
 )
 
 var claimBits = map[string]uint16{
