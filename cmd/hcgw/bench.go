@@ -67,6 +67,9 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		}
 		phases[p] = true
 	}
+	if phases["compare"] && !phases["offline"] {
+		return usageError("--phases: compare measures the offline phase's gateway again; give offline with it")
+	}
 	if *batchSize < 1 || *batchSize > 4096 {
 		return usageError("--batch-size: 1..4096")
 	}

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -9,7 +12,9 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // TestBenchMeasuresEveryPhase runs the benchmark command briefly: every row
@@ -93,6 +98,7 @@ func TestBenchMeasuresEveryPhase(t *testing.T) {
 func TestBenchRefusesBadFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"--phases", "offline,nonsense"},
+		{"--phases", "compare"},
 		{"--clients", "0"},
 		{"--duration", "-1s"},
 		{"--batch-size", "0"},
@@ -167,5 +173,84 @@ func TestRawClientReadsEveryFraming(t *testing.T) {
 		if err != nil || status != tc.status || string(body) != tc.body {
 			t.Fatalf("%s: %d %q %v; want %d %q", tc.path, status, body, err, tc.status, tc.body)
 		}
+	}
+}
+
+// cannedServer answers every request on a loopback listener with the bytes
+// of answer(n), n counting connections from 1, then closes the connection.
+func cannedServer(t *testing.T, answer func(n int) string) (addr string, conns *atomic.Int64) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	conns = new(atomic.Int64)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			n := int(conns.Add(1))
+			go func() {
+				defer c.Close()
+				req, err := http.ReadRequest(bufio.NewReader(c))
+				if err != nil {
+					return
+				}
+				_, _ = io.Copy(io.Discard, req.Body)
+				_, _ = io.WriteString(c, answer(n))
+			}()
+		}
+	}()
+	return ln.Addr().String(), conns
+}
+
+// TestRawClientRefusesBrokenAnswers: every malformed answer is an error of
+// the request, never a panic, a hang or an answer counted as right.
+func TestRawClientRefusesBrokenAnswers(t *testing.T) {
+	for name, answer := range map[string]string{
+		"not HTTP":                 "SMTP ready\r\n\r\n",
+		"a short status line":      "HTTP/1.1\r\n\r\n",
+		"a status not a number":    "HTTP/1.1 2x0 OK\r\nContent-Length: 0\r\n\r\n",
+		"a header without a colon": "HTTP/1.1 200 OK\r\nContent-Length 2\r\n\r\nok",
+		"a length not a number":    "HTTP/1.1 200 OK\r\nContent-Length: two\r\n\r\nok",
+		"a negative length":        "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\nok",
+		"no length at all":         "HTTP/1.1 200 OK\r\n\r\nok",
+		"a body cut short":         "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nok",
+		"a chunk size not hex":     "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nok\r\n0\r\n\r\n",
+		"a chunk without its CRLF": "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nokXX0\r\n\r\n",
+		"a bad Server-Timing":      "HTTP/1.1 200 OK\r\nServer-Timing: issuer;dur=fast\r\nContent-Length: 2\r\n\r\nok",
+	} {
+		t.Run(name, func(t *testing.T) {
+			addr, _ := cannedServer(t, func(int) string { return answer })
+			c := newRawClient(addr)
+			defer c.close()
+			if status, body, err := c.do("/v1/verify", "tok", []byte(`{}`)); err == nil {
+				t.Fatalf("answered %d %q, want an error", status, body)
+			}
+		})
+	}
+}
+
+// TestRawClientRedialsAClosedKeepAlive: a kept-alive connection the server
+// closed after its answer is dialled again, once, and the request is sent
+// there; the answers and their Server-Timing are read whole.
+func TestRawClientRedialsAClosedKeepAlive(t *testing.T) {
+	addr, conns := cannedServer(t, func(n int) string {
+		body := fmt.Sprintf("answer %d", n)
+		return fmt.Sprintf("HTTP/1.1 200 OK\r\nServer-Timing: issuer;dur=2.613\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+	})
+	c := newRawClient(addr)
+	defer c.close()
+	for i := 1; i <= 2; i++ {
+		status, body, err := c.do("/v1/verify", "tok", []byte(`{}`))
+		if err != nil || status != 200 || string(body) != fmt.Sprintf("answer %d", i) || !c.timed || c.issuer != 2613*time.Microsecond {
+			t.Fatalf("request %d: %d %q %v, issuer %v (%v)", i, status, body, err, c.issuer, c.timed)
+		}
+	}
+	if got := conns.Load(); got != 2 {
+		t.Fatalf("%d connections, want 2", got)
 	}
 }

@@ -266,8 +266,8 @@ func cmdBenchLoad(args []string, stdout io.Writer) error {
 		P50NS: int64(r.p50), P99NS: int64(r.p99)})
 }
 
-// loadElsewhere runs p in a "hcgw bench-load" process; p.next must cycle
-// through bodies.
+// loadElsewhere runs p in a "hcgw bench-load" process, which cycles
+// through bodies (p.next is not used).
 func (b *bench) loadElsewhere(p phase, bodies [][]byte) (result, error) {
 	texts := make([]string, len(bodies))
 	for i, body := range bodies {
