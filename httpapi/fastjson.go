@@ -7,7 +7,9 @@ import "unicode/utf8"
 // exactly as json.Unmarshal would (and json.Unmarshal would succeed), or
 // declines and leaves the value untouched; readJSON then falls back to
 // json.Unmarshal, which also words every error. FuzzDecodeFast holds the
-// two to the same result.
+// two to the same result. It is not mapping's claims scanner: that one
+// must word every refusal of a code's claims itself, where this one only
+// declines and leaves the wording to json.Unmarshal.
 type fastDecoder interface {
 	decodeFast(b []byte) bool
 }

@@ -26,8 +26,8 @@ type Verdict struct {
 	RecordID   string          `json:"record_id,omitempty"`
 	Cert       *mapping.Cert   `json:"cert,omitempty"` // a foreign health certificate's facts (eu-dcc)
 	// IssuerTime is how long the issuer took to answer when it was asked
-	// for this verification (mapping.LiveStatus.Asked: the round trip to
-	// its gateway, or its platform's lookup), zero when it was not asked,
+	// for this verification (mapping.LiveStatus.Asked: the answering
+	// attempt's round trip, or its platform's lookup), zero when it was not asked,
 	// did not answer, or the answer came from the cache. It is not part of
 	// the answer's body: the HTTP layer sends it as a Server-Timing header,
 	// so that a checkpoint (and hcgw bench) can tell the issuer's share of
