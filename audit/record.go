@@ -33,6 +33,7 @@ type Record struct {
 	CodeSHA256 string // hex
 	// DurationMicros is how long the verification took.
 	DurationMicros int64
+	Admission      string // the admission decision: admit, deny or check
 }
 
 // lastV7 is the last (unix milliseconds << 12 | sub-millisecond sequence) used

@@ -401,6 +401,7 @@ type recordView struct {
 	Holder         any       `json:"holder"`
 	CodeSHA256     string    `json:"code_sha256"`
 	DurationMicros int64     `json:"duration_us"`
+	Admission      string    `json:"admission"`
 }
 
 func (a *api) record(c *gin.Context) {
@@ -426,7 +427,8 @@ func (a *api) record(c *gin.Context) {
 	c.JSON(http.StatusOK, recordView{ID: r.ID, CreatedAt: r.CreatedAt.UTC(), Gateway: r.Gateway, Checkpoint: r.Checkpoint,
 		Scene: r.Scene, Issuer: r.Issuer, Org: r.Org, Format: r.Format, CodeID: r.CodeID, Result: r.Result,
 		Reason: r.Reason, Status: r.Status, Source: r.Source, Degraded: r.Degraded, Conflict: r.Conflict,
-		Holder: mapping.Holder{Name: r.HolderName, ID: r.HolderID}, CodeSHA256: r.CodeSHA256, DurationMicros: r.DurationMicros})
+		Holder: mapping.Holder{Name: r.HolderName, ID: r.HolderID}, CodeSHA256: r.CodeSHA256, DurationMicros: r.DurationMicros,
+		Admission: r.Admission})
 }
 
 func (a *api) jwks(c *gin.Context) {

@@ -15,6 +15,7 @@ const (
 	formatLen     = 32
 	codeIDLen     = 128 // NIC jti ≤ 64, zj-v1 token ≤ 64
 	wordLen       = 32  // result, reason, status, source, action
+	admissionLen  = 8   // admit, deny, check
 	holderNameLen = 64  // masked; long minority and foreign names
 	holderIDLen   = 64  // masked; identity numbers, passports
 	kidLen        = 128 // RFC 7638 SHA-256 thumbprint: 43
@@ -44,6 +45,9 @@ type recordRow struct {
 	HolderID       string    `gorm:"column:holder_id;type:varchar(64);not null"`
 	CodeSHA256     string    `gorm:"column:code_sha256;type:char(64);not null"`
 	DurationMicros int64     `gorm:"column:duration_micros;not null"`
+	// Admission is the admission decision (DESIGN §11); the default lets
+	// the column be added to a table that already has rows.
+	Admission string `gorm:"column:admission;type:varchar(8);not null;default:''"`
 }
 
 func (recordRow) TableName() string { return "records" }

@@ -55,6 +55,7 @@ func open(t *testing.T, driver, dsn string) *store.DB {
 func TestStore(t *testing.T) {
 	cases := map[string]func(t *testing.T, e env){
 		"a record round-trips every field":                       testRecordRoundTrip,
+		"a records table from before admission gains the column": testAdmissionColumnMigrated,
 		"an absent record is ErrNotFound":                        testRecordNotFound,
 		"a thousand records go in one batch":                     testThousandRecordBatch,
 		"a batch with one bad record stores none":                testBatchIsAtomic,
@@ -106,6 +107,7 @@ func sampleRecord(i int) audit.Record {
 		HolderID:       "3301**********123X",
 		CodeSHA256:     strings.Repeat("ab", 32),
 		DurationMicros: int64(1000 + i),
+		Admission:      [...]string{"admit", "deny", "check"}[i%3],
 	}
 }
 
@@ -137,6 +139,38 @@ func testRecordRoundTrip(t *testing.T, e env) {
 		if got.CreatedAt.Location() != time.UTC {
 			t.Fatalf("CreatedAt in %v, want UTC", got.CreatedAt.Location())
 		}
+	}
+}
+
+// testAdmissionColumnMigrated: a database made before records kept the
+// admission decision, with rows in it, opens (the column is added with its
+// default) and its old rows read back with no decision.
+func testAdmissionColumnMigrated(t *testing.T, e env) {
+	ctx := context.Background()
+	old := sampleRecord(0)
+	if err := e.db.InsertRecords(ctx, []audit.Record{old}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.Gorm().Exec("ALTER TABLE `records` DROP COLUMN `admission`").Error; err != nil {
+		t.Fatalf("drop column: %v", err)
+	}
+	e.db.Close()
+	db := e.reopen(t)
+	got, err := db.GetRecord(ctx, old.ID)
+	if err != nil {
+		t.Fatalf("GetRecord after migration: %v", err)
+	}
+	want := stored(old)
+	want.Admission = ""
+	if *got != want {
+		t.Fatalf("old row after migration:\n got %+v\nwant %+v", *got, want)
+	}
+	fresh := sampleRecord(1)
+	if err := db.InsertRecords(ctx, []audit.Record{fresh}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.GetRecord(ctx, fresh.ID); err != nil || got.Admission != fresh.Admission {
+		t.Fatalf("new row: %+v, %v; want admission %q", got, err, fresh.Admission)
 	}
 }
 

@@ -3,6 +3,7 @@ package verify
 import (
 	"time"
 
+	"github.com/hcgw/hcgw/admission"
 	"github.com/hcgw/hcgw/mapping"
 )
 
@@ -23,8 +24,11 @@ type Verdict struct {
 	Source     Source          `json:"source,omitempty"`
 	Degraded   bool            `json:"degraded"`
 	Conflict   bool            `json:"conflict"`
-	RecordID   string          `json:"record_id,omitempty"`
-	Cert       *mapping.Cert   `json:"cert,omitempty"` // a foreign health certificate's facts (eu-dcc)
+	// Admission is what the checkpoint does (DESIGN §11); every answered
+	// verification has one, a verdict built by hand may not.
+	Admission admission.Outcome `json:"admission,omitzero"`
+	RecordID  string            `json:"record_id,omitempty"`
+	Cert      *mapping.Cert     `json:"cert,omitempty"` // a foreign health certificate's facts (eu-dcc)
 	// IssuerTime is how long the issuer took to answer when it was asked
 	// for this verification (mapping.LiveStatus.Asked: the answering
 	// attempt's round trip, or its platform's lookup), zero when it was not asked,

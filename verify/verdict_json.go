@@ -57,6 +57,10 @@ func (v *Verdict) AppendJSON(dst []byte) ([]byte, error) {
 	dst = appendBool(dst, v.Degraded)
 	dst = append(dst, `,"conflict":`...)
 	dst = appendBool(dst, v.Conflict)
+	if !v.Admission.IsZero() {
+		dst = append(dst, `,"admission":`...)
+		dst = v.Admission.AppendJSON(dst)
+	}
 	if v.RecordID != "" {
 		dst = append(dst, `,"record_id":`...)
 		dst = mapping.AppendJSONString(dst, v.RecordID)

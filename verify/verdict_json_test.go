@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hcgw/hcgw/admission"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/verify"
 )
@@ -44,6 +45,11 @@ func TestVerdictJSONMatchesEncodingJSON(t *testing.T) {
 		"an offset of more than a day":    {StatusAsOf: &dayAhead},
 		"a foreign certificate":           {Result: mapping.Valid, Cert: &mapping.Cert{Type: "vaccination", State: "vaccination-complete", Country: "DE", BirthYear: "1964"}},
 		"a zero time":                     {StatusAsOf: &time.Time{}},
+		"admitted by default":             {Result: mapping.Valid, Status: mapping.Green, Admission: admission.Decide(mapping.Green, false, nil)},
+		"denied by default":               {Result: mapping.Valid, Status: mapping.Yellow, Admission: admission.Decide(mapping.Yellow, false, nil)},
+		"refused":                         {Result: mapping.Invalid, Admission: admission.Refused()},
+		"rules with escapes": {Result: mapping.Valid, Admission: admission.Decide(mapping.Green, true, []admission.RuleResult{
+			{ID: "SH-HOSP-1", Version: "1.0.2", Type: admission.Acceptance, Result: admission.Open, Description: admission.Description{ZH: "核酸<48h>", EN: "a \"test\" & more"}}})},
 	}
 	for name, v := range tests {
 		t.Run(name, func(t *testing.T) { sameAsEncodingJSON(t, v) })

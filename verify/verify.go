@@ -93,13 +93,16 @@ type Verifier struct {
 	// audit.Writer, with MaxWait) and Verify adds no deadline of its own.
 	RecordTimeout time.Duration
 	Recorder      Recorder // nil: nothing recorded (the offline CLI)
-	// Observe, when set, is told every verdict that was answered (metrics).
-	Observe func(Verdict)
+	// Observe, when set, is told every verdict that was answered, with its
+	// request (metrics).
+	Observe func(Request, Verdict)
 }
 
 // Evaluate decides a verdict for one code without recording it.
 func (v *Verifier) Evaluate(ctx context.Context, code string) (Verdict, *adapters.Code) {
-	return v.evaluate(ctx, code, nil)
+	vd, c := v.evaluate(ctx, code, nil)
+	vd.Admission = v.admit(&vd, c, "", v.Clock())
+	return vd, c
 }
 
 // evaluate is Evaluate; announced, when not nil, holds one record announced
@@ -265,6 +268,7 @@ func (v *Verifier) verifyRecorded(ctx context.Context, reqs []Request) ([]Verdic
 		start := v.Clock()
 		vd, c := v.evaluate(ctx, req.Code, announced)
 		now := v.Clock()
+		vd.Admission = v.admit(&vd, c, req.Scene, now)
 		vd.RecordID = audit.NewID(now)
 		out[i], codes[i] = vd, c
 		recs[i] = record(v.Region, req, vd, c, now, now.Sub(start))
@@ -287,8 +291,8 @@ func (v *Verifier) verifyRecorded(ctx context.Context, reqs []Request) ([]Verdic
 		}
 	}
 	if v.Observe != nil {
-		for _, vd := range out {
-			v.Observe(vd)
+		for i, vd := range out {
+			v.Observe(reqs[i], vd)
 		}
 	}
 	return out, codes, nil
@@ -305,6 +309,7 @@ func record(region string, req Request, vd Verdict, c *adapters.Code, now time.T
 		Result: string(vd.Result), Reason: string(vd.Reason), Status: string(vd.Status), Source: string(vd.Source),
 		Degraded: vd.Degraded, Conflict: vd.Conflict,
 		CodeSHA256: string(hexSum[:]), DurationMicros: took.Microseconds(),
+		Admission: string(vd.Admission.Decision),
 	}
 	if vd.Holder != nil {
 		r.HolderName, r.HolderID = vd.Holder.Name, vd.Holder.ID

@@ -230,8 +230,9 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 	g.Verifier = &verify.Verifier{
 		Adapters: reg, Trust: g.Trust, Clock: opt.Clock, Skew: cfg.Verify.ClockSkew,
 		MaxCodeBytes: cfg.Server.MaxCodeBytes, Region: cfg.Region, Recorder: g.Audit, RecordTimeout: -1,
-		Observe: func(vd verify.Verdict) {
+		Observe: func(req verify.Request, vd verify.Verdict) {
 			g.Metrics.Verdict(vd.Result, vd.Reason, vd.Issuer, string(vd.Source))
+			g.Metrics.Admission(req.Scene, string(vd.Admission.Decision))
 		},
 	}
 	g.Platform = platform

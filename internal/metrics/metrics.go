@@ -6,6 +6,7 @@ package metrics
 
 import (
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -20,6 +21,8 @@ import (
 type Metrics struct {
 	reg           *prometheus.Registry
 	verifications *prometheus.CounterVec
+	admissions    *prometheus.CounterVec
+	scenes        sceneLabels
 	peerCalls     *prometheus.HistogramVec
 	commits       prometheus.Histogram
 	committed     prometheus.Counter
@@ -40,6 +43,9 @@ func New(src Sources) *Metrics {
 	m.verifications = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "hcgw_verifications_total", Help: "Verifications answered, by result, reason, issuer and status source.",
 	}, []string{"result", "reason", "issuer", "source"})
+	m.admissions = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "hcgw_admission_decisions_total", Help: "Admission decisions (admit, deny, check) of answered verifications, by scene (the first 64 scenes seen; later ones are \"other\").",
+	}, []string{"scene", "decision"})
 	m.peerCalls = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name: "hcgw_peer_call_duration_seconds", Help: "Status calls to peers, by peer and outcome.",
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 1.5, 3},
@@ -55,7 +61,7 @@ func New(src Sources) *Metrics {
 		Name: "hcgw_audit_record_wait_seconds_total",
 		Help: "Time committed records waited from their write to the end of their commit, summed over records (divided by hcgw_audit_records_committed_total: what durable recording adds to a verification).",
 	})
-	m.reg.MustRegister(m.verifications, m.peerCalls, m.commits, m.committed, m.recordWait,
+	m.reg.MustRegister(m.verifications, m.admissions, m.peerCalls, m.commits, m.committed, m.recordWait,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if src.QueueDepth != nil {
 		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -96,6 +102,45 @@ func (m *Metrics) Handler() http.Handler {
 // Verdict counts one answered verification.
 func (m *Metrics) Verdict(result mapping.Result, reason mapping.Reason, issuer, source string) {
 	m.verifications.WithLabelValues(string(result), string(reason), issuer, source).Inc()
+}
+
+// Admission counts one admission decision at scene.
+func (m *Metrics) Admission(scene, decision string) {
+	m.admissions.WithLabelValues(m.scenes.label(scene), decision).Inc()
+}
+
+// maxScenes bounds the scene label's values: scenes are checkpoints' own
+// labels, and a client sending a new one on every request must not grow the
+// metrics without end.
+const maxScenes = 64
+
+// sceneLabels hands out a scene's label: the scene itself for the first
+// maxScenes distinct scenes, "other" after them; "" is "none".
+type sceneLabels struct {
+	mu   sync.RWMutex
+	seen map[string]struct{}
+}
+
+func (s *sceneLabels) label(scene string) string {
+	if scene == "" {
+		return "none"
+	}
+	s.mu.RLock()
+	_, ok := s.seen[scene]
+	s.mu.RUnlock()
+	if ok {
+		return scene
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.seen == nil {
+		s.seen = map[string]struct{}{}
+	}
+	if _, ok := s.seen[scene]; ok || len(s.seen) < maxScenes {
+		s.seen[scene] = struct{}{}
+		return scene
+	}
+	return "other"
 }
 
 // PeerCall observes one call to a peer (outcome: ok, unknown_code,
