@@ -87,6 +87,30 @@ func readCard(ctx context.Context, t *testing.T, result string) card {
 	return c
 }
 
+// decision is what the page's decision banner shows.
+type decision struct {
+	Decision, Default, Text string
+	Rules                   []string // the ids of the rules listed (failed or open)
+	Above                   bool     // the banner comes before the colour card
+}
+
+// readDecision waits for the decision banner and reads it.
+func readDecision(ctx context.Context, t *testing.T, want string) decision {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`#decision[data-decision="`+want+`"]`))); err != nil {
+		t.Fatalf("no %s decision: %v", want, err)
+	}
+	d, err := chromedp.Run(ctx, chromedp.Evaluate[decision](`(() => { const d = document.getElementById('decision');
+		const card = document.getElementById('card');
+		return {Decision: d.dataset.decision, Default: d.dataset.default, Text: d.innerText,
+			Rules: [...d.querySelectorAll('li')].map((li) => li.dataset.rule),
+			Above: d.getBoundingClientRect().bottom <= card.getBoundingClientRect().top}; })()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
 // errorMessage waits for the page's error line and returns it.
 func errorMessage(ctx context.Context, t *testing.T) string {
 	t.Helper()
@@ -207,6 +231,7 @@ func TestCheckpointPageInChromium(t *testing.T) {
 	do(ctx, t,
 		chromedp.SendKeys(chromedp.CSS(`#token`), demoVerifierToken),
 		chromedp.SendKeys(chromedp.CSS(`#checkpoint-id`), "SH-E2E-1"),
+		chromedp.SendKeys(chromedp.CSS(`#scene`), "rail"),
 		chromedp.Click(chromedp.CSS(`#save-token`)),
 	)
 	if stored, field := eval[string](ctx, t, `sessionStorage.getItem('hcgw.token')`), eval[string](ctx, t, `document.getElementById('token').value`); stored != demoVerifierToken || field != "" {
@@ -230,6 +255,9 @@ func TestCheckpointPageInChromium(t *testing.T) {
 		if strings.Contains(c.Text, "李四") || strings.Contains(c.Text, "310101198001010011") {
 			t.Errorf("the card shows the full holder:\n%s", c.Text)
 		}
+		if d := readDecision(ctx, t, "admit"); d.Text != "通行" || d.Default != "true" || len(d.Rules) != 0 || !d.Above {
+			t.Errorf("decision %+v, want 通行 by default, above the card", d)
+		}
 		screenshot(ctx, t, shots, "checkpoint-green-zh.png")
 
 		do(ctx, t, chromedp.Click(chromedp.CSS(`#lang`)))
@@ -247,6 +275,9 @@ func TestCheckpointPageInChromium(t *testing.T) {
 		c := readCard(ctx, t, "invalid")
 		if c.Status != "grey" || c.Reason != "bad_signature" || c.Background != "rgb(31, 31, 31)" {
 			t.Errorf("card %+v", c)
+		}
+		if d := readDecision(ctx, t, "deny"); d.Text != "DO NOT ADMIT" || len(d.Rules) != 0 {
+			t.Errorf("decision %+v, want DO NOT ADMIT without a rule", d)
 		}
 		for _, want := range []string{"INVALID CODE", "do not admit", "Invalid signature", "altered or forged"} {
 			if !strings.Contains(c.Text, want) {
@@ -271,6 +302,10 @@ func TestCheckpointPageInChromium(t *testing.T) {
 		if c.Status != "red" || c.Background != "rgb(198, 40, 40)" || !strings.Contains(c.Text, "红码") ||
 			!strings.Contains(c.Text, "北京市 (110000)") || !strings.Contains(c.Text, "状态冲突") {
 			t.Errorf("card %+v", c)
+		}
+		d := readDecision(ctx, t, "deny")
+		if !strings.HasPrefix(d.Text, "禁止通行") || !strings.Contains(d.Text, "仅绿码通行") || len(d.Rules) != 1 || d.Rules[0] != "default-green" {
+			t.Errorf("decision %+v, want 禁止通行 naming the default rule", d)
 		}
 		screenshot(ctx, t, shots, "checkpoint-red-zh.png")
 	})
@@ -309,7 +344,8 @@ func TestCheckpointPageInChromium(t *testing.T) {
 			t.Fatal("no record id on the card")
 		}
 		st, b := call(t, "GET", shURL+"/v1/records/"+recordID, demoAdminToken, "")
-		if st != 200 || !bytes.Contains(b, []byte(`"checkpoint":"SH-E2E-1"`)) {
+		if st != 200 || !bytes.Contains(b, []byte(`"checkpoint":"SH-E2E-1"`)) || !bytes.Contains(b, []byte(`"scene":"rail"`)) ||
+			!bytes.Contains(b, []byte(`"admission":"deny"`)) {
 			t.Fatalf("record %d %s", st, b)
 		}
 	})

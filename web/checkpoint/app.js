@@ -7,6 +7,7 @@
 (function () {
   const TOKEN_KEY = 'hcgw.token';
   const CHECKPOINT_KEY = 'hcgw.checkpoint';
+  const SCENE_KEY = 'hcgw.scene';
   const LANG_KEY = 'hcgw.lang';
   const LABEL = /^[A-Za-z0-9._:-]{0,64}$/;
 
@@ -65,8 +66,32 @@
     return d.toLocaleString(lang === 'en' ? 'en-GB' : 'zh-CN', { hour12: false });
   }
 
+  // renderDecision leads the answer: what the operator does (DESIGN §11),
+  // with the failed or open rules' descriptions in the page's language.
+  function renderDecision(a) {
+    const box = $('decision');
+    const rules = $('decision-rules');
+    rules.replaceChildren();
+    if (!a || !a.decision) { box.hidden = true; return; }
+    box.className = 'decision decision-' + a.decision;
+    box.dataset.decision = a.decision;
+    box.dataset.default = a.default ? 'true' : 'false';
+    $('decision-text').textContent = t('decisions', a.decision) || a.decision;
+    for (const r of a.rules || []) {
+      if (r.result === 'passed') continue;
+      const li = document.createElement('li');
+      const d = r.description || {};
+      li.textContent = (lang === 'en' ? d.en || d.zh : d.zh || d.en) || r.id;
+      li.dataset.rule = r.id;
+      li.dataset.result = r.result;
+      rules.append(li);
+    }
+    box.hidden = false;
+  }
+
   function renderVerdict(v) {
     last = v;
+    renderDecision(v.admission);
     const card = $('card');
     const cls = v.result === 'valid' ? 'status-' + v.status : 'result-' + v.result;
     card.className = 'card ' + cls;
@@ -142,8 +167,10 @@
 
   async function verify(code) {
     const checkpoint = sessionStorage.getItem(CHECKPOINT_KEY) || '';
+    const scene = sessionStorage.getItem(SCENE_KEY) || '';
     const req = { code: code.trim() };
     if (checkpoint) req.checkpoint = checkpoint;
+    if (scene) req.scene = scene;
     message(t('ui', 'verifying'), false);
     const v = await call('/v1/verify', JSON.stringify(req), 'application/json');
     message('', false);
@@ -155,6 +182,7 @@
     const f = input.files && input.files[0];
     if (!f) return;
     $('card').hidden = true;
+    $('decision').hidden = true;
     last = null;
     try {
       message(t('ui', 'reading'), false);
@@ -174,7 +202,9 @@
     $('token-form').addEventListener('submit', (ev) => {
       ev.preventDefault();
       const cp = $('checkpoint-id').value.trim();
-      if (!LABEL.test(cp)) { message(t('ui', 'invalid_code'), true); return; }
+      const scene = $('scene').value.trim();
+      if (!LABEL.test(cp) || !LABEL.test(scene)) { message(t('ui', 'invalid_code'), true); return; }
+      if (scene) sessionStorage.setItem(SCENE_KEY, scene); else sessionStorage.removeItem(SCENE_KEY);
       const tok = $('token').value.trim();
       if (tok) sessionStorage.setItem(TOKEN_KEY, tok);
       if (cp) sessionStorage.setItem(CHECKPOINT_KEY, cp); else sessionStorage.removeItem(CHECKPOINT_KEY);
@@ -192,6 +222,7 @@
       const code = $('code').value;
       if (!code.trim()) return;
       $('card').hidden = true;
+      $('decision').hidden = true;
       last = null;
       try { await verify(code); } catch (e) { message(e.message, true); }
     });
@@ -203,6 +234,7 @@
       applyLanguage();
     });
     $('checkpoint-id').value = sessionStorage.getItem(CHECKPOINT_KEY) || '';
+    $('scene').value = sessionStorage.getItem(SCENE_KEY) || '';
   }
 
   async function start() {
