@@ -18,8 +18,9 @@ const CodeInternal Code = "evaluation_internal"
 type frame struct{ acc, cur Value }
 
 type evaluator struct {
-	data Data
-	left int
+	data   Data
+	left   int
+	budget int // also the bound of a built value's size
 }
 
 // Eval evaluates the expression against the data context with the
@@ -37,7 +38,7 @@ func (x *Expr) EvalBudget(d Data, budget int) (v Value, err error) {
 }
 
 func (x *Expr) eval(d Data, budget int) (Value, error) {
-	e := evaluator{data: d, left: budget}
+	e := evaluator{data: d, left: budget, budget: budget}
 	return e.eval(x.root, nil)
 }
 
@@ -68,17 +69,22 @@ func (e *evaluator) eval(n *node, f *frame) (Value, error) {
 	case opLit:
 		return n.lit, nil
 	case opVar:
-		return e.lookup(n.path, f), nil
+		return e.lookup(n.path, f)
 	case opArray:
 		items := make([]Value, len(n.kids))
+		size := uint64(1)
 		for i, k := range n.kids {
 			v, err := e.eval(k, f)
 			if err != nil {
 				return Value{}, err
 			}
 			items[i] = v
+			size += v.size()
 		}
-		return Array(items), nil
+		if size > uint64(e.budget) {
+			return Value{}, errBudget
+		}
+		return Value{k: KindArray, ref: items, sz: uint32(size)}, nil
 	case opIf:
 		g, err := e.eval(n.kids[0], f)
 		if err != nil {
@@ -198,17 +204,21 @@ func (e *evaluator) eval(n *node, f *frame) (Value, error) {
 
 // lookup reads a var path: from the caller's Data, or inside a reduce
 // lambda from {accumulator, current}.
-func (e *evaluator) lookup(p *Path, f *frame) Value {
+func (e *evaluator) lookup(p *Path, f *frame) (Value, error) {
 	if f == nil {
 		if e.data == nil {
-			return Value{}
+			return Value{}, nil
 		}
-		return e.data.Var(p)
+		return e.data.Var(p), nil
 	}
 	if len(p.segs) == 0 {
 		// The whole {accumulator, current} object: a copy, as each step of
 		// the reference has its own object.
-		return Value{k: KindObject, ref: &frame{acc: f.acc, cur: f.cur}}
+		size := 1 + f.acc.size() + f.cur.size()
+		if size > uint64(e.budget) {
+			return Value{}, errBudget
+		}
+		return Value{k: KindObject, ref: &frame{acc: f.acc, cur: f.cur}, sz: uint32(size)}, nil
 	}
 	var v Value
 	if s := &p.segs[0]; !s.isIndex {
@@ -219,7 +229,7 @@ func (e *evaluator) lookup(p *Path, f *frame) Value {
 			v = f.cur
 		}
 	}
-	return p.From(v, 1)
+	return p.From(v, 1), nil
 }
 
 func (e *evaluator) compare(n *node, f *frame) (Value, error) {

@@ -30,6 +30,12 @@ const (
 // evaluating scalars and reading data does not allocate.
 type Value struct {
 	k Kind
+	// sz is the size of a value the evaluator built (an array, a reduce
+	// frame): its values counted as a tree, each value read from the data
+	// as 1; 0 means 1. Items can be shared ([acc, acc] in a reduce), so
+	// the tree can be far larger than the memory: the evaluator bounds it,
+	// which bounds Interface.
+	sz uint32
 	// n: a number; a bool (1 or 0); a date-time, as milliseconds since the
 	// Unix epoch, NaN for an invalid date (as the reference's Date).
 	n float64
@@ -109,6 +115,13 @@ func Of(x any) Value {
 
 // Kind returns the value's type.
 func (v Value) Kind() Kind { return v.k }
+
+func (v Value) size() uint64 {
+	if v.sz == 0 {
+		return 1
+	}
+	return uint64(v.sz)
+}
 
 // Interface converts the value back to Go: nil, bool, float64, string,
 // []any, map[string]any, time.Time (an invalid date: the zero time), or the
