@@ -31,6 +31,8 @@ usage:
   hcgw verify  (--config FILE | --anchor ROOT.pub.jwk --trust DIR) CODE|-
   hcgw dcc-conformance [--known FILE]... [--skew 0s] DIR
                                         EU DCC test data (COUNTRY/2DCode/raw/*.json) through the eu-dcc adapter
+  hcgw rules-conformance [--known FILE]... DIR
+                                        CertLogic test suites or rule sets (COUNTRY/RULE/rule.json, tests/*.json)
   hcgw version
 `
 
@@ -66,6 +68,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return cmdVerify(rest, stdin, stdout, stderr)
 	case "dcc-conformance":
 		return cmdDCCConformance(rest, stdout, stderr)
+	case "rules-conformance":
+		return cmdRulesConformance(rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "hcgw", version)
 		return 0
