@@ -45,6 +45,8 @@ type Config struct {
 	// (*.yaml, one per format) replacing the ones built into the binary
 	// (configs/mappings).
 	MappingsDir string `yaml:"mappings_dir"`
+	// Rules configures the admission rules' evaluation (DESIGN §11).
+	Rules Rules `yaml:"rules"`
 
 	// origin remembers where values came from, for error messages.
 	origin origin
@@ -181,6 +183,15 @@ const (
 	PlatformSimulated = "simulated"
 	PlatformHTTP      = "http"
 )
+
+// Rules configures the admission rules' evaluation (DESIGN §11).
+type Rules struct {
+	// ValueSets is an optional JSON file of value sets (value set id → the
+	// array of its codes, the EU's compressed valueSets.json) offered to
+	// rules as external.valueSets; "" uses the EU's, built into the binary
+	// (configs/valuesets).
+	ValueSets string `yaml:"value_sets"`
+}
 
 // Log selects the log output.
 type Log struct {

@@ -25,6 +25,8 @@ const (
 	// maxDSCFile bounds a trust-list file of document signers (the EU
 	// gateway's list is a few hundred certificates of about 1 KiB).
 	maxDSCFile = 8 << 20
+	// maxValueSetsFile bounds a value sets file (the EU's is about 6 KiB).
+	maxValueSetsFile = 4 << 20
 )
 
 // Validate checks every key and returns all problems at once (errors.Join),
@@ -301,6 +303,11 @@ func (c *Config) CheckFiles() error {
 	if f := c.Trust.DSCFile; f != "" {
 		if _, err := readSmallFile(c.ResolvePath(f), maxDSCFile); err != nil {
 			v.add("trust.dsc_file", "%s: %v", c.showPath(f), err)
+		}
+	}
+	if f := c.Rules.ValueSets; f != "" {
+		if _, err := readSmallFile(c.ResolvePath(f), maxValueSetsFile); err != nil {
+			v.add("rules.value_sets", "%s: %v", c.showPath(f), err)
 		}
 	}
 	for key, d := range map[string]string{"trust.endorsements_dir": c.Trust.EndorsementsDir, "mappings_dir": c.MappingsDir} {

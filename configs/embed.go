@@ -11,6 +11,14 @@ import (
 //go:embed mappings/*.yaml
 var mappings embed.FS
 
+//go:embed valuesets/eu-valueSets.json
+var euValueSets []byte
+
+// EUValueSets returns the EU's value sets (the compressed valueSets.json of
+// the EU DCC business rules, Apache-2.0: valuesets/LICENSE and NOTICE), the
+// default external.valueSets of admission rules.
+func EUValueSets() []byte { return euValueSets }
+
 // Mappings returns the embedded configs/mappings folder.
 func Mappings() fs.FS {
 	sub, err := fs.Sub(mappings, "mappings")
