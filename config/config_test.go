@@ -148,6 +148,7 @@ func TestGoldenFiles(t *testing.T) {
 		Log:         Log{Level: "debug", Format: "text"},
 		MappingsDir: "testdata/endorsements",
 		Platform:    Platform{Kind: "http", URL: "http://127.0.0.1:9000/api", Format: "zj-v1"},
+		Rules:       Rules{ValueSets: "testdata/valuesets.json"},
 	}
 	design := Default()
 	design.Trust.Anchors = []Anchor{{Path: "configs/keys/national-root.pub.jwk"}}

@@ -57,6 +57,7 @@ func TestEnvNamesFollowTheYAMLKeys(t *testing.T) {
 		"HCGW_PLATFORM_URL",
 		"HCGW_PLATFORM_FORMAT",
 		"HCGW_MAPPINGS_DIR",
+		"HCGW_RULES_VALUE_SETS",
 	}
 	got := EnvNames()
 	if !slices.Equal(got, want) {
