@@ -28,7 +28,7 @@ func BenchmarkCacheMemory(b *testing.B) {
 			// holder of its own (strings not shared between entries).
 			e := st
 			e.Holder = mapping.Holder{Name: strings.Clone(st.Holder.Name), ID: fmt.Sprintf("3301**********%04d", j%10000)}
-			c.put(fmt.Sprintf("330000\x00code-%017d", j), e, now.Add(time.Minute))
+			c.put(fmt.Sprintf("330000\x00code-%017d", j), e, nil, now.Add(time.Minute))
 		}
 		runtime.GC()
 		runtime.ReadMemStats(&after)

@@ -28,9 +28,9 @@ func TestFullCacheMakesRoomOnceForATenth(t *testing.T) {
 				if i < tc.expired {
 					until = now.Add(-time.Second)
 				}
-				c.put(fmt.Sprint("k", i), st, until)
+				c.put(fmt.Sprint("k", i), st, nil, until)
 			}
-			c.put("new", st, now.Add(time.Hour))
+			c.put("new", st, nil, now.Add(time.Hour))
 			if len(c.m) != tc.wantLeft {
 				t.Fatalf("%d answers after the full cache made room, want %d", len(c.m), tc.wantLeft)
 			}
@@ -39,12 +39,12 @@ func TestFullCacheMakesRoomOnceForATenth(t *testing.T) {
 					t.Fatalf("expired answer %s kept", k)
 				}
 			}
-			if _, ok := c.get("new", now); !ok {
+			if _, _, ok := c.get("new", now); !ok {
 				t.Fatal("the answer that made room is not cached")
 			}
 			// The next 9 puts fit without evicting anything.
 			for i := range 9 {
-				c.put(fmt.Sprint("more", i), st, now.Add(time.Hour))
+				c.put(fmt.Sprint("more", i), st, nil, now.Add(time.Hour))
 			}
 			if len(c.m) != tc.wantLeft+9 {
 				t.Fatalf("%d answers after 9 more puts, want %d: a put evicted again", len(c.m), tc.wantLeft+9)

@@ -219,6 +219,7 @@ func (c *Client) Status(ctx context.Context, org, cid string) (mapping.LiveStatu
 		start := time.Now()
 		st, err := c.o.Local.Lookup(ctx, cid)
 		if err == nil {
+			st = st.AsOf(c.o.Clock())
 			st.Asked = time.Since(start)
 		}
 		return st, true, problemOf(err)
@@ -234,10 +235,13 @@ func (c *Client) Status(ctx context.Context, org, cid string) (mapping.LiveStatu
 	}
 	key := org + "\x00" + cid
 	now := c.o.Clock()
-	if st, ok := c.cache.get(key, now); ok {
-		c.hits.Add(1)
-		st.Cached = true
-		return st, true, nil
+	if st, k, ok := c.cache.get(key, now); ok {
+		if vouches(c.o.Trust.Snapshot(), k, org, now) {
+			c.hits.Add(1)
+			st.Cached = true
+			return st, true, nil
+		}
+		c.cache.drop(key)
 	}
 	c.misses.Add(1)
 	// Deadlines are wall-clock: the injected clock decides validity, not
@@ -255,13 +259,14 @@ func (c *Client) Status(ctx context.Context, org, cid string) (mapping.LiveStatu
 		if err != nil {
 			return nil, err
 		}
-		st := ans.Live()
-		if c.o.CacheMaxTTL > 0 {
+		now := c.o.Clock()
+		st := ans.Live(now)
+		if c.o.CacheMaxTTL > 0 && !st.Lapsed(now) {
 			until := st.Expires
-			if max := c.o.Clock().Add(c.o.CacheMaxTTL); max.Before(until) {
+			if max := now.Add(c.o.CacheMaxTTL); max.Before(until) {
 				until = max
 			}
-			c.cache.put(key, st, until)
+			c.cache.put(key, st, ans.Key(), until)
 		}
 		st.Asked = took
 		return st, nil
@@ -275,6 +280,18 @@ func (c *Client) Status(ctx context.Context, org, cid string) (mapping.LiveStatu
 		}
 		return res.Val.(mapping.LiveStatus), true, nil
 	}
+}
+
+// vouches reports whether the key that signed a cached answer still vouches
+// for it in snap at now: known, not revoked, endorsed for status of org. A
+// trust change that removes the key (a revocation, its endorsement lapsing
+// or withdrawn by a pull) ends every answer it signed, cached or not.
+func vouches(snap *trust.Snapshot, k *trust.Key, org string, now time.Time) bool {
+	if k == nil {
+		return false
+	}
+	cur := snap.Key(k.Kid)
+	return cur != nil && cur.InForce(trust.UseStatus, org, now)
 }
 
 // problemOf classifies any failure as status_unknown (the issuer does not
@@ -506,13 +523,14 @@ type cacheEntry struct {
 	st           uint8
 	at, exp, end int64 // status time, the answer's exp, the cache's own end
 	name, id     string
+	key          *trust.Key // signed it: the entry stands only while it vouches
 }
 
 var statusByIndex = [...]mapping.Status{mapping.Green, mapping.Grey, mapping.Yellow, mapping.Red}
 
-func packEntry(st mapping.LiveStatus, until time.Time) cacheEntry {
+func packEntry(st mapping.LiveStatus, key *trust.Key, until time.Time) cacheEntry {
 	e := cacheEntry{st: uint8(st.Status.Severity()), at: st.At.UnixNano(), end: until.UnixNano(),
-		name: st.Holder.Name, id: st.Holder.ID}
+		name: st.Holder.Name, id: st.Holder.ID, key: key}
 	if !st.Expires.IsZero() {
 		e.exp = st.Expires.UnixNano()
 	}
@@ -535,17 +553,24 @@ func newAnswerCache(max int, clock func() time.Time) *answerCache {
 	return &answerCache{m: map[string]cacheEntry{}, max: max, clock: clock}
 }
 
-func (a *answerCache) get(key string, now time.Time) (mapping.LiveStatus, bool) {
+// get returns a live entry and the key that signed it.
+func (a *answerCache) get(key string, now time.Time) (mapping.LiveStatus, *trust.Key, bool) {
 	a.mu.RLock()
 	e, ok := a.m[key]
 	a.mu.RUnlock()
 	if !ok || now.UnixNano() >= e.end {
-		return mapping.LiveStatus{}, false
+		return mapping.LiveStatus{}, nil, false
 	}
-	return e.live(), true
+	return e.live(), e.key, true
 }
 
-func (a *answerCache) put(key string, st mapping.LiveStatus, until time.Time) {
+func (a *answerCache) drop(key string) {
+	a.mu.Lock()
+	delete(a.m, key)
+	a.mu.Unlock()
+}
+
+func (a *answerCache) put(key string, st mapping.LiveStatus, signer *trust.Key, until time.Time) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if len(a.m) >= a.max {
@@ -566,5 +591,5 @@ func (a *answerCache) put(key string, st mapping.LiveStatus, until time.Time) {
 			delete(a.m, k)
 		}
 	}
-	a.m[key] = packEntry(st, until)
+	a.m[key] = packEntry(st, signer, until)
 }

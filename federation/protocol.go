@@ -44,6 +44,8 @@ type Answer struct {
 	SA   int64          `json:"sa"`
 	HN   string         `json:"hn"`
 	HID  string         `json:"hid"`
+
+	key *trust.Key // the key that signed it (VerifyAnswer)
 }
 
 var (
@@ -110,25 +112,34 @@ func VerifyAnswer(snap *trust.Snapshot, token string, want Expect, now time.Time
 		return nil, mapping.Fail(mapping.Malformed, "answer about another code")
 	case !a.St.Valid():
 		return nil, mapping.Fail(mapping.Malformed, "answer status %q", clip(string(a.St)))
-	case a.IAT <= 0 || a.SA <= 0 || a.EXP <= a.IAT:
+	case a.IAT <= 0 || a.SA <= 0 || a.EXP <= 0:
 		return nil, mapping.Fail(mapping.Malformed, "answer times")
 	case now.Add(skew).Before(time.Unix(a.IAT, 0)):
 		return nil, mapping.Fail(mapping.NotYetValid, "answer issued in the future")
-	case !now.Before(time.Unix(a.EXP, 0)):
-		return nil, mapping.Fail(mapping.Expired, "answer lapsed")
+	case now.Add(-MaxRequestLifetime).After(time.Unix(a.IAT, 0).Add(skew)):
+		// Answers are made for the request they name (rjti): one signed
+		// long before it was asked for is not an answer to it.
+		return nil, mapping.Fail(mapping.Expired, "answer issued before its request")
 	case a.HN != "" && !mapping.IsMaskedName(a.HN), a.HID != "" && !mapping.IsMaskedID(a.HID):
 		return nil, mapping.Fail(mapping.Malformed, "answer carries an unmasked holder")
 	}
 	if err := key.Authorize(trust.UseStatus, a.Iss, want.Org, time.Unix(a.IAT, 0), skew); err != nil {
 		return nil, err
 	}
+	a.key = key
 	return &a, nil
 }
 
-// Live converts a checked answer to the national model.
-func (a *Answer) Live() mapping.LiveStatus {
+// Key is the trust key that signed a checked answer (nil for one not made
+// by VerifyAnswer).
+func (a *Answer) Key() *trust.Key { return a.key }
+
+// Live converts a checked answer to the national model as it stands at now:
+// its exp is the status's end (DESIGN §7 refined, docs/federation.md), so an
+// answer past it is grey, whatever colour it names.
+func (a *Answer) Live(now time.Time) mapping.LiveStatus {
 	return mapping.LiveStatus{Status: a.St, At: time.Unix(a.SA, 0).UTC(), Expires: time.Unix(a.EXP, 0).UTC(),
-		Holder: mapping.Holder{Name: a.HN, ID: a.HID}}
+		Holder: mapping.Holder{Name: a.HN, ID: a.HID}}.AsOf(now)
 }
 
 func clip(s string) string { return mapping.Clip(s, 32) }

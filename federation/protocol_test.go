@@ -187,61 +187,66 @@ func TestVerifyAnswer(t *testing.T) {
 	goodJSON := testkit.JSON(t, good)
 
 	tests := map[string]struct {
-		token string
-		want  mapping.Reason
+		token  string
+		want   mapping.Reason
+		lapsed bool // accepted, and grey as of now
 	}{
-		"an answer signed by the org's status key is accepted": {ans(zj, good), mapping.ReasonNone},
+		"an answer signed by the org's status key is accepted": {ans(zj, good), mapping.ReasonNone, false},
 		"an answer without a holder is accepted": {
-			ans(zj, with(func(a *federation.Answer) { a.HN, a.HID = "", "" })), mapping.ReasonNone},
+			ans(zj, with(func(a *federation.Answer) { a.HN, a.HID = "", "" })), mapping.ReasonNone, false},
 		"an answer issued inside the clock skew ahead is accepted": {
-			ans(zj, with(func(a *federation.Answer) { a.IAT = now.Add(29 * time.Second).Unix() })), mapping.ReasonNone},
+			ans(zj, with(func(a *federation.Answer) { a.IAT = now.Add(29 * time.Second).Unix() })), mapping.ReasonNone, false},
 
 		"an answer to another request (rjti) is malformed": {
-			ans(zj, with(func(a *federation.Answer) { a.RJTI = "rq-2" })), mapping.Malformed},
+			ans(zj, with(func(a *federation.Answer) { a.RJTI = "rq-2" })), mapping.Malformed, false},
 		"an answer about another code (cid) is malformed": {
-			ans(zj, with(func(a *federation.Answer) { a.CID = "code-2" })), mapping.Malformed},
+			ans(zj, with(func(a *federation.Answer) { a.CID = "code-2" })), mapping.Malformed, false},
 		"an answer for another gateway (aud) is malformed": {
-			ans(zj, with(func(a *federation.Answer) { a.Aud = gdR })), mapping.Malformed},
+			ans(zj, with(func(a *federation.Answer) { a.Aud = gdR })), mapping.Malformed, false},
 		"an answer from a region that was not asked is a scope violation": {
-			ans(n.keys[gdR], with(func(a *federation.Answer) { a.Iss = gdR })), mapping.ScopeViolation},
+			ans(n.keys[gdR], with(func(a *federation.Answer) { a.Iss = gdR })), mapping.ScopeViolation, false},
 		"an answer signed by a key without the status use is a scope violation": {
-			ans(noStatus, good), mapping.ScopeViolation},
+			ans(noStatus, good), mapping.ScopeViolation, false},
 		"an answer claiming the org but signed by another province's key is a scope violation": {
-			ans(n.keys[shR], good), mapping.ScopeViolation},
+			ans(n.keys[shR], good), mapping.ScopeViolation, false},
 		"an answer claiming the org, signed by a key whose scope covers it but of another region, is a scope violation": {
-			ans(gdForZJ, good), mapping.ScopeViolation},
+			ans(gdForZJ, good), mapping.ScopeViolation, false},
 		"an answer claiming the org but signed by the hub (scope *) is a scope violation": {
-			ans(n.keys[hubR], good), mapping.ScopeViolation},
-		"an answer whose exp is now has lapsed": {
-			ans(zj, with(func(a *federation.Answer) { a.IAT, a.EXP = now.Add(-time.Minute).Unix(), now.Unix() })), mapping.Expired},
-		"an answer that lapsed an hour ago has lapsed": {
-			ans(zj, with(func(a *federation.Answer) { a.IAT, a.EXP = now.Add(-2*time.Hour).Unix(), now.Add(-time.Hour).Unix() })), mapping.Expired},
+			ans(n.keys[hubR], good), mapping.ScopeViolation, false},
+		"an answer whose exp is now is accepted, and its status has lapsed: grey": {
+			ans(zj, with(func(a *federation.Answer) { a.IAT, a.EXP = now.Add(-time.Minute).Unix(), now.Unix() })), mapping.ReasonNone, true},
+		"an answer whose exp is before its iat (the platform's status ended before) is grey": {
+			ans(zj, with(func(a *federation.Answer) { a.EXP = now.Add(-10 * time.Minute).Unix() })), mapping.ReasonNone, true},
+		"an answer whose exp equals its iat is grey": {
+			ans(zj, with(func(a *federation.Answer) { a.EXP = a.IAT })), mapping.ReasonNone, true},
+		"an answer issued two hours ago is no answer to a request made now": {
+			ans(zj, with(func(a *federation.Answer) { a.IAT, a.EXP = now.Add(-2*time.Hour).Unix(), now.Add(-time.Hour).Unix() })), mapping.Expired, false},
+		"an answer without exp is malformed": {
+			ans(zj, with(func(a *federation.Answer) { a.EXP = 0 })), mapping.Malformed, false},
 		"an answer issued beyond the clock skew ahead is not yet valid": {
 			ans(zj, with(func(a *federation.Answer) {
 				a.IAT, a.EXP = now.Add(31*time.Second).Unix(), now.Add(90*time.Second).Unix()
-			})), mapping.NotYetValid},
-		"an answer whose exp is not after iat is malformed": {
-			ans(zj, with(func(a *federation.Answer) { a.EXP = a.IAT })), mapping.Malformed},
+			})), mapping.NotYetValid, false},
 		"an answer without sa is malformed": {
-			ans(zj, with(func(a *federation.Answer) { a.SA = 0 })), mapping.Malformed},
+			ans(zj, with(func(a *federation.Answer) { a.SA = 0 })), mapping.Malformed, false},
 		"an answer carrying a full three-character name is malformed": {
-			ans(zj, with(func(a *federation.Answer) { a.HN = "张三丰" })), mapping.Malformed},
+			ans(zj, with(func(a *federation.Answer) { a.HN = "张三丰" })), mapping.Malformed, false},
 		"an answer carrying a full two-character name is malformed": {
-			ans(zj, with(func(a *federation.Answer) { a.HN = "张三" })), mapping.Malformed},
+			ans(zj, with(func(a *federation.Answer) { a.HN = "张三" })), mapping.Malformed, false},
 		"an answer carrying a full identity number is malformed": {
-			ans(zj, with(func(a *federation.Answer) { a.HID = "330102199001011234" })), mapping.Malformed},
+			ans(zj, with(func(a *federation.Answer) { a.HID = "330102199001011234" })), mapping.Malformed, false},
 		"an answer with status blue is malformed": {
-			ans(zj, with(func(a *federation.Answer) { a.St = "blue" })), mapping.Malformed},
+			ans(zj, with(func(a *federation.Answer) { a.St = "blue" })), mapping.Malformed, false},
 		"an answer with status GREEN in capitals is malformed": {
-			ans(zj, with(func(a *federation.Answer) { a.St = "GREEN" })), mapping.Malformed},
+			ans(zj, with(func(a *federation.Answer) { a.St = "GREEN" })), mapping.Malformed, false},
 		"an answer without a status is malformed": {
-			ans(zj, with(func(a *federation.Answer) { a.St = "" })), mapping.Malformed},
-		"an answer signed by a revoked key is refused":                   {ans(revoked, good), mapping.RevokedKey},
-		"an answer signed by a key no anchor endorsed is an unknown key": {ans(stranger, good), mapping.UnknownKey},
-		"an answer typed as a request is malformed":                      {sign(t, zj, federation.TypRequest, good), mapping.Malformed},
-		"alg none is a bad signature":                                    {hostile(t, zj, "none", federation.TypAnswer, goodJSON), mapping.BadSignature},
+			ans(zj, with(func(a *federation.Answer) { a.St = "" })), mapping.Malformed, false},
+		"an answer signed by a revoked key is refused":                   {ans(revoked, good), mapping.RevokedKey, false},
+		"an answer signed by a key no anchor endorsed is an unknown key": {ans(stranger, good), mapping.UnknownKey, false},
+		"an answer typed as a request is malformed":                      {sign(t, zj, federation.TypRequest, good), mapping.Malformed, false},
+		"alg none is a bad signature":                                    {hostile(t, zj, "none", federation.TypAnswer, goodJSON), mapping.BadSignature, false},
 		"data after the claims is malformed": {
-			hostile(t, zj, "EdDSA", federation.TypAnswer, append(append([]byte{}, goodJSON...), "{}"...)), mapping.Malformed},
+			hostile(t, zj, "EdDSA", federation.TypAnswer, append(append([]byte{}, goodJSON...), "{}"...)), mapping.Malformed, false},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -255,8 +260,15 @@ func TestVerifyAnswer(t *testing.T) {
 				}
 				return
 			}
-			live := got.Live()
-			if live.Status != mapping.Red || !live.Expires.Equal(time.Unix(got.EXP, 0)) || !live.At.Equal(time.Unix(good.SA, 0)) {
+			live := got.Live(now)
+			wantSt := mapping.Red
+			if tc.lapsed {
+				wantSt = mapping.Grey
+			}
+			if got.Key() == nil || got.Key().Kid != n.keys[zjR].Kid() {
+				t.Fatalf("the answer does not name the key that signed it: %+v", got.Key())
+			}
+			if live.Status != wantSt || !live.Expires.Equal(time.Unix(got.EXP, 0)) || !live.At.Equal(time.Unix(good.SA, 0)) {
 				t.Fatalf("live status %+v from %+v", live, got)
 			}
 		})

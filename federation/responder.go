@@ -125,14 +125,16 @@ func (r *Responder) Handle(ctx context.Context, body []byte, hops int) Reply {
 	}
 	exp := now.Add(r.AnswerTTL)
 	if !st.Expires.IsZero() && st.Expires.Before(exp) {
-		// A status the platform no longer vouches for lapses at once (the
-		// one-second floor below): it is never served as fresh.
+		// Never cached beyond the platform's own end.
 		exp = st.Expires
 	}
 	ans := Answer{Iss: r.Region, Aud: req.Iss, IAT: now.Unix(), EXP: exp.Unix(), RJTI: req.JTI, CID: req.CID,
 		St: st.Status, SA: st.At.Unix(), HN: st.Holder.Name, HID: st.Holder.ID}
-	if ans.EXP <= ans.IAT {
-		ans.EXP = ans.IAT + 1
+	if st.Lapsed(now) || ans.EXP <= ans.IAT {
+		// The platform no longer vouches for it: grey, with the platform's
+		// end as exp (at or before iat), so that no cache anywhere keeps it
+		// and no one reads it as the colour it had.
+		ans.St = mapping.Grey
 	}
 	payload, _ := json.Marshal(ans)
 	tok, err := signer.SignCompact(payload, TypAnswer)

@@ -197,13 +197,16 @@ func TestResponderAnswerExpiry(t *testing.T) {
 		answerTTL time.Duration // 0: default 60 s
 		expires   time.Time     // the platform's own validity
 		wantTTL   time.Duration // exp - iat
+		wantSt    mapping.Status
 	}{
-		"a platform without a validity gives the answer TTL":         {wantTTL: 60 * time.Second},
-		"a platform validity sooner than the TTL gives it":           {expires: now.Add(20 * time.Second), wantTTL: 20 * time.Second},
-		"a platform validity later than the TTL is cut to the TTL":   {expires: now.Add(time.Hour), wantTTL: 60 * time.Second},
-		"a configured TTL of 10 s caps a 20 s platform validity":     {answerTTL: 10 * time.Second, expires: now.Add(20 * time.Second), wantTTL: 10 * time.Second},
-		"a platform validity ending this second leaves one second":   {expires: now, wantTTL: time.Second},
-		"a platform validity that ended an hour ago leaves a second": {expires: now.Add(-time.Hour), wantTTL: time.Second},
+		"a platform without a validity gives the answer TTL":          {wantTTL: 60 * time.Second, wantSt: mapping.Yellow},
+		"a platform validity sooner than the TTL gives it":            {expires: now.Add(20 * time.Second), wantTTL: 20 * time.Second, wantSt: mapping.Yellow},
+		"a platform validity later than the TTL is cut to the TTL":    {expires: now.Add(time.Hour), wantTTL: 60 * time.Second, wantSt: mapping.Yellow},
+		"a configured TTL of 10 s caps a 20 s platform validity":      {answerTTL: 10 * time.Second, expires: now.Add(20 * time.Second), wantTTL: 10 * time.Second, wantSt: mapping.Yellow},
+		"a platform validity ending this second is grey, exp its end": {expires: now, wantTTL: 0, wantSt: mapping.Grey},
+		"a platform validity ending within the second is grey":        {expires: now.Add(500 * time.Millisecond), wantTTL: 0, wantSt: mapping.Grey},
+		"a platform validity that ended minutes ago is grey, exp its end (never beyond it)": {
+			expires: now.Add(-5 * time.Minute), wantTTL: -5 * time.Minute, wantSt: mapping.Grey},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -219,8 +222,11 @@ func TestResponderAnswerExpiry(t *testing.T) {
 			}
 			var a federation.Answer
 			payloadOf(t, string(rep.Body), &a)
-			if got := time.Duration(a.EXP-a.IAT) * time.Second; a.IAT != now.Unix() || got != tc.wantTTL {
-				t.Fatalf("iat %d, exp - iat = %s; want iat %d, %s", a.IAT, got, now.Unix(), tc.wantTTL)
+			if got := time.Duration(a.EXP-a.IAT) * time.Second; a.IAT != now.Unix() || got != tc.wantTTL || a.St != tc.wantSt {
+				t.Fatalf("iat %d, exp - iat = %s, st %s; want iat %d, %s, %s", a.IAT, got, a.St, now.Unix(), tc.wantTTL, tc.wantSt)
+			}
+			if !tc.expires.IsZero() && a.EXP > tc.expires.Unix() {
+				t.Fatalf("exp %d beyond the platform's end %d", a.EXP, tc.expires.Unix())
 			}
 		})
 	}

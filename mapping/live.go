@@ -19,3 +19,18 @@ type LiveStatus struct {
 	// Verifications that share one call share its time.
 	Asked time.Duration
 }
+
+// Lapsed reports whether the status has ended by now: past Expires, the
+// issuer no longer vouches for it (a zero Expires never lapses).
+func (s LiveStatus) Lapsed(now time.Time) bool {
+	return !s.Expires.IsZero() && !now.Before(s.Expires)
+}
+
+// AsOf is the status as it stands at now: grey once it has lapsed
+// (DESIGN §3: grey is unknown or lapsed), whatever colour it had.
+func (s LiveStatus) AsOf(now time.Time) LiveStatus {
+	if s.Lapsed(now) {
+		s.Status = Grey
+	}
+	return s
+}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/hcgw/hcgw/adapters/nic"
@@ -22,6 +23,10 @@ const OnlineConversionTTL = time.Hour
 var (
 	// ErrNotValid: the local code did not verify; nothing is signed.
 	ErrNotValid = errors.New("the code is not valid")
+	// ErrLapsed: the live status the code carries has ended (or ends
+	// within the second): no national code can be signed that does not
+	// outlive it. It is an ErrNotValid.
+	ErrLapsed = fmt.Errorf("%w: the status it carries has lapsed", ErrNotValid)
 	// ErrOutOfScope: no key of this gateway may sign for the code's region.
 	ErrOutOfScope = errors.New("no key of this gateway is endorsed to sign codes for that region")
 )
@@ -38,7 +43,8 @@ type Converted struct {
 // it is valid, signs the same facts as a national code: iss = this
 // gateway's region, org = the original issuer, jti = the original code id,
 // status as the verdict says (a conflict already resolved to the most severe
-// one), holder masked. The offline validity never outlives the original's.
+// one), holder masked. The offline validity never outlives the original's,
+// nor the live status it carries (ErrLapsed when that has ended).
 func (v *Verifier) Convert(ctx context.Context, req Request, signers []trust.Signer) (*Converted, error) {
 	vds, codes, err := v.verifyRecorded(ctx, []Request{req})
 	if err != nil {
@@ -65,6 +71,12 @@ func (v *Verifier) Convert(ctx context.Context, req Request, signers []trust.Sig
 	}
 	if vd.Source != SourceOffline && now.Add(OnlineConversionTTL).Before(exp) {
 		exp = now.Add(OnlineConversionTTL)
+	}
+	if !vd.statusEnd.IsZero() && vd.statusEnd.Before(exp) {
+		exp = vd.statusEnd
+	}
+	if exp.Unix() <= now.Unix() {
+		return out, ErrLapsed
 	}
 	sa := vd.StatusAsOf.Unix()
 	if sa > now.Unix() {

@@ -37,6 +37,10 @@ type Verdict struct {
 	// so that a checkpoint (and hcgw bench) can tell the issuer's share of
 	// an answer from the gateway's.
 	IssuerTime time.Duration `json:"-"`
+	// statusEnd is when the live status the verdict carries ends (its
+	// issuer's expires / exp), zero when none was asked: Convert never
+	// signs a code that outlives it.
+	statusEnd time.Time
 }
 
 // Source says where the status came from.

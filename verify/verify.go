@@ -176,6 +176,8 @@ func (v *Verifier) establish(ctx context.Context, vd Verdict, c *adapters.Code, 
 		octx, cancel := context.WithTimeout(ctx, d)
 		on, routed, err = v.askIssuer(octx, c, announced)
 		cancel()
+		// Whatever the source: a status past its issuer's end is grey.
+		on = on.AsOf(v.Clock())
 	}
 	online := routed && err == nil && on.Status.Valid()
 	source := SourceOnline
@@ -195,6 +197,7 @@ func (v *Verifier) establish(ctx context.Context, vd Verdict, c *adapters.Code, 
 			return f
 		}
 		vd.Result, vd.Status, vd.Source = mapping.Valid, on.Status, source
+		vd.statusEnd = on.Expires
 		t := on.At
 		vd.StatusAsOf = &t
 		if !on.Expires.IsZero() {
@@ -215,6 +218,7 @@ func (v *Verifier) establish(ctx context.Context, vd Verdict, c *adapters.Code, 
 	switch {
 	case online:
 		vd.Source = source
+		vd.statusEnd = on.Expires
 		if on.Status != c.Status {
 			vd.Conflict = true
 			vd.Status = mapping.MostSevere(c.Status, on.Status)
