@@ -25,6 +25,11 @@ type Code struct {
 	NAT      *mapping.NAT
 	Vac      *int
 	Cert     *mapping.Cert // a foreign health certificate's facts (eu-dcc); nil otherwise
+	// Digest is the SHA-256 of the code in its one canonical spelling
+	// (canonical.go): two spellings of one signed code have one Digest,
+	// which is the record's code hash. Zero: the verifier hashes the code
+	// as scanned.
+	Digest [32]byte
 }
 
 // Env is what an adapter may consult while decoding: the current trust

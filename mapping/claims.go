@@ -317,6 +317,9 @@ func (c *Claims) Validate() error {
 	if !IDText(c.JTI, MaxJTILen) {
 		return Fail(Malformed, "claim \"jti\": must be 1 to %d of [A-Za-z0-9_-]", MaxJTILen)
 	}
+	if HoldsIdentityNumber(c.JTI) {
+		return Fail(Malformed, "claim \"jti\": must not hold a resident identity number")
+	}
 	if err := checkTime("iat", c.IAT); err != nil {
 		return err
 	}

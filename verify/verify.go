@@ -123,6 +123,12 @@ func (v *Verifier) evaluate(ctx context.Context, code string, announced expecter
 	now := v.Clock()
 	env := adapters.Env{Trust: v.Trust.Snapshot(), Skew: v.Skew, Now: now}
 	c, err := a.Decode(code, env)
+	if err == nil && mapping.HoldsIdentityNumber(c.ID) {
+		// Every adapter refuses such a code id itself; this holds for
+		// one that does not, before the id reaches an answer, a record,
+		// a peer or a converted code.
+		c, err = nil, mapping.Fail(mapping.Malformed, "code id must not hold a resident identity number")
+	}
 	if err != nil {
 		vd := fail(err)
 		vd.Format = a.Format()
@@ -303,7 +309,14 @@ func (v *Verifier) verifyRecorded(ctx context.Context, reqs []Request) ([]Verdic
 }
 
 func record(region string, req Request, vd Verdict, c *adapters.Code, now time.Time, took time.Duration) audit.Record {
-	sum := sha256.Sum256([]byte(req.Code))
+	// A decoded code is hashed in its canonical spelling (adapters.Code
+	// Digest): both spellings of an ES256 signature are one code.
+	var sum [sha256.Size]byte
+	if c != nil && c.Digest != sum {
+		sum = c.Digest
+	} else {
+		sum = sha256.Sum256([]byte(req.Code))
+	}
 	var hexSum [2 * sha256.Size]byte
 	hex.Encode(hexSum[:], sum[:])
 	r := audit.Record{

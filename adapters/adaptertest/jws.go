@@ -170,13 +170,14 @@ func HolderIsTheFixture(t *testing.T, _ string, c *adapters.Code) {
 // the Code with the national model the format promises.
 func (w *JWS) RunDecodedCode(t *testing.T) {
 	k := w.Signer(t)
-	c, err := w.Dec.Decode(w.Encode(t, k, w.Claims(w.Yellow)), w.Env)
+	code := w.Encode(t, k, w.Claims(w.Yellow))
+	c, err := w.Dec.Decode(code, w.Env)
 	if err != nil {
 		t.Fatal(err)
 	}
 	SameCode(t, c, adapters.Code{Format: w.Spec.Format, Iss: w.Spec.Region, Org: w.Spec.Region, ID: w.CodeID, Signed: true,
 		Kid: k.Kid(), Status: mapping.Yellow, StatusAt: StatusTime.UTC(), IssuedAt: StatusTime.UTC(), Expires: Expires.UTC(),
-		Holder: mapping.Holder{Name: MaskedName, ID: MaskedID}})
+		Holder: mapping.Holder{Name: MaskedName, ID: MaskedID}, Digest: CanonicalDigest(t, code)})
 	if w.Dec.Format() != w.Spec.Format || len(w.Dec.Prefixes()) != 1 || w.Dec.Prefixes()[0] != w.Spec.Prefix {
 		t.Fatalf("format %s prefixes %q", w.Dec.Format(), w.Dec.Prefixes())
 	}

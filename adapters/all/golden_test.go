@@ -67,9 +67,14 @@ func TestGoldenVectors(t *testing.T) {
 		v := &verify.Verifier{Adapters: reg, Trust: g.Registry, Clock: func() time.Time { return at }, Skew: verify.DefaultSkew}
 		for _, tc := range vf.Cases {
 			t.Run(vf.Format+"/"+tc.Name, func(t *testing.T) {
-				vd, _ := v.Evaluate(context.Background(), tc.Code)
+				vd, c := v.Evaluate(context.Background(), tc.Code)
 				if vd.Result != tc.Result || vd.Reason != tc.Reason || vd.Status != tc.Status {
 					t.Fatalf("got %s/%s/%s (%s), want %s/%s/%s", vd.Result, vd.Reason, vd.Status, vd.Detail, tc.Result, tc.Reason, tc.Status)
+				}
+				// Every adapter hashes what it decoded in its canonical
+				// spelling; none leaves it to the code as scanned.
+				if c != nil && c.Digest == ([32]byte{}) {
+					t.Fatalf("a decoded %s code without Digest", c.Format)
 				}
 				if vd.Result == mapping.Valid && vd.Format != vf.Format {
 					t.Fatalf("format %s, want %s", vd.Format, vf.Format)

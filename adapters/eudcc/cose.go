@@ -2,9 +2,12 @@ package eudcc
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
 
 	"github.com/veraison/go-cose"
 
+	"github.com/hcgw/hcgw/adapters"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
 )
@@ -108,4 +111,33 @@ func (s *Sign1) Verify(d *trust.DSC) error {
 		return mapping.Fail(mapping.BadSignature, "signature does not verify with document signer %s", d.Kid)
 	}
 	return nil
+}
+
+// Digest is the SHA-256 of the certificate's canonical form (Code.Digest):
+// what the signature covers (the protected header's bytes and the payload),
+// the kid that chose the document signer and the signature, an ES256 one
+// with s ≤ n/2 (adapters.LowS), each with its length. Two QR texts of one
+// signed certificate (another compression, another CBOR spelling of the
+// envelope, other unprotected parameters, the other half of an ECDSA
+// signature) have one Digest. Call it on a verified message.
+func (s *Sign1) Digest() [sha256.Size]byte {
+	var prot []byte
+	if dec.Unmarshal(s.msg.Headers.RawProtected, &prot) != nil {
+		prot = s.msg.Headers.RawProtected
+	}
+	sig := bytes.Clone(s.msg.Signature)
+	if s.alg == cose.AlgorithmES256 {
+		adapters.LowS(sig)
+	}
+	h := sha256.New()
+	h.Write([]byte(Prefix))
+	for _, part := range [][]byte{s.kid, prot, s.msg.Payload, sig} {
+		var n [4]byte
+		binary.BigEndian.PutUint32(n[:], uint32(len(part)))
+		h.Write(n[:])
+		h.Write(part)
+	}
+	var out [sha256.Size]byte
+	h.Sum(out[:0])
+	return out
 }

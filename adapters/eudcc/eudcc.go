@@ -102,6 +102,11 @@ func (a *adapter) Decode(code string, env adapters.Env) (*adapters.Code, error) 
 	if err != nil {
 		return nil, err
 	}
+	id := certID(dcc)
+	if mapping.HoldsIdentityNumber(id) {
+		// The identifier is recorded as the code id.
+		return nil, mapping.Fail(mapping.Malformed, "certificate identifier (ci): must not hold a resident identity number")
+	}
 	st, _ := a.table.Map(state) // a state the table lacks is grey
 	org := OrgUnknownCountry
 	if country != "" {
@@ -117,7 +122,7 @@ func (a *adapter) Decode(code string, env adapters.Env) (*adapters.Code, error) 
 		Format:   Format,
 		Iss:      org,
 		Org:      org,
-		ID:       certID(dcc),
+		ID:       id,
 		Signed:   true,
 		Kid:      dsc.Kid,
 		Status:   st,
@@ -128,6 +133,7 @@ func (a *adapter) Decode(code string, env adapters.Env) (*adapters.Code, error) 
 		NAT:      nat,
 		Vac:      vac,
 		Cert:     cert,
+		Digest:   s.Digest(),
 	}, nil
 }
 

@@ -87,6 +87,9 @@ func readClaims(payload []byte, f *Fields) (*local, error) {
 	if !mapping.IDText(c.codeID, maxCodeID) {
 		return nil, mapping.Fail(mapping.Malformed, "claim %q: must be 1 to %d of [A-Za-z0-9_-]", f.CodeID, maxCodeID)
 	}
+	if mapping.HoldsIdentityNumber(c.codeID) {
+		return nil, mapping.Fail(mapping.Malformed, "claim %q: must not hold a resident identity number", f.CodeID)
+	}
 	if c.status, err = o.str(f.Status); err != nil {
 		return nil, err
 	}

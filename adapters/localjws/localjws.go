@@ -136,6 +136,7 @@ func (a *adapter) Decode(code string, env adapters.Env) (*adapters.Code, error) 
 		IssuedAt: at,
 		Expires:  time.Unix(c.expires, 0).UTC(),
 		Holder:   c.holder,
+		Digest:   adapters.JWSDigest(code, key.Public.Alg),
 	}, nil
 }
 

@@ -45,7 +45,9 @@ func (adapter) Decode(code string, env adapters.Env) (*adapters.Code, error) {
 	if err := adapters.Authorize(env, key, c.Iss, c.Org, iat); err != nil {
 		return nil, err
 	}
-	return FromClaims(c, key.Kid), nil
+	out := FromClaims(c, key.Kid)
+	out.Digest = adapters.JWSDigest(code, key.Public.Alg)
+	return out, nil
 }
 
 // FromClaims builds the national model of checked claims.

@@ -116,6 +116,8 @@ func (a *adapter) Decode(code string, env adapters.Env) (*adapters.Code, error) 
 		IssuedAt: issued,
 		Expires:  time.Unix(p.issued+p.ttl, 0).UTC(),
 		Holder:   mapping.Holder{Name: p.name, ID: p.id},
+		// Ed25519 and strict base64url: the code has one spelling.
+		Digest: adapters.Digest(code),
 	}, nil
 }
 
@@ -142,8 +144,8 @@ func (a *adapter) parse(code string) (*parsed, error) {
 		}
 	}
 	p := &parsed{cid: f[1], state: f[2], name: f[5], id: f[6]}
-	if !validCID(p.cid) {
-		return nil, fieldFail(1, "must be 1 to %d of [A-Za-z0-9_-]", maxCIDLen)
+	if msg := cidProblem(p.cid); msg != "" {
+		return nil, fieldFail(1, "%s", msg)
 	}
 	if !validState(p.state) {
 		return nil, fieldFail(2, "must be 1 to %d ASCII letters or digits", maxState)
@@ -244,8 +246,16 @@ func parseUint(s string) (int64, error) {
 	return strconv.ParseInt(s, 10, 64)
 }
 
-func validCID(s string) bool {
-	return mapping.IDText(s, maxCIDLen)
+// cidProblem says what is wrong with a code id, or "". The code id travels
+// in status queries and is recorded: it must not be an identity number.
+func cidProblem(s string) string {
+	switch {
+	case !mapping.IDText(s, maxCIDLen):
+		return fmt.Sprintf("must be 1 to %d of [A-Za-z0-9_-]", maxCIDLen)
+	case mapping.HoldsIdentityNumber(s):
+		return "must not hold a resident identity number"
+	}
+	return ""
 }
 
 func validState(s string) bool {
@@ -270,8 +280,8 @@ func Encode(s trust.Signer, c Claims) (string, error) {
 		return "", errors.New("sh-v1 codes are signed with Ed25519 keys only")
 	}
 	switch {
-	case !validCID(c.CodeID):
-		return "", mapping.Fail(mapping.Malformed, "code id: must be 1 to %d of [A-Za-z0-9_-]", maxCIDLen)
+	case cidProblem(c.CodeID) != "":
+		return "", mapping.Fail(mapping.Malformed, "code id: %s", cidProblem(c.CodeID))
 	case !validState(c.State):
 		return "", mapping.Fail(mapping.Malformed, "state: must be 1 to %d ASCII letters or digits", maxState)
 	case c.Issued <= 0 || c.Issued > maxUnixSec:

@@ -1,6 +1,7 @@
 package sh_test
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"strings"
 	"testing"
@@ -112,14 +113,15 @@ func TestDecode(t *testing.T) {
 func TestDecodeFillsTheNationalModel(t *testing.T) {
 	w := newWorld(t)
 	k := w.Key(t, "sh")
-	c, err := w.Dec.Decode(encode(t, k, claims("1")), w.Env)
+	code := encode(t, k, claims("1"))
+	c, err := w.Dec.Decode(code, w.Env)
 	if err != nil {
 		t.Fatal(err)
 	}
 	issued := testkit.GoldenTime.Add(-time.Minute)
 	want := adapters.Code{Format: sh.Format, Iss: sh.Region, Org: sh.Region, ID: "sh-code-1", Signed: true, Kid: k.Kid(),
 		Status: mapping.Yellow, StatusAt: issued, IssuedAt: issued, Expires: issued.Add(time.Hour),
-		Holder: mapping.Holder{Name: maskedName, ID: maskedID}}
+		Holder: mapping.Holder{Name: maskedName, ID: maskedID}, Digest: sha256.Sum256([]byte(code))}
 	adaptertest.SameCode(t, c, want)
 	if c.IssuedAt.Location() != time.UTC || c.Expires.Location() != time.UTC {
 		t.Error("times are not UTC")

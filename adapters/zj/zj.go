@@ -76,6 +76,7 @@ func (*adapter) Decode(code string, _ adapters.Env) (*adapters.Code, error) {
 		ID:     token,
 		Signed: false,
 		Status: mapping.Grey,
+		Digest: adapters.Digest(code),
 	}, nil
 }
 
@@ -88,6 +89,10 @@ func checkToken(token string) error {
 	}
 	if i := mapping.NotBase64URL(token); i >= 0 {
 		return mapping.Fail(mapping.Malformed, "token: character %d is not base64url ([A-Za-z0-9_-])", i+1)
+	}
+	// The token is the code id of status queries and records.
+	if mapping.HoldsIdentityNumber(token) {
+		return mapping.Fail(mapping.Malformed, "token: must not hold a resident identity number")
 	}
 	return nil
 }

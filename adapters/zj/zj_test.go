@@ -1,6 +1,7 @@
 package zj_test
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"strings"
 	"testing"
@@ -64,7 +65,8 @@ func TestDecodeFillsTheNationalModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := adapters.Code{Format: zj.Format, Iss: zj.Region, Org: zj.Region, ID: token32, Signed: false, Status: mapping.Grey}
+	want := adapters.Code{Format: zj.Format, Iss: zj.Region, Org: zj.Region, ID: token32, Signed: false, Status: mapping.Grey,
+		Digest: sha256.Sum256([]byte(zj.Prefix + token32))}
 	adaptertest.SameCode(t, c, want)
 }
 
