@@ -232,6 +232,12 @@ func (a Anchors) ParseRevocation(token string) (*Revocation, error) {
 	if c.Kid == "" || len(c.Kid) > 128 {
 		return nil, mapping.Fail(mapping.Malformed, "revocation kid must be 1-128 characters")
 	}
+	if a[c.Kid] != nil {
+		// An anchor is not in the registry's keys: a revocation of one
+		// would be stored and listed and change nothing. Refused, so that
+		// nobody believes a root was withdrawn when it was not.
+		return nil, mapping.Fail(mapping.Malformed, "revocation names trust anchor %s: anchors are removed by configuration (trust.anchors), not revoked by a message", c.Kid)
+	}
 	r := &Revocation{Kid: c.Kid, Reason: c.Reason, JTI: c.JTI, Anchor: anchor, JWS: token}
 	if len(r.Reason) > 256 {
 		return nil, mapping.Fail(mapping.Malformed, "revocation reason longer than 256 bytes")

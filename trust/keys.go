@@ -86,6 +86,9 @@ func publicFromJWK(k jwk.Key) (*PublicKey, error) {
 	case *ecdsa.PrivateKey, ed25519.PrivateKey:
 		return nil, errors.New("jwk: is a private key")
 	}
+	if err := CheckPublicKey(raw); err != nil {
+		return nil, fmt.Errorf("jwk: %w", err)
+	}
 	kid, err := Thumbprint(k)
 	if err != nil {
 		return nil, fmt.Errorf("jwk: thumbprint: %w", err)

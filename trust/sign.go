@@ -25,6 +25,12 @@ type EndorsementSpec struct {
 // SignEndorsement signs spec with an anchor's private key (the national
 // root's tool: `hcgw keys endorse`).
 func SignEndorsement(anchor Signer, spec EndorsementSpec) (string, error) {
+	if spec.Key == nil {
+		return "", errors.New("no key to endorse")
+	}
+	if err := CheckPublicKey(spec.Key.Raw); err != nil {
+		return "", fmt.Errorf("key refused: %w", err)
+	}
 	if !mapping.ValidRegion(spec.Sub) {
 		return "", fmt.Errorf("sub %q is not a region", spec.Sub)
 	}

@@ -138,6 +138,9 @@ func ParseDSC(der []byte) (*DSC, error) {
 		if k.Curve != elliptic.P256() {
 			return nil, errors.New("EC document signers must use P-256")
 		}
+		if err := CheckPublicKey(k); err != nil {
+			return nil, err
+		}
 		d.Alg = AlgES256
 	case *rsa.PublicKey:
 		if n := k.N.BitLen(); n < minRSABits || n > maxRSABits {

@@ -98,8 +98,15 @@ func readPublic(path string) (*trust.PublicKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	if pk, err := trust.ParsePublicJWK(data); err == nil {
+	pk, err := trust.ParsePublicJWK(data)
+	if err == nil {
 		return pk, nil
+	}
+	var members map[string]json.RawMessage
+	if json.Unmarshal(data, &members) != nil || members["d"] == nil {
+		// A public JWK: its own refusal (an unsound point, say) is the
+		// answer, not the private parser's.
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	s, err := trust.ParsePrivateJWK(data)
 	if err != nil {
@@ -200,6 +207,12 @@ func keysRevoke(args []string, stdout io.Writer) error {
 	token, err := trust.SignRevocation(anchor, *kid, *reason, "", time.Now())
 	if err != nil {
 		return err
+	}
+	// Check it the way every gateway will: a revocation of the root
+	// itself is refused there.
+	self := trust.Anchors{anchor.Kid(): anchor.Public()}
+	if _, err := self.ParseRevocation(token); err != nil {
+		return fmt.Errorf("the revocation would be refused: %w", err)
 	}
 	return emit(*out, stdout, token)
 }
