@@ -93,6 +93,12 @@ type Verifier struct {
 	// audit.Writer, with MaxWait) and Verify adds no deadline of its own.
 	RecordTimeout time.Duration
 	Recorder      Recorder // nil: nothing recorded (the offline CLI)
+	// BatchDeadline bounds a whole VerifyBatch (default 5 s); the codes it
+	// leaves no time for are unverified (batch.go).
+	BatchDeadline time.Duration
+	// BatchParallelism is how many codes of a batch are verified at once
+	// (default 8).
+	BatchParallelism int
 	// Observe, when set, is told every verdict that was answered (metrics).
 	Observe func(Verdict)
 }
@@ -238,7 +244,9 @@ func (v *Verifier) Verify(ctx context.Context, req Request) (Verdict, error) {
 	return out[0], nil
 }
 
-// VerifyBatch evaluates codes in order and records them all in one write.
+// VerifyBatch evaluates codes, several at once and within one deadline
+// (evaluateBatch), and records them all in one write; the verdicts are in
+// the order of reqs.
 func (v *Verifier) VerifyBatch(ctx context.Context, reqs []Request) ([]Verdict, error) {
 	out, _, err := v.verifyRecorded(ctx, reqs)
 	return out, err
@@ -261,7 +269,12 @@ func (v *Verifier) verifyRecorded(ctx context.Context, reqs []Request) ([]Verdic
 			}
 		}()
 	}
-	for i, req := range reqs {
+	single := reqs // one code: evaluated here, without a worker or a timer
+	if len(reqs) > 1 {
+		v.evaluateBatch(ctx, reqs, out, codes, recs, announced)
+		single = nil
+	}
+	for i, req := range single {
 		start := v.Clock()
 		vd, c := v.evaluate(ctx, req.Code, announced)
 		now := v.Clock()
