@@ -36,6 +36,8 @@ type Config struct {
 	Verify Verify `yaml:"verify"`
 	// Federation holds the outbound client's retry, breaker and cache settings.
 	Federation Federation `yaml:"federation"`
+	// QR bounds the reading of uploaded images (POST /v1/qr/decode).
+	QR QR `yaml:"qr"`
 	// Log selects the log level and format.
 	Log Log `yaml:"log"`
 	// Platform is this region's own health-code platform, which answers
@@ -143,6 +145,24 @@ type Verify struct {
 	ClockSkew time.Duration `yaml:"clock_skew"`
 	// Deadline bounds one verification, federation calls included.
 	Deadline time.Duration `yaml:"deadline"`
+	// BatchDeadline bounds a whole POST /v1/verify/batch; the codes it
+	// leaves no time for are answered unverified (issuer_unavailable).
+	BatchDeadline time.Duration `yaml:"batch_deadline"`
+	// BatchParallelism is how many codes of one batch are verified at once.
+	BatchParallelism int `yaml:"batch_parallelism"`
+}
+
+// QR bounds the decoding of uploaded images by memory: an image is refused
+// (413) when decoding it would need more than MaxDecodeBytes, and more than
+// MaxConcurrent decodes at once are refused (503), so that decoding never
+// holds more than their product.
+type QR struct {
+	// MaxDecodeBytes is the most memory one decode may need, estimated from
+	// the image's header: pixels × bytes a pixel (bit depth and channels,
+	// the decoder's own buffers) plus the reader's working copies.
+	MaxDecodeBytes int64 `yaml:"max_decode_bytes"`
+	// MaxConcurrent is how many images are decoded at once.
+	MaxConcurrent int `yaml:"max_concurrent"`
 }
 
 // Federation holds the outbound client settings of DESIGN §7.
@@ -252,6 +272,14 @@ func Default() Config {
 		Verify: Verify{
 			ClockSkew: 60 * time.Second,
 			Deadline:  1500 * time.Millisecond,
+			// verify.DefaultBatchDeadline and DefaultBatchParallelism
+			BatchDeadline:    5 * time.Second,
+			BatchParallelism: 8,
+		},
+		QR: QR{
+			// qr.DefaultMaxDecodeBytes and DefaultMaxConcurrent
+			MaxDecodeBytes: 96 << 20,
+			MaxConcurrent:  2,
 		},
 		Federation: Federation{
 			Retries:         2,

@@ -13,15 +13,22 @@ import (
 // Bounds of the validated values. They exist to catch typos (an extra zero)
 // and values that would overflow where they are used, not to tune anything.
 const (
-	maxClockSkew       = 5 * time.Minute
-	maxHops            = 10
-	maxRetries         = 10
-	maxBreakerFailures = 1000
-	maxQueueSize       = 1 << 20
-	maxBodyBytes       = 1 << 30
-	maxBatchCodes      = 100000
-	minPullInterval    = time.Second
-	maxClientName      = 64
+	maxClockSkew        = 5 * time.Minute
+	maxHops             = 10
+	maxRetries          = 10
+	maxBreakerFailures  = 1000
+	maxQueueSize        = 1 << 20
+	maxBodyBytes        = 1 << 30
+	maxBatchCodes       = 100000
+	maxBatchParallelism = 1024
+	// A decode's bound: at least what a QR image as large as /v1/qr/encode
+	// draws needs (qr.MaxSize² pixels, 8 bytes each at most, with the
+	// reader's copies), at most 16 GiB (a typo's extra zeros).
+	minDecodeBytes  = 2048 * 2048 * 16
+	maxDecodeBytes  = 16 << 30
+	maxQRConcurrent = 1024
+	minPullInterval = time.Second
+	maxClientName   = 64
 	// maxDSCFile bounds a trust-list file of document signers (the EU
 	// gateway's list is a few hundred certificates of about 1 KiB).
 	maxDSCFile = 8 << 20
@@ -132,6 +139,23 @@ func (c *Config) Validate() error {
 	if c.Verify.Deadline > 0 && s.WriteTimeout > 0 && c.Verify.Deadline >= s.WriteTimeout {
 		v.add("verify.deadline", "must be shorter than server.write_timeout (%v), or answers are cut off", s.WriteTimeout)
 	}
+	v.positiveDuration("verify.batch_deadline", c.Verify.BatchDeadline)
+	switch bd := c.Verify.BatchDeadline; {
+	case bd > 0 && c.Verify.Deadline > 0 && bd < c.Verify.Deadline && (s.WriteTimeout <= 0 || c.Verify.Deadline < s.WriteTimeout):
+		// (a deadline past the write timeout is reported once, above)
+		v.add("verify.batch_deadline", "must not be shorter than verify.deadline (%v): a batch would cut its first codes' issuers short", c.Verify.Deadline)
+	case bd > 0 && s.WriteTimeout > 0 && bd >= s.WriteTimeout:
+		v.add("verify.batch_deadline", "must be shorter than server.write_timeout (%v), or batch answers are cut off", s.WriteTimeout)
+	}
+	if n := c.Verify.BatchParallelism; n < 1 || n > maxBatchParallelism {
+		v.add("verify.batch_parallelism", "must be between 1 and %d, not %d", maxBatchParallelism, n)
+	}
+
+	v.positiveInt("qr.max_decode_bytes", c.QR.MaxDecodeBytes, maxDecodeBytes)
+	if c.QR.MaxDecodeBytes > 0 && c.QR.MaxDecodeBytes < minDecodeBytes {
+		v.add("qr.max_decode_bytes", "must be at least %d (a 2048-pixel square QR image), not %d", minDecodeBytes, c.QR.MaxDecodeBytes)
+	}
+	v.positiveInt("qr.max_concurrent", int64(c.QR.MaxConcurrent), maxQRConcurrent)
 
 	f := c.Federation
 	if f.Retries < 0 || f.Retries > maxRetries {

@@ -155,6 +155,8 @@ func New(d Deps) http.Handler {
 	r.GET("/checkpoint", a.checkpointPage)
 	r.GET("/checkpoint/:asset", a.checkpointAsset)
 	r.GET("/openapi.yaml", a.openAPI)
+	r.GET("/", a.homePage)
+	r.HEAD("/", a.homePage)
 	a.opsRoutes(r) // GET /v1/ops/overview (admin), /operator, /operator/{asset}
 	return r
 }

@@ -31,6 +31,11 @@ func (a *api) checkpointAsset(c *gin.Context) {
 	servePage(c, "checkpoint", web.Asset, c.Param("asset"))
 }
 
+// homePage answers a person who opens the gateway's address in a browser
+// with links to what is there for people; the API's unknown paths keep
+// their JSON 404.
+func (a *api) homePage(c *gin.Context) { servePage(c, "home", web.HomeAsset, web.HomeIndex) }
+
 // servePage serves one file of an embedded page (checkpoint, operator) with
 // the headers that keep it from loading anything else or being framed.
 func servePage(c *gin.Context, page string, asset func(string) ([]byte, string, bool), name string) {

@@ -93,6 +93,12 @@ type Verifier struct {
 	// audit.Writer, with MaxWait) and Verify adds no deadline of its own.
 	RecordTimeout time.Duration
 	Recorder      Recorder // nil: nothing recorded (the offline CLI)
+	// BatchDeadline bounds a whole VerifyBatch (default 5 s); the codes it
+	// leaves no time for are unverified (batch.go).
+	BatchDeadline time.Duration
+	// BatchParallelism is how many codes of a batch are verified at once
+	// (default 8).
+	BatchParallelism int
 	// Observe, when set, is told every verdict that was answered, with its
 	// request (metrics).
 	Observe func(Request, Verdict)
@@ -251,7 +257,9 @@ func (v *Verifier) Verify(ctx context.Context, req Request) (Verdict, error) {
 	return out[0], nil
 }
 
-// VerifyBatch evaluates codes in order and records them all in one write.
+// VerifyBatch evaluates codes, several at once and within one deadline
+// (evaluateBatch), and records them all in one write; the verdicts are in
+// the order of reqs.
 func (v *Verifier) VerifyBatch(ctx context.Context, reqs []Request) ([]Verdict, error) {
 	out, _, err := v.verifyRecorded(ctx, reqs)
 	return out, err
@@ -274,14 +282,16 @@ func (v *Verifier) verifyRecorded(ctx context.Context, reqs []Request) ([]Verdic
 			}
 		}()
 	}
-	for i, req := range reqs {
+	single := reqs // one code: evaluated here, without a worker or a timer
+	if len(reqs) > 1 {
+		v.evaluateBatch(ctx, reqs, out, codes, recs, announced)
+		single = nil
+	}
+	for i, req := range single {
 		start := v.Clock()
 		vd, c := v.evaluate(ctx, req.Code, announced)
-		now := v.Clock()
-		vd.Admission = v.admit(&vd, c, req.Scene, now)
-		vd.RecordID = audit.NewID(now)
-		out[i], codes[i] = vd, c
-		recs[i] = record(v.Region, req, vd, c, now, now.Sub(start))
+		out[i], recs[i] = v.answer(req, vd, c, start)
+		codes[i] = c
 	}
 	if v.Recorder != nil {
 		// A database that hangs must not hang the checkpoint: past the
@@ -306,6 +316,15 @@ func (v *Verifier) verifyRecorded(ctx context.Context, reqs []Request) ([]Verdic
 		}
 	}
 	return out, codes, nil
+}
+
+// answer completes the verdict of req begun at start: its admission, its
+// record id and its record.
+func (v *Verifier) answer(req Request, vd Verdict, c *adapters.Code, start time.Time) (Verdict, audit.Record) {
+	now := v.Clock()
+	vd.Admission = v.admit(&vd, c, req.Scene, now)
+	vd.RecordID = audit.NewID(now)
+	return vd, record(v.Region, req, vd, c, now, now.Sub(start))
 }
 
 func record(region string, req Request, vd Verdict, c *adapters.Code, now time.Time, took time.Duration) audit.Record {

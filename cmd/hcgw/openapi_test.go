@@ -420,6 +420,8 @@ func TestOpenAPIDescribesEveryEndpoint(t *testing.T) {
 	a.do(exchange{name: "healthz", base: shURL, method: "GET", path: "/healthz", want: 200})
 	a.do(exchange{name: "readyz", base: shURL, method: "GET", path: "/readyz", want: 200})
 	a.do(exchange{name: "the description", base: shURL, method: "GET", path: "/openapi.yaml", want: 200})
+	a.do(exchange{name: "the home page", base: shURL, method: "GET", path: "/", want: 200})
+	a.do(exchange{name: "the home page's headers", base: shURL, method: "HEAD", path: "/", want: 200})
 	a.do(exchange{name: "the checkpoint page", base: shURL, method: "GET", path: "/checkpoint", want: 200})
 	for _, f := range []string{"app.js", "style.css", "labels.json", "index.html"} {
 		a.do(exchange{name: "the page's " + f, base: shURL, method: "GET", path: "/checkpoint/" + f, want: 200})
