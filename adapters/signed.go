@@ -1,9 +1,9 @@
 package adapters
 
 import (
-	"encoding/json"
 	"time"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
 )
@@ -31,15 +31,20 @@ func Authorize(env Env, key *trust.Key, iss, org string, iat time.Time) error {
 }
 
 // PeekString reads one top-level string member of a JSON object without
-// trusting it; "" when absent or not a region.
+// trusting it; "" when absent or not a region. It reads as strictly as the
+// signed claims are read, so that it names the region they would.
 func PeekString(payload []byte, name string) string {
-	var m map[string]json.RawMessage
-	if json.Unmarshal(payload, &m) != nil {
+	var m map[string]jsontext.Value
+	if mapping.DecodeStrict(payload, &m, mapping.Strict{}) != nil {
 		return ""
 	}
-	var s string
-	if json.Unmarshal(m[name], &s) != nil || !mapping.ValidRegion(s) {
+	v := m[name]
+	if len(v) == 0 || v[0] != '"' {
 		return ""
 	}
-	return s
+	s, err := jsontext.AppendUnquote(nil, v)
+	if err != nil || !mapping.ValidRegion(string(s)) {
+		return ""
+	}
+	return string(s)
 }

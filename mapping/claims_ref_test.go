@@ -12,10 +12,10 @@ import (
 	"unicode/utf8"
 )
 
-// refParseClaims is ParseClaims as it was written over encoding/json's
-// token stream, before the scanner of scan.go replaced it for speed. It is
-// kept as the reference FuzzParseClaimsAgainstDecoder holds the scanner to:
-// the same payloads accepted, the same claims read.
+// refParseClaims is ParseClaims written over encoding/json's token stream,
+// a reading independent of the go-json-experiment library DecodeStrict is
+// built on. It is the reference FuzzParseClaimsAgainstDecoder holds
+// ParseClaims to: the same payloads accepted, the same claims read.
 func refParseClaims(payload []byte) (*Claims, error) {
 	if len(payload) > maxPayloadBytes {
 		return nil, Fail(Malformed, "claims: payload larger than %d bytes", maxPayloadBytes)
@@ -261,8 +261,8 @@ func refKind(tok json.Token) string {
 	return "something else"
 }
 
-// FuzzParseClaimsAgainstDecoder: the scanner accepts exactly what the
-// encoding/json reading accepted and reads the same claims; both refuse
+// FuzzParseClaimsAgainstDecoder: ParseClaims (DecodeStrict) accepts
+// exactly what the encoding/json reading accepts and reads the same claims; both refuse
 // with a Malformed problem.
 func FuzzParseClaimsAgainstDecoder(f *testing.F) {
 	for _, p := range []string{
@@ -280,7 +280,7 @@ func FuzzParseClaimsAgainstDecoder(f *testing.F) {
 		got, gotErr := ParseClaims(p)
 		want, wantErr := refParseClaims(p)
 		if (gotErr == nil) != (wantErr == nil) {
-			t.Fatalf("scanner: %v; decoder: %v", gotErr, wantErr)
+			t.Fatalf("strict: %v; decoder: %v", gotErr, wantErr)
 		}
 		if gotErr != nil {
 			var prob *Problem
@@ -290,16 +290,16 @@ func FuzzParseClaimsAgainstDecoder(f *testing.F) {
 			return
 		}
 		if !reflect.DeepEqual(got, want) {
-			t.Fatalf("scanner read %+v, decoder %+v", got, want)
+			t.Fatalf("strict read %+v, decoder %+v", got, want)
 		}
 	})
 }
 
-// BenchmarkParseClaims compares the scanner with the decoder-based reading
+// BenchmarkParseClaims compares ParseClaims with the encoding/json reading
 // on a typical payload: go test -run '^$' -bench ParseClaims -benchmem ./mapping
 func BenchmarkParseClaims(b *testing.B) {
 	p := []byte(`{"v":1,"iss":"330000","org":"330000","jti":"bench-00000001","iat":1700000000,"exp":1700003600,"st":"green","sa":1700000000,"hn":"张*丰","hid":"3301**********1234"}`)
-	for name, parse := range map[string]func([]byte) (*Claims, error){"scanner": ParseClaims, "decoder": refParseClaims} {
+	for name, parse := range map[string]func([]byte) (*Claims, error){"strict": ParseClaims, "decoder": refParseClaims} {
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {

@@ -2,11 +2,11 @@ package trust
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"hash/maphash"
 	"strings"
 	"sync/atomic"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jws"
@@ -106,38 +106,33 @@ func decodeHeader(seg string) (Header, error) {
 	return h, err
 }
 
+// headerJSON is the protected header as read. Its set is open: JOSE
+// registers more parameters than hcgw reads, and none of them can change
+// what a header decodes to here, except crit and b64, which are refused. A
+// case variant of a member it reads ("ALG") is refused (Strict.Fold).
+type headerJSON struct {
+	Alg  string         `json:"alg"`
+	Kid  string         `json:"kid"`
+	Typ  string         `json:"typ"`
+	Crit jsontext.Value `json:"crit"`
+	B64  jsontext.Value `json:"b64"`
+}
+
+var headerStrict = mapping.Strict{What: "JWS header", Noun: "JWS header",
+	Fold: []string{"alg", "kid", "typ", "crit", "b64"}}
+
 func parseHeader(seg string) (Header, error) {
 	var h Header
 	hb, err := b64.DecodeString(seg)
 	if err != nil {
 		return h, mapping.Fail(mapping.Malformed, "JWS header is not base64url")
 	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(hb, &raw); err != nil {
-		return h, mapping.Fail(mapping.Malformed, "JWS header is not a JSON object")
-	}
-	str := func(name string) (string, error) {
-		v, ok := raw[name]
-		if !ok {
-			return "", nil
-		}
-		var s string
-		if err := json.Unmarshal(v, &s); err != nil {
-			return "", mapping.Fail(mapping.Malformed, "JWS header %q is not a string", name)
-		}
-		return s, nil
-	}
-	if h.Alg, err = str("alg"); err != nil {
+	var raw headerJSON
+	if err := mapping.DecodeStrict(hb, &raw, headerStrict); err != nil {
 		return h, err
 	}
-	if h.Kid, err = str("kid"); err != nil {
-		return h, err
-	}
-	if h.Typ, err = str("typ"); err != nil {
-		return h, err
-	}
-	_, h.Crit = raw["crit"]
-	if v, ok := raw["b64"]; ok && string(v) != "true" {
+	h = Header{Alg: raw.Alg, Kid: raw.Kid, Typ: raw.Typ, Crit: raw.Crit != nil}
+	if raw.B64 != nil && string(raw.B64) != "true" {
 		return h, mapping.Fail(mapping.Malformed, "JWS with unencoded payload (b64) is not accepted")
 	}
 	return h, nil

@@ -2,14 +2,12 @@ package localjws
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
-	"io"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/hcgw/hcgw/mapping"
 )
 
@@ -131,57 +129,23 @@ func readClaims(payload []byte, f *Fields) (*local, error) {
 }
 
 // object is a claims object with its members kept raw for typed reads.
-type object map[string]json.RawMessage
+type object map[string]jsontext.Value
 
+// readObject reads the payload with mapping.DecodeStrict, as every signed
+// message is read (names exact, none twice, valid UTF-8, one object). The
+// set is open; only names this adapter reads are repeated in errors. A
+// member whose name differs only in case from one it reads is refused: a
+// reader that folds case would take it for that claim.
 func readObject(payload []byte, f *Fields) (object, error) {
 	if len(payload) > maxPayload {
 		return nil, mapping.Fail(mapping.Malformed, "claims: payload larger than %d bytes", maxPayload)
 	}
-	// encoding/json would quietly turn invalid UTF-8 into U+FFFD.
-	if !utf8.Valid(payload) {
-		return nil, mapping.Fail(mapping.Malformed, "claims: invalid UTF-8")
-	}
-	dec := json.NewDecoder(bytes.NewReader(payload))
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, syntax(err)
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return nil, mapping.Fail(mapping.Malformed, "claims: must be a JSON object")
-	}
-	o := object{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, syntax(err)
-		}
-		k, ok := tok.(string)
-		if !ok {
-			return nil, mapping.Fail(mapping.Malformed, "claims: invalid JSON (object key is not a string)")
-		}
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil, syntax(err)
-		}
-		if _, dup := o[k]; dup {
-			// Two parsers could read different values of a duplicate;
-			// only names this adapter knows are repeated in the detail.
-			if f.has(k) {
-				return nil, mapping.Fail(mapping.Malformed, "claim %q: duplicate", k)
-			}
-			return nil, mapping.Fail(mapping.Malformed, "claims: a member appears twice")
-		}
-		o[k] = bytes.TrimSpace(v)
-	}
-	tok, err = dec.Token()
-	if err != nil {
-		return nil, syntax(err)
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '}' {
-		return nil, mapping.Fail(mapping.Malformed, "claims: invalid JSON (object not closed)")
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, mapping.Fail(mapping.Malformed, "claims: trailing data after the JSON object")
+	var o object
+	if err := mapping.DecodeStrict(payload, (*map[string]jsontext.Value)(&o), mapping.Strict{
+		What: "claims", Noun: "claim", Named: f.has,
+		Fold: []string{f.CodeID, f.Status, f.StatusTime, f.Expires, f.Name, f.ID},
+	}); err != nil {
+		return nil, err
 	}
 	return o, nil
 }
@@ -195,11 +159,11 @@ func (o object) str(name string) (string, error) {
 	if len(v) == 0 || v[0] != '"' {
 		return "", mapping.Fail(mapping.Malformed, "claim %q: must be a string, not %s", name, kind(v))
 	}
-	var s string
-	if err := json.Unmarshal(v, &s); err != nil {
+	s, err := jsontext.AppendUnquote(nil, v)
+	if err != nil {
 		return "", mapping.Fail(mapping.Malformed, "claim %q: invalid string", name)
 	}
-	return s, nil
+	return string(s), nil
 }
 
 // unix reads a time claim: a JSON integer (no fraction, no exponent) of unix
@@ -228,7 +192,7 @@ func (o object) unix(name string) (int64, error) {
 }
 
 // kind names the JSON type of a raw value for an error message.
-func kind(v json.RawMessage) string {
+func kind(v jsontext.Value) string {
 	if len(v) == 0 {
 		return "nothing"
 	}
@@ -245,19 +209,6 @@ func kind(v json.RawMessage) string {
 		return "null"
 	}
 	return "a number"
-}
-
-func syntax(err error) error {
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		// The decoder's message quotes the offending character, which may
-		// belong to a name: only the offset is reported.
-		return mapping.Fail(mapping.Malformed, "claims: invalid JSON at byte %d", se.Offset)
-	}
-	if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
-		return mapping.Fail(mapping.Malformed, "claims: unexpected end of JSON")
-	}
-	return mapping.Fail(mapping.Malformed, "claims: invalid JSON")
 }
 
 // detail is the human part of a masking error (mapping guarantees it never
