@@ -157,6 +157,12 @@ func TestCommand(t *testing.T) {
 		"XX/GR-XX-0001/tests/test001.json": `{"name":"green","payload":{"st":"green"},"external":{},"expected":false}`,
 		"known_issues.csv":                 "file,case,reason\nXX/GR-XX-0001/tests/test001.json,,every case of the file\n",
 	})
+	sibling := filepath.Join(t.TempDir(), "rules")
+	write(t, sibling, map[string]string{
+		"XX/GR-XX-0001/rule.json":          ruleOK,
+		"XX/GR-XX-0001/tests/test001.json": `{"name":"green","payload":{"st":"green"},"external":{},"expected":false}`,
+	})
+	write(t, filepath.Dir(sibling), map[string]string{"rules-known_issues.csv": "file,case,reason\nXX/GR-XX-0001/tests/test001.json,green,listed beside the folder\n"})
 
 	tests := map[string]struct {
 		args []string
@@ -164,8 +170,9 @@ func TestCommand(t *testing.T) {
 		out  []string
 		err  string
 	}{
-		"the rule sets pass":        {[]string{ruleSetsData}, 0, []string{"889 passed, 0 failed\n"}, ""},
-		"the CertLogic suites pass": {[]string{certlogicData}, 0, []string{"0 known, 14 skipped\n", "241 passed, 0 failed\n"}, ""},
+		"DIR-known_issues.csv is read": {[]string{sibling}, 0, []string{"listed beside the folder", "0 passed, 0 failed\n"}, ""},
+		"the rule sets pass":           {[]string{ruleSetsData}, 0, []string{"889 passed, 0 failed\n"}, ""},
+		"the CertLogic suites pass":    {[]string{certlogicData}, 0, []string{"0 known, 14 skipped\n", "241 passed, 0 failed\n"}, ""},
 		"a failure fails": {[]string{failing}, 1, []string{
 			`FAILED  XX/GR-XX-0001/tests/test001.json "green": got true, want false`, "1 passed, 1 failed\n"}, ""},
 		"a known issue is listed with its reason": {[]string{"--known", known, failing}, 0, []string{
