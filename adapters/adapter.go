@@ -25,6 +25,10 @@ type Code struct {
 	NAT      *mapping.NAT
 	Vac      *int
 	Cert     *mapping.Cert // a foreign health certificate's facts (eu-dcc); nil otherwise
+	// Payload is a foreign certificate's payload as decoded JSON, without
+	// the holder's name (eu-dcc: claim -260/1 less nam), the data admission
+	// rules read as payload (DESIGN §11); nil for the national model.
+	Payload map[string]any
 	// Digest is the SHA-256 of the code in its one canonical spelling
 	// (canonical.go): two spellings of one signed code have one Digest,
 	// which is the record's code hash. Zero: the verifier hashes the code

@@ -2,6 +2,7 @@ package eudcc
 
 import (
 	"math"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -125,6 +126,37 @@ func (c *count) UnmarshalCBOR(b []byte) error {
 	}
 	*c = count(n)
 	return nil
+}
+
+// payloadDec reads a certificate as admission rules see it: the bounds of
+// dec, maps as JSON objects.
+var payloadDec = func() cbor.DecMode {
+	m, err := cbor.DecOptions{
+		DupMapKey:         cbor.DupMapKeyEnforcedAPF,
+		MaxNestedLevels:   16,
+		MaxArrayElements:  1024,
+		MaxMapPairs:       1024,
+		IndefLength:       cbor.IndefLengthAllowed,
+		UTF8:              cbor.UTF8RejectInvalid,
+		DefaultMapType:    reflect.TypeOf(map[string]any(nil)),
+		FieldNameMatching: cbor.FieldNameMatchingCaseSensitive,
+	}.DecMode()
+	if err != nil {
+		panic(err)
+	}
+	return m
+}()
+
+// rulePayload is the certificate as the payload of admission rules (DESIGN
+// §11): the JSON shape of the EU's schema, without the holder's name, which
+// a Code never carries and no admission rule needs.
+func rulePayload(raw cbor.RawMessage) (map[string]any, error) {
+	var p map[string]any
+	if err := payloadDec.Unmarshal(raw, &p); err != nil || p == nil {
+		return nil, mapping.Fail(mapping.Malformed, "hcert certificate is not a well-formed certificate")
+	}
+	delete(p, "nam")
+	return p, nil
 }
 
 // ParseDCC decodes the certificate of a CWT's hcert claim.

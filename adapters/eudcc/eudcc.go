@@ -102,6 +102,10 @@ func (a *adapter) Decode(code string, env adapters.Env) (*adapters.Code, error) 
 	if err != nil {
 		return nil, err
 	}
+	payload, err := rulePayload(cwt.DCC)
+	if err != nil {
+		return nil, err
+	}
 	id := certID(dcc)
 	if mapping.HoldsIdentityNumber(id) {
 		// The identifier is recorded as the code id.
@@ -133,6 +137,7 @@ func (a *adapter) Decode(code string, env adapters.Env) (*adapters.Code, error) 
 		NAT:      nat,
 		Vac:      vac,
 		Cert:     cert,
+		Payload:  payload,
 		Digest:   s.Digest(),
 	}, nil
 }

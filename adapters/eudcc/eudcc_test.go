@@ -219,6 +219,19 @@ func TestDecodedCertificateLeaksNothing(t *testing.T) {
 				t.Errorf("%s leaks %q", out, secret)
 			}
 		}
+		// The rules' payload keeps the statements and drops the name.
+		payload, err := json.Marshal(c.Payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, secret := range []string{"Musterfrau", "Gößinger", "MUSTERFRAU", "Gabriele", "GABRIELE", `"nam"`} {
+			if bytes.Contains(payload, []byte(secret)) {
+				t.Errorf("the rules' payload %s holds %q", payload, secret)
+			}
+		}
+		if _, ok := c.Payload[c.Cert.Type[:1]].([]any); !ok {
+			t.Errorf("the rules' payload %s lacks its %s entry", payload, c.Cert.Type)
+		}
 	}
 }
 
