@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hcgw/hcgw/admission"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/web"
 )
@@ -13,11 +14,12 @@ import (
 type pair map[string]string
 
 type labels struct {
-	UI      map[string]pair `json:"ui"`
-	Cards   map[string]pair `json:"cards"`
-	Sources map[string]pair `json:"sources"`
-	Reasons map[string]pair `json:"reasons"`
-	Regions map[string]pair `json:"regions"`
+	UI        map[string]pair `json:"ui"`
+	Cards     map[string]pair `json:"cards"`
+	Sources   map[string]pair `json:"sources"`
+	Reasons   map[string]pair `json:"reasons"`
+	Regions   map[string]pair `json:"regions"`
+	Decisions map[string]pair `json:"decisions"`
 }
 
 func load(t *testing.T) labels { return decodeLabels[labels](t, web.Asset) }
@@ -72,6 +74,10 @@ func TestEveryReasonIsExplainedInBothLanguages(t *testing.T) {
 	}
 	complete(t, "cards", l.Cards, "green", "yellow", "red", "grey", "invalid", "unverified")
 	complete(t, "sources", l.Sources, "online", "offline", "cache")
+	complete(t, "decisions", l.Decisions, string(admission.Admit), string(admission.Deny), string(admission.Check))
+	if len(l.Decisions) != 3 {
+		t.Errorf("labels.json names %d decisions, DESIGN §11 has 3", len(l.Decisions))
+	}
 }
 
 // The 34 province-level divisions of GB/T 2260 and the national platform.
