@@ -19,6 +19,9 @@ const (
 	CodeType Code = "evaluation_type"
 	// CodeBudget: the evaluation did more work than its budget (Eval).
 	CodeBudget Code = "evaluation_budget"
+	// CodeInternal: a defect of this package met at evaluation (recovered);
+	// the caller treats it as any evaluation error.
+	CodeInternal Code = "evaluation_internal"
 )
 
 // Error is every error of this package.

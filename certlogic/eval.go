@@ -10,10 +10,6 @@ import (
 // most a few hundred (an "in" over a value set).
 const DefaultBudget = 100_000
 
-// CodeInternal: a defect of this package met at evaluation (recovered);
-// the caller treats it as any evaluation error.
-const CodeInternal Code = "evaluation_internal"
-
 // frame is the data context of a reduce lambda: {accumulator, current}.
 type frame struct{ acc, cur Value }
 

@@ -99,3 +99,49 @@ func TestAgreesWithTheReference(t *testing.T) {
 		})
 	}
 }
+
+// validationCase is one line of testdata/validation-reference.json: an
+// expression and the issues the reference validator reports for it
+// (testdata/validation.js regenerates them).
+type validationCase struct {
+	Expr   any     `json:"expr"`
+	Issues []Issue `json:"issues"`
+}
+
+func TestValidatorAgreesWithTheReference(t *testing.T) {
+	file := "testdata/validation-reference.json"
+	if f := os.Getenv("VALIDATION"); f != "" {
+		file = f // a larger set, e.g. refgen_test.go's
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []validationCase
+	if err := json.Unmarshal(b, &cases); err != nil {
+		t.Fatal(err)
+	}
+	invalid := 0
+	for i, c := range cases {
+		got := Validate(c.Expr)
+		if len(c.Issues) > 0 {
+			invalid++
+		}
+		ok := len(got) == len(c.Issues)
+		for j := 0; ok && j < len(got); j++ {
+			ok = got[j].Message == c.Issues[j].Message && reflect.DeepEqual(got[j].Expr, c.Issues[j].Expr)
+		}
+		if !ok {
+			src, _ := json.Marshal(c.Expr)
+			g, _ := json.Marshal(got)
+			w, _ := json.Marshal(c.Issues)
+			t.Errorf("%d %s:\n got %s\nwant %s", i, src, g, w)
+		}
+		if _, err := CompileValue(c.Expr); (err == nil) != (len(c.Issues) == 0) {
+			t.Errorf("%d: Compile error %v with %d issues", i, err, len(c.Issues))
+		}
+	}
+	if invalid < len(cases)/2 {
+		t.Errorf("only %d of %d cases are invalid", invalid, len(cases))
+	}
+}

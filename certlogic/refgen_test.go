@@ -186,3 +186,90 @@ func (g *gen) data() any {
 	}
 	return d
 }
+
+// TestGenerateRandomInvalid writes random expressions with a few random
+// mistakes for validation.js (the reference validator fills in its
+// issues), e.g.
+//
+//	OUT=/tmp/invalid.json N=20000 SEED=1 go test -tags refgen ./certlogic -run TestGenerateRandomInvalid
+//	node testdata/validation.js /tmp/invalid.json
+//	VALIDATION=/tmp/invalid.json go test ./certlogic -run TestValidatorAgreesWithTheReference
+func TestGenerateRandomInvalid(t *testing.T) {
+	out := os.Getenv("OUT")
+	if out == "" {
+		t.Skip("OUT=file not set")
+	}
+	n, seed := 20000, uint64(1)
+	if v, err := strconv.Atoi(os.Getenv("N")); err == nil {
+		n = v
+	}
+	if v, err := strconv.Atoi(os.Getenv("SEED")); err == nil {
+		seed = uint64(v)
+	}
+	g := &gen{r: rand.New(rand.NewPCG(seed, 3))}
+	var cases []validationCase
+	for len(cases) < n {
+		x := g.expr(0)
+		for k := g.r.IntN(3); k >= 0; k-- {
+			x = g.mutate(x)
+		}
+		cases = append(cases, validationCase{Expr: x})
+	}
+	b, _ := json.Marshal(cases)
+	if err := os.WriteFile(out, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// mutate replaces one node, picked at random, by a mistake.
+func (g *gen) mutate(x any) any {
+	switch e := x.(type) {
+	case []any:
+		if len(e) > 0 && g.r.IntN(3) != 0 {
+			c := append([]any(nil), e...)
+			i := g.r.IntN(len(c))
+			c[i] = g.mutate(c[i])
+			return c
+		}
+	case map[string]any:
+		for k, v := range e {
+			if vs, ok := v.([]any); ok && len(vs) > 0 && g.r.IntN(3) != 0 {
+				return map[string]any{k: g.mutate(vs)}
+			}
+		}
+	}
+	mistakes := []func() any{
+		func() any { return 3.5 },
+		func() any { return nil },
+		func() any { return map[string]any{} },
+		func() any { return map[string]any{"var": "a", "x": []any{1.0}} },
+		func() any { return map[string]any{"var": 1.0} },
+		func() any { return map[string]any{"var": []any{"a", 1.0}} },
+		func() any { return map[string]any{"var": g.pick([]string{"a..b", "x.", ".x", "."})} },
+		func() any {
+			return map[string]any{g.pick([]string{"!!", "or", "==", "map", "all", "some", "merge", "var2"}): []any{x}}
+		},
+		func() any {
+			return map[string]any{g.pick([]string{"and", "if", "!", "<", "===", "plusTime", "reduce", "dccDateOfBirth"}): g.pick(genStrings)}
+		},
+		func() any { return map[string]any{"and": []any{x}} },
+		func() any { return map[string]any{"if": []any{x, x}} },
+		func() any { return map[string]any{"if": []any{x, x, x, 1.5}} },
+		func() any { return map[string]any{"!": []any{x, x}} },
+		func() any { return map[string]any{"!": []any{}} },
+		func() any { return map[string]any{"<": []any{x, x, x, x}} },
+		func() any { return map[string]any{"===": []any{x}} },
+		func() any { return map[string]any{"in": []any{x, x, 2.5}} },
+		func() any {
+			return map[string]any{"plusTime": []any{x, []any{1.0, nil, []any{2.0}}[g.r.IntN(3)], g.pick([]string{"day", "week", "Day"})}}
+		},
+		func() any { return map[string]any{"plusTime": []any{x, "1", "day", 1.0}} },
+		func() any { return map[string]any{"plusTime": []any{x}} },
+		func() any { return map[string]any{"reduce": []any{x, x}} },
+		func() any { return map[string]any{"extractFromUVCI": []any{x, 1.5}} },
+		func() any { return map[string]any{"extractFromUVCI": []any{x, map[string]any{"var": "i"}, 3.0}} },
+		func() any { return map[string]any{"dccDateOfBirth": []any{}} },
+		func() any { return map[string]any{"dccDateOfBirth": []any{x, 2.25}} },
+	}
+	return mistakes[g.r.IntN(len(mistakes))]()
+}

@@ -66,7 +66,13 @@ func String(s string) Value { return Value{k: KindString, s: s} }
 func Date(t time.Time) Value { return Value{k: KindDate, n: float64(t.UnixMilli())} }
 
 // Array returns an array of values.
-func Array(items []Value) Value { return Value{k: KindArray, ref: items} }
+func Array(items []Value) Value {
+	size := uint64(1)
+	for _, it := range items {
+		size += it.size()
+	}
+	return Value{k: KindArray, ref: items, sz: uint32(min(size, math.MaxUint32))}
+}
 
 // Of converts a Go value as decoded from JSON (nil, bool, float64, string,
 // []any, map[string]any; also json.Number, the Go integer types, and
