@@ -113,6 +113,12 @@ func (c *Config) Validate() error {
 	if s.RateBurst < 0 || s.RateBurst > 10_000_000 {
 		v.add("server.rate_burst", "must be between 0 (twice rate_limit) and 10000000, not %d", s.RateBurst)
 	}
+	if s.IDLookupRate < 0 || s.IDLookupRate > 1_000_000 {
+		v.add("server.id_lookup_rate", "must be between 0 (no limit) and 1000000 lookups per second, not %d", s.IDLookupRate)
+	}
+	if s.IDLookupBurst < 0 || s.IDLookupBurst > 10_000_000 {
+		v.add("server.id_lookup_burst", "must be between 0 (twice id_lookup_rate) and 10000000, not %d", s.IDLookupBurst)
+	}
 	if (s.TLSCertFile == "") != (s.TLSKeyFile == "") {
 		v.add("server.tls_cert_file", "tls_cert_file and tls_key_file go together")
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -22,9 +23,16 @@ import (
 )
 
 type verifyRequest struct {
-	Code       *string `json:"code"`
-	Scene      string  `json:"scene"`
-	Checkpoint string  `json:"checkpoint"`
+	Code       *string     `json:"code"`
+	IDDocument *idDocument `json:"id_document"`
+	Scene      string      `json:"scene"`
+	Checkpoint string      `json:"checkpoint"`
+}
+
+// idDocument is an identity document shown instead of a code (DESIGN §12).
+type idDocument struct {
+	Type   string `json:"type"`
+	Number string `json:"number"`
 }
 
 // validLabel admits the identifiers a checkpoint sends (checkpoint, scene):
@@ -60,6 +68,14 @@ func (a *api) readCodeRequest(c *gin.Context) (verify.Request, bool) {
 	if !readJSON(c, a.Limits.MaxBody, false, &req) || !labelsOK(c, req.Scene, req.Checkpoint) {
 		return verify.Request{}, false
 	}
+	if req.IDDocument != nil {
+		renderError(c, CodeBadRequest, `field "id_document" is accepted by /v1/verify only`)
+		return verify.Request{}, false
+	}
+	return codeRequest(c, req)
+}
+
+func codeRequest(c *gin.Context, req verifyRequest) (verify.Request, bool) {
 	if req.Code == nil || *req.Code == "" {
 		renderError(c, CodeBadRequest, `field "code" is required`)
 		return verify.Request{}, false
@@ -67,8 +83,42 @@ func (a *api) readCodeRequest(c *gin.Context) (verify.Request, bool) {
 	return verify.Request{Code: *req.Code, Scene: req.Scene, Checkpoint: req.Checkpoint}, true
 }
 
+// readVerifyRequest reads the body of /v1/verify: a code, or an identity
+// document (DESIGN §12), whose number is checked here and never echoed.
+func (a *api) readVerifyRequest(c *gin.Context) (verify.Request, bool) {
+	var req verifyRequest
+	if !readJSON(c, a.Limits.MaxBody, false, &req) || !labelsOK(c, req.Scene, req.Checkpoint) {
+		return verify.Request{}, false
+	}
+	if req.IDDocument == nil {
+		return codeRequest(c, req)
+	}
+	d := req.IDDocument
+	switch {
+	case req.Code != nil:
+		renderError(c, CodeBadRequest, `give "code" or "id_document", not both`)
+		return verify.Request{}, false
+	case d.Type != verify.DocumentResidentID:
+		renderError(c, CodeBadRequest, `field "id_document.type" must be "resident_id"`)
+		return verify.Request{}, false
+	}
+	number, err := mapping.ParseResidentID(d.Number)
+	if err != nil {
+		renderError(c, CodeBadRequest, `field "id_document.number": `+err.Error())
+		return verify.Request{}, false
+	}
+	if a.idrl != nil {
+		if ok, wait := a.idrl.allow(clientName(c), time.Now()); !ok {
+			c.Header("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+			renderError(c, CodeRateLimited, "too many identity document lookups from this client; retry after the indicated delay")
+			return verify.Request{}, false
+		}
+	}
+	return verify.Request{Document: &verify.Document{Type: d.Type, Number: number}, Scene: req.Scene, Checkpoint: req.Checkpoint}, true
+}
+
 func (a *api) verify(c *gin.Context) {
-	req, ok := a.readCodeRequest(c)
+	req, ok := a.readVerifyRequest(c)
 	if !ok {
 		return
 	}

@@ -81,6 +81,9 @@ type Deps struct {
 	Metrics http.Handler
 	// RateLimit is each client's token bucket (zero: no limit).
 	RateLimit RateLimit
+	// IDLookupLimit is each client's token bucket for verifications by
+	// identity document (DESIGN §12), on top of RateLimit (zero: no limit).
+	IDLookupLimit RateLimit
 	// RequirePeerCert makes /v1/federation/status refuse a caller without a
 	// verified TLS client certificate (mutual TLS between gateways).
 	RequirePeerCert bool
@@ -114,6 +117,7 @@ type api struct {
 	Deps
 	auth authenticator
 	rl   *rateLimiter
+	idrl *rateLimiter // identity document lookups, per client
 }
 
 // New builds the gin engine with every route of DESIGN §6.
@@ -123,7 +127,8 @@ func New(d Deps) http.Handler {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
 	}
-	a := &api{Deps: d, auth: authenticator{clients: d.Clients}, rl: newRateLimiter(d.RateLimit)}
+	a := &api{Deps: d, auth: authenticator{clients: d.Clients}, rl: newRateLimiter(d.RateLimit),
+		idrl: newRateLimiter(d.IDLookupLimit)}
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.Use(a.requestLog, gin.CustomRecoveryWithWriter(io.Discard, a.recovered), a.limit)

@@ -70,15 +70,16 @@ func (v *Verifier) evaluateBatch(ctx context.Context, reqs []Request, out []Verd
 			req := reqs[i]
 			start := v.Clock()
 			var (
-				vd Verdict
-				c  *adapters.Code
+				vd  Verdict
+				c   *adapters.Code
+				key string
 			)
 			if dctx.Err() != nil {
 				vd = v.notReached(req.Code, d)
 			} else {
-				vd, c = v.evaluate(dctx, req.Code, announced)
+				vd, c, key = v.evaluateRequest(dctx, req, announced)
 			}
-			out[i], recs[i] = v.answer(req, vd, c, start)
+			out[i], recs[i] = v.answer(req, vd, c, key, start)
 			codes[i] = c
 		}
 	}

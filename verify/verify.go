@@ -73,6 +73,7 @@ const DefaultDeadline = 1500 * time.Millisecond
 // Request is one code to verify, with where it was scanned.
 type Request struct {
 	Code       string
+	Document   *Document // instead of Code: a traveller without a phone (DESIGN §12)
 	Scene      string
 	Checkpoint string
 }
@@ -99,6 +100,9 @@ type Verifier struct {
 	// BatchParallelism is how many codes of a batch are verified at once
 	// (default 8).
 	BatchParallelism int
+	// Holders answers verifications by identity document; nil: they are
+	// unverified (issuer_unavailable).
+	Holders Holders
 	// Observe, when set, is told every verdict that was answered, with its
 	// request (metrics).
 	Observe func(Request, Verdict)
@@ -289,8 +293,8 @@ func (v *Verifier) verifyRecorded(ctx context.Context, reqs []Request) ([]Verdic
 	}
 	for i, req := range single {
 		start := v.Clock()
-		vd, c := v.evaluate(ctx, req.Code, announced)
-		out[i], recs[i] = v.answer(req, vd, c, start)
+		vd, c, key := v.evaluateRequest(ctx, req, announced)
+		out[i], recs[i] = v.answer(req, vd, c, key, start)
 		codes[i] = c
 	}
 	if v.Recorder != nil {
@@ -318,22 +322,43 @@ func (v *Verifier) verifyRecorded(ctx context.Context, reqs []Request) ([]Verdic
 	return out, codes, nil
 }
 
+// evaluateRequest evaluates a code, or an identity document (then key is
+// its holder key).
+func (v *Verifier) evaluateRequest(ctx context.Context, req Request, announced expecter) (vd Verdict, c *adapters.Code, key string) {
+	if req.Document != nil {
+		if announced != nil {
+			// The regions' answers take their time: a commit must not wait.
+			announced.Expect(-1)
+			defer announced.Expect(1)
+		}
+		vd, key = v.evaluateDocument(ctx, req.Document)
+		return vd, nil, key
+	}
+	vd, c = v.evaluate(ctx, req.Code, announced)
+	return vd, c, ""
+}
+
 // answer completes the verdict of req begun at start: its admission, its
-// record id and its record.
-func (v *Verifier) answer(req Request, vd Verdict, c *adapters.Code, start time.Time) (Verdict, audit.Record) {
+// record id and its record. docKey is an identity document's holder key.
+func (v *Verifier) answer(req Request, vd Verdict, c *adapters.Code, docKey string, start time.Time) (Verdict, audit.Record) {
 	now := v.Clock()
 	vd.Admission = v.admit(&vd, c, req.Scene, now)
 	vd.RecordID = audit.NewID(now)
-	return vd, record(v.Region, req, vd, c, now, now.Sub(start))
+	return vd, record(v.Region, req, vd, c, docKey, now, now.Sub(start))
 }
 
-func record(region string, req Request, vd Verdict, c *adapters.Code, now time.Time, took time.Duration) audit.Record {
+func record(region string, req Request, vd Verdict, c *adapters.Code, docKey string, now time.Time, took time.Duration) audit.Record {
 	// A decoded code is hashed in its canonical spelling (adapters.Code
-	// Digest): both spellings of an ES256 signature are one code.
+	// Digest): both spellings of an ES256 signature are one code. An
+	// identity document is never hashed itself (its number could be found
+	// from the hash by trying them all): its holder key is, a keyed hash.
 	var sum [sha256.Size]byte
-	if c != nil && c.Digest != sum {
+	switch {
+	case req.Document != nil:
+		sum = sha256.Sum256([]byte(docKey))
+	case c != nil && c.Digest != sum:
 		sum = c.Digest
-	} else {
+	default:
 		sum = sha256.Sum256([]byte(req.Code))
 	}
 	var hexSum [2 * sha256.Size]byte
@@ -350,8 +375,11 @@ func record(region string, req Request, vd Verdict, c *adapters.Code, now time.T
 	if vd.Holder != nil {
 		r.HolderName, r.HolderID = vd.Holder.Name, vd.Holder.ID
 	}
-	if c != nil {
+	switch {
+	case c != nil:
 		r.Org, r.CodeID = c.Org, c.ID
+	case req.Document != nil:
+		r.Org = vd.Issuer
 	}
 	return r
 }

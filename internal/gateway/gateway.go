@@ -275,7 +275,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 	}
 	var share httpapi.Sharer
 	if g.Peers != nil && len(holderSecret) > 0 {
-		share = &sharer{client: g.Peers, secret: holderSecret, dl: cfg.Verify.Deadline, regs: func() []string {
+		s := &sharer{client: g.Peers, secret: holderSecret, dl: cfg.Verify.Deadline, regs: func() []string {
 			var out []string
 			for _, r := range g.Trust.Snapshot().Regions() {
 				if r != mapping.NationalRegion {
@@ -284,6 +284,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 			}
 			return out
 		}}
+		share, g.Verifier.Holders = s, s
 	}
 	responder := &federation.Responder{Region: cfg.Region, Trust: g.Trust, Signers: g.Signers, Source: platform,
 		Relay: g.Peers, Clock: opt.Clock, Skew: cfg.Verify.ClockSkew, MaxHops: cfg.Federation.MaxHops, Logger: g.Logger}
@@ -307,6 +308,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 			MaxBatchCodes: cfg.Server.MaxBatchCodes},
 		Logger: g.Logger, Warnings: g.expiryWarnings, Metrics: g.Metrics.Handler(),
 		RateLimit:       httpapi.RateLimit{Rate: cfg.Server.RateLimit, Burst: cfg.Server.RateBurst},
+		IDLookupLimit:   httpapi.RateLimit{Rate: cfg.Server.IDLookupRate, Burst: cfg.Server.IDLookupBurst},
 		RequirePeerCert: cfg.Server.TLSClientCAFile != "", Federation: responder, Platform: simulatedAdmin(platform), Share: share,
 		Ops: opsSource{g},
 	})

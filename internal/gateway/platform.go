@@ -105,6 +105,20 @@ func (s *sharer) Share(ctx context.Context, id string, regions []string) (federa
 	return s.client.Share(ctx, regions, hk), mapping.Holder{ID: masked}, nil
 }
 
+// LookupHolder is verify.Holders: every region asked within ctx's deadline
+// (the verification's own), for a number already checked.
+func (s *sharer) LookupHolder(ctx context.Context, number string) (federation.Shared, string, string, error) {
+	hk, err := federation.HolderKey(s.secret, number)
+	if err != nil {
+		return federation.Shared{}, "", "", err
+	}
+	masked, err := mapping.MaskID(number)
+	if err != nil {
+		return federation.Shared{}, "", "", err
+	}
+	return s.client.Share(ctx, s.regs(), hk), masked, hk, nil
+}
+
 func simulatedAdmin(src federation.Source) httpapi.PlatformAdmin {
 	if p, ok := src.(*SimulatedPlatform); ok {
 		return p
