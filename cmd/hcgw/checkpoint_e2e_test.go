@@ -8,6 +8,7 @@ import (
 	"image/draw"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -328,6 +329,29 @@ func TestCheckpointPageInChromium(t *testing.T) {
 
 	// the record id of the last verdict shown (the red one)
 	recordID := eval[string](ctx, t, `(() => { const e = document.querySelector('#card-facts dd[data-fact="record"]'); return e ? e.textContent : ''; })()`)
+
+	t.Run("a traveller without a phone is checked by identity card", func(t *testing.T) {
+		do(ctx, t, chromedp.SendKeys(chromedp.CSS(`#id-number`), demoElderID), chromedp.Click(chromedp.CSS(`#verify-id`)))
+		c := readCard(ctx, t, "valid")
+		if c.Status != "yellow" || !strings.Contains(c.Text, "3301**********102X") || !strings.Contains(c.Text, "id-document") ||
+			!strings.Contains(c.Text, "状态冲突") || strings.Contains(c.Text, demoElderID) {
+			t.Errorf("card %+v", c)
+		}
+		if d := readDecision(ctx, t, "deny"); !strings.HasPrefix(d.Text, "禁止通行") {
+			t.Errorf("decision %+v", d)
+		}
+		if left := eval[string](ctx, t, `document.getElementById('id-number').value`); left != "" {
+			t.Errorf("the number stays in the field: %q", left)
+		}
+		if eval[bool](ctx, t, `document.body.innerText.includes(`+strconv.Quote(demoElderID)+`) || JSON.stringify(sessionStorage).includes(`+strconv.Quote(demoElderID[:17])+`)`) {
+			t.Error("the page keeps the full number")
+		}
+		screenshot(ctx, t, shots, "checkpoint-id-card-zh.png")
+		do(ctx, t, chromedp.SendKeys(chromedp.CSS(`#id-number`), "33010219450318102"), chromedp.Click(chromedp.CSS(`#verify-id`)))
+		if msg := errorMessage(ctx, t); !strings.Contains(msg, "18位") {
+			t.Errorf("a short number: message %q", msg)
+		}
+	})
 
 	t.Run("a picture without a QR code says so", func(t *testing.T) {
 		upload(ctx, t, `#camera`, blankPNG)

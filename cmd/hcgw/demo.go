@@ -30,6 +30,10 @@ import (
 	"github.com/hcgw/hcgw/trust"
 )
 
+// demoElderID is the identity number of the demo's traveller without a
+// phone (a valid GB 11643 number of an invented person).
+const demoElderID = "33010219450318102X"
+
 // Demo bearer tokens, printed: the demo is for a laptop, never a network.
 const (
 	demoVerifierToken = "demo-verifier-token"
@@ -257,6 +261,14 @@ func (d *demo) seed(ctx context.Context, now time.Time) error {
 	if err := add(bj.Format, "110000", "欧**娜", "red: signed yellow (弹窗), the platform now says red", code, err); err != nil {
 		return err
 	}
+	// An elderly traveller without a phone, known by identity number only:
+	// green at Zhejiang, yellow at Guangdong (data sharing, DESIGN §12).
+	if err := set("330000", "zj-elder-1", mapping.Green, "孙秀英", demoElderID); err != nil {
+		return err
+	}
+	if err := set("440000", "gd-elder-1", mapping.Yellow, "孙秀英", demoElderID); err != nil {
+		return err
+	}
 	h, _ := mapping.NewHolder("赵六", "330102198507071111")
 	code, err = nic.Encode(d.node("330000").key, &mapping.Claims{V: 1, Iss: "330000", Org: "330000", JTI: "nic-demo-1",
 		IAT: now.Add(-time.Hour).Unix(), EXP: now.Add(24 * time.Hour).Unix(), St: mapping.Green, SA: now.Add(-time.Hour).Unix(),
@@ -293,13 +305,19 @@ Ask every region for a holder's status (data sharing; only a keyed hash of the n
 
   curl -s -X POST %s/v1/share/status -H 'Authorization: Bearer %s' -d '{"id":"11010519491231002X"}'
 
+A traveller without a phone shows an identity card at Shanghai (every region is asked; Zhejiang
+says green, Guangdong yellow: the most severe, in conflict):
+
+  curl -s -X POST %s/v1/verify -H 'Authorization: Bearer %s' \
+       -d '{"id_document":{"type":"resident_id","number":"%s"},"scene":"rail"}'
+
 Convert the Shanghai code into a national code at the Shanghai gateway:
 
   curl -s -X POST %s/v1/convert -H 'Authorization: Bearer %s' -d '{"code":"%s"}'
 
 Ctrl-C stops the federation.
 `, shURL, demoVerifierToken, zjCode, d.node("330000").url, demoAdminToken, zjCode[len(zj.Prefix):],
-		shURL, demoAdminToken, shURL, demoVerifierToken, d.codes[2].code)
+		shURL, demoAdminToken, shURL, demoVerifierToken, demoElderID, shURL, demoVerifierToken, d.codes[2].code)
 }
 
 func (d *demo) wait() error {

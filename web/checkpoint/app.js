@@ -177,6 +177,21 @@
     renderVerdict(v);
   }
 
+  // verifyDocument asks for a traveller without a phone by the number of
+  // their identity card. The number is sent once and kept nowhere: the
+  // field is cleared as soon as the request leaves.
+  async function verifyDocument(number) {
+    const checkpoint = sessionStorage.getItem(CHECKPOINT_KEY) || '';
+    const scene = sessionStorage.getItem(SCENE_KEY) || '';
+    const req = { id_document: { type: 'resident_id', number: number } };
+    if (checkpoint) req.checkpoint = checkpoint;
+    if (scene) req.scene = scene;
+    message(t('ui', 'verifying'), false);
+    const v = await call('/v1/verify', JSON.stringify(req), 'application/json');
+    message('', false);
+    renderVerdict(v);
+  }
+
   async function onImage(ev) {
     const input = ev.target;
     const f = input.files && input.files[0];
@@ -225,6 +240,16 @@
       $('decision').hidden = true;
       last = null;
       try { await verify(code); } catch (e) { message(e.message, true); }
+    });
+    $('id-form').addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const number = $('id-number').value.trim();
+      $('id-number').value = '';
+      if (!/^[0-9]{17}[0-9Xx]$/.test(number)) { message(t('ui', 'invalid_id'), true); return; }
+      $('card').hidden = true;
+      $('decision').hidden = true;
+      last = null;
+      try { await verifyDocument(number); } catch (e) { message(e.message, true); }
     });
     $('camera').addEventListener('change', onImage);
     $('file').addEventListener('change', onImage);
