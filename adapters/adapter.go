@@ -21,10 +21,15 @@ type Code struct {
 	StatusAt time.Time
 	IssuedAt time.Time
 	Expires  time.Time
-	Holder   mapping.Holder
-	NAT      *mapping.NAT
-	Vac      *int
-	Cert     *mapping.Cert // a foreign health certificate's facts (eu-dcc); nil otherwise
+	// ValidAtExpiry: the code is still valid at the instant Expires, and
+	// expired only after it (eu-dcc, whose reference compares clock <=
+	// exp). Otherwise Expires is the first instant it is expired, as a
+	// JWT's exp is.
+	ValidAtExpiry bool
+	Holder        mapping.Holder
+	NAT           *mapping.NAT
+	Vac           *int
+	Cert          *mapping.Cert // a foreign health certificate's facts (eu-dcc); nil otherwise
 	// Digest is the SHA-256 of the code in its one canonical spelling
 	// (canonical.go): two spellings of one signed code have one Digest,
 	// which is the record's code hash. Zero: the verifier hashes the code
