@@ -82,6 +82,8 @@ func (v *Verifier) Convert(ctx context.Context, req Request, signers []trust.Sig
 	if sa > now.Unix() {
 		sa = now.Unix()
 	}
+	// The code id never holds an identity number here (evaluate refused
+	// it), and nic.Encode's Validate refuses such a jti once more.
 	jti := c.ID
 	if !mapping.IDText(jti, mapping.MaxJTILen) {
 		sum := sha256.Sum256([]byte(c.Format + ":" + c.ID))

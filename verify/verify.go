@@ -151,7 +151,7 @@ func (v *Verifier) evaluate(ctx context.Context, code string, announced expecter
 		if now.Add(v.Skew).Before(c.IssuedAt) {
 			return v.invalid(vd, mapping.Fail(mapping.NotYetValid, "issued at %s", c.IssuedAt.Format(time.RFC3339))), c
 		}
-		if !now.Before(c.Expires) {
+		if now.After(c.Expires) || !c.ValidAtExpiry && now.Equal(c.Expires) {
 			return v.invalid(vd, mapping.Fail(mapping.Expired, "expired at %s", c.Expires.Format(time.RFC3339))), c
 		}
 	}
