@@ -71,7 +71,7 @@ type Client struct {
 	cache    *answerCache
 	flights  flights
 
-	rmu    sync.Mutex
+	rmu    sync.RWMutex
 	routes map[string]*route // by destination region, reached through the hub
 
 	hits, misses atomic.Int64

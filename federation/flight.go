@@ -77,13 +77,19 @@ func (g *flights) do(ctx context.Context, key string, deadline time.Time,
 	f.waiters++
 	g.mu.Unlock()
 
-	wait := time.NewTimer(time.Until(deadline))
-	defer wait.Stop()
+	// The caller's own deadline is usually its context's (verify's): a
+	// timer of its own only when the context allows more.
+	var expired <-chan time.Time
+	if d, ok := ctx.Deadline(); !ok || d.After(deadline) {
+		wait := time.NewTimer(time.Until(deadline))
+		defer wait.Stop()
+		expired = wait.C
+	}
 	select {
 	case <-f.done:
 		return f.val, f.err
 	case <-ctx.Done():
-	case <-wait.C:
+	case <-expired:
 	}
 	cause := errDeadline
 	if errors.Is(ctx.Err(), context.Canceled) {

@@ -47,6 +47,12 @@ var errHub = errors.New("relaying peer failed")
 
 // routeFor returns the route to region through the hub, made on first use.
 func (c *Client) routeFor(region string) *route {
+	c.rmu.RLock()
+	r := c.routes[region]
+	c.rmu.RUnlock()
+	if r != nil {
+		return r
+	}
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
 	if r := c.routes[region]; r != nil {
@@ -59,7 +65,7 @@ func (c *Client) routeFor(region string) *route {
 			return r
 		}
 	}
-	r := &route{slots: make(chan struct{}, c.o.MaxInFlight),
+	r = &route{slots: make(chan struct{}, c.o.MaxInFlight),
 		breaker: c.newBreaker("route", name, func(err error) bool {
 			return errors.Is(err, errBusy) || errors.Is(err, errHub)
 		}, func(error) bool { return false })}
@@ -69,8 +75,8 @@ func (c *Client) routeFor(region string) *route {
 
 // RelayedRegions lists the regions this client has asked through the hub, sorted.
 func (c *Client) RelayedRegions() []string {
-	c.rmu.Lock()
-	defer c.rmu.Unlock()
+	c.rmu.RLock()
+	defer c.rmu.RUnlock()
 	out := make([]string, 0, len(c.routes))
 	for r := range c.routes {
 		out = append(out, r)
@@ -82,9 +88,9 @@ func (c *Client) RelayedRegions() []string {
 // RouteBreakerState reports the breaker of region's route through the hub
 // ("closed", "open", "half-open"), or "" when it has none.
 func (c *Client) RouteBreakerState(region string) string {
-	c.rmu.Lock()
+	c.rmu.RLock()
 	r := c.routes[region]
-	c.rmu.Unlock()
+	c.rmu.RUnlock()
 	if r == nil {
 		return ""
 	}
