@@ -88,9 +88,12 @@ func TestAHubsFailureForOneRegion(t *testing.T) {
 // against DESIGN §7) gets the source's own two retries; a malformed one is
 // refused.
 func TestTheRetryBudgetAtTheResponder(t *testing.T) {
-	var calls atomic.Int64
-	sick := serve(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	var calls, told atomic.Int64
+	sick := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		calls.Add(1)
+		if r.Header.Get(federation.RetryBudgetHeader) != "" {
+			told.Add(1) // the platform is no gateway
+		}
 		w.WriteHeader(http.StatusServiceUnavailable)
 	}))
 	n := newNation(t, shR, zjR)
@@ -133,6 +136,9 @@ func TestTheRetryBudgetAtTheResponder(t *testing.T) {
 				resp.Header.Get(federation.RetriesSpentHeader) != tc.wantSpent {
 				t.Fatalf("%d, %d calls, spent %q; want %d, %d, %q", resp.StatusCode, calls.Load(),
 					resp.Header.Get(federation.RetriesSpentHeader), tc.wantStatus, tc.wantCalls, tc.wantSpent)
+			}
+			if told.Load() != 0 {
+				t.Fatalf("the platform was sent %s", federation.RetryBudgetHeader)
 			}
 		})
 	}
