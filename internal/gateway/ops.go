@@ -54,6 +54,9 @@ func (o opsSource) Peers() []httpapi.OpsPeer {
 	}
 	// Each region reached through the hub, with its own breaker and calls.
 	for _, region := range o.g.Peers.RelayedRegions() {
+		if !mapping.ValidRegion(region) {
+			continue // the regions beyond the routes' bound, sharing one
+		}
 		s := o.g.PeerStats.Recent(routeKey(mapping.NationalRegion, region), federation.RecentWindow)
 		out = append(out, httpapi.OpsPeer{Region: region, Via: mapping.NationalRegion, Breaker: o.g.Peers.RouteBreakerState(region),
 			Calls: s.Calls, Errors: s.Errors, Timed: s.Timed, P50: s.P50, P95: s.P95})
