@@ -525,11 +525,17 @@ func (a *api) federationStatus(c *gin.Context) {
 		}
 		hops = n
 	}
+	ctx, err := federation.RetryBudgetFrom(c.Request.Context(), c.Request.Header)
+	if err != nil {
+		renderError(c, CodeBadRequest, err.Error())
+		return
+	}
 	body, ok := readRaw(c, federation.MaxBody)
 	if !ok {
 		return
 	}
-	rep := a.Federation.Handle(c.Request.Context(), body, hops)
+	rep := a.Federation.Handle(ctx, body, hops)
+	rep.SetHeaders(c.Writer.Header())
 	c.Data(rep.Status, rep.ContentType, rep.Body)
 }
 

@@ -34,6 +34,9 @@ type OpsPeer struct {
 	Region  string
 	URL     string // shown without credentials, query or fragment
 	Breaker string // "closed", "half-open" or "open"
+	// Via is the relaying peer (the hub) for a region reached through it:
+	// its own breaker and calls, beside the hub's row.
+	Via string
 	// The calls of the last 5 minutes (at most the last 256): all, failed
 	// (error or circuit open), and the percentiles of those that reached
 	// the peer (Timed of them; none: no percentile).
@@ -61,6 +64,7 @@ type opsOverview struct {
 type opsPeerJSON struct {
 	Region   string   `json:"region"`
 	URL      string   `json:"url,omitempty"`
+	Via      string   `json:"via,omitempty"`
 	Breaker  string   `json:"breaker"`
 	P50      *float64 `json:"p50_ms"`
 	P95      *float64 `json:"p95_ms"`
@@ -110,7 +114,7 @@ func (a *api) opsOverview(c *gin.Context) {
 	now := a.Ops.Now()
 	out := opsOverview{Region: a.Ops.Region(), Time: now.UTC(), Peers: []opsPeerJSON{}, Warnings: []string{}}
 	for _, p := range a.Ops.Peers() {
-		out.Peers = append(out.Peers, opsPeerJSON{Region: p.Region, URL: publicURL(p.URL), Breaker: p.Breaker,
+		out.Peers = append(out.Peers, opsPeerJSON{Region: p.Region, URL: publicURL(p.URL), Via: p.Via, Breaker: p.Breaker,
 			P50: millis(p.P50, p.Timed), P95: millis(p.P95, p.Timed), Calls5m: p.Calls, Errors5m: p.Errors})
 	}
 	snap := a.Trust.Snapshot()

@@ -208,6 +208,15 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 			}
 			return out
 		},
+		RouteBreakers: func() map[string]string {
+			out := map[string]string{}
+			if g.Peers != nil {
+				for _, r := range g.Peers.RelayedRegions() {
+					out[r] = g.Peers.RouteBreakerState(r)
+				}
+			}
+			return out
+		},
 		CacheStats: func() (int64, int64) {
 			if g.Peers == nil {
 				return 0, 0
@@ -264,7 +273,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 			Clock: opt.Clock, Skew: cfg.Verify.ClockSkew, Deadline: cfg.Verify.Deadline, Retries: retries,
 			BreakerFailures: uint32(cfg.Federation.BreakerFailures), BreakerOpen: cfg.Federation.BreakerOpen,
 			CacheMaxTTL: cfg.Federation.CacheMaxTTL, HTTPClient: opt.HTTPClient, Logger: g.Logger,
-			OnCall: g.peerCall, // metrics and PeerStats (ops.go)
+			OnCall: g.peerCall, OnRoute: g.routeCall, // metrics and PeerStats (ops.go)
 		})
 		g.Verifier.Online = g.Peers
 		g.Verifier.Deadline = cfg.Verify.Deadline

@@ -24,6 +24,7 @@ type Metrics struct {
 	admissions    *prometheus.CounterVec
 	scenes        sceneLabels
 	peerCalls     *prometheus.HistogramVec
+	routeCalls    *prometheus.HistogramVec
 	commits       prometheus.Histogram
 	committed     prometheus.Counter
 	recordWait    prometheus.Counter
@@ -31,10 +32,13 @@ type Metrics struct {
 
 // Sources are read when Prometheus scrapes; each may be nil.
 type Sources struct {
-	QueueDepth   func() int
-	Breakers     func() map[string]string // peer → "closed" | "half-open" | "open"
-	CacheStats   func() (hits, misses int64)
-	NearestLapse func() (time.Duration, bool) // time left on the endorsement nearest its end
+	QueueDepth func() int
+	Breakers   func() map[string]string // peer → "closed" | "half-open" | "open"
+	// RouteBreakers: region reached through the hub → its own breaker's
+	// state.
+	RouteBreakers func() map[string]string
+	CacheStats    func() (hits, misses int64)
+	NearestLapse  func() (time.Duration, bool) // time left on the endorsement nearest its end
 }
 
 // New builds the collectors.
@@ -50,6 +54,10 @@ func New(src Sources) *Metrics {
 		Name: "hcgw_peer_call_duration_seconds", Help: "Status calls to peers, by peer and outcome.",
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 1.5, 3},
 	}, []string{"peer", "outcome"})
+	m.routeCalls = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "hcgw_route_call_duration_seconds", Help: "Status calls to regions through a relaying peer (the hub), by peer, region and outcome.",
+		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 1.5, 3},
+	}, []string{"peer", "region", "outcome"})
 	m.commits = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name: "hcgw_audit_commit_duration_seconds", Help: "Group commits of verification records.",
 		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1},
@@ -61,7 +69,7 @@ func New(src Sources) *Metrics {
 		Name: "hcgw_audit_record_wait_seconds_total",
 		Help: "Time committed records waited from their write to the end of their commit, summed over records (divided by hcgw_audit_records_committed_total: what durable recording adds to a verification).",
 	})
-	m.reg.MustRegister(m.verifications, m.admissions, m.peerCalls, m.commits, m.committed, m.recordWait,
+	m.reg.MustRegister(m.verifications, m.admissions, m.peerCalls, m.routeCalls, m.commits, m.committed, m.recordWait,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if src.QueueDepth != nil {
 		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -79,6 +87,10 @@ func New(src Sources) *Metrics {
 	if src.Breakers != nil {
 		m.reg.MustRegister(&breakerCollector{src.Breakers, prometheus.NewDesc("hcgw_peer_breaker_state",
 			"Circuit breaker per peer: 0 closed, 1 half-open, 2 open.", []string{"peer"}, nil)})
+	}
+	if src.RouteBreakers != nil {
+		m.reg.MustRegister(&breakerCollector{src.RouteBreakers, prometheus.NewDesc("hcgw_route_breaker_state",
+			"Circuit breaker per region reached through the hub: 0 closed, 1 half-open, 2 open.", []string{"region"}, nil)})
 	}
 	if src.NearestLapse != nil {
 		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -149,6 +161,12 @@ func (m *Metrics) PeerCall(peer string, took time.Duration, outcome string) {
 	m.peerCalls.WithLabelValues(peer, outcome).Observe(took.Seconds())
 }
 
+// RouteCall observes one call to region through a relaying peer (outcome:
+// ok, unknown_code, circuit_open, error).
+func (m *Metrics) RouteCall(peer, region string, took time.Duration, outcome string) {
+	m.routeCalls.WithLabelValues(peer, region, outcome).Observe(took.Seconds())
+}
+
 // Commit observes one group commit: its size, its duration, and the wait
 // of its records summed (audit.Options.OnCommit).
 func (m *Metrics) Commit(records int, took, waited time.Duration) {
@@ -165,7 +183,7 @@ type breakerCollector struct {
 func (b *breakerCollector) Describe(ch chan<- *prometheus.Desc) { ch <- b.desc }
 
 func (b *breakerCollector) Collect(ch chan<- prometheus.Metric) {
-	for peer, st := range b.states() {
+	for name, st := range b.states() {
 		v := 0.0
 		switch st {
 		case "half-open":
@@ -173,6 +191,6 @@ func (b *breakerCollector) Collect(ch chan<- prometheus.Metric) {
 		case "open":
 			v = 2
 		}
-		ch <- prometheus.MustNewConstMetric(b.desc, prometheus.GaugeValue, v, peer)
+		ch <- prometheus.MustNewConstMetric(b.desc, prometheus.GaugeValue, v, name)
 	}
 }

@@ -117,7 +117,10 @@
     for (const p of ov.peers) {
       const tr = row('peers', [
         [regionName(p.region), 'region'],
-        [p.url || '', 'url', 'mono small'],
+        // A region reached through the hub has a row of its own (its own
+        // breaker and calls) beside the hub's.
+        p.via ? [t('ui', 'via').replace('{hub}', regionName(p.via)), 'url', 'small']
+          : [p.url || '', 'url', 'mono small'],
         [t('breakers', p.breaker) || p.breaker, 'breaker', 'breaker breaker-' + p.breaker],
         [ms(p.p50_ms), 'p50', 'num'],
         [ms(p.p95_ms), 'p95', 'num'],
