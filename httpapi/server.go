@@ -148,6 +148,8 @@ func New(d Deps) http.Handler {
 	r.POST("/v1/trust/endorsements", admin, a.addTrust(trust.KindEndorsement))
 	r.POST("/v1/trust/revocations", admin, a.addTrust(trust.KindRevocation))
 	r.GET("/v1/records/:id", admin, a.record)
+	r.POST("/v1/rules", admin, a.addRule)
+	r.GET("/v1/rules", a.rules)
 	r.GET("/.well-known/jwks.json", a.jwks)
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", a.readyz)

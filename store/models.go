@@ -61,7 +61,7 @@ type trustEntryRow struct {
 	Kid       string    `gorm:"column:kid;type:varchar(128);not null;uniqueIndex:ux_trust_entries_kind_kid_jti,priority:2"`
 	JTI       string    `gorm:"column:jti;type:varchar(128);not null;uniqueIndex:ux_trust_entries_kind_kid_jti,priority:3"`
 	Sub       string    `gorm:"column:sub;type:varchar(16);not null"`
-	JWS       string    `gorm:"column:jws;type:text;not null"`
+	JWS       string    `gorm:"column:jws;size:16777215;not null"` // MEDIUMTEXT on MySQL: a rule JWS may pass TEXT's 64 KiB
 	CreatedAt time.Time `gorm:"column:created_at;not null;precision:6;index:idx_trust_entries_created_at"`
 }
 

@@ -134,7 +134,7 @@ func keysEndorse(args []string, stdout io.Writer) error {
 	root := fs.String("root", "", "the national root's private JWK")
 	keyPath := fs.String("key", "", "the key to endorse (public or private JWK)")
 	sub := fs.String("sub", "", "the key holder's region")
-	use := fs.String("use", "codes", "comma-separated: codes, status, federation")
+	use := fs.String("use", "codes", "comma-separated: codes, status, federation, rules")
 	scope := fs.String("scope", "", "comma-separated regions the key may sign for, or * (default: sub)")
 	days := fs.Int("days", 365, "validity in days")
 	nbf := fs.String("not-before", "", "start of validity, RFC 3339 (default: now)")
