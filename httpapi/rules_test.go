@@ -3,7 +3,6 @@ package httpapi_test
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -19,16 +18,6 @@ import (
 	"github.com/hcgw/hcgw/verify"
 )
 
-// stubLogic is a TEST DOUBLE for the CertLogic validator (package
-// certlogic, wired by the gateway): it refuses only an operation named
-// "frobnicate", so that the 400 for invalid logic can be seen.
-func stubLogic(logic []byte) error {
-	if bytes.Contains(logic, []byte(`"frobnicate"`)) {
-		return fmt.Errorf("unknown operation %q", "frobnicate")
-	}
-	return nil
-}
-
 type rulesFixture struct {
 	*fixture
 	shRules *testkit.TestKey // use rules, scope 310000
@@ -40,7 +29,7 @@ func newRulesFixture(t *testing.T) *rulesFixture {
 	root := testkit.NewRoot(t)
 	f := &rulesFixture{fixture: &fixture{root: root, recs: &memRecords{}, events: &memEvents{}},
 		shRules: testkit.Key(t, jwa.ES256), codes: testkit.Key(t, jwa.EdDSA)}
-	f.reg = trust.NewRegistry(root.Anchors(), nil, trust.WithLogicValidator(stubLogic))
+	f.reg = trust.NewRegistry(root.Anchors(), nil)
 	if n, bad, err := f.reg.AddAny(t.Context(), []string{
 		root.Endorse(f.shRules, sh, testkit.Spec{Use: []trust.Use{trust.UseRules}}),
 		root.Endorse(f.codes, sh, testkit.Spec{Use: []trust.Use{trust.UseCodes}})}); n != 2 || len(bad) > 0 || err != nil {

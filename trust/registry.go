@@ -212,20 +212,15 @@ type Store interface {
 
 // Registry holds the current snapshot and applies changes copy-on-write.
 type Registry struct {
-	anchors  Anchors
-	store    Store
-	validate LogicValidator
-	skew     time.Duration
-	mu       sync.Mutex // serialises writers only
-	cur      atomic.Pointer[Snapshot]
+	anchors Anchors
+	store   Store
+	skew    time.Duration
+	mu      sync.Mutex // serialises writers only
+	cur     atomic.Pointer[Snapshot]
 }
 
 // Option configures a Registry.
 type Option func(*Registry)
-
-// WithLogicValidator sets the check of a rule's CertLogic expression.
-// Without one every rule is refused (nothing unchecked is taken).
-func WithLogicValidator(v LogicValidator) Option { return func(r *Registry) { r.validate = v } }
 
 // WithSkew sets the clock skew tolerated before an endorsement's nbf when a
 // rule's iat is checked against it (default DefaultSkew).
@@ -395,7 +390,7 @@ func isRule(token string) bool {
 
 // parseRule checks a rule against the current snapshot; r.mu is held.
 func (r *Registry) parseRule(token string) (*Rule, error) {
-	return parseRule(r.anchors, r.cur.Load(), token, r.validate, r.skew)
+	return parseRule(r.anchors, r.cur.Load(), token, r.skew)
 }
 
 // AddRule checks a rule JWS (DESIGN §11), persists it and publishes it.

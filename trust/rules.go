@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-json-experiment/json/jsontext"
 
+	"github.com/hcgw/hcgw/certlogic"
 	"github.com/hcgw/hcgw/mapping"
 )
 
@@ -43,11 +44,6 @@ var (
 func badRule(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrBadRule, fmt.Sprintf(format, args...))
 }
-
-// LogicValidator checks a CertLogic expression (the rule's Logic, as JSON)
-// and says what is wrong with it. It is injected (WithLogicValidator): the
-// evaluator lives in its own package.
-type LogicValidator func(logic []byte) error
 
 // RuleType is Acceptance or Invalidation.
 type RuleType string
@@ -92,7 +88,8 @@ type Rule struct {
 	ValidFrom       time.Time
 	ValidTo         time.Time
 	AffectedFields  []string
-	Logic           []byte // the CertLogic expression, as signed
+	Logic           []byte          // the CertLogic expression, as signed
+	Expr            *certlogic.Expr // Logic, compiled
 	Scenes          []string
 
 	Iss      string    // the signing region
@@ -313,7 +310,7 @@ func jsonProblem(err error) string { return mapping.Clip(err.Error(), 200) }
 // signer may sign rules for its Country (an anchor for any; a key with an
 // endorsement of use rules whose scope covers it, iss its region, iat in
 // its window).
-func parseRule(anchors Anchors, snap *Snapshot, token string, validate LogicValidator, skew time.Duration) (*Rule, error) {
+func parseRule(anchors Anchors, snap *Snapshot, token string, skew time.Duration) (*Rule, error) {
 	token = strings.TrimSpace(token)
 	if len(token) > MaxRuleJWS {
 		return nil, badRule("rule JWS is %d bytes, more than %d (a rule is at most %d)", len(token), MaxRuleJWS, MaxRule)
@@ -365,11 +362,9 @@ func parseRule(anchors Anchors, snap *Snapshot, token string, validate LogicVali
 		return nil, err
 	}
 	r.Iss, r.IssuedAt, r.JTI, r.Signer, r.Anchor, r.JWS = *c.Iss, time.Unix(*c.IAT, 0).UTC(), *c.JTI, pub.Kid, key == nil, token
-	if validate == nil {
-		// Fail closed: a rule whose logic nobody checked is not taken.
-		return nil, badRule("no CertLogic validator is configured: rules cannot be checked")
-	}
-	if err := validate(r.Logic); err != nil {
+	// Compiled once, here: verifications evaluate the compiled expression
+	// and never read JSON logic.
+	if r.Expr, err = certlogic.Compile(r.Logic); err != nil {
 		return nil, badRule("Logic is not a valid CertLogic expression: %v", err)
 	}
 	if key == nil {

@@ -93,7 +93,7 @@ func FuzzRuleClaims(f *testing.F) {
 // rule of its shape.
 func checkRuleInput(t *testing.T, w *fuzzWorld, token string) {
 	t.Helper()
-	reg := trust.NewRegistry(w.anchors, nil, trust.WithLogicValidator(testLogic))
+	reg := trust.NewRegistry(w.anchors, nil)
 	r, added, err := reg.AddRule(t.Context(), token)
 	if err != nil {
 		if r != nil || added {

@@ -1,8 +1,6 @@
 package trust_test
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"testing"
@@ -12,33 +10,10 @@ import (
 	"github.com/hcgw/hcgw/trust"
 )
 
-// testLogic is a TEST DOUBLE, not a CertLogic validator: it stands in for
-// the one the lead wires from package certlogic (written in parallel). It
-// accepts a JSON object of exactly one member named after a CertLogic 1.3
-// operator and refuses anything else; it looks no deeper.
-func testLogic(logic []byte) error {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(logic, &m); err != nil {
-		return fmt.Errorf("not an object: %v", err)
-	}
-	if len(m) != 1 {
-		return fmt.Errorf("an operation has one member, not %d", len(m))
-	}
-	for op := range m {
-		switch op {
-		case "var", "if", "===", "and", "or", "!", "!==", "<", ">", "<=", ">=", "in", "+",
-			"reduce", "after", "before", "not-after", "not-before", "plusTime", "extractFromUVCI", "dccDateOfBirth":
-			return nil
-		}
-		return fmt.Errorf("unknown operation %q", op)
-	}
-	return errors.New("unreachable")
-}
-
-// ruleRegistry is a registry with the test double as its logic validator.
+// ruleRegistry is a registry for the rules tests.
 func ruleRegistry(t testing.TB, root *testkit.Root, st trust.Store, tokens ...string) *trust.Registry {
 	t.Helper()
-	reg := trust.NewRegistry(root.Anchors(), st, trust.WithLogicValidator(testLogic))
+	reg := trust.NewRegistry(root.Anchors(), st)
 	if len(tokens) > 0 {
 		n, bad, err := reg.AddAny(t.Context(), tokens)
 		if err != nil || len(bad) > 0 || n != len(tokens) {

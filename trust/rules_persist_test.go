@@ -142,7 +142,7 @@ func TestRulesPersist(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { db2.Close() })
-			again := trust.NewRegistry(root.Anchors(), dbStore{db2}, trust.WithLogicValidator(testLogic))
+			again := trust.NewRegistry(root.Anchors(), dbStore{db2})
 			loaded, skipped, err := again.LoadStore(t.Context())
 			if err != nil || loaded != 5 || skipped != 0 {
 				t.Fatalf("LoadStore: loaded %d, skipped %d, err %v", loaded, skipped, err)
@@ -160,7 +160,7 @@ func TestRulesPersist(t *testing.T) {
 				t.Fatalf("applicable after a restart: %v", got)
 			}
 			// Without the key's anchor, the key's rules are not loaded.
-			other := trust.NewRegistry(testkit.NewRoot(t).Anchors(), dbStore{db2}, trust.WithLogicValidator(testLogic))
+			other := trust.NewRegistry(testkit.NewRoot(t).Anchors(), dbStore{db2})
 			if loaded, skipped, err := other.LoadStore(t.Context()); err != nil || loaded != 0 || skipped != 5 {
 				t.Fatalf("another root: loaded %d, skipped %d, %v", loaded, skipped, err)
 			}
