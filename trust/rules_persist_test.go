@@ -2,8 +2,10 @@ package trust_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -165,5 +167,31 @@ func TestRulesPersist(t *testing.T) {
 				t.Fatalf("another root: loaded %d, skipped %d, %v", loaded, skipped, err)
 			}
 		})
+	}
+}
+
+// trust.endorsements_dir may hold rules beside the endorsements of their
+// keys (files in any order); a refused rule stops the load, naming its file.
+func TestRulesFromEndorsementsDir(t *testing.T) {
+	root := testkit.NewRoot(t)
+	k := testkit.Key(t, jwa.ES256)
+	dir := t.TempDir()
+	write := func(name, tok string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(tok+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// "a-" sorts before "b-": the rule is read before its key's endorsement.
+	write("a-rule.jws", signRule(t, k, ruleClaimsFor(sh, ruleObject("SH-1", "1.0.0"))))
+	write("b-key.jws", root.Endorse(k, sh, testkit.Spec{Use: []trust.Use{trust.UseRules}}))
+	reg := trust.NewRegistry(root.Anchors(), nil, trust.WithLogicValidator(testLogic))
+	if n, err := reg.LoadDir(t.Context(), dir); err != nil || n != 2 || len(reg.Snapshot().Rules()) != 1 {
+		t.Fatalf("LoadDir: %d, %v", n, err)
+	}
+	write("c-bad.jws", signRule(t, k, ruleClaimsFor(sh, withRule(ruleObject("SH-2", "1.0.0"), func(r map[string]any) { r["Country"] = zj }))))
+	_, err := trust.NewRegistry(root.Anchors(), nil, trust.WithLogicValidator(testLogic)).LoadDir(t.Context(), dir)
+	if !errors.Is(err, trust.ErrRuleForbidden) || !strings.Contains(err.Error(), "c-bad.jws") {
+		t.Fatalf("a rule out of its signer's scope: %v", err)
 	}
 }
