@@ -185,12 +185,12 @@ func TestRulesFromEndorsementsDir(t *testing.T) {
 	// "a-" sorts before "b-": the rule is read before its key's endorsement.
 	write("a-rule.jws", signRule(t, k, ruleClaimsFor(sh, ruleObject("SH-1", "1.0.0"))))
 	write("b-key.jws", root.Endorse(k, sh, testkit.Spec{Use: []trust.Use{trust.UseRules}}))
-	reg := trust.NewRegistry(root.Anchors(), nil, trust.WithLogicValidator(testLogic))
+	reg := trust.NewRegistry(root.Anchors(), nil)
 	if n, err := reg.LoadDir(t.Context(), dir); err != nil || n != 2 || len(reg.Snapshot().Rules()) != 1 {
 		t.Fatalf("LoadDir: %d, %v", n, err)
 	}
 	write("c-bad.jws", signRule(t, k, ruleClaimsFor(sh, withRule(ruleObject("SH-2", "1.0.0"), func(r map[string]any) { r["Country"] = zj }))))
-	_, err := trust.NewRegistry(root.Anchors(), nil, trust.WithLogicValidator(testLogic)).LoadDir(t.Context(), dir)
+	_, err := trust.NewRegistry(root.Anchors(), nil).LoadDir(t.Context(), dir)
 	if !errors.Is(err, trust.ErrRuleForbidden) || !strings.Contains(err.Error(), "c-bad.jws") {
 		t.Fatalf("a rule out of its signer's scope: %v", err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hcgw/hcgw/adapters"
 	"github.com/hcgw/hcgw/audit"
+	"github.com/hcgw/hcgw/certlogic"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
 )
@@ -103,6 +104,9 @@ type Verifier struct {
 	// Holders answers verifications by identity document; nil: they are
 	// unverified (issuer_unavailable).
 	Holders Holders
+	// ValueSets are the value sets admission rules read as
+	// external.valueSets (admission.ParseValueSets).
+	ValueSets certlogic.Value
 	// Observe, when set, is told every verdict that was answered, with its
 	// request (metrics).
 	Observe func(Request, Verdict)

@@ -69,11 +69,10 @@ func TestVerifyByIdentityDocument(t *testing.T) {
 		}
 		st, rec := do(t, "GET", f.nodes[shR].url+"/v1/records/"+vd.RecordID, adminToken, "")
 		var r struct {
-			Format, Org, CodeID string `json:"format"`
-			Holder              struct{ ID string }
-			CodeSHA256          string `json:"code_sha256"`
+			Format     string `json:"format"`
+			CodeSHA256 string `json:"code_sha256"`
 		}
-		if st != 200 || json.Unmarshal(rec, &r) != nil {
+		if st != 200 || json.Unmarshal(rec, &r) != nil || r.Format != verify.FormatIDDocument || len(r.CodeSHA256) != 64 {
 			t.Fatalf("record %d %s", st, rec)
 		}
 		if bytes.Contains(rec, []byte(twoRegions)) || bytes.Contains(rec, []byte(twoRegions[:17])) ||

@@ -16,8 +16,11 @@ import (
 
 	"github.com/hcgw/hcgw/adapters/all"
 	"github.com/hcgw/hcgw/adapters/nic"
+	"github.com/hcgw/hcgw/admission"
 	"github.com/hcgw/hcgw/audit"
+	"github.com/hcgw/hcgw/certlogic"
 	"github.com/hcgw/hcgw/config"
+	"github.com/hcgw/hcgw/configs"
 	"github.com/hcgw/hcgw/federation"
 	"github.com/hcgw/hcgw/httpapi"
 	"github.com/hcgw/hcgw/internal/metrics"
@@ -177,6 +180,10 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 	if err != nil {
 		return nil, err
 	}
+	valueSets, err := loadValueSets(cfg)
+	if err != nil {
+		return nil, err
+	}
 	reg, err := all.Registry(tables)
 	if err != nil {
 		return nil, fmt.Errorf("adapters: %w", err)
@@ -237,7 +244,8 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 	g.Audit = audit.NewWriter(g.DB, audit.Options{Sync: cfg.Audit.Sync, QueueSize: cfg.Audit.QueueSize, MaxBatch: cfg.Audit.MaxBatch,
 		OnCommit: g.Metrics.Commit, Linger: cfg.Audit.Linger, MaxWait: verify.DefaultRecordTimeout})
 	g.Verifier = &verify.Verifier{
-		Adapters: reg, Trust: g.Trust, Clock: opt.Clock, Skew: cfg.Verify.ClockSkew,
+		ValueSets: valueSets,
+		Adapters:  reg, Trust: g.Trust, Clock: opt.Clock, Skew: cfg.Verify.ClockSkew,
 		MaxCodeBytes: cfg.Server.MaxCodeBytes, Region: cfg.Region, Recorder: g.Audit, RecordTimeout: -1,
 		BatchDeadline: cfg.Verify.BatchDeadline, BatchParallelism: cfg.Verify.BatchParallelism,
 		Observe: func(req verify.Request, vd verify.Verdict) {
@@ -409,4 +417,21 @@ func ignoreClosed(err error) error {
 		return nil
 	}
 	return err
+}
+
+// loadValueSets reads the value sets admission rules see (rules.value_sets,
+// else the EU's built in).
+func loadValueSets(cfg *config.Config) (certlogic.Value, error) {
+	data := configs.EUValueSets()
+	if f := cfg.Rules.ValueSets; f != "" {
+		var err error
+		if data, err = os.ReadFile(cfg.ResolvePath(f)); err != nil {
+			return certlogic.Null(), fmt.Errorf("rules.value_sets: %w", err)
+		}
+	}
+	v, err := admission.ParseValueSets(data)
+	if err != nil {
+		return certlogic.Null(), fmt.Errorf("rules.value_sets: %w", err)
+	}
+	return v, nil
 }
