@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -80,15 +81,35 @@ func TestOneProvinceNeverTakesTheOthersDown(t *testing.T) {
 			t.Fatalf("Zhejiang's breaker at Shanghai is %s", st)
 		}
 		t.Logf("Guangdong dead: %d Zhejiang verifications at Shanghai, all online: p50 %v, max %v", healthy, p50, mx)
-		// The operator overview shows the hub and each region behind it.
+		// The operator overview shows the hub and each region behind it:
+		// Guangdong's failures are Guangdong's, not the hub's.
 		st, b := do(t, "GET", f.nodes[shR].url+"/v1/ops/overview", adminToken, "")
 		if st != 200 {
 			t.Fatalf("%d %s", st, b)
 		}
-		for _, want := range []string{`"region":"440000","via":"000000","breaker":"open"`, `"region":"330000","via":"000000","breaker":"closed"`,
-			`"region":"000000"`} {
-			if !bytesContains(b, want) {
-				t.Errorf("the overview lacks %s: %s", want, b)
+		var ov struct {
+			Peers []struct {
+				Region, Via, Breaker string
+				Calls                int `json:"calls_5m"`
+				Errors               int `json:"errors_5m"`
+			}
+		}
+		if err := json.Unmarshal(b, &ov); err != nil {
+			t.Fatal(err)
+		}
+		rows := map[string]string{}
+		for _, p := range ov.Peers {
+			rows[p.Via+">"+p.Region] = fmt.Sprintf("%s calls %d errors %d", p.Breaker, p.Calls, p.Errors)
+		}
+		for row, want := range map[string]string{
+			// Five Guangdong codes reached the hub; its open breaker refused
+			// the other five at Shanghai.
+			">000000":       fmt.Sprintf("closed calls %d errors 0", 5+healthy),
+			"000000>440000": "open calls 10 errors 10",
+			"000000>330000": fmt.Sprintf("closed calls %d errors 0", healthy),
+		} {
+			if rows[row] != want {
+				t.Errorf("overview row %s: %q, want %q (%s)", row, rows[row], want, b)
 			}
 		}
 		_, m := do(t, "GET", f.nodes[shR].url+"/metrics", "", "")
