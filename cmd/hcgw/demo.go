@@ -171,6 +171,9 @@ func startDemo(ctx context.Context, dir string, basePort int, verbose bool, logw
 		n.url = "http://" + n.ln.Addr().String()
 		d.nodes = append(d.nodes, n)
 	}
+	if err := writeDemoRules(root, filepath.Join(dir, "trust"), now); err != nil {
+		return nil, err
+	}
 	level := "warn"
 	if verbose {
 		level = "info"
@@ -269,11 +272,59 @@ func (d *demo) seed(ctx context.Context, now time.Time) error {
 	if err := set("440000", "gd-elder-1", mapping.Yellow, "孙秀英", demoElderID); err != nil {
 		return err
 	}
+	// Two Zhejiang national codes for Shanghai's scene rules: one with a
+	// negative test 20 hours ago, one without a test.
+	tested, _ := mapping.NewHolder("钱七", "330106199512120022")
+	code, err = nic.Encode(d.node("330000").key, &mapping.Claims{V: 1, Iss: "330000", Org: "330000", JTI: "nic-demo-tested",
+		IAT: now.Add(-time.Hour).Unix(), EXP: now.Add(24 * time.Hour).Unix(), St: mapping.Green, SA: now.Add(-time.Hour).Unix(),
+		HN: tested.Name, HID: tested.ID, NAT: &mapping.NAT{Result: "negative", Time: now.Add(-20 * time.Hour).Unix()}})
+	if err := add(nic.Format, "330000", tested.Name, "green with a negative test 20 h ago: admitted at hospital, school and rail (degraded)", code, err); err != nil {
+		return err
+	}
 	h, _ := mapping.NewHolder("赵六", "330102198507071111")
 	code, err = nic.Encode(d.node("330000").key, &mapping.Claims{V: 1, Iss: "330000", Org: "330000", JTI: "nic-demo-1",
 		IAT: now.Add(-time.Hour).Unix(), EXP: now.Add(24 * time.Hour).Unix(), St: mapping.Green, SA: now.Add(-time.Hour).Unix(),
 		HN: h.Name, HID: h.ID})
-	return add(nic.Format, "330000", h.Name, "green, degraded (Zhejiang's platform does not know this code)", code, err)
+	return add(nic.Format, "330000", h.Name, "green without a test, degraded (Zhejiang's platform does not know this code): admitted at rail, denied at hospital and school", code, err)
+}
+
+// demoRules are Shanghai's scene rules in the demo (DESIGN §11): what a
+// hospital, a school and a station ask of a traveller.
+var demoRules = []struct {
+	id, scene, zh, en, logic string
+}{
+	{"SH-HOSPITAL-01", "hospital", "绿码且48小时内核酸阴性", "Green, and a negative test within 48 hours",
+		`{"and":[{"===":[{"var":"payload.st"},"green"]},{"===":[{"var":"payload.nat.r"},"negative"]},` +
+			`{"not-after":[{"plusTime":[{"var":"external.validationClock"},0,"day"]},{"plusTime":[{"var":"payload.nat.t"},48,"hour"]}]}]}`},
+	{"SH-SCHOOL-01", "school", "绿码且72小时内有核酸检测", "Green, and a test within 72 hours",
+		`{"and":[{"===":[{"var":"payload.st"},"green"]},{"if":[{"var":"payload.nat"},` +
+			`{"not-after":[{"plusTime":[{"var":"external.validationClock"},0,"day"]},{"plusTime":[{"var":"payload.nat.t"},72,"hour"]}]},false]}]}`},
+	{"SH-RAIL-01", "rail", "绿码通行", "Green passes", `{"===":[{"var":"payload.st"},"green"]}`},
+}
+
+// writeDemoRules signs Shanghai's scene rules with the demo root into the
+// trust folder every gateway loads (an anchor may sign rules for any region).
+func writeDemoRules(root trust.Signer, dir string, now time.Time) error {
+	for _, r := range demoRules {
+		rule, err := json.Marshal(map[string]any{
+			"Identifier": r.id, "Type": "Acceptance", "Country": "310000", "Version": "1.0.0", "SchemaVersion": "1.0.0",
+			"Engine": "CERTLOGIC", "EngineVersion": "1.3.0", "CertificateType": "National",
+			"Description": []map[string]string{{"lang": "zh", "desc": r.zh}, {"lang": "en", "desc": r.en}},
+			"ValidFrom":   now.Add(-time.Hour).Format(time.RFC3339), "ValidTo": now.Add(30 * 24 * time.Hour).Format(time.RFC3339),
+			"AffectedFields": []string{"st", "nat"}, "Logic": json.RawMessage(r.logic), "Scenes": []string{r.scene},
+		})
+		if err != nil {
+			return err
+		}
+		tok, err := trust.SignRule(root, mapping.NationalRegion, rule, "demo-"+r.id, now)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, "rule-"+r.id+".jws"), []byte(tok), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (d *demo) print(w io.Writer) {
@@ -314,10 +365,22 @@ says green, Guangdong yellow: the most severe, in conflict):
 Convert the Shanghai code into a national code at the Shanghai gateway:
 
   curl -s -X POST %s/v1/convert -H 'Authorization: Bearer %s' -d '{"code":"%s"}'
-
-Ctrl-C stops the federation.
 `, shURL, demoVerifierToken, zjCode, d.node("330000").url, demoAdminToken, zjCode[len(zj.Prefix):],
 		shURL, demoAdminToken, shURL, demoVerifierToken, demoElderID, shURL, demoVerifierToken, d.codes[2].code)
+	tested, untested := d.codes[len(d.codes)-2].code, d.codes[len(d.codes)-1].code
+	fmt.Fprintf(w, `
+Shanghai's scene rules decide the admission (the verdict's "admission"): the code with a test
+20 hours ago, then the one without a test, at a hospital (a negative test within 48 h), a school
+(a test within 72 h) and a station (green):
+
+  curl -s -X POST %[1]s/v1/verify -H 'Authorization: Bearer %[2]s' -d '{"code":"%[3]s","scene":"hospital"}'
+  curl -s -X POST %[1]s/v1/verify -H 'Authorization: Bearer %[2]s' -d '{"code":"%[4]s","scene":"hospital"}'
+  curl -s -X POST %[1]s/v1/verify -H 'Authorization: Bearer %[2]s' -d '{"code":"%[4]s","scene":"school"}'
+  curl -s -X POST %[1]s/v1/verify -H 'Authorization: Bearer %[2]s' -d '{"code":"%[4]s","scene":"rail"}'
+  curl -s %[1]s/v1/rules
+
+Ctrl-C stops the federation.
+`, shURL, demoVerifierToken, tested, untested)
 }
 
 func (d *demo) wait() error {
