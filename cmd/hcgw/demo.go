@@ -9,10 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -25,6 +27,7 @@ import (
 	"github.com/hcgw/hcgw/adapters/sh"
 	"github.com/hcgw/hcgw/adapters/zj"
 	"github.com/hcgw/hcgw/config"
+	"github.com/hcgw/hcgw/configs"
 	"github.com/hcgw/hcgw/internal/gateway"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
@@ -288,39 +291,27 @@ func (d *demo) seed(ctx context.Context, now time.Time) error {
 	return add(nic.Format, "330000", h.Name, "green without a test, degraded (Zhejiang's platform does not know this code): admitted at rail, denied at hospital and school", code, err)
 }
 
-// demoRules are Shanghai's scene rules in the demo (DESIGN §11): what a
-// hospital, a school and a station ask of a traveller.
-var demoRules = []struct {
-	id, scene, zh, en, logic string
-}{
-	{"SH-HOSPITAL-01", "hospital", "绿码且48小时内核酸阴性", "Green, and a negative test within 48 hours",
-		`{"and":[{"===":[{"var":"payload.st"},"green"]},{"===":[{"var":"payload.nat.r"},"negative"]},` +
-			`{"not-after":[{"plusTime":[{"var":"external.validationClock"},0,"day"]},{"plusTime":[{"var":"payload.nat.t"},48,"hour"]}]}]}`},
-	{"SH-SCHOOL-01", "school", "绿码且72小时内有核酸检测", "Green, and a test within 72 hours",
-		`{"and":[{"===":[{"var":"payload.st"},"green"]},{"if":[{"var":"payload.nat"},` +
-			`{"not-after":[{"plusTime":[{"var":"external.validationClock"},0,"day"]},{"plusTime":[{"var":"payload.nat.t"},72,"hour"]}]},false]}]}`},
-	{"SH-RAIL-01", "rail", "绿码通行", "Green passes", `{"===":[{"var":"payload.st"},"green"]}`},
-}
-
-// writeDemoRules signs Shanghai's scene rules with the demo root into the
-// trust folder every gateway loads (an anchor may sign rules for any region).
+// writeDemoRules signs Shanghai's scene rules (configs/demo/rules: what a
+// hospital, a school and a station ask of a traveller) with the demo root
+// into the trust folder every gateway loads; an anchor may sign rules for
+// any region.
 func writeDemoRules(root trust.Signer, dir string, now time.Time) error {
-	for _, r := range demoRules {
-		rule, err := json.Marshal(map[string]any{
-			"Identifier": r.id, "Type": "Acceptance", "Country": "310000", "Version": "1.0.0", "SchemaVersion": "1.0.0",
-			"Engine": "CERTLOGIC", "EngineVersion": "1.3.0", "CertificateType": "National",
-			"Description": []map[string]string{{"lang": "zh", "desc": r.zh}, {"lang": "en", "desc": r.en}},
-			"ValidFrom":   now.Add(-time.Hour).Format(time.RFC3339), "ValidTo": now.Add(30 * 24 * time.Hour).Format(time.RFC3339),
-			"AffectedFields": []string{"st", "nat"}, "Logic": json.RawMessage(r.logic), "Scenes": []string{r.scene},
-		})
+	rules := configs.DemoRules()
+	names, err := fs.Glob(rules, "*.json")
+	if err != nil || len(names) == 0 {
+		return fmt.Errorf("demo rules: %v", err)
+	}
+	for _, name := range names {
+		rule, err := fs.ReadFile(rules, name)
 		if err != nil {
 			return err
 		}
-		tok, err := trust.SignRule(root, mapping.NationalRegion, rule, "demo-"+r.id, now)
+		id := strings.TrimSuffix(name, ".json")
+		tok, err := trust.SignRule(root, mapping.NationalRegion, rule, "demo-"+id, now)
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(filepath.Join(dir, "rule-"+r.id+".jws"), []byte(tok), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, "rule-"+id+".jws"), []byte(tok), 0o644); err != nil {
 			return err
 		}
 	}
