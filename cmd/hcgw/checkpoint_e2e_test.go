@@ -256,8 +256,9 @@ func TestCheckpointPageInChromium(t *testing.T) {
 		if strings.Contains(c.Text, "李四") || strings.Contains(c.Text, "310101198001010011") {
 			t.Errorf("the card shows the full holder:\n%s", c.Text)
 		}
-		if d := readDecision(ctx, t, "admit"); d.Text != "通行" || d.Default != "true" || len(d.Rules) != 0 || !d.Above {
-			t.Errorf("decision %+v, want 通行 by default, above the card", d)
+		// The page's scene is rail: Shanghai's demo rule for it (green) decides.
+		if d := readDecision(ctx, t, "admit"); d.Text != "通行" || d.Default != "false" || len(d.Rules) != 0 || !d.Above {
+			t.Errorf("decision %+v, want 通行 by the rail rule, above the card", d)
 		}
 		screenshot(ctx, t, shots, "checkpoint-green-zh.png")
 
@@ -305,8 +306,8 @@ func TestCheckpointPageInChromium(t *testing.T) {
 			t.Errorf("card %+v", c)
 		}
 		d := readDecision(ctx, t, "deny")
-		if !strings.HasPrefix(d.Text, "禁止通行") || !strings.Contains(d.Text, "仅绿码通行") || len(d.Rules) != 1 || d.Rules[0] != "default-green" {
-			t.Errorf("decision %+v, want 禁止通行 naming the default rule", d)
+		if !strings.HasPrefix(d.Text, "禁止通行") || !strings.Contains(d.Text, "绿码通行") || len(d.Rules) != 1 || d.Rules[0] != "SH-RAIL-01" {
+			t.Errorf("decision %+v, want 禁止通行 naming the rail rule in Chinese", d)
 		}
 		screenshot(ctx, t, shots, "checkpoint-red-zh.png")
 	})
