@@ -165,6 +165,19 @@ func TestOperatorPageInChromium(t *testing.T) {
 		}
 	})
 
+	t.Run("the admission rules in force: Shanghai's three scenes", func(t *testing.T) {
+		rows := eval[[]struct{ ID, State, Text string }](ctx, t, `Array.from(document.querySelectorAll('#rules tbody tr')).map((tr) =>
+			({ID: tr.dataset.id, State: tr.dataset.state, Text: tr.innerText}))`)
+		if len(rows) != 3 {
+			t.Fatalf("rules %+v", rows)
+		}
+		for _, r := range rows {
+			if r.State != "in_force" || !strings.Contains(r.Text, "Shanghai (310000)") || !strings.Contains(r.Text, "in force") {
+				t.Errorf("rule %+v", r)
+			}
+		}
+	})
+
 	t.Run("the verdicts of the last hour, by result and reason", func(t *testing.T) {
 		rows := eval[[]struct{ Result, Reason, Count string }](ctx, t, `Array.from(document.querySelectorAll('#verdicts tbody tr')).map((tr) =>
 			({Result: tr.dataset.result, Reason: tr.dataset.reason, Count: tr.querySelector('[data-col="count"]').textContent}))`)

@@ -78,7 +78,7 @@
   }
 
   function clearTables() {
-    for (const id of ['peers', 'keys', 'revocations', 'verdicts']) {
+    for (const id of ['peers', 'keys', 'revocations', 'rules', 'verdicts']) {
       document.querySelector('#' + id + ' tbody').replaceChildren();
     }
     $('verdicts-total').textContent = '';
@@ -156,6 +156,21 @@
       row('revocations', [[r.kid, 'kid', 'mono small'], [when(r.revoked_at), 'revoked_at'], [r.reason || '—', 'reason']], { kid: r.kid });
     }
     empty('revocations', ov.revocations.length === 0);
+
+    for (const r of ov.rules || []) {
+      const tr = row('rules', [
+        [regionName(r.region), 'region'],
+        [r.id, 'id', 'mono small'],
+        [r.version, 'version'],
+        [t('rule_types', r.type) || r.type, 'type'],
+        [r.scenes.length ? r.scenes.join(', ') : t('ui', 'every_scene'), 'scenes'],
+        [when(r.valid_from), 'valid_from'],
+        [when(r.valid_to), 'valid_to'],
+        [t('rule_states', r.state) || r.state, 'state'],
+      ], { id: r.id, version: r.version, state: r.state });
+      tr.className = 'rule-' + r.state;
+    }
+    empty('rules', (ov.rules || []).length === 0);
 
     if (ov.verdicts_last_hour === null) {
       empty('verdicts', true, t('ui', 'verdicts_unavailable'));
