@@ -52,7 +52,9 @@ type Strict struct {
 //   - integers are JSON integers (no fraction, no exponent) within the Go
 //     type's range;
 //   - null is refused where a value is read (v2 would leave the zero value:
-//     "st":null must not read as an absent status);
+//     "st":null must not read as an absent status), except into a pointer
+//     the caller declares to tell absent from given (rule members): there
+//     null reads as absent, nil, and is checked as a missing member is;
 //   - exactly one value, nothing after it;
 //   - with o.Closed, a member v does not name is refused.
 //
@@ -204,12 +206,21 @@ func walkStrict(t reflect.Type, seen map[reflect.Type]bool) error {
 			}
 		}
 		return nil
-	case !hookedTypes[t]:
-		return fmt.Errorf("type %v cannot be read strictly (null would read as its zero value)", t)
+	case hookedTypes[t]:
+		if t.Kind() == reflect.Pointer {
+			return walkStrict(t.Elem(), seen)
+		}
+		return nil
 	case t.Kind() == reflect.Pointer:
-		return walkStrict(t.Elem(), seen)
+		// An unhooked pointer tells absent from given: null reads as nil,
+		// absent, which its reader checks as it checks a missing member.
+		e := t.Elem()
+		if e.Kind() == reflect.Slice {
+			e = e.Elem()
+		}
+		return walkStrict(e, seen)
 	}
-	return nil
+	return fmt.Errorf("type %v cannot be read strictly (null would read as its zero value)", t)
 }
 
 func (o *Strict) what() string {

@@ -2,6 +2,7 @@ package mapping_test
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -149,17 +150,52 @@ func TestDecodeStrictRefusesLooseTargets(t *testing.T) {
 		F float64 `json:"f"`
 	}
 	type nested struct {
-		P *struct{ A string } `json:"p"`
+		P *struct{ F float64 } `json:"p"`
 	}
 	for name, v := range map[string]any{
-		"a case:ignore tag":          &folded{},
-		"a float (null would be 0)":  &float{},
-		"a pointer to a new struct":  &nested{},
-		"a value that is no pointer": msg{},
+		"a case:ignore tag":                  &folded{},
+		"a float (null would be 0)":          &float{},
+		"a pointer to a struct with a float": &nested{},
+		"a value that is no pointer":         msg{},
 	} {
 		err := mapping.DecodeStrict([]byte(`{}`), v, closedMsg)
 		if mapping.ReasonOf(err) != mapping.Malformed {
 			t.Errorf("%s: DecodeStrict = %v, want it refused", name, err)
+		}
+	}
+}
+
+// TestDecodeStrictPointersTellAbsent: a pointer member reads null as
+// absent (nil), as if it were missing; what it points to is read strictly.
+func TestDecodeStrictPointersTellAbsent(t *testing.T) {
+	type inner struct {
+		A string `json:"a"`
+	}
+	type withPointers struct {
+		S *string  `json:"s"`
+		L *[]inner `json:"l"`
+	}
+	for in, want := range map[string]string{
+		`{}`:                        "<nil> <nil>",
+		`{"s":null,"l":null}`:       "<nil> <nil>",
+		`{"s":"x","l":[{"a":"y"}]}`: "x [{y}]",
+	} {
+		var v withPointers
+		if err := mapping.DecodeStrict([]byte(in), &v, closedMsg); err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		got := fmt.Sprint(v.S, " ", v.L)
+		if v.S != nil {
+			got = *v.S + " " + fmt.Sprint(*v.L)
+		}
+		if got != want {
+			t.Errorf("%s read as %s, want %s", in, got, want)
+		}
+	}
+	for _, in := range []string{`{"l":[{"a":null}]}`, `{"l":[{"A":"y"}]}`, `{"s":"x","s":"y"}`, `{"l":[{"a":"y","b":1}]}`} {
+		var v withPointers
+		if err := mapping.DecodeStrict([]byte(in), &v, closedMsg); mapping.ReasonOf(err) != mapping.Malformed {
+			t.Errorf("%s: %v, want it refused", in, err)
 		}
 	}
 }

@@ -192,7 +192,7 @@ func parseRuleObject(raw []byte) (*Rule, error) {
 		return nil, badRule("rule is %d bytes, more than %d", len(raw), MaxRule)
 	}
 	var j ruleJSON
-	if err := decodeStrict(raw, &j); err != nil {
+	if err := mapping.DecodeStrict(raw, &j, mapping.Strict{What: "rule", Noun: "rule member", Closed: true}); err != nil {
 		return nil, badRule("rule is not the expected object: %s", jsonProblem(err))
 	}
 	required := []struct {
@@ -344,7 +344,7 @@ func parseRule(anchors Anchors, snap *Snapshot, token string, skew time.Duration
 		return nil, badRule("claims are not JSON: %s", jsonProblem(err))
 	}
 	var c ruleClaims
-	if err := decodeStrict(payload, &c); err != nil {
+	if err := mapping.DecodeStrict(payload, &c, mapping.Strict{What: "rule claims", Noun: "claim", Closed: true}); err != nil {
 		return nil, badRule("claims are not the expected object: %s", jsonProblem(err))
 	}
 	switch {
