@@ -71,6 +71,10 @@ func VerifyRequest(snap *trust.Snapshot, token string, now time.Time, skew time.
 		return nil, mapping.Fail(mapping.Malformed, "jti must be 1-64 of [A-Za-z0-9_-]")
 	case !cidRe.MatchString(r.CID):
 		return nil, mapping.Fail(mapping.Malformed, "cid must be 1-128 of [A-Za-z0-9_.:-]")
+	case mapping.HoldsIdentityNumber(r.CID):
+		// A peer asking about a resident identity number in clear is refused
+		// before anything is logged or looked up (docs/masking.md).
+		return nil, mapping.Fail(mapping.Malformed, "cid must not hold a resident identity number")
 	case r.IAT <= 0 || r.EXP <= r.IAT || r.EXP-r.IAT > int64(MaxRequestLifetime/time.Second):
 		return nil, mapping.Fail(mapping.Malformed, "exp must be after iat and at most %s later", MaxRequestLifetime)
 	case now.Add(skew).Before(time.Unix(r.IAT, 0)):

@@ -71,6 +71,10 @@ func TestVerifyRequest(t *testing.T) {
 			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.CID = "Az09_.:-" + strings.Repeat("x", 120) })), mapping.ReasonNone},
 
 		"an unsigned request (empty signature part) is malformed": {goodTok[:dot+1], mapping.Malformed},
+		"a cid holding a resident identity number is malformed": {
+			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.CID = "tok-330102199001011234" })), mapping.Malformed},
+		"a cid holding an identity number with separators is malformed": {
+			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.CID = "330102-19900101-123X" })), mapping.Malformed},
 		"alg none is a bad signature": {
 			hostile(t, sh, "none", federation.TypRequest, goodJSON), mapping.BadSignature},
 		"alg HS256 keyed with the public key is a bad signature": {
