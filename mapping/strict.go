@@ -40,9 +40,10 @@ type Strict struct {
 	Fold []string
 }
 
-// DecodeStrict reads data, one signed JSON message, into v (a pointer to a
-// struct or to a map[string]jsontext.Value), as every signed message is
-// read: github.com/go-json-experiment/json with JSON v2 semantics, so that
+// DecodeStrict reads data, one signed JSON message, into v (a pointer,
+// usually to a struct or to a map[string]jsontext.Value), as every signed
+// message is read: github.com/go-json-experiment/json with JSON v2
+// semantics, so that
 //   - member names match exactly, in case (a struct tag's case:ignore is
 //     refused: v2 would match case-insensitively then);
 //   - a name that appears twice is refused, however it is spelled (s\u0074
@@ -56,9 +57,9 @@ type Strict struct {
 //   - exactly one value, nothing after it;
 //   - with o.Closed, a member v does not name is refused.
 //
-// Raw members (jsontext.Value, json.RawMessage) are kept as written, null included, for
-// the caller's own rules. Every error is a *Problem with reason Malformed
-// naming the member; no error repeats a value.
+// Raw members (jsontext.Value, json.RawMessage) are kept as written, null
+// included, for the caller's own rules. Every error is a *Problem with
+// reason Malformed naming the member; no error repeats a value.
 func DecodeStrict(data []byte, v any, o Strict) error {
 	typed, err := checkStrictType(reflect.TypeOf(v))
 	if err != nil {
