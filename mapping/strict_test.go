@@ -2,7 +2,6 @@ package mapping_test
 
 import (
 	"errors"
-	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -140,23 +139,25 @@ func TestDecodeStrictReadsExactNames(t *testing.T) {
 	}
 }
 
-// TestDecodeStrictRefusesLooseTargets: a target whose null would read as
-// a zero value, or whose tags fold case, is refused before any input is.
+// TestDecodeStrictRefusesLooseTargets: a target whose tags fold case or
+// take members nothing names, or that cannot hold JSON, is refused before
+// any input is.
 func TestDecodeStrictRefusesLooseTargets(t *testing.T) {
 	type folded struct {
 		S string `json:"st,case:ignore"`
 	}
-	type float struct {
-		F float64 `json:"f"`
+	type inline struct {
+		Rest map[string]jsontext.Value `json:",unknown"`
 	}
-	type nested struct {
-		P *struct{ F float64 } `json:"p"`
+	type loose struct {
+		X any `json:"x"`
 	}
 	for name, v := range map[string]any{
-		"a case:ignore tag":                  &folded{},
-		"a float (null would be 0)":          &float{},
-		"a pointer to a struct with a float": &nested{},
-		"a value that is no pointer":         msg{},
+		"a case:ignore tag":          &folded{},
+		"an unknown-members field":   &inline{},
+		"an interface member":        &loose{},
+		"a value that is no pointer": msg{},
+		"nil":                        nil,
 	} {
 		err := mapping.DecodeStrict([]byte(`{}`), v, closedMsg)
 		if mapping.ReasonOf(err) != mapping.Malformed {
@@ -165,37 +166,43 @@ func TestDecodeStrictRefusesLooseTargets(t *testing.T) {
 	}
 }
 
-// TestDecodeStrictPointersTellAbsent: a pointer member reads null as
-// absent (nil), as if it were missing; what it points to is read strictly.
-func TestDecodeStrictPointersTellAbsent(t *testing.T) {
-	type inner struct {
-		A string `json:"a"`
+// TestDecodeStrictRefusesNullOfAnyType: a target of types off the hooked
+// list (rules use pointers for presence, slices of structs) still refuses
+// null, and reads values as usual.
+func TestDecodeStrictRefusesNullOfAnyType(t *testing.T) {
+	type item struct {
+		Lang string `json:"lang"`
 	}
-	type withPointers struct {
-		S *string  `json:"s"`
-		L *[]inner `json:"l"`
+	type other struct {
+		F  float64           `json:"f"`
+		PS *string           `json:"ps"`
+		PL *[]item           `json:"pl"`
+		L  []item            `json:"l"`
+		M  map[string]string `json:"m"`
+		R  jsontext.Value    `json:"raw"`
 	}
 	for in, want := range map[string]string{
-		`{}`:                        "<nil> <nil>",
-		`{"s":null,"l":null}`:       "<nil> <nil>",
-		`{"s":"x","l":[{"a":"y"}]}`: "x [{y}]",
+		`{"f":null}`:               `member "f": must be a number, not null`,
+		`{"ps":null}`:              `member "ps": must be a string, not null`,
+		`{"pl":null}`:              `member "pl": must be an array, not null`,
+		`{"l":[null]}`:             `member "l.0": must be an object, not null`,
+		`{"l":[{"lang":null}]}`:    `member "l.0.lang": must be a string, not null`,
+		`{"m":{"a":null}}`:         `member "m.a": must be a string, not null`,
+		`{"l":[{"Lang":"zh"}]}`:    `member "l.0.Lang": unknown member`,
+		`{"ps":"a","p\u0073":"b"}`: `member "ps": duplicate`,
+		`{"f":1.5,"ps":"a","pl":[{"lang":"zh"}],"l":[],"m":{"a":"b"},"raw":null}`: "",
 	} {
-		var v withPointers
-		if err := mapping.DecodeStrict([]byte(in), &v, closedMsg); err != nil {
-			t.Fatalf("%s: %v", in, err)
+		var v other
+		err := mapping.DecodeStrict([]byte(in), &v, closedMsg)
+		if want == "" {
+			if err != nil || v.F != 1.5 || *v.PS != "a" || (*v.PL)[0].Lang != "zh" || v.M["a"] != "b" || string(v.R) != "null" {
+				t.Errorf("%s: %+v, %v", in, v, err)
+			}
+			continue
 		}
-		got := fmt.Sprint(v.S, " ", v.L)
-		if v.S != nil {
-			got = *v.S + " " + fmt.Sprint(*v.L)
-		}
-		if got != want {
-			t.Errorf("%s read as %s, want %s", in, got, want)
-		}
-	}
-	for _, in := range []string{`{"l":[{"a":null}]}`, `{"l":[{"A":"y"}]}`, `{"s":"x","s":"y"}`, `{"l":[{"a":"y","b":1}]}`} {
-		var v withPointers
-		if err := mapping.DecodeStrict([]byte(in), &v, closedMsg); mapping.ReasonOf(err) != mapping.Malformed {
-			t.Errorf("%s: %v, want it refused", in, err)
+		var p *mapping.Problem
+		if !errors.As(err, &p) || p.Reason != mapping.Malformed || !strings.Contains(p.Detail, want) {
+			t.Errorf("DecodeStrict(%s) = %v, want malformed %q", in, err, want)
 		}
 	}
 }

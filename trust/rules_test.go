@@ -31,7 +31,7 @@ func TestRuleShapeRefused(t *testing.T) {
 		want  string // in the error
 	}{
 		"a member missing (ValidTo)": {signRule(t, root.TestKey, ruleClaimsFor(nat, withRule(good, func(r map[string]any) { delete(r, "ValidTo") }))), `"ValidTo" is missing`},
-		"a member that is null":      {signRule(t, root.TestKey, ruleClaimsFor(nat, withRule(good, func(r map[string]any) { r["Country"] = nil }))), `"Country" is missing`},
+		"a member that is null":      {signRule(t, root.TestKey, ruleClaimsFor(nat, withRule(good, func(r map[string]any) { r["Country"] = nil }))), `"Country": must be a string, not null`},
 		"an unknown member":          {signRule(t, root.TestKey, ruleClaimsFor(nat, withRule(good, func(r map[string]any) { r["Priority"] = 1 }))), "Priority"},
 		"a member in another case": {signRule(t, root.TestKey, ruleClaimsFor(nat, withRule(good, func(r map[string]any) {
 			r["identifier"] = r["Identifier"]
