@@ -113,7 +113,7 @@ var (
 		refuseNull[*string](), refuseNull[*Status](), refuseNull[*bool](),
 		refuseNull[*int](), refuseNull[*int64](),
 		refuseNull[*[]string](), refuseNull[*[]int64](),
-		refuseNull[**NAT](), refuseNull[**int](),
+		refuseNull[**NAT](), refuseNull[**int](), refuseNull[**Itinerary](),
 		refuseNull[*map[string]jsontext.Value](),
 	)
 	// nullRefusedAny refuses null for a target of any other type (a
@@ -197,7 +197,7 @@ var (
 		reflect.TypeFor[string](): true, reflect.TypeFor[Status](): true, reflect.TypeFor[bool](): true,
 		reflect.TypeFor[int](): true, reflect.TypeFor[int64](): true,
 		reflect.TypeFor[[]string](): true, reflect.TypeFor[[]int64](): true,
-		reflect.TypeFor[*NAT](): true, reflect.TypeFor[*int](): true,
+		reflect.TypeFor[*NAT](): true, reflect.TypeFor[*int](): true, reflect.TypeFor[*Itinerary](): true,
 		reflect.TypeFor[map[string]jsontext.Value](): true,
 	}
 )
