@@ -29,7 +29,8 @@ type Code struct {
 	Holder        mapping.Holder
 	NAT           *mapping.NAT
 	Vac           *int
-	Cert          *mapping.Cert // a foreign health certificate's facts (eu-dcc); nil otherwise
+	Cert          *mapping.Cert      // a foreign health certificate's facts (eu-dcc); nil otherwise
+	IT            *mapping.Itinerary // the itinerary mark (DESIGN §12); nil when the code has none
 	// Payload is a foreign certificate's payload as decoded JSON, without
 	// the holder's name (eu-dcc: claim -260/1 less nam), the data admission
 	// rules read as payload (DESIGN §11); nil for the national model.

@@ -293,9 +293,10 @@ func (s statusFor) status(c *gin.Context) (mapping.Status, bool) {
 
 type issueRequest struct {
 	statusFor
-	NAT        *mapping.NAT `json:"nat"`
-	Vac        *int         `json:"vac"`
-	TTLSeconds int64        `json:"ttl_seconds"`
+	NAT        *mapping.NAT       `json:"nat"`
+	Vac        *int               `json:"vac"`
+	IT         *mapping.Itinerary `json:"it"`
+	TTLSeconds int64              `json:"ttl_seconds"`
 }
 
 func (a *api) issue(c *gin.Context) {
@@ -316,7 +317,7 @@ func (a *api) issue(c *gin.Context) {
 		return
 	}
 	out, err := a.Issuer.Issue(nic.IssueRequest{Status: st, Name: req.Holder.Name, ID: req.Holder.ID,
-		NAT: req.NAT, Vac: req.Vac, TTL: time.Duration(req.TTLSeconds) * time.Second})
+		NAT: req.NAT, Vac: req.Vac, IT: req.IT, TTL: time.Duration(req.TTLSeconds) * time.Second})
 	switch {
 	case errors.Is(err, nic.ErrNoSigningKey):
 		renderError(c, CodeUnavailable, err.Error())
@@ -452,6 +453,7 @@ type recordView struct {
 	CodeSHA256     string    `json:"code_sha256"`
 	DurationMicros int64     `json:"duration_us"`
 	Admission      string    `json:"admission"`
+	Star           bool      `json:"star"`
 }
 
 func (a *api) record(c *gin.Context) {
@@ -478,7 +480,7 @@ func (a *api) record(c *gin.Context) {
 		Scene: r.Scene, Issuer: r.Issuer, Org: r.Org, Format: r.Format, CodeID: r.CodeID, Result: r.Result,
 		Reason: r.Reason, Status: r.Status, Source: r.Source, Degraded: r.Degraded, Conflict: r.Conflict,
 		Holder: mapping.Holder{Name: r.HolderName, ID: r.HolderID}, CodeSHA256: r.CodeSHA256, DurationMicros: r.DurationMicros,
-		Admission: r.Admission})
+		Admission: r.Admission, Star: r.Star})
 }
 
 func (a *api) jwks(c *gin.Context) {

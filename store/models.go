@@ -48,6 +48,8 @@ type recordRow struct {
 	// Admission is the admission decision (DESIGN §11); the default lets
 	// the column be added to a table that already has rows.
 	Admission string `gorm:"column:admission;type:varchar(8);not null;default:''"`
+	// Star is the itinerary mark's star (DESIGN §12).
+	Star bool `gorm:"column:star;not null;default:false"`
 }
 
 func (recordRow) TableName() string { return "records" }

@@ -46,7 +46,7 @@ func (v *Verifier) admit(vd *Verdict, c *adapters.Code, scene string, now time.T
 			n.StatusAt = *vd.StatusAsOf
 		}
 		if c != nil {
-			n.NAT, n.Vac = c.NAT, c.Vac
+			n.NAT, n.Vac, n.IT = c.NAT, c.Vac, c.IT
 			if c.Signed {
 				n.Expires, n.IssuedAt = c.Expires, c.IssuedAt
 			}

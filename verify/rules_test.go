@@ -128,3 +128,43 @@ func TestARuleOfARevokedSignerNoLongerApplies(t *testing.T) {
 		t.Fatalf("after the revocation: %+v", vd.Admission)
 	}
 }
+
+// TestAVenueRuleDeniesAStar: the itinerary mark reaches the verdict, the
+// record and the rules (DESIGN §12); a code without it is judged as before.
+func TestAVenueRuleDeniesAStar(t *testing.T) {
+	w := newWorld(t)
+	venue := rule("SH-VENUE", "Acceptance", sh, "1.0.0", testkit.Now.Add(-time.Hour), `["venue"]`,
+		`{"and":[{"===":[{"var":"payload.st"},"green"]},{"!":[{"var":"payload.it.star"}]}]}`)
+	if _, _, err := w.reg.AddRule(context.Background(), w.root.Rule(venue)); err != nil {
+		t.Fatal(err)
+	}
+	withIt := func(star bool) string {
+		c := testkit.Claims(zj, mapping.Green)
+		c.IT = &mapping.Itinerary{Regions: []string{"330100", "420100"}, Star: star, Time: testkit.Now.Add(-2 * time.Hour).Unix()}
+		return code(t, w.zjKey, c)
+	}
+	for name, tc := range map[string]struct {
+		code string
+		want admission.Decision
+		star bool
+		it   bool
+	}{
+		"a star is denied at a venue":     {withIt(true), admission.Deny, true, true},
+		"no star is admitted":             {withIt(false), admission.Admit, false, true},
+		"a code without an itinerary too": {code(t, w.zjKey, greenClaims()), admission.Admit, false, false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			w.rec.recs = nil
+			vd, err := w.v.Verify(context.Background(), verify.Request{Code: tc.code, Scene: "venue"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if vd.Admission.Decision != tc.want || (vd.Itinerary != nil) != tc.it || w.rec.recs[0].Star != tc.star {
+				t.Fatalf("admission %+v itinerary %+v record star %v", vd.Admission, vd.Itinerary, w.rec.recs[0].Star)
+			}
+			if tc.it && (vd.Itinerary.Star != tc.star || len(vd.Itinerary.Regions) != 2 || !vd.Itinerary.AsOf.Equal(testkit.Now.Add(-2*time.Hour))) {
+				t.Fatalf("itinerary %+v", vd.Itinerary)
+			}
+		})
+	}
+}

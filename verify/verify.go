@@ -149,6 +149,9 @@ func (v *Verifier) evaluate(ctx context.Context, code string, announced expecter
 		return vd, nil
 	}
 	vd := Verdict{Format: c.Format, Issuer: c.Org, Cert: c.Cert}
+	if it := c.IT; it != nil {
+		vd.Itinerary = &Itinerary{Regions: it.Regions, Star: it.Star, AsOf: time.Unix(it.Time, 0).UTC()}
+	}
 	h := c.Holder
 	vd.Holder = &h
 	if c.Signed {
@@ -375,6 +378,7 @@ func record(region string, req Request, vd Verdict, c *adapters.Code, docKey str
 		Degraded: vd.Degraded, Conflict: vd.Conflict,
 		CodeSHA256: string(hexSum[:]), DurationMicros: took.Microseconds(),
 		Admission: string(vd.Admission.Decision),
+		Star:      vd.Itinerary != nil && vd.Itinerary.Star,
 	}
 	if vd.Holder != nil {
 		r.HolderName, r.HolderID = vd.Holder.Name, vd.Holder.ID
