@@ -185,3 +185,28 @@ func TestBatchBounds(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkVerifyBatch is a batch of 100 signed codes with no issuer to
+// ask (offline): the cost of its workers and timer against the codes'
+// signatures. BatchParallelism 1 is the sequential order of before.
+func BenchmarkVerifyBatch(b *testing.B) {
+	w := newWorld(b)
+	w.v.Recorder = nopRecorder{}
+	reqs := make([]verify.Request, 100)
+	for i := range reqs {
+		c := testkit.Claims(zj, mapping.Green)
+		c.JTI = fmt.Sprintf("code-%d", i)
+		reqs[i] = verify.Request{Code: code(b, w.zjEd, c)}
+	}
+	for _, p := range []int{1, 8} {
+		b.Run(fmt.Sprintf("parallelism %d", p), func(b *testing.B) {
+			w.v.BatchParallelism = p
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := w.v.VerifyBatch(context.Background(), reqs); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
