@@ -126,7 +126,6 @@ func TestEveryValidationRule(t *testing.T) {
 		"a clock skew of an hour":                  {func(c *Config) { c.Verify.ClockSkew = time.Hour }, `key verify.clock_skew: must not exceed 5m0s: a larger skew stretches every validity window`},
 		"a zero deadline":                          {func(c *Config) { c.Verify.Deadline = 0 }, `key verify.deadline: must be a positive duration, not 0s`},
 		"a deadline beyond the write timeout":      {func(c *Config) { c.Verify.Deadline = 10 * time.Second }, `key verify.deadline: must be shorter than server.write_timeout (10s), or answers are cut off`},
-		"a batch deadline shorter than one code's": {func(c *Config) { c.Verify.BatchDeadline = time.Second }, `key verify.batch_deadline: must not be shorter than verify.deadline (1.5s): a batch would cut its first codes' issuers short`},
 		"a batch deadline past the write timeout":  {func(c *Config) { c.Verify.BatchDeadline = 10 * time.Second }, `key verify.batch_deadline: must be shorter than server.write_timeout (10s), or batch answers are cut off`},
 		"a zero batch deadline":                    {func(c *Config) { c.Verify.BatchDeadline = 0 }, `key verify.batch_deadline: must be a positive duration, not 0s`},
 		"a batch verified 2000 at a time":          {func(c *Config) { c.Verify.BatchParallelism = 2000 }, `key verify.batch_parallelism: must be between 1 and 1024, not 2000`},

@@ -44,14 +44,8 @@ func (v *Verifier) batchParallelism() int {
 // if the batch had run there.
 func (v *Verifier) evaluateBatch(ctx context.Context, reqs []Request, out []Verdict, codes []*adapters.Code, recs []audit.Record, announced expecter) {
 	d := v.batchDeadline()
-	// The deadline cancels rather than expires: a call it cuts is the
-	// batch's doing, not a failure of the issuer, and must not count
-	// towards opening its breaker (federation counts a cancelled call as
-	// no failure, an expired one as a failure).
-	dctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	timer := time.AfterFunc(d, func() { cancel(errBatchDeadline) })
-	defer timer.Stop()
+	dctx, cancel := v.batchContext(ctx)
+	defer cancel()
 	var (
 		next     atomic.Int64
 		wg       sync.WaitGroup
@@ -98,6 +92,16 @@ func (v *Verifier) evaluateBatch(ctx context.Context, reqs []Request, out []Verd
 	if panicked != nil {
 		panic(panicked)
 	}
+}
+
+// batchContext ends at the batch's deadline. It cancels rather than
+// expires: a call it cuts is the batch's doing, not a failure of the
+// issuer, and must not count towards opening its breaker (federation counts
+// a cancelled call as no failure, an expired one as a failure).
+func (v *Verifier) batchContext(ctx context.Context) (context.Context, func()) {
+	dctx, cancel := context.WithCancelCause(ctx)
+	timer := time.AfterFunc(v.batchDeadline(), func() { cancel(errBatchDeadline) })
+	return dctx, func() { timer.Stop(); cancel(nil) }
 }
 
 // errBatchDeadline is why a batch's context ends at its deadline.
