@@ -285,7 +285,7 @@ func Default() Config {
 		},
 		QR: QR{
 			// qr.DefaultMaxDecodeBytes and DefaultMaxConcurrent
-			MaxDecodeBytes: 96 << 20,
+			MaxDecodeBytes: 160 << 20,
 			MaxConcurrent:  2,
 		},
 		Federation: Federation{

@@ -146,11 +146,7 @@ func (c *Config) Validate() error {
 		v.add("verify.deadline", "must be shorter than server.write_timeout (%v), or answers are cut off", s.WriteTimeout)
 	}
 	v.positiveDuration("verify.batch_deadline", c.Verify.BatchDeadline)
-	switch bd := c.Verify.BatchDeadline; {
-	case bd > 0 && c.Verify.Deadline > 0 && bd < c.Verify.Deadline && (s.WriteTimeout <= 0 || c.Verify.Deadline < s.WriteTimeout):
-		// (a deadline past the write timeout is reported once, above)
-		v.add("verify.batch_deadline", "must not be shorter than verify.deadline (%v): a batch would cut its first codes' issuers short", c.Verify.Deadline)
-	case bd > 0 && s.WriteTimeout > 0 && bd >= s.WriteTimeout:
+	if bd := c.Verify.BatchDeadline; bd > 0 && s.WriteTimeout > 0 && bd >= s.WriteTimeout {
 		v.add("verify.batch_deadline", "must be shorter than server.write_timeout (%v), or batch answers are cut off", s.WriteTimeout)
 	}
 	if n := c.Verify.BatchParallelism; n < 1 || n > maxBatchParallelism {

@@ -20,6 +20,7 @@ import (
 	"github.com/hcgw/hcgw/audit"
 	"github.com/hcgw/hcgw/federation"
 	"github.com/hcgw/hcgw/mapping"
+	"github.com/hcgw/hcgw/qr"
 	"github.com/hcgw/hcgw/trust"
 	"github.com/hcgw/hcgw/verify"
 )
@@ -100,6 +101,9 @@ type Deps struct {
 	Share Sharer
 	// Ops feeds GET /v1/ops/overview and the operator page (ops.go); nil: 503.
 	Ops Ops
+	// QR decodes the images of POST /v1/qr/decode within its memory and
+	// concurrency bounds; nil: a decoder with qr's defaults.
+	QR *qr.Decoder
 }
 
 // Sharer asks every region for a holder's status (DESIGN §7 data sharing).
@@ -124,6 +128,9 @@ type api struct {
 func New(d Deps) http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	d.Limits.defaults()
+	if d.QR == nil {
+		d.QR = qr.NewDecoder(qr.Limits{})
+	}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
 	}

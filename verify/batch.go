@@ -2,6 +2,7 @@ package verify
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -43,7 +44,7 @@ func (v *Verifier) batchParallelism() int {
 // if the batch had run there.
 func (v *Verifier) evaluateBatch(ctx context.Context, reqs []Request, out []Verdict, codes []*adapters.Code, recs []audit.Record, announced expecter) {
 	d := v.batchDeadline()
-	dctx, cancel := context.WithTimeout(ctx, d)
+	dctx, cancel := v.batchContext(ctx)
 	defer cancel()
 	var (
 		next     atomic.Int64
@@ -91,6 +92,19 @@ func (v *Verifier) evaluateBatch(ctx context.Context, reqs []Request, out []Verd
 		panic(panicked)
 	}
 }
+
+// batchContext ends at the batch's deadline. It cancels rather than
+// expires: a call it cuts is the batch's doing, not a failure of the
+// issuer, and must not count towards opening its breaker (federation counts
+// a cancelled call as no failure, an expired one as a failure).
+func (v *Verifier) batchContext(ctx context.Context) (context.Context, func()) {
+	dctx, cancel := context.WithCancelCause(ctx)
+	timer := time.AfterFunc(v.batchDeadline(), func() { cancel(errBatchDeadline) })
+	return dctx, func() { timer.Stop(); cancel(nil) }
+}
+
+// errBatchDeadline is why a batch's context ends at its deadline.
+var errBatchDeadline = errors.New("the batch's deadline passed")
 
 // notReached is the verdict of a batch's code that its deadline left no
 // time for: its status was never established, so it is unverified, never

@@ -25,6 +25,7 @@ import (
 	"github.com/hcgw/hcgw/httpapi"
 	"github.com/hcgw/hcgw/internal/metrics"
 	"github.com/hcgw/hcgw/mapping"
+	"github.com/hcgw/hcgw/qr"
 	"github.com/hcgw/hcgw/store"
 	"github.com/hcgw/hcgw/trust"
 	"github.com/hcgw/hcgw/verify"
@@ -42,6 +43,7 @@ type Gateway struct {
 	Metrics  *metrics.Metrics
 	Puller   *federation.Puller // nil unless trust.pull_from is set
 	Platform federation.Source  // this region's platform, nil when none
+	QR       *qr.Decoder        // POST /v1/qr/decode's decoder, within qr.* bounds
 	Handler  http.Handler
 	Logger   *slog.Logger
 
@@ -254,6 +256,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 		},
 	}
 	g.Platform = platform
+	g.QR = qr.NewDecoder(qr.Limits{MaxDecodeBytes: cfg.QR.MaxDecodeBytes, MaxConcurrent: cfg.QR.MaxConcurrent})
 	if opt.HTTPClient == nil && (cfg.Federation.TLSCAFile != "" || cfg.Federation.TLSCertFile != "") {
 		tc, err := peerTLS(cfg)
 		if err != nil {
@@ -327,7 +330,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 		RateLimit:       httpapi.RateLimit{Rate: cfg.Server.RateLimit, Burst: cfg.Server.RateBurst},
 		IDLookupLimit:   httpapi.RateLimit{Rate: cfg.Server.IDLookupRate, Burst: cfg.Server.IDLookupBurst},
 		RequirePeerCert: cfg.Server.TLSClientCAFile != "", Federation: responder, Platform: simulatedAdmin(platform), Share: share,
-		Ops: opsSource{g},
+		Ops: opsSource{g}, QR: g.QR,
 	})
 	return g, nil
 }
