@@ -312,6 +312,24 @@ func TestCheckpointPageInChromium(t *testing.T) {
 		screenshot(ctx, t, shots, "checkpoint-red-zh.png")
 	})
 
+	t.Run("the itinerary's star is on the card, with the regions by name", func(t *testing.T) {
+		var star string
+		for _, c := range d.codes {
+			if strings.Contains(c.expect, "itinerary star") {
+				star = c.code
+			}
+		}
+		do(ctx, t, chromedp.SetValue(chromedp.CSS(`#code`), star), chromedp.Click(chromedp.CSS(`#verify`)))
+		c := readCard(ctx, t, "valid")
+		if !strings.Contains(c.Text, "★ 途经有风险地区的城市") || !strings.Contains(c.Text, "湖北省 (420100)") || !strings.Contains(c.Text, "浙江省 (330100)") {
+			t.Errorf("card %+v", c)
+		}
+		if !eval[bool](ctx, t, `document.querySelector('#card-facts dd[data-fact="itinerary"]').dataset.star === 'true'`) {
+			t.Error("the star is not marked")
+		}
+		screenshot(ctx, t, shots, "checkpoint-itinerary-star-zh.png")
+	})
+
 	t.Run("a code its issuer does not know is an unverified card", func(t *testing.T) {
 		unknown, err := zj.Encode(zj.NewToken())
 		if err != nil {

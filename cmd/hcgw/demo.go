@@ -275,6 +275,22 @@ func (d *demo) seed(ctx context.Context, now time.Time) error {
 	if err := set("440000", "gd-elder-1", mapping.Yellow, "孙秀英", demoElderID); err != nil {
 		return err
 	}
+	// Two Zhejiang national codes with the itinerary mark (DESIGN §12): a
+	// traveller who passed through a city with risk areas (the star), and
+	// one who did not. Shanghai's venue rule denies the star.
+	for _, star := range []bool{true, false} {
+		h, _ := mapping.NewHolder("周八", "330106198808080016")
+		jti, expect := "nic-demo-star", "green with the itinerary star: denied at a venue, admitted at rail (degraded)"
+		if !star {
+			jti, expect = "nic-demo-nostar", "green, itinerary without a star: admitted at a venue (degraded)"
+		}
+		code, err := nic.Encode(d.node("330000").key, &mapping.Claims{V: 1, Iss: "330000", Org: "330000", JTI: jti,
+			IAT: now.Add(-time.Hour).Unix(), EXP: now.Add(24 * time.Hour).Unix(), St: mapping.Green, SA: now.Add(-time.Hour).Unix(),
+			HN: h.Name, HID: h.ID, IT: &mapping.Itinerary{Regions: []string{"330100", "420100"}, Star: star, Time: now.Add(-2 * time.Hour).Unix()}})
+		if err := add(nic.Format, "330000", h.Name, expect, code, err); err != nil {
+			return err
+		}
+	}
 	// Two Zhejiang national codes for Shanghai's scene rules: one with a
 	// negative test 20 hours ago, one without a test.
 	tested, _ := mapping.NewHolder("钱七", "330106199512120022")
@@ -370,8 +386,13 @@ Shanghai's scene rules decide the admission (the verdict's "admission"): the cod
   curl -s -X POST %[1]s/v1/verify -H 'Authorization: Bearer %[2]s' -d '{"code":"%[4]s","scene":"rail"}'
   curl -s %[1]s/v1/rules
 
+At a venue, Shanghai's rule denies a stay in a city with risk areas (the itinerary's star):
+
+  curl -s -X POST %[1]s/v1/verify -H 'Authorization: Bearer %[2]s' -d '{"code":"%[5]s","scene":"venue"}'
+  curl -s -X POST %[1]s/v1/verify -H 'Authorization: Bearer %[2]s' -d '{"code":"%[6]s","scene":"venue"}'
+
 Ctrl-C stops the federation.
-`, shURL, demoVerifierToken, tested, untested)
+`, shURL, demoVerifierToken, tested, untested, d.codes[len(d.codes)-4].code, d.codes[len(d.codes)-3].code)
 }
 
 func (d *demo) wait() error {

@@ -17,7 +17,7 @@ func TestDemoFederation(t *testing.T) {
 	d := testDemo(t)
 	var out bytes.Buffer
 	d.print(&out)
-	if !strings.Contains(out.String(), "/v1/verify") || len(d.codes) != 6 {
+	if !strings.Contains(out.String(), "/v1/verify") || len(d.codes) != 8 {
 		t.Fatalf("demo printout:\n%s", out.String())
 	}
 	want := map[string]struct {
@@ -104,6 +104,9 @@ func TestDemoSceneRules(t *testing.T) {
 		{untested, "school", "deny", "SH-SCHOOL-01:failed"},
 		{untested, "rail", "admit", "SH-RAIL-01:passed"},
 		{untested, "cinema", "admit", ""},
+		{d.codes[len(d.codes)-4].code, "venue", "deny", "SH-VENUE-01:failed"},
+		{d.codes[len(d.codes)-3].code, "venue", "admit", "SH-VENUE-01:passed"},
+		{untested, "venue", "admit", "SH-VENUE-01:passed"},
 	} {
 		if got, rules := admission(`{"code":"` + tc.code + `","scene":"` + tc.scene + `"}`); got != tc.want || rules != tc.rules {
 			t.Errorf("%s at %s: %s (%s), want %s (%s)", tc.code[:12], tc.scene, got, rules, tc.want, tc.rules)
@@ -114,7 +117,7 @@ func TestDemoSceneRules(t *testing.T) {
 		!strings.Contains(string(b), `"format":"id-document"`) {
 		t.Fatalf("the traveller without a phone: %d %s", st, b)
 	}
-	if st, b := call(t, "GET", sh+"/v1/rules", "", ""); st != 200 || strings.Count(string(b), `"region":"310000"`) != 3 {
+	if st, b := call(t, "GET", sh+"/v1/rules", "", ""); st != 200 || strings.Count(string(b), `"region":"310000"`) != 4 {
 		t.Fatalf("GET /v1/rules: %d %s", st, b)
 	}
 }

@@ -165,10 +165,10 @@ func TestOperatorPageInChromium(t *testing.T) {
 		}
 	})
 
-	t.Run("the admission rules in force: Shanghai's three scenes", func(t *testing.T) {
+	t.Run("the admission rules in force: Shanghai's four scenes", func(t *testing.T) {
 		rows := eval[[]struct{ ID, State, Text string }](ctx, t, `Array.from(document.querySelectorAll('#rules tbody tr')).map((tr) =>
 			({ID: tr.dataset.id, State: tr.dataset.state, Text: tr.innerText}))`)
-		if len(rows) != 3 {
+		if len(rows) != 4 {
 			t.Fatalf("rules %+v", rows)
 		}
 		for _, r := range rows {

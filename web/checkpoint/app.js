@@ -135,6 +135,15 @@
     if (v.source) add('source', t('sources', v.source) || v.source);
     add('as_of', when(v.status_as_of));
     add('valid_until', when(v.valid_until));
+    if (v.itinerary) {
+      // The itinerary card (DESIGN §12): the star first, then where the
+      // traveller was in the last 14 days, by name.
+      const it = v.itinerary;
+      const regions = it.regions.map(regionName).join('、') || t('ui', 'itinerary_none');
+      add('itinerary', (it.star ? '★ ' + t('ui', 'itinerary_star') + ' · ' : t('ui', 'itinerary_no_star') + ' · ') + regions);
+      const dd = facts.querySelector('dd[data-fact="itinerary"]');
+      if (dd) dd.dataset.star = it.star ? 'true' : 'false';
+    }
     add('detail', v.detail, true);
     add('record', v.record_id, true);
     card.hidden = false;
