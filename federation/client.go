@@ -647,14 +647,15 @@ type cacheEntry struct {
 	st           uint8
 	at, exp, end int64 // status time, the answer's exp, the cache's own end
 	name, id     string
-	key          *trust.Key // signed it: the entry stands only while it vouches
+	key          *trust.Key         // signed it: the entry stands only while it vouches
+	it           *mapping.Itinerary // the itinerary mark, shared with the answer (never changed)
 }
 
 var statusByIndex = [...]mapping.Status{mapping.Green, mapping.Grey, mapping.Yellow, mapping.Red}
 
 func packEntry(st mapping.LiveStatus, key *trust.Key, until time.Time) cacheEntry {
 	e := cacheEntry{st: uint8(st.Status.Severity()), at: st.At.UnixNano(), end: until.UnixNano(),
-		name: st.Holder.Name, id: st.Holder.ID, key: key}
+		name: st.Holder.Name, id: st.Holder.ID, key: key, it: st.IT}
 	if !st.Expires.IsZero() {
 		e.exp = st.Expires.UnixNano()
 	}
@@ -663,7 +664,7 @@ func packEntry(st mapping.LiveStatus, key *trust.Key, until time.Time) cacheEntr
 
 func (e cacheEntry) live() mapping.LiveStatus {
 	st := mapping.LiveStatus{Status: mapping.Grey, At: time.Unix(0, e.at).UTC(),
-		Holder: mapping.Holder{Name: e.name, ID: e.id}}
+		Holder: mapping.Holder{Name: e.name, ID: e.id}, IT: e.it}
 	if int(e.st) < len(statusByIndex) {
 		st.Status = statusByIndex[e.st]
 	}

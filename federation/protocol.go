@@ -44,6 +44,8 @@ type Answer struct {
 	SA   int64          `json:"sa"`
 	HN   string         `json:"hn"`
 	HID  string         `json:"hid"`
+	// IT is the itinerary mark the issuer knows (DESIGN §12); optional.
+	IT *mapping.Itinerary `json:"it,omitempty"`
 
 	key *trust.Key // the key that signed it (VerifyAnswer)
 }
@@ -127,6 +129,11 @@ func VerifyAnswer(snap *trust.Snapshot, token string, want Expect, now time.Time
 	case a.HN != "" && !mapping.IsMaskedName(a.HN), a.HID != "" && !mapping.IsMaskedID(a.HID):
 		return nil, mapping.Fail(mapping.Malformed, "answer carries an unmasked holder")
 	}
+	if a.IT != nil {
+		if err := mapping.CheckItinerary(payload, a.IT); err != nil {
+			return nil, err
+		}
+	}
 	if err := key.Authorize(trust.UseStatus, a.Iss, want.Org, time.Unix(a.IAT, 0), skew); err != nil {
 		return nil, err
 	}
@@ -143,7 +150,7 @@ func (a *Answer) Key() *trust.Key { return a.key }
 // answer past it is grey, whatever colour it names.
 func (a *Answer) Live(now time.Time) mapping.LiveStatus {
 	return mapping.LiveStatus{Status: a.St, At: time.Unix(a.SA, 0).UTC(), Expires: time.Unix(a.EXP, 0).UTC(),
-		Holder: mapping.Holder{Name: a.HN, ID: a.HID}}.AsOf(now)
+		Holder: mapping.Holder{Name: a.HN, ID: a.HID}, IT: a.IT}.AsOf(now)
 }
 
 func clip(s string) string { return mapping.Clip(s, 32) }

@@ -251,6 +251,16 @@ func TestVerifyAnswer(t *testing.T) {
 		"alg none is a bad signature":                                    {hostile(t, zj, "none", federation.TypAnswer, goodJSON), mapping.BadSignature, false},
 		"data after the claims is malformed": {
 			hostile(t, zj, "EdDSA", federation.TypAnswer, append(append([]byte{}, goodJSON...), "{}"...)), mapping.Malformed, false},
+		"an answer with an itinerary is accepted": {
+			ans(zj, with(func(a *federation.Answer) {
+				a.IT = &mapping.Itinerary{Regions: []string{"420100"}, Star: true, Time: now.Add(-time.Hour).Unix()}
+			})), mapping.ReasonNone, false},
+		"an itinerary without its star is malformed": {
+			hostile(t, zj, "EdDSA", federation.TypAnswer, []byte(strings.TrimSuffix(string(goodJSON), "}")+`,"it":{"r":[],"t":1700000000}}`)), mapping.Malformed, false},
+		"an itinerary with a region of five digits is malformed": {
+			ans(zj, with(func(a *federation.Answer) { a.IT = &mapping.Itinerary{Regions: []string{"42010"}, Time: now.Unix()} })), mapping.Malformed, false},
+		"an itinerary whose star is given twice is malformed": {
+			hostile(t, zj, "EdDSA", federation.TypAnswer, []byte(strings.TrimSuffix(string(goodJSON), "}")+`,"it":{"r":[],"star":false,"st\u0061r":true,"t":1700000000}}`)), mapping.Malformed, false},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -165,7 +165,7 @@ func (r *Responder) handle(ctx context.Context, body []byte, hops int) Reply {
 		exp = st.Expires
 	}
 	ans := Answer{Iss: r.Region, Aud: req.Iss, IAT: now.Unix(), EXP: exp.Unix(), RJTI: req.JTI, CID: req.CID,
-		St: st.Status, SA: st.At.Unix(), HN: st.Holder.Name, HID: st.Holder.ID}
+		St: st.Status, SA: st.At.Unix(), HN: st.Holder.Name, HID: st.Holder.ID, IT: st.IT}
 	if st.Lapsed(now) || ans.EXP <= ans.IAT {
 		// The platform no longer vouches for it: grey, with the platform's
 		// end as exp (at or before iat), so that no cache anywhere keeps it

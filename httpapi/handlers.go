@@ -544,7 +544,8 @@ func (a *api) federationStatus(c *gin.Context) {
 type platformCodeRequest struct {
 	CID string `json:"cid"`
 	statusFor
-	TTLSeconds int64 `json:"ttl_seconds"`
+	IT         *mapping.Itinerary `json:"it"`
+	TTLSeconds int64              `json:"ttl_seconds"`
 }
 
 // platformCode sets a code's status on the simulated provincial platform
@@ -569,11 +570,17 @@ func (a *api) platformCode(c *gin.Context) {
 		renderError(c, CodeBadRequest, `field "ttl_seconds" must be between 1 and 86400`)
 		return
 	}
+	if req.IT != nil {
+		if err := req.IT.Validate("it"); err != nil {
+			renderError(c, CodeBadRequest, err.Error())
+			return
+		}
+	}
 	ttl := time.Duration(req.TTLSeconds) * time.Second
 	if ttl == 0 {
 		ttl = time.Minute
 	}
-	if err := a.Platform.SetCode(c.Request.Context(), req.CID, st, req.Holder.Name, req.Holder.ID, ttl); err != nil {
+	if err := a.Platform.SetCode(c.Request.Context(), req.CID, st, req.Holder.Name, req.Holder.ID, req.IT, ttl); err != nil {
 		var p *mapping.Problem
 		if errors.As(err, &p) {
 			renderError(c, CodeBadRequest, err.Error())

@@ -114,7 +114,7 @@ type Sharer interface {
 
 // PlatformAdmin sets codes on the simulated platform.
 type PlatformAdmin interface {
-	SetCode(ctx context.Context, cid string, st mapping.Status, name, id string, ttl time.Duration) error
+	SetCode(ctx context.Context, cid string, st mapping.Status, name, id string, it *mapping.Itinerary, ttl time.Duration) error
 }
 
 type api struct {

@@ -147,25 +147,48 @@ func (c *Claims) missing(payload []byte) error {
 			return Fail(Malformed, "claim %q: missing", k)
 		}
 	}
-	for _, sub := range []struct {
-		name    string
-		present bool
-		members []string
-	}{{"nat", c.NAT != nil, []string{"r", "t"}}, {"it", c.IT != nil, []string{"r", "star", "t"}}} {
-		if !sub.present {
-			continue
-		}
-		var m map[string]jsontext.Value
-		if err := DecodeStrict(names[sub.name], &m, claimsStrict); err != nil {
+	if c.NAT != nil {
+		if err := requireMembers(names["nat"], "nat", "r", "t"); err != nil {
 			return err
 		}
-		for _, k := range sub.members {
-			if _, ok := m[k]; !ok {
-				return Fail(Malformed, "claim \"%s.%s\": missing", sub.name, k)
-			}
+	}
+	if c.IT != nil {
+		return requireMembers(names["it"], "it", ItineraryMembers...)
+	}
+	return nil
+}
+
+// ItineraryMembers are the members every itinerary mark has.
+var ItineraryMembers = []string{"r", "star", "t"}
+
+// requireMembers reports the first of members that the object raw (the
+// value of claim name) lacks.
+func requireMembers(raw jsontext.Value, name string, members ...string) error {
+	var m map[string]jsontext.Value
+	if err := DecodeStrict(raw, &m, claimsStrict); err != nil {
+		return err
+	}
+	for _, k := range members {
+		if _, ok := m[k]; !ok {
+			return Fail(Malformed, "claim \"%s.%s\": missing", name, k)
 		}
 	}
 	return nil
+}
+
+// CheckItinerary checks the itinerary claim "it" of a signed message
+// (a status answer) whose payload decoded into it: every member present
+// (false and [] are values, so the payload is read again for the names)
+// and every value sound.
+func CheckItinerary(payload []byte, it *Itinerary) error {
+	var names map[string]jsontext.Value
+	if err := DecodeStrict(payload, &names, claimsStrict); err != nil {
+		return err
+	}
+	if err := requireMembers(names["it"], "it", ItineraryMembers...); err != nil {
+		return err
+	}
+	return it.Validate("it")
 }
 
 // quoteKey quotes a claim name that was not recognised; it comes from the

@@ -148,10 +148,7 @@ func (v *Verifier) evaluate(ctx context.Context, code string, announced expecter
 		vd.Format = a.Format()
 		return vd, nil
 	}
-	vd := Verdict{Format: c.Format, Issuer: c.Org, Cert: c.Cert}
-	if it := c.IT; it != nil {
-		vd.Itinerary = &Itinerary{Regions: it.Regions, Star: it.Star, AsOf: time.Unix(it.Time, 0).UTC()}
-	}
+	vd := Verdict{Format: c.Format, Issuer: c.Org, Cert: c.Cert, Itinerary: itineraryOf(c.IT)}
 	h := c.Holder
 	vd.Holder = &h
 	if c.Signed {
@@ -163,6 +160,14 @@ func (v *Verifier) evaluate(ctx context.Context, code string, announced expecter
 		}
 	}
 	return v.establish(ctx, vd, c, announced), c
+}
+
+// itineraryOf is the verdict's view of an itinerary mark (nil for none).
+func itineraryOf(it *mapping.Itinerary) *Itinerary {
+	if it == nil {
+		return nil
+	}
+	return &Itinerary{Regions: it.Regions, Star: it.Star, AsOf: time.Unix(it.Time, 0).UTC()}
 }
 
 // askIssuer asks the code's issuer, its announced record withdrawn meanwhile.
@@ -221,6 +226,9 @@ func (v *Verifier) establish(ctx context.Context, vd Verdict, c *adapters.Code, 
 		}
 		vd.Result, vd.Status, vd.Source = mapping.Valid, on.Status, source
 		vd.statusEnd = on.Expires
+		if on.IT != nil {
+			vd.Itinerary = itineraryOf(on.IT)
+		}
 		t := on.At
 		vd.StatusAsOf = &t
 		if !on.Expires.IsZero() {
@@ -241,6 +249,10 @@ func (v *Verifier) establish(ctx context.Context, vd Verdict, c *adapters.Code, 
 	switch {
 	case online:
 		vd.Source = source
+		if on.IT != nil && (c.IT == nil || on.IT.Time >= c.IT.Time) {
+			// The issuer's own itinerary, computed since the code was.
+			vd.Itinerary = itineraryOf(on.IT)
+		}
 		vd.statusEnd = on.Expires
 		if on.Status != c.Status {
 			vd.Conflict = true

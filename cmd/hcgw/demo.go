@@ -226,7 +226,7 @@ func (d *demo) seed(ctx context.Context, now time.Time) error {
 		if !ok {
 			return errors.New("demo: no simulated platform")
 		}
-		return p.SetCode(ctx, cid, st, name, id, 10*time.Minute)
+		return p.SetCode(ctx, cid, st, name, id, nil, 10*time.Minute)
 	}
 	add := func(format, region, holder, expect, code string, err error) error {
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hcgw/hcgw/adapters/nic"
+	"github.com/hcgw/hcgw/adapters/zj"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/verify"
@@ -54,6 +55,27 @@ func TestItineraryStarAtAVenue(t *testing.T) {
 		st, rec := do(t, "GET", f.nodes[shR].url+"/v1/records/"+vd.RecordID, adminToken, "")
 		if st != 200 || !bytes.Contains(rec, []byte(fmt.Sprintf(`"star":%v`, tc.star))) || !bytes.Contains(rec, []byte(`"admission":"`+tc.want+`"`)) {
 			t.Fatalf("record %d %s", st, rec)
+		}
+	}
+
+	// An online-only token: the itinerary comes in Zhejiang's signed status
+	// answer (relayed by the hub), and stays with the cached answer.
+	token := zj.NewToken()
+	f.nodes[zjR].platform.Set(token, mapping.LiveStatus{Status: mapping.Green, At: now, Expires: now.Add(time.Minute),
+		IT: &mapping.Itinerary{Regions: []string{"420100"}, Star: true, Time: now.Add(-time.Hour).Unix()}})
+	code, err := zj.Encode(token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, source := range []verify.Source{verify.SourceOnline, verify.SourceCache} {
+		st, b := do(t, "POST", f.nodes[shR].url+"/v1/verify", verifierToken, `{"code":"`+code+`","scene":"venue"}`)
+		var vd verify.Verdict
+		if st != 200 || json.Unmarshal(b, &vd) != nil {
+			t.Fatalf("%d %s", st, b)
+		}
+		if vd.Result != mapping.Valid || vd.Source != source || vd.Itinerary == nil || !vd.Itinerary.Star ||
+			vd.Itinerary.Regions[0] != "420100" || vd.Admission.Decision != "deny" {
+			t.Fatalf("the %s answer: %s", source, b)
 		}
 	}
 }
