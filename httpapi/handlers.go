@@ -370,25 +370,8 @@ func etagMatch(header, etag string) bool {
 // the body, or a JSON object {"jws": "..."}.
 func (a *api) addTrust(kind string) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		raw, ok := readRaw(c, a.Limits.MaxBody)
+		token, ok := readJWSBody(c, a.Limits.MaxBody)
 		if !ok {
-			return
-		}
-		token := string(bytes.TrimSpace(raw))
-		if strings.HasPrefix(token, "{") {
-			var body struct {
-				JWS string `json:"jws"`
-			}
-			dec := json.NewDecoder(bytes.NewReader(raw))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(&body); err != nil {
-				renderError(c, CodeBadRequest, "body is not the expected JSON: "+jsonProblem(err))
-				return
-			}
-			token = body.JWS
-		}
-		if token == "" {
-			renderError(c, CodeBadRequest, "body must be a compact JWS")
 			return
 		}
 		var (
@@ -631,4 +614,31 @@ func (a *api) share(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, gin.H{"holder": gin.H{"id": holder.ID}, "status": out.Status, "answered": out.Answered,
 		"unknown": out.Unknown, "unavailable": out.Unavailable})
+}
+
+// readJWSBody reads a body that is a compact JWS, or the JSON object
+// {"jws": "..."}, rendering the error itself.
+func readJWSBody(c *gin.Context, limit int64) (string, bool) {
+	raw, ok := readRaw(c, limit)
+	if !ok {
+		return "", false
+	}
+	token := string(bytes.TrimSpace(raw))
+	if strings.HasPrefix(token, "{") {
+		var body struct {
+			JWS string `json:"jws"`
+		}
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&body); err != nil {
+			renderError(c, CodeBadRequest, "body is not the expected JSON: "+jsonProblem(err))
+			return "", false
+		}
+		token = body.JWS
+	}
+	if token == "" {
+		renderError(c, CodeBadRequest, "body must be a compact JWS")
+		return "", false
+	}
+	return token, true
 }

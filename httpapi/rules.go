@@ -1,11 +1,8 @@
 package httpapi
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -20,25 +17,8 @@ const maxRuleBody = trust.MaxRuleJWS + 1<<10
 // addRule takes a rule JWS (DESIGN §11): the compact JWS as the body, or
 // {"jws": "..."}.
 func (a *api) addRule(c *gin.Context) {
-	raw, ok := readRaw(c, maxRuleBody)
+	token, ok := readJWSBody(c, maxRuleBody)
 	if !ok {
-		return
-	}
-	token := string(bytes.TrimSpace(raw))
-	if strings.HasPrefix(token, "{") {
-		var body struct {
-			JWS string `json:"jws"`
-		}
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&body); err != nil {
-			renderError(c, CodeBadRequest, "body is not the expected JSON: "+jsonProblem(err))
-			return
-		}
-		token = body.JWS
-	}
-	if token == "" {
-		renderError(c, CodeBadRequest, "body must be a compact JWS")
 		return
 	}
 	rl, added, err := a.Trust.AddRule(c.Request.Context(), token)
