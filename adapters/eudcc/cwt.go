@@ -23,21 +23,26 @@ const (
 // dec is the one CBOR decoding mode for untrusted certificate content:
 // duplicate map keys refused, depth and sizes bounded, text must be UTF-8,
 // struct fields matched case-sensitively.
-var dec = func() cbor.DecMode {
-	m, err := cbor.DecOptions{
-		DupMapKey:         cbor.DupMapKeyEnforcedAPF,
-		MaxNestedLevels:   16,
-		MaxArrayElements:  1024,
-		MaxMapPairs:       1024,
-		IndefLength:       cbor.IndefLengthAllowed,
-		UTF8:              cbor.UTF8RejectInvalid,
-		FieldNameMatching: cbor.FieldNameMatchingCaseSensitive,
-	}.DecMode()
+var dec = decMode(untrusted)
+
+// untrusted are the decoding options of every certificate read.
+var untrusted = cbor.DecOptions{
+	DupMapKey:         cbor.DupMapKeyEnforcedAPF,
+	MaxNestedLevels:   16,
+	MaxArrayElements:  1024,
+	MaxMapPairs:       1024,
+	IndefLength:       cbor.IndefLengthAllowed,
+	UTF8:              cbor.UTF8RejectInvalid,
+	FieldNameMatching: cbor.FieldNameMatchingCaseSensitive,
+}
+
+func decMode(o cbor.DecOptions) cbor.DecMode {
+	m, err := o.DecMode()
 	if err != nil {
-		panic(err)
+		panic(err) // the options are constants
 	}
 	return m
-}()
+}
 
 // CWT is the claims set of a certificate, as far as hcgw reads it.
 type CWT struct {
