@@ -3,8 +3,9 @@ package federation
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net"
-	"sort"
+	"slices"
 
 	"github.com/sony/gobreaker/v2"
 )
@@ -77,12 +78,7 @@ func (c *Client) routeFor(region string) *route {
 func (c *Client) RelayedRegions() []string {
 	c.rmu.RLock()
 	defer c.rmu.RUnlock()
-	out := make([]string, 0, len(c.routes))
-	for r := range c.routes {
-		out = append(out, r)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(c.routes))
 }
 
 // RouteBreakerState reports the breaker of region's route through the hub

@@ -1,8 +1,8 @@
 package federation
 
 import (
+	"maps"
 	"slices"
-	"sort"
 	"sync"
 	"time"
 )
@@ -152,12 +152,7 @@ func (s *PeerStats) Recent(peer string, window time.Duration) PeerSummary {
 func (s *PeerStats) Peers() []string {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	out := make([]string, 0, len(s.rings))
-	for p := range s.rings {
-		out = append(out, p)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(s.rings))
 }
 
 // nearestRank is the p-th percentile of sorted (not empty): the smallest
