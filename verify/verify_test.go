@@ -14,7 +14,7 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jwa"
 
 	"github.com/hcgw/hcgw/adapters"
-	"github.com/hcgw/hcgw/adapters/adaptertest"
+	"github.com/hcgw/hcgw/internal/adaptertest"
 	"github.com/hcgw/hcgw/adapters/nic"
 	"github.com/hcgw/hcgw/audit"
 	"github.com/hcgw/hcgw/internal/testkit"

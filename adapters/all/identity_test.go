@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/hcgw/hcgw/adapters"
-	"github.com/hcgw/hcgw/adapters/adaptertest"
+	"github.com/hcgw/hcgw/internal/adaptertest"
 	"github.com/hcgw/hcgw/adapters/all"
 	"github.com/hcgw/hcgw/adapters/nic"
 	"github.com/hcgw/hcgw/adapters/zj"

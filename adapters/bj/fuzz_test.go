@@ -4,7 +4,7 @@ import (
 	"flag"
 	"testing"
 
-	"github.com/hcgw/hcgw/adapters/adaptertest"
+	"github.com/hcgw/hcgw/internal/adaptertest"
 	"github.com/hcgw/hcgw/adapters/bj"
 )
 

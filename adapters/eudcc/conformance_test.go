@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hcgw/hcgw/adapters/eudcc/conformance"
+	"github.com/hcgw/hcgw/internal/conformance/dcc"
 )
 
 // testdataDir is the project's copy of the member states' test data.
@@ -20,15 +20,15 @@ func TestConformance(t *testing.T) {
 	// The member states' own list, then hcgw's (cases the member states'
 	// suite never ran or where hcgw refuses on purpose), each line with its
 	// reason.
-	var known conformance.KnownIssues
+	var known dcc.KnownIssues
 	for _, f := range []string{filepath.Join(testdataDir, "tests", "known_issues.csv"), testdataDir + "-known_issues.csv"} {
-		k, err := conformance.LoadKnownIssues(f)
+		k, err := dcc.LoadKnownIssues(f)
 		if err != nil {
 			t.Fatal(err)
 		}
 		known = append(known, k...)
 	}
-	r, err := conformance.Run(testdataDir, conformance.Options{Known: known})
+	r, err := dcc.Run(testdataDir, dcc.Options{Known: known})
 	if err != nil {
 		t.Fatal(err)
 	}

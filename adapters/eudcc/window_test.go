@@ -12,7 +12,7 @@ import (
 
 	"github.com/hcgw/hcgw/adapters"
 	"github.com/hcgw/hcgw/adapters/eudcc"
-	"github.com/hcgw/hcgw/adapters/eudcc/conformance"
+	"github.com/hcgw/hcgw/internal/conformance/dcc"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/verify"
 )
@@ -114,21 +114,21 @@ func TestValidityWindowsFollowTheReference(t *testing.T) {
 			"COSE": hex.EncodeToString(cose),
 			"TESTCTX": map[string]any{"CERTIFICATE": base64.StdEncoding.EncodeToString(de.dsc.Cert.Raw),
 				"VALIDATIONCLOCK": c.clock.Format(time.RFC3339Nano)},
-			"EXPECTEDRESULTS": map[string]any{conformance.FlagExpiration: c.reason == ""},
+			"EXPECTEDRESULTS": map[string]any{dcc.FlagExpiration: c.reason == ""},
 		}
 		b, _ := json.Marshal(tf)
 		if err := os.WriteFile(file, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	r, err := conformance.Run(dir, conformance.Options{})
+	r, err := dcc.Run(dir, dcc.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ran := 0
 	for _, cs := range r.Cases {
 		for _, ck := range cs.Checks {
-			if ck.Name != conformance.FlagExpiration {
+			if ck.Name != dcc.FlagExpiration {
 				continue
 			}
 			ran++

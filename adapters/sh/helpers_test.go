@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/hcgw/hcgw/adapters"
-	"github.com/hcgw/hcgw/adapters/adaptertest"
+	"github.com/hcgw/hcgw/internal/adaptertest"
 	"github.com/hcgw/hcgw/adapters/sh"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"

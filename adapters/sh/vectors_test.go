@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hcgw/hcgw/adapters/adaptertest"
+	"github.com/hcgw/hcgw/internal/adaptertest"
 	"github.com/hcgw/hcgw/adapters/sh"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"

@@ -7,7 +7,7 @@ import (
 	"io/fs"
 	"path/filepath"
 
-	"github.com/hcgw/hcgw/adapters/eudcc/conformance"
+	"github.com/hcgw/hcgw/internal/conformance/dcc"
 )
 
 const dccUsage = "usage: hcgw dcc-conformance [--known FILE]... [--skew 0s] DIR"
@@ -29,9 +29,9 @@ func cmdDCCConformance(args []string, stdout, stderr io.Writer) int {
 	}
 	dir := filepath.Clean(fset.Arg(0))
 	files := []string{filepath.Join(dir, "tests", "known_issues.csv"), dir + "-known_issues.csv"}
-	var known conformance.KnownIssues
+	var known dcc.KnownIssues
 	for i, f := range append(files, knownFiles...) {
-		k, err := conformance.LoadKnownIssues(f)
+		k, err := dcc.LoadKnownIssues(f)
 		if i < len(files) && errors.Is(err, fs.ErrNotExist) {
 			continue // the default files are optional; --known ones are not
 		}
@@ -41,7 +41,7 @@ func cmdDCCConformance(args []string, stdout, stderr io.Writer) int {
 		}
 		known = append(known, k...)
 	}
-	r, err := conformance.Run(dir, conformance.Options{Known: known, Skew: *skew})
+	r, err := dcc.Run(dir, dcc.Options{Known: known, Skew: *skew})
 	if err != nil {
 		fmt.Fprintln(stderr, "hcgw dcc-conformance:", err)
 		return 1

@@ -14,7 +14,7 @@
 //
 // It is used by the test suite (adapters/eudcc) over testdata/dgc-testdata
 // and by `hcgw dcc-conformance DIR`.
-package conformance
+package dcc
 
 import (
 	"bytes"
