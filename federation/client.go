@@ -477,8 +477,7 @@ func hubFault(relayed bool, err error) error {
 // sends a request signed anew, with a fresh jti, so that a retried request
 // is not a replay. retryablehttp also reads the body once while the request
 // is made, to learn its length: that signature is kept for the first
-// attempt instead of a second one being made (it was, on every call: an
-// Ed25519 or ES256 signature, 25-60 µs, for nothing).
+// attempt instead of a second one being made.
 //
 // retryablehttp sets the request's Content-Length once, from that first
 // read, and keeps it for every retry: a request signed anew must be as long
@@ -640,9 +639,9 @@ type answerCache struct {
 	clock func() time.Time
 }
 
-// cacheEntry is one cached answer, kept compact (issue #7 budgets the
-// cache at under 300 bytes an answer): the status as its severity index,
-// times as unix nanoseconds.
+// cacheEntry is one cached answer, kept compact (a million of them are
+// held in memory; docs/PERFORMANCE.md has the budget): the status as its
+// severity index, times as unix nanoseconds.
 type cacheEntry struct {
 	st           uint8
 	at, exp, end int64 // status time, the answer's exp, the cache's own end

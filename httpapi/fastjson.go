@@ -20,9 +20,8 @@ type fastDecoder interface {
 // control characters, in valid UTF-8. Anything else (other or
 // differently-cased keys, escapes, null, other types, invalid UTF-8,
 // trailing data, bad syntax) is declined. A repeated key keeps its last
-// value, as json.Unmarshal does. json.Unmarshal spent about 3 µs of a
-// verification's 150 on this body, most of it validating it byte by byte
-// before decoding it a second time.
+// value, as json.Unmarshal does. json.Unmarshal validates the body byte by
+// byte before decoding it a second time, on every verification.
 func (r *verifyRequest) decodeFast(b []byte) bool {
 	var out verifyRequest
 	i := skipSpace(b, 0)

@@ -134,9 +134,9 @@ func (s *fileSigner) Public() *PublicKey          { return s.pub }
 
 // SignCompact writes the compact serialization (RFC 7515 §7.1) around the
 // key's raw JWS signature (Sign), with a protected header computed once per
-// typ: byte for byte what jws.Sign writes for alg, kid and typ, which
-// costs 79 (EdDSA) to 156 (ES256) allocations and ≈ 15 µs more a signature
-// (BenchmarkSignCompact), paid twice by every status call between gateways.
+// typ: byte for byte what jws.Sign writes for alg, kid and typ, without
+// its per-signature header building, which every status call between
+// gateways pays twice (BenchmarkSignCompact; docs/PERFORMANCE.md).
 // TestSignCompactIsWhatJWXWrites holds the two to the same bytes.
 func (s *fileSigner) SignCompact(payload []byte, typ string) (string, error) {
 	hdr, ok := s.headers.Load(typ)
