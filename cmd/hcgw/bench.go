@@ -396,7 +396,7 @@ func (b *bench) codePool(n int) ([]string, error) {
 }
 
 // phases the bench can run (--phases).
-var benchPhases = []string{"offline", "compare", "batch", "online"}
+var benchPhases = []string{"offline", "compare", "bare", "batch", "online"}
 
 func (b *bench) run(w io.Writer, clients []int, mysqlDSN string, issuerLatency time.Duration, phases map[string]bool) error {
 	fmt.Fprintf(b.log, "hcgw bench: %d cores, %s per phase\n", runtime.GOMAXPROCS(0), b.dur)
@@ -478,6 +478,17 @@ func (b *bench) run(w io.Writer, clients []int, mysqlDSN string, issuerLatency t
 		}
 	}
 
+	var bare []bareRow
+	if phases["bare"] {
+		before = rawRate(aroundDur, es256Once)
+		if bare, err = b.bareCompare(clients[len(clients)-1], distinct, valid); err != nil {
+			return fmt.Errorf("bare comparison: %w", err)
+		}
+		for i := range bare {
+			bare[i].result = bracket(bare[i].result)
+		}
+	}
+
 	var online []result
 	if phases["online"] {
 		var err error
@@ -501,6 +512,17 @@ func (b *bench) run(w io.Writer, clients []int, mysqlDSN string, issuerLatency t
 			}
 			fmt.Fprintln(w)
 		}
+	}
+	if len(bare) == 2 {
+		ref, gw := bare[0], bare[1]
+		fmt.Fprintf(w, "\nAgainst a bare verification service, each server in a process of its own, the same net/http client, %d clients, every request a distinct code:\n\n", clients[len(clients)-1])
+		fmt.Fprintf(w, "| server | verifications/s | p50 | p99 | server CPU / verification | errors |\n|---|---:|---:|---:|---:|---:|\n")
+		for _, r := range bare {
+			fmt.Fprintf(w, "| %s | %.0f | %s | %s | %s | %d |\n", r.name, r.rate(), r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond),
+				r.cpuPer().Round(time.Microsecond), r.errs)
+		}
+		fmt.Fprintf(w, "\n- hcgw / bare: rate %.2f, CPU per verification %.2f (bare / hcgw), p99 %.2f× the bare service's (raw ES256 around them: %.0f/s and %.0f/s)\n",
+			gw.rate()/ref.rate(), float64(ref.cpuPer())/float64(max(gw.cpuPer(), 1)), float64(gw.p99)/float64(max(ref.p99, 1)), ref.raw, gw.raw)
 	}
 	for i := 0; i+1 < len(online); i += 2 {
 		via, alone := online[i], online[i+1]

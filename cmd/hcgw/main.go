@@ -58,6 +58,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = cmdDemo(rest, stdout, stderr)
 	case "bench":
 		err = cmdBench(rest, stdout, stderr)
+	case "bench-bare": // started by bench
+		err = cmdBenchBare(rest, stdin, stdout)
 	case "bench-load": // started by bench
 		err = cmdBenchLoad(rest, stdout)
 	case "migrate":
