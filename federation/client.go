@@ -168,16 +168,18 @@ func NewClient(o Options) *Client {
 }
 
 // newBreaker makes a breaker with the configured thresholds; besides
-// successes, a peer's "unknown code" and a call its caller gave up count as
-// healthy.
+// successes, a peer's "unknown code" counts as healthy. A call its caller
+// gave up (cancelled: a batch out of time) says nothing of the peer: it is
+// excluded, neither a failure nor a success that would reset the count of
+// failures or close a half-open breaker.
 func (c *Client) newBreaker(kind, name string, excluded, healthy func(error) bool) *gobreaker.CircuitBreaker[any] {
 	o := c.o
 	return gobreaker.NewCircuitBreaker[any](gobreaker.Settings{
 		Name: name, MaxRequests: 1, Timeout: o.BreakerOpen,
 		ReadyToTrip: func(cn gobreaker.Counts) bool { return cn.ConsecutiveFailures >= o.BreakerFailures },
-		IsExcluded:  excluded,
+		IsExcluded:  func(err error) bool { return errors.Is(err, context.Canceled) || excluded(err) },
 		IsSuccessful: func(err error) bool {
-			return err == nil || errors.Is(err, errUnknown) || errors.Is(err, context.Canceled) || healthy(err)
+			return err == nil || errors.Is(err, errUnknown) || healthy(err)
 		},
 		OnStateChange: func(name string, from, to gobreaker.State) {
 			o.Logger.Warn(kind+" breaker", kind, name, "from", from.String(), "to", to.String())

@@ -467,7 +467,7 @@ func (s *Snapshot) appendApplicable(dst []*Rule, country string, q RuleQuery) []
 	for _, g := range s.ruleIdx[country] {
 		var top *Rule
 		for _, r := range g {
-			if r.InForce(q.Now) && s.ruleSignerSound(r) {
+			if r.InForce(q.Now) && s.ruleSignerSound(r, q.Now) {
 				top = r
 				break
 			}
@@ -492,14 +492,17 @@ func (s *Snapshot) appendApplicable(dst []*Rule, country string, q RuleQuery) []
 	return dst
 }
 
-// ruleSignerSound: a rule signed by a key revoked since is applied no
-// more, like anything else that key signed.
-func (s *Snapshot) ruleSignerSound(r *Rule) bool {
+// ruleSignerSound: a rule is applied only while its signer vouches for it
+// now: not revoked, and endorsed for rules of its Country at now, not only
+// at the rule's iat (the signer chooses iat: a key whose endorsement ended
+// could otherwise sign a rule dated inside its old window, and a rule,
+// unlike a code, may stand for years).
+func (s *Snapshot) ruleSignerSound(r *Rule, now time.Time) bool {
 	if r.Anchor {
 		return true
 	}
 	k := s.keys[r.Signer]
-	return k != nil && k.Revoked == nil
+	return k != nil && k.Authorize(UseRules, r.Iss, r.Country, now, 0) == nil
 }
 
 // RuleList returns the JSON of GET /v1/rules and its ETag, computed once

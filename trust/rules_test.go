@@ -227,3 +227,30 @@ func TestRuleVersionConflict(t *testing.T) {
 		t.Fatalf("%d rules", n)
 	}
 }
+
+// TestARuleLivesNoLongerThanItsSignersEndorsement: the signer chooses a
+// rule's iat, so a key whose endorsement for rules has ended must not be
+// able to date a rule inside its old window and have it applied today.
+func TestARuleLivesNoLongerThanItsSignersEndorsement(t *testing.T) {
+	root := testkit.NewRoot(t)
+	lapsed := testkit.Key(t, jwa.ES256)
+	day := 24 * time.Hour
+	reg := ruleRegistry(t, root, nil,
+		root.Endorse(lapsed, sh, testkit.Spec{Use: []trust.Use{trust.UseRules}, NotBefore: testkit.Now.Add(-800 * day), NotAfter: testkit.Now.Add(-365 * day)}))
+	rule := ruleObject("SH-1", "9.0.0")
+	rule["ValidFrom"] = testkit.Now.Add(-500 * day).Format(time.RFC3339)
+	claims := ruleClaimsFor(sh, rule)
+	claims["iat"] = testkit.Now.Add(-400 * day).Unix() // inside the old window
+	if _, _, err := reg.AddRule(t.Context(), signRule(t, lapsed, claims)); err != nil {
+		t.Fatalf("a rule signed inside its signer's window: %v", err)
+	}
+	q := trust.RuleQuery{Region: sh, Org: sh, Scene: "hospital", CertType: trust.CertNational, Now: testkit.Now}
+	if got := reg.Snapshot().ApplicableRules(nil, q); len(got) != 0 {
+		t.Fatalf("a rule of a signer whose endorsement ended a year ago applies: %+v", got[0].Identifier)
+	}
+	// Inside the window the rule applied.
+	q.Now = testkit.Now.Add(-380 * day)
+	if got := reg.Snapshot().ApplicableRules(nil, q); len(got) != 1 {
+		t.Fatalf("inside its signer's window the rule does not apply: %d", len(got))
+	}
+}
