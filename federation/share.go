@@ -39,6 +39,9 @@ type RegionAnswer struct {
 	Status     mapping.Status `json:"status"`
 	StatusAsOf time.Time      `json:"status_as_of"`
 	Source     string         `json:"source"` // online or cache
+	// IT is the itinerary mark the region answered, for verifications by
+	// identity document (not in the data-sharing answer).
+	IT *mapping.Itinerary `json:"-"`
 }
 
 // Shared is the combined answer of a data-sharing query.
@@ -82,7 +85,7 @@ func (c *Client) Share(ctx context.Context, regions []string, holderKey string) 
 			if o.st.Cached {
 				src = "cache"
 			}
-			res.Answered = append(res.Answered, RegionAnswer{Region: o.region, Status: o.st.Status, StatusAsOf: o.st.At, Source: src})
+			res.Answered = append(res.Answered, RegionAnswer{Region: o.region, Status: o.st.Status, StatusAsOf: o.st.At, Source: src, IT: o.st.IT})
 			if first {
 				res.Status, first = o.st.Status, false
 			} else {

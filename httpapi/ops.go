@@ -101,7 +101,7 @@ type opsRuleJSON struct {
 	Scenes    []string  `json:"scenes"`
 	ValidFrom time.Time `json:"valid_from"`
 	ValidTo   time.Time `json:"valid_to"`
-	State     string    `json:"state"` // in_force, superseded, starts_later, lapsed
+	State     string    `json:"state"` // trust.RuleState
 }
 
 type opsVerdictJSON struct {
@@ -193,24 +193,9 @@ func opsKeys(snap *trust.Snapshot, now time.Time) []opsKeyJSON {
 // opsRules lists every rule the registry holds, by region, Identifier and
 // version, with its state at now.
 func opsRules(snap *trust.Snapshot, now time.Time) []opsRuleJSON {
-	top := map[string]*trust.Rule{} // region + id → the highest version in force
-	for _, r := range snap.Rules() {
-		k := r.Country + "\x00" + r.Identifier
-		if r.InForce(now) && (top[k] == nil || r.Newer(top[k])) {
-			top[k] = r
-		}
-	}
 	out := []opsRuleJSON{}
 	for _, r := range snap.Rules() {
-		state := "lapsed"
-		switch {
-		case top[r.Country+"\x00"+r.Identifier] == r:
-			state = "in_force"
-		case r.InForce(now):
-			state = "superseded"
-		case now.Before(r.ValidFrom):
-			state = "starts_later"
-		}
+		state := snap.RuleState(r, now)
 		scenes := slices.Clone(r.Scenes)
 		if scenes == nil {
 			scenes = []string{}

@@ -94,10 +94,15 @@ type opsFixture struct {
 
 // opsRule is a Shanghai acceptance rule signed by root.
 func opsRule(t *testing.T, root *testkit.Root, id, version string, from, to time.Time, scenes string) string {
-	return root.Rule(fmt.Sprintf(`{"Identifier":%q,"Type":"Acceptance","Country":"310000","Version":%q,"SchemaVersion":"1.0.0",
+	return root.Rule(opsRuleObject(id, version, from, to, scenes))
+}
+
+// opsRuleObject is a Shanghai acceptance rule object.
+func opsRuleObject(id, version string, from, to time.Time, scenes string) string {
+	return fmt.Sprintf(`{"Identifier":%q,"Type":"Acceptance","Country":"310000","Version":%q,"SchemaVersion":"1.0.0",
 "Engine":"CERTLOGIC","EngineVersion":"1.3.0","CertificateType":"National","Description":[{"lang":"en","desc":"green passes"},{"lang":"zh","desc":"绿码通行"}],
 "ValidFrom":%q,"ValidTo":%q,"AffectedFields":["st"],"Logic":{"===":[{"var":"payload.st"},"green"]},"Scenes":%s}`,
-		id, version, from.Format(time.RFC3339), to.Format(time.RFC3339), scenes))
+		id, version, from.Format(time.RFC3339), to.Format(time.RFC3339), scenes)
 }
 
 func newOpsFixture(t *testing.T, withOps bool) *opsFixture {

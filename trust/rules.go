@@ -465,13 +465,7 @@ func (s *Snapshot) ApplicableRules(dst []*Rule, q RuleQuery) []*Rule {
 
 func (s *Snapshot) appendApplicable(dst []*Rule, country string, q RuleQuery) []*Rule {
 	for _, g := range s.ruleIdx[country] {
-		var top *Rule
-		for _, r := range g {
-			if r.InForce(q.Now) && s.ruleSignerSound(r, q.Now) {
-				top = r
-				break
-			}
-		}
+		top := s.inForce(g, q.Now)
 		if top == nil {
 			continue
 		}
@@ -490,6 +484,48 @@ func (s *Snapshot) appendApplicable(dst []*Rule, country string, q RuleQuery) []
 		dst = append(dst, top)
 	}
 	return dst
+}
+
+// inForce is the version of a rule (its group, highest version first) in
+// force at now: the highest inside its window whose signer vouches for it.
+func (s *Snapshot) inForce(g ruleGroup, now time.Time) *Rule {
+	for _, r := range g {
+		if r.InForce(now) && s.ruleSignerSound(r, now) {
+			return r
+		}
+	}
+	return nil
+}
+
+// Rule states (RuleState).
+const (
+	RuleInForce     = "in_force"            // the version applied now
+	RuleSuperseded  = "superseded"          // inside its window, a higher version applied instead
+	RuleStartsLater = "starts_later"        // its window has not begun
+	RuleLapsed      = "lapsed"              // its window has ended
+	RuleUnsigned    = "signer_not_in_force" // inside its window, its signer no longer vouches for it
+)
+
+// RuleState says of one rule the snapshot holds what ApplicableRules makes
+// of it at now (the operator's view).
+func (s *Snapshot) RuleState(r *Rule, now time.Time) string {
+	for _, g := range s.ruleIdx[r.Country] {
+		if len(g) == 0 || g[0].Identifier != r.Identifier {
+			continue
+		}
+		switch {
+		case s.inForce(g, now) == r:
+			return RuleInForce
+		case now.Before(r.ValidFrom):
+			return RuleStartsLater
+		case !r.InForce(now):
+			return RuleLapsed
+		case !s.ruleSignerSound(r, now):
+			return RuleUnsigned
+		}
+		return RuleSuperseded
+	}
+	return RuleLapsed
 }
 
 // ruleSignerSound: a rule is applied only while its signer vouches for it

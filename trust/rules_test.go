@@ -254,3 +254,40 @@ func TestARuleLivesNoLongerThanItsSignersEndorsement(t *testing.T) {
 		t.Fatalf("inside its signer's window the rule does not apply: %d", len(got))
 	}
 }
+
+// TestRuleState: the operator's view of each rule is what ApplicableRules
+// makes of it, a revoked signer's rule included.
+func TestRuleState(t *testing.T) {
+	root := testkit.NewRoot(t)
+	rulesKey := testkit.Key(t, jwa.EdDSA)
+	day := 24 * time.Hour
+	at := func(id, version string, from, to time.Time) map[string]any {
+		r := ruleObject(id, version)
+		r["ValidFrom"], r["ValidTo"] = from.Format(time.RFC3339), to.Format(time.RFC3339)
+		return r
+	}
+	now, nat := testkit.Now, mapping.NationalRegion
+	reg := ruleRegistry(t, root, nil,
+		root.Endorse(rulesKey, sh, testkit.Spec{Use: []trust.Use{trust.UseRules}}),
+		signRule(t, root.TestKey, ruleClaimsFor(nat, at("A", "1.0.0", now.Add(-day), now.Add(day)))),
+		signRule(t, root.TestKey, ruleClaimsFor(nat, at("A", "1.1.0", now.Add(-day), now.Add(day)))),
+		signRule(t, root.TestKey, ruleClaimsFor(nat, at("A", "2.0.0", now.Add(day), now.Add(2*day)))),
+		signRule(t, root.TestKey, ruleClaimsFor(nat, at("B", "1.0.0", now.Add(-2*day), now.Add(-day)))),
+		// C 2.0.0 by the rules key, revoked below: C 1.0.0 by the root applies.
+		signRule(t, root.TestKey, ruleClaimsFor(nat, at("C", "1.0.0", now.Add(-day), now.Add(day)))),
+		signRule(t, rulesKey, ruleClaimsFor(sh, at("C", "2.0.0", now.Add(-day), now.Add(day)))))
+	if _, _, err := reg.AddRevocation(t.Context(), root.Revoke(rulesKey.Kid())); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"A 1.0.0": trust.RuleSuperseded, "A 1.1.0": trust.RuleInForce, "A 2.0.0": trust.RuleStartsLater,
+		"B 1.0.0": trust.RuleLapsed, "C 1.0.0": trust.RuleInForce, "C 2.0.0": trust.RuleUnsigned}
+	snap := reg.Snapshot()
+	for _, r := range snap.Rules() {
+		if got := snap.RuleState(r, now); got != want[r.Identifier+" "+r.Version] {
+			t.Errorf("%s %s: %s, want %s", r.Identifier, r.Version, got, want[r.Identifier+" "+r.Version])
+		}
+	}
+	if len(snap.Rules()) != len(want) {
+		t.Fatalf("%d rules", len(snap.Rules()))
+	}
+}

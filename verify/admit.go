@@ -45,10 +45,7 @@ func (v *Verifier) admit(vd *Verdict, c *adapters.Code, scene string, now time.T
 		if vd.StatusAsOf != nil {
 			n.StatusAt = *vd.StatusAsOf
 		}
-		if it := vd.Itinerary; it != nil {
-			// The verdict's itinerary: the issuer's when it answered one.
-			n.IT = &mapping.Itinerary{Regions: it.Regions, Star: it.Star, Time: it.AsOf.Unix()}
-		}
+		n.IT = vd.it // the verdict's: the issuer's when it answered a newer one
 		if c != nil {
 			n.NAT, n.Vac = c.NAT, c.Vac
 			if c.Signed {

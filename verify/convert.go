@@ -90,7 +90,7 @@ func (v *Verifier) Convert(ctx context.Context, req Request, signers []trust.Sig
 		jti = base64.RawURLEncoding.EncodeToString(sum[:])
 	}
 	claims := &mapping.Claims{V: 1, Iss: v.Region, Org: c.Org, JTI: jti, IAT: now.Unix(), EXP: exp.Unix(),
-		St: vd.Status, SA: sa, HN: vd.Holder.Name, HID: vd.Holder.ID, NAT: c.NAT, Vac: c.Vac, IT: c.IT}
+		St: vd.Status, SA: sa, HN: vd.Holder.Name, HID: vd.Holder.ID, NAT: c.NAT, Vac: c.Vac, IT: vd.it}
 	code, err := nic.Encode(s, claims)
 	if err != nil {
 		return out, err

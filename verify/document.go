@@ -93,5 +93,18 @@ func (v *Verifier) evaluateDocument(ctx context.Context, d *Document) (vd Verdic
 	}
 	// A region that could not be asked may hold a more severe status.
 	vd.Degraded = len(sh.Unavailable) > 0
+	// The itinerary: a region's star stands, whichever region decided the
+	// colour (fail closed); else the deciding region's, else any.
+	var it *mapping.Itinerary
+	for _, a := range sh.Answered {
+		switch {
+		case a.IT == nil:
+		case a.IT.Star && (it == nil || !it.Star):
+			it = a.IT
+		case it == nil, a.Region == decide.Region && !it.Star:
+			it = a.IT
+		}
+	}
+	vd.setItinerary(it)
 	return vd, key
 }

@@ -2,10 +2,13 @@ package verify_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"testing"
 	"time"
 
+	"github.com/hcgw/hcgw/admission"
 	"github.com/hcgw/hcgw/federation"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
@@ -78,9 +81,41 @@ func TestDocumentVerdicts(t *testing.T) {
 				t.Fatalf("verdict %+v", vd)
 			}
 			r := w.rec.recs[0]
-			if r.CodeID != "" || r.HolderID == number || r.CodeSHA256 == "" || r.Format != verify.FormatIDDocument {
+			// The record's hash is of the holder key, never of the number.
+			key := "hk:key"
+			if tc.result == mapping.Invalid {
+				key = "" // refused before any lookup
+			}
+			want := sha256.Sum256([]byte(key))
+			of := sha256.Sum256([]byte(number))
+			if r.CodeID != "" || r.HolderID == number || r.CodeSHA256 != hex.EncodeToString(want[:]) ||
+				r.CodeSHA256 == hex.EncodeToString(of[:]) || r.Format != verify.FormatIDDocument {
 				t.Fatalf("record %+v", r)
 			}
 		})
+	}
+}
+
+// TestDocumentItinerary: a region's star stands on a verification by
+// identity document, whichever region's status decided the colour, and the
+// admission rules see it.
+func TestDocumentItinerary(t *testing.T) {
+	w := newWorld(t)
+	venue := rule("SH-VENUE", "Acceptance", sh, "1.0.0", testkit.Now.Add(-time.Hour), `["venue"]`, `{"!":[{"var":"payload.it.star"}]}`)
+	if _, _, err := w.reg.AddRule(context.Background(), w.root.Rule(venue)); err != nil {
+		t.Fatal(err)
+	}
+	at := testkit.Now.Add(-time.Minute)
+	star := &mapping.Itinerary{Regions: []string{"420100"}, Star: true, Time: at.Unix()}
+	plain := &mapping.Itinerary{Regions: []string{"440300"}, Time: at.Unix()}
+	w.v.Holders = &fakeHolders{sh: federation.Shared{Status: mapping.Yellow, Answered: []federation.RegionAnswer{
+		{Region: "330000", Status: mapping.Green, StatusAsOf: at, Source: "online", IT: star},
+		{Region: "440000", Status: mapping.Yellow, StatusAsOf: at, Source: "online", IT: plain}}}}
+	vd, err := w.v.Verify(context.Background(), verify.Request{Document: &verify.Document{Type: verify.DocumentResidentID, Number: "330102199001011234"}, Scene: "venue"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vd.Issuer != "440000" || vd.Itinerary == nil || !vd.Itinerary.Star || vd.Admission.Decision != admission.Deny || !w.rec.recs[0].Star {
+		t.Fatalf("verdict issuer %s itinerary %+v admission %+v record star %v", vd.Issuer, vd.Itinerary, vd.Admission, w.rec.recs[0].Star)
 	}
 }

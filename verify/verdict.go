@@ -42,6 +42,9 @@ type Verdict struct {
 	// issuer's expires / exp), zero when none was asked: Convert never
 	// signs a code that outlives it.
 	statusEnd time.Time
+	// it is the itinerary mark the verdict shows (the code's or, newer,
+	// the issuer's), as a conversion signs it.
+	it *mapping.Itinerary
 }
 
 // Itinerary is the verdict's view of a code's itinerary mark (DESIGN §12).

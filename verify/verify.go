@@ -108,8 +108,9 @@ type Verifier struct {
 	// external.valueSets (admission.ParseValueSets).
 	ValueSets certlogic.Value
 	// Observe, when set, is told every verdict that was answered, with its
-	// request (metrics).
-	Observe func(Request, Verdict)
+	// request's scene (metrics; never the request, which may hold an
+	// identity number).
+	Observe func(scene string, vd Verdict)
 }
 
 // Evaluate decides a verdict for one code without recording it.
@@ -148,7 +149,8 @@ func (v *Verifier) evaluate(ctx context.Context, code string, announced expecter
 		vd.Format = a.Format()
 		return vd, nil
 	}
-	vd := Verdict{Format: c.Format, Issuer: c.Org, Cert: c.Cert, Itinerary: itineraryOf(c.IT)}
+	vd := Verdict{Format: c.Format, Issuer: c.Org, Cert: c.Cert}
+	vd.setItinerary(c.IT)
 	h := c.Holder
 	vd.Holder = &h
 	if c.Signed {
@@ -162,12 +164,12 @@ func (v *Verifier) evaluate(ctx context.Context, code string, announced expecter
 	return v.establish(ctx, vd, c, announced), c
 }
 
-// itineraryOf is the verdict's view of an itinerary mark (nil for none).
-func itineraryOf(it *mapping.Itinerary) *Itinerary {
-	if it == nil {
-		return nil
+// setItinerary makes it the verdict's itinerary mark (nil: none).
+func (vd *Verdict) setItinerary(it *mapping.Itinerary) {
+	vd.it, vd.Itinerary = it, nil
+	if it != nil {
+		vd.Itinerary = &Itinerary{Regions: it.Regions, Star: it.Star, AsOf: time.Unix(it.Time, 0).UTC()}
 	}
-	return &Itinerary{Regions: it.Regions, Star: it.Star, AsOf: time.Unix(it.Time, 0).UTC()}
 }
 
 // askIssuer asks the code's issuer, its announced record withdrawn meanwhile.
@@ -227,7 +229,7 @@ func (v *Verifier) establish(ctx context.Context, vd Verdict, c *adapters.Code, 
 		vd.Result, vd.Status, vd.Source = mapping.Valid, on.Status, source
 		vd.statusEnd = on.Expires
 		if on.IT != nil {
-			vd.Itinerary = itineraryOf(on.IT)
+			vd.setItinerary(on.IT)
 		}
 		t := on.At
 		vd.StatusAsOf = &t
@@ -251,7 +253,7 @@ func (v *Verifier) establish(ctx context.Context, vd Verdict, c *adapters.Code, 
 		vd.Source = source
 		if on.IT != nil && (c.IT == nil || on.IT.Time >= c.IT.Time) {
 			// The issuer's own itinerary, computed since the code was.
-			vd.Itinerary = itineraryOf(on.IT)
+			vd.setItinerary(on.IT)
 		}
 		vd.statusEnd = on.Expires
 		if on.Status != c.Status {
@@ -341,7 +343,7 @@ func (v *Verifier) verifyRecorded(ctx context.Context, reqs []Request) ([]Verdic
 	}
 	if v.Observe != nil {
 		for i, vd := range out {
-			v.Observe(reqs[i], vd)
+			v.Observe(reqs[i].Scene, vd)
 		}
 	}
 	return out, codes, nil

@@ -56,7 +56,7 @@ func TestOperatorPageTextsInBothLanguages(t *testing.T) {
 	complete(t, "uses", l.Uses, "codes", "status", "federation")
 	complete(t, "key_states", l.KeyStates, "ok", "expiring", "lapsed", "pending", "revoked")
 	complete(t, "rule_types", l.RuleTypes, "Acceptance", "Invalidation")
-	complete(t, "rule_states", l.RuleStates, "in_force", "superseded", "starts_later", "lapsed")
+	complete(t, "rule_states", l.RuleStates, "in_force", "superseded", "starts_later", "lapsed", "signer_not_in_force")
 	complete(t, "results", l.Results, string(mapping.Valid), string(mapping.Invalid), string(mapping.Unverified))
 	var reasons []string
 	for _, r := range mapping.Reasons {

@@ -11,12 +11,12 @@ import (
 	"time"
 
 	"github.com/hcgw/hcgw/adapters"
-	"github.com/hcgw/hcgw/internal/adaptertest"
 	"github.com/hcgw/hcgw/adapters/all"
 	"github.com/hcgw/hcgw/adapters/nic"
 	"github.com/hcgw/hcgw/adapters/zj"
 	"github.com/hcgw/hcgw/audit"
 	"github.com/hcgw/hcgw/configs"
+	"github.com/hcgw/hcgw/internal/adaptertest"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"

@@ -4,8 +4,8 @@ import (
 	"flag"
 	"testing"
 
-	"github.com/hcgw/hcgw/internal/adaptertest"
 	"github.com/hcgw/hcgw/adapters/bj"
+	"github.com/hcgw/hcgw/internal/adaptertest"
 	"github.com/hcgw/hcgw/mapping"
 )
 

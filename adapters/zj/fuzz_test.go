@@ -5,8 +5,8 @@ import (
 	"testing"
 
 	"github.com/hcgw/hcgw/adapters"
-	"github.com/hcgw/hcgw/internal/adaptertest"
 	"github.com/hcgw/hcgw/adapters/zj"
+	"github.com/hcgw/hcgw/internal/adaptertest"
 	"github.com/hcgw/hcgw/mapping"
 )
 

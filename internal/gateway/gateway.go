@@ -250,9 +250,9 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 		Adapters:  reg, Trust: g.Trust, Clock: opt.Clock, Skew: cfg.Verify.ClockSkew,
 		MaxCodeBytes: cfg.Server.MaxCodeBytes, Region: cfg.Region, Recorder: g.Audit, RecordTimeout: -1,
 		BatchDeadline: cfg.Verify.BatchDeadline, BatchParallelism: cfg.Verify.BatchParallelism,
-		Observe: func(req verify.Request, vd verify.Verdict) {
+		Observe: func(scene string, vd verify.Verdict) {
 			g.Metrics.Verdict(vd.Result, vd.Reason, vd.Issuer, string(vd.Source))
-			g.Metrics.Admission(req.Scene, string(vd.Admission.Decision))
+			g.Metrics.Admission(scene, string(vd.Admission.Decision))
 		},
 	}
 	g.Platform = platform
