@@ -15,13 +15,13 @@ import (
 // on a fresh database.
 func TestCorrections(t *testing.T) {
 	cases := map[string]func(t *testing.T, e env){
-		"a ticket round-trips every field and survives a reopen":       testCorrectionRoundTrip,
+		"a ticket round-trips every field and survives a reopen":        testCorrectionRoundTrip,
 		"a ticket stored twice is one row; another region's is refused": testCorrectionIdempotent,
-		"an update only moves a ticket from the states it names":       testCorrectionGuardedUpdate,
-		"lists are by side and state, oldest first":                    testCorrectionLists,
-		"due pending tickets come by next try":                         testCorrectionDue,
-		"a malformed ticket is refused":                                testCorrectionValidation,
-		"one ticket id on both sides is two rows":                      testCorrectionBothSides,
+		"an update only moves a ticket from the states it names":        testCorrectionGuardedUpdate,
+		"lists are by side and state, oldest first":                     testCorrectionLists,
+		"due pending tickets come by next try":                          testCorrectionDue,
+		"a malformed ticket is refused":                                 testCorrectionValidation,
+		"one ticket id on both sides is two rows":                       testCorrectionBothSides,
 	}
 	for _, be := range backends {
 		t.Run(be.driver, func(t *testing.T) {
