@@ -418,3 +418,7 @@ func correctionRefused(err error) Reply {
 	}
 	return errReply(http.StatusBadRequest, "bad_request", "correction message refused: "+err.Error())
 }
+
+// ValidCID reports whether s can be named in the status and correction
+// protocols as a code id.
+func ValidCID(s string) bool { return cidRe.MatchString(s) }

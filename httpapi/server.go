@@ -97,6 +97,10 @@ type Deps struct {
 	Share Sharer
 	// Ops feeds GET /v1/ops/overview and the operator page (ops.go); nil: 503.
 	Ops Ops
+	// Corrections serves /v1/corrections (corrections.go); CorrectionPeer
+	// the federation's correction endpoints. nil: 503.
+	Corrections    Corrections
+	CorrectionPeer CorrectionPeer
 }
 
 // Sharer asks every region for a holder's status (DESIGN §7 data sharing).
@@ -158,6 +162,7 @@ func New(d Deps) http.Handler {
 	r.GET("/", a.homePage)
 	r.HEAD("/", a.homePage)
 	a.opsRoutes(r) // GET /v1/ops/overview (admin), /operator, /operator/{asset}
+	a.correctionRoutes(r)
 	return r
 }
 
