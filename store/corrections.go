@@ -241,3 +241,15 @@ func (db *DB) DueCorrections(ctx context.Context, state string, now time.Time, l
 	}
 	return out, nil
 }
+
+// RetryCorrectionsNow makes every pending filed ticket due at now, and
+// says how many there are: a gateway that starts tries them all at once,
+// since the outage that kept them pending may be over.
+func (db *DB) RetryCorrectionsNow(ctx context.Context, now time.Time) (int64, error) {
+	res := db.gdb.WithContext(ctx).Model(&correctionRow{}).Where("side = ? AND state = ?", CorrectionFiled, CorrectionPending).
+		Update("next_try_at", dbTime(now))
+	if res.Error != nil {
+		return 0, fmt.Errorf("store: retry corrections: %w", res.Error)
+	}
+	return res.RowsAffected, nil
+}

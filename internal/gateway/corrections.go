@@ -25,9 +25,10 @@ type Corrections struct {
 	secret []byte // the data-sharing holder key secret; nil: no id_document filings
 
 	// Interval is how often Run delivers pending tickets and asks about
-	// open ones; RetryMax caps a pending ticket's backoff; PollEvery is how
-	// long an open ticket waits between questions to its org.
-	Interval, RetryMax, PollEvery time.Duration
+	// open ones; Retry is a pending ticket's first wait, doubling up to
+	// RetryMax; PollEvery is how long an open ticket waits between
+	// questions to its org. Set before Serve.
+	Interval, Retry, RetryMax, PollEvery time.Duration
 	// Batch bounds the tickets one Step handles of each kind.
 	Batch int
 }
@@ -45,11 +46,14 @@ const (
 	defaultCorrectionBatch    = 100
 )
 
-func newCorrections(g *Gateway, secret []byte, interval time.Duration) *Corrections {
+func newCorrections(g *Gateway, secret []byte, interval, retry time.Duration) *Corrections {
 	if interval <= 0 {
 		interval = DefaultCorrectionInterval
 	}
-	return &Corrections{g: g, secret: secret, Interval: interval, RetryMax: defaultCorrectionRetryMax,
+	if retry <= 0 {
+		retry = interval
+	}
+	return &Corrections{g: g, secret: secret, Interval: interval, Retry: retry, RetryMax: defaultCorrectionRetryMax,
 		PollEvery: defaultCorrectionPoll, Batch: defaultCorrectionBatch}
 }
 
@@ -179,9 +183,9 @@ func (c *Corrections) deliver(ctx context.Context, t store.Correction) store.Cor
 }
 
 // backoff is the wait before a pending ticket's next try: doubling from
-// the loop's interval, capped.
+// Retry, capped.
 func (c *Corrections) backoff(attempts int) time.Duration {
-	d := c.Interval
+	d := c.Retry
 	for i := 1; i < attempts && d < c.RetryMax; i++ {
 		d *= 2
 	}

@@ -99,6 +99,9 @@ type Options struct {
 	// CorrectionInterval is how often pending corrections are delivered
 	// and open ones asked about; 0: DefaultCorrectionInterval.
 	CorrectionInterval time.Duration
+	// CorrectionRetry is a pending correction's first wait before it is
+	// tried again (doubling from there); 0: CorrectionInterval.
+	CorrectionRetry time.Duration
 }
 
 // New builds a gateway from cfg. Any problem stops it: it never starts half
@@ -294,7 +297,12 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 	responder := &federation.Responder{Region: cfg.Region, Trust: g.Trust, Signers: g.Signers, Source: platform,
 		Relay: g.Peers, Clock: opt.Clock, Skew: cfg.Verify.ClockSkew, MaxHops: cfg.Federation.MaxHops, Logger: g.Logger}
 	responder.Init()
-	g.Corrections = newCorrections(g, holderSecret, opt.CorrectionInterval)
+	g.Corrections = newCorrections(g, holderSecret, opt.CorrectionInterval, opt.CorrectionRetry)
+	if n, err := g.DB.RetryCorrectionsNow(ctx, opt.Clock()); err != nil {
+		return nil, err
+	} else if n > 0 {
+		g.Logger.Info("pending corrections to deliver", "count", n)
+	}
 	correctionPeer := &federation.CorrectionResponder{Region: cfg.Region, Trust: g.Trust, Signers: g.Signers, Inbox: g.Corrections,
 		Source: platform, Relay: g.Peers, Clock: opt.Clock, Skew: cfg.Verify.ClockSkew, MaxHops: cfg.Federation.MaxHops, Logger: g.Logger}
 	if cfg.Region == mapping.NationalRegion {
