@@ -252,7 +252,9 @@ func TestCorrectionBadInput(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			st, b := do(t, "POST", f.nodes[shR].url+"/v1/corrections", verifierToken, tc.body)
-			var e struct{ Error struct{ Code, Message string } }
+			var e struct {
+				Error struct{ Code, Message string }
+			}
 			if st != tc.status || json.Unmarshal(b, &e) != nil || e.Error.Code != tc.code {
 				t.Fatalf("%d %s", st, b)
 			}
@@ -425,8 +427,6 @@ func TestForgedCorrectionAcknowledgementRefused(t *testing.T) {
 }
 
 func base64URL(s string) ([]byte, error) { return base64.RawURLEncoding.DecodeString(s) }
-
-
 
 // A traveller without a phone: the correction names an ID document; the
 // org is found by data sharing and the number never leaves Shanghai.
