@@ -16,6 +16,9 @@ type operatorLabels struct {
 	KeyStates map[string]pair `json:"key_states"`
 	Results   map[string]pair `json:"results"`
 	Reasons   map[string]pair `json:"reasons"`
+	// Corrections (DESIGN §13): the states the list shows, the claims.
+	CorrectionStates map[string]pair `json:"correction_states"`
+	Claims           map[string]pair `json:"claims"`
 }
 
 func loadOperator(t *testing.T) operatorLabels {
@@ -40,7 +43,7 @@ func TestOperatorPageTextsInBothLanguages(t *testing.T) {
 		t.Fatalf("found only %d translated texts", len(keys))
 	}
 	// built from a prefix in app.js
-	keys = append(keys, "updated", "stale", "no_peers", "no_keys", "no_revocations", "no_verdicts",
+	keys = append(keys, "updated", "stale", "no_peers", "no_keys", "no_revocations", "no_verdicts", "no_corrections",
 		"err_unauthenticated", "err_forbidden", "err_unavailable", "err_rate_limited", "err_other")
 	complete(t, "ui", l.UI, keys...)
 	for _, k := range []string{"updated", "stale"} {
@@ -51,6 +54,8 @@ func TestOperatorPageTextsInBothLanguages(t *testing.T) {
 		}
 	}
 	complete(t, "breakers", l.Breakers, "closed", "half-open", "open")
+	complete(t, "correction_states", l.CorrectionStates, "open", "pending")
+	complete(t, "claims", l.Claims, "status_wrong", "identity_wrong", "other")
 	complete(t, "uses", l.Uses, "codes", "status", "federation")
 	complete(t, "key_states", l.KeyStates, "ok", "expiring", "lapsed", "pending", "revoked")
 	complete(t, "results", l.Results, string(mapping.Valid), string(mapping.Invalid), string(mapping.Unverified))
