@@ -92,7 +92,6 @@
 
   function renderVerdict(v) {
     last = v;
-    $('correction').hidden = true;
     // A correction names the code: offered when the code was read.
     $('report').hidden = !(v.issuer && v.format);
     renderDecision(v.admission);
@@ -179,6 +178,7 @@
     const v = await call('/v1/verify', JSON.stringify(req), 'application/json');
     message('', false);
     lastCode = req.code;
+    $('correction').hidden = true; // a new verdict: a new report, if any
     renderVerdict(v);
   }
 
@@ -205,6 +205,7 @@
     if (!f) return;
     $('card').hidden = true;
     $('decision').hidden = true;
+    $('correction').hidden = true;
     last = null;
     try {
       message(t('ui', 'reading'), false);
@@ -245,6 +246,7 @@
       if (!code.trim()) return;
       $('card').hidden = true;
       $('decision').hidden = true;
+      $('correction').hidden = true;
       last = null;
       try { await verify(code); } catch (e) { message(e.message, true); }
     });
