@@ -31,7 +31,7 @@ import (
 // slowMachine gives calls to peers room on a loaded machine: a question
 // cut by the deadline would leave a ticket open or pending, which is right
 // but not what these tests are about.
-const slowMachine = "verify: {deadline: 6s}\n"
+const slowMachine = "verify: {deadline: 6s, batch_deadline: 6s}\n"
 
 type ticketOut struct {
 	Ticket     string `json:"ticket"`
