@@ -45,6 +45,7 @@ func (v *Verifier) evaluateBatch(ctx context.Context, reqs []Request, out []Verd
 	d := v.batchDeadline()
 	dctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
+	end, _ := dctx.Deadline()
 	var (
 		next     atomic.Int64
 		wg       sync.WaitGroup
@@ -73,7 +74,10 @@ func (v *Verifier) evaluateBatch(ctx context.Context, reqs []Request, out []Verd
 				vd Verdict
 				c  *adapters.Code
 			)
-			if dctx.Err() != nil {
+			// The clock as well as the context: a call cut by a timer of
+			// the same instant as dctx's may free this worker a moment
+			// before dctx itself is done.
+			if dctx.Err() != nil || !time.Now().Before(end) {
 				vd = v.notReached(req.Code, d)
 			} else {
 				vd, c = v.evaluate(dctx, req.Code, announced)
