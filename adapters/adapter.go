@@ -21,10 +21,16 @@ type Code struct {
 	StatusAt time.Time
 	IssuedAt time.Time
 	Expires  time.Time
-	Holder   mapping.Holder
-	NAT      *mapping.NAT
-	Vac      *int
-	Cert     *mapping.Cert // a foreign health certificate's facts (eu-dcc); nil otherwise
+	// ValidAtExpiry: the code is still valid at the instant Expires, and
+	// expired only after it (eu-dcc, whose reference compares clock <=
+	// exp). Otherwise Expires is the first instant it is expired, as a
+	// JWT's exp is.
+	ValidAtExpiry bool
+	Holder        mapping.Holder
+	NAT           *mapping.NAT
+	Vac           *int
+	Cert          *mapping.Cert      // a foreign health certificate's facts (eu-dcc); nil otherwise
+	IT            *mapping.Itinerary // the itinerary mark (DESIGN §12); nil when the code has none
 	// Payload is a foreign certificate's payload as decoded JSON, without
 	// the holder's name (eu-dcc: claim -260/1 less nam), the data admission
 	// rules read as payload (DESIGN §11); nil for the national model.

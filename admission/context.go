@@ -9,7 +9,7 @@ import (
 
 // National is the data context of a rule for a code read into the national
 // model (DESIGN §11): payload {st, sa, org, format, source, degraded, nat?,
-// vac?} and external {validationClock, valueSets, countryCode,
+// vac?, it? (§12)} and external {validationClock, valueSets, countryCode,
 // issuerCountryCode, scene, exp, iat}, times as RFC 3339. It answers var
 // paths from its fields, so that evaluating a rule builds no map.
 type National struct {
@@ -21,6 +21,7 @@ type National struct {
 	Degraded bool
 	NAT      *mapping.NAT
 	Vac      *int
+	IT       *mapping.Itinerary
 
 	Clock     time.Time // the validation clock
 	Country   string    // this gateway's region
@@ -79,6 +80,19 @@ func (n *National) Var(p *certlogic.Path) certlogic.Value {
 				return certlogic.Null()
 			}
 			v = certlogic.Number(float64(*n.Vac))
+		case "it":
+			if n.IT == nil {
+				return certlogic.Null()
+			}
+			if p.Len() == 3 {
+				switch p.Fragment(2) {
+				case "star":
+					return certlogic.Bool(n.IT.Star)
+				case "t":
+					return rfc3339(time.Unix(n.IT.Time, 0))
+				}
+			}
+			return p.From(n.object(), 0)
 		default:
 			return certlogic.Null()
 		}
@@ -125,6 +139,13 @@ func (n *National) object() certlogic.Value {
 	}
 	if n.Vac != nil {
 		payload["vac"] = float64(*n.Vac)
+	}
+	if n.IT != nil {
+		regions := make([]any, len(n.IT.Regions))
+		for i, r := range n.IT.Regions {
+			regions[i] = r
+		}
+		payload["it"] = map[string]any{"r": regions, "star": n.IT.Star, "t": time.Unix(n.IT.Time, 0).UTC().Format(time.RFC3339)}
 	}
 	external := map[string]any{"countryCode": n.Country, "issuerCountryCode": n.Org, "scene": n.Scene,
 		"valueSets": n.ValueSets.Interface()}

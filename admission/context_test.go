@@ -21,7 +21,7 @@ func TestNationalContext(t *testing.T) {
 	full := &National{Status: mapping.Green, StatusAt: clock.Add(-time.Hour), Org: "330000", Format: "nic-v1",
 		Source: "online", NAT: &mapping.NAT{Result: "negative", Time: clock.Add(-30 * time.Hour).Unix()}, Vac: &vac,
 		Clock: clock, Country: "310000", Scene: "hospital", Expires: clock.Add(time.Hour), IssuedAt: clock.Add(-2 * time.Hour),
-		ValueSets: sets}
+		ValueSets: sets, IT: &mapping.Itinerary{Regions: []string{"330100", "420100"}, Star: true, Time: clock.Add(-3 * time.Hour).Unix()}}
 	bare := &National{Status: mapping.Yellow, Org: "440000", Format: "zj-v1", Source: "online", Degraded: true, Clock: clock, Country: "310000"}
 	tests := map[string]struct {
 		data *National
@@ -40,6 +40,11 @@ func TestNationalContext(t *testing.T) {
 		"a value set":                       {full, `{"in":["CN",{"var":"external.valueSets.country-2-codes"}]}`, true},
 		"an object read whole":              {full, `{"var":"payload.nat"}`, map[string]any{"r": "negative", "t": "2026-11-30T06:00:00Z"}},
 		"without a test, nat is null":       {bare, `{"var":"payload.nat.t"}`, nil},
+		"the itinerary's star":              {full, `{"var":"payload.it.star"}`, true},
+		"a region of the itinerary":         {full, `{"in":["420100",{"var":"payload.it.r"}]}`, true},
+		"the itinerary's time":              {full, `{"var":"payload.it.t"}`, "2026-12-01T09:00:00Z"},
+		"a venue rule: no star":             {full, `{"!":[{"var":"payload.it.star"}]}`, false},
+		"without an itinerary, no star":     {bare, `{"!":[{"var":"payload.it.star"}]}`, true},
 		"without a test the rule is falsy":  {bare, `{"if":[{"var":"payload.nat"},true,false]}`, false},
 		"degraded":                          {bare, `{"var":"payload.degraded"}`, true},
 		"an unknown member is null":         {bare, `{"var":"payload.nothing"}`, nil},

@@ -34,6 +34,7 @@ type Record struct {
 	// DurationMicros is how long the verification took.
 	DurationMicros int64
 	Admission      string // the admission decision: admit, deny or check
+	Star           bool   // the code's itinerary mark had its star (DESIGN §12)
 }
 
 // lastV7 is the last (unix milliseconds << 12 | sub-millisecond sequence) used

@@ -131,6 +131,11 @@ type Server struct {
 	RateLimit int `yaml:"rate_limit"`
 	// RateBurst is the bucket's size (default 2 × rate_limit).
 	RateBurst int `yaml:"rate_burst"`
+	// IDLookupRate is each client's sustained verifications by identity
+	// document per second (DESIGN §12), on top of rate_limit; 0: no limit.
+	IDLookupRate int `yaml:"id_lookup_rate"`
+	// IDLookupBurst is that bucket's size (0: twice id_lookup_rate).
+	IDLookupBurst int `yaml:"id_lookup_burst"`
 	// TLSCertFile and TLSKeyFile switch the listener to HTTPS.
 	TLSCertFile string `yaml:"tls_cert_file"`
 	TLSKeyFile  string `yaml:"tls_key_file"`
@@ -268,6 +273,8 @@ func Default() Config {
 			MaxBatchBodyBytes: 4 << 20,
 			MaxCodeBytes:      4 << 10,
 			MaxBatchCodes:     1000,
+			IDLookupRate:      1,
+			IDLookupBurst:     10,
 		},
 		Verify: Verify{
 			ClockSkew: 60 * time.Second,
@@ -278,7 +285,7 @@ func Default() Config {
 		},
 		QR: QR{
 			// qr.DefaultMaxDecodeBytes and DefaultMaxConcurrent
-			MaxDecodeBytes: 96 << 20,
+			MaxDecodeBytes: 160 << 20,
 			MaxConcurrent:  2,
 		},
 		Federation: Federation{

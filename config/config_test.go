@@ -139,7 +139,7 @@ func TestGoldenFiles(t *testing.T) {
 			ReadTimeout: 6 * time.Second, ReadHeaderTimeout: 3 * time.Second, WriteTimeout: 12 * time.Second,
 			IdleTimeout: 90 * time.Second, ShutdownTimeout: 20 * time.Second,
 			MaxBodyBytes: 32768, MaxBatchBodyBytes: 2097152, MaxCodeBytes: 2048, MaxBatchCodes: 500,
-			RateLimit: 100, RateBurst: 300, TLSCertFile: "testdata/keys/gateway.jwk", TLSKeyFile: "testdata/keys/gateway.jwk",
+			RateLimit: 100, RateBurst: 300, IDLookupRate: 3, IDLookupBurst: 7, TLSCertFile: "testdata/keys/gateway.jwk", TLSKeyFile: "testdata/keys/gateway.jwk",
 			TLSClientCAFile: "testdata/keys/gateway.jwk",
 		},
 		Verify: Verify{ClockSkew: 30 * time.Second, Deadline: 2500 * time.Millisecond, BatchDeadline: 4 * time.Second, BatchParallelism: 16},

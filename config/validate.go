@@ -113,6 +113,12 @@ func (c *Config) Validate() error {
 	if s.RateBurst < 0 || s.RateBurst > 10_000_000 {
 		v.add("server.rate_burst", "must be between 0 (twice rate_limit) and 10000000, not %d", s.RateBurst)
 	}
+	if s.IDLookupRate < 0 || s.IDLookupRate > 1_000_000 {
+		v.add("server.id_lookup_rate", "must be between 0 (no limit) and 1000000 lookups per second, not %d", s.IDLookupRate)
+	}
+	if s.IDLookupBurst < 0 || s.IDLookupBurst > 10_000_000 {
+		v.add("server.id_lookup_burst", "must be between 0 (twice id_lookup_rate) and 10000000, not %d", s.IDLookupBurst)
+	}
 	if (s.TLSCertFile == "") != (s.TLSKeyFile == "") {
 		v.add("server.tls_cert_file", "tls_cert_file and tls_key_file go together")
 	}
@@ -140,11 +146,7 @@ func (c *Config) Validate() error {
 		v.add("verify.deadline", "must be shorter than server.write_timeout (%v), or answers are cut off", s.WriteTimeout)
 	}
 	v.positiveDuration("verify.batch_deadline", c.Verify.BatchDeadline)
-	switch bd := c.Verify.BatchDeadline; {
-	case bd > 0 && c.Verify.Deadline > 0 && bd < c.Verify.Deadline && (s.WriteTimeout <= 0 || c.Verify.Deadline < s.WriteTimeout):
-		// (a deadline past the write timeout is reported once, above)
-		v.add("verify.batch_deadline", "must not be shorter than verify.deadline (%v): a batch would cut its first codes' issuers short", c.Verify.Deadline)
-	case bd > 0 && s.WriteTimeout > 0 && bd >= s.WriteTimeout:
+	if bd := c.Verify.BatchDeadline; bd > 0 && s.WriteTimeout > 0 && bd >= s.WriteTimeout {
 		v.add("verify.batch_deadline", "must be shorter than server.write_timeout (%v), or batch answers are cut off", s.WriteTimeout)
 	}
 	if n := c.Verify.BatchParallelism; n < 1 || n > maxBatchParallelism {

@@ -19,6 +19,19 @@ var euValueSets []byte
 // default external.valueSets of admission rules.
 func EUValueSets() []byte { return euValueSets }
 
+//go:embed demo/rules/*.json
+var demoRules embed.FS
+
+// DemoRules returns the demo's admission rule objects (configs/demo/rules:
+// Shanghai's scene rules), unsigned: the demo signs them with its root.
+func DemoRules() fs.FS {
+	sub, err := fs.Sub(demoRules, "demo/rules")
+	if err != nil {
+		panic(err) // the embed pattern guarantees the folder
+	}
+	return sub
+}
+
 // Mappings returns the embedded configs/mappings folder.
 func Mappings() fs.FS {
 	sub, err := fs.Sub(mappings, "mappings")

@@ -22,7 +22,6 @@ import (
 
 	"github.com/hashicorp/go-retryablehttp"
 	"github.com/sony/gobreaker/v2"
-	"golang.org/x/sync/singleflight"
 
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
@@ -43,10 +42,21 @@ type Options struct {
 	BreakerOpen     time.Duration // open → half-open; default 10 s
 	CacheMaxTTL     time.Duration // cap on an answer's exp; 0: no cache
 	CacheMaxEntries int           // default 1,000,000
-	MaxInFlight     int           // concurrent calls to one peer; default 64
+	// MaxInFlight bounds concurrent calls to one peer, and to one region
+	// through a relaying peer (the hub); default 64.
+	MaxInFlight int
+	// RelayInFlight bounds concurrent calls to a relaying peer (the hub)
+	// for all regions together; default 4 × MaxInFlight, so that one slow
+	// region behind it holds at most a quarter.
+	RelayInFlight int
 	// OnCall, when set, is told every call to a peer: its duration and
-	// outcome: "ok", "unknown_code", "circuit_open" or "error" (metrics).
-	OnCall     func(peer string, took time.Duration, outcome string)
+	// outcome: "ok", "unknown_code", "circuit_open", "error", or
+	// "upstream_error" (the hub answered; the region behind it failed).
+	OnCall func(peer string, took time.Duration, outcome string)
+	// OnRoute, when set, is told every call to a region through a relaying
+	// peer (the hub): "ok", "unknown_code", "circuit_open" (that region's
+	// breaker, or the hub's) or "error" (metrics, per destination).
+	OnRoute    func(peer, region string, took time.Duration, outcome string)
 	HTTPClient *http.Client
 	Logger     *slog.Logger
 }
@@ -59,7 +69,10 @@ type Client struct {
 	breakers map[string]*gobreaker.CircuitBreaker[any]
 	slots    map[string]chan struct{} // per-peer bound on calls in flight
 	cache    *answerCache
-	sf       singleflight.Group
+	flights  flights
+
+	rmu    sync.RWMutex
+	routes map[string]*route // by destination region, reached through the hub
 
 	hits, misses atomic.Int64
 }
@@ -109,13 +122,18 @@ func NewClient(o Options) *Client {
 	if o.MaxInFlight <= 0 {
 		o.MaxInFlight = 64
 	}
+	if o.RelayInFlight <= 0 {
+		o.RelayInFlight = 4 * o.MaxInFlight
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
 	}
 	hc := o.HTTPClient
 	if hc == nil {
 		hc = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second,
-			ResponseHeaderTimeout: o.Deadline}}
+			// A safety net: the call's context bounds it (flight.go),
+			// extended by later callers up to this.
+			ResponseHeaderTimeout: 2 * o.Deadline}}
 	}
 	peers := make(map[string]string, len(o.Peers))
 	for r, u := range o.Peers {
@@ -123,28 +141,48 @@ func NewClient(o Options) *Client {
 	}
 	o.Peers = peers // the client's own copy: a breaker exists for every peer it knows
 	c := &Client{o: o, breakers: map[string]*gobreaker.CircuitBreaker[any]{}, slots: map[string]chan struct{}{},
-		cache: newAnswerCache(o.CacheMaxEntries, o.Clock)}
+		cache: newAnswerCache(o.CacheMaxEntries, o.Clock), routes: map[string]*route{}}
 	c.http = retryClient(hc, o.Retries, 20*time.Millisecond, 250*time.Millisecond)
 	// Relayed bodies cannot be re-signed, so a relay is never retried: the
 	// peer would see the same jti twice and refuse it as a replay.
 	c.relay = retryClient(hc, 0, 0, 0)
 	for region := range o.Peers {
-		region := region
-		c.slots[region] = make(chan struct{}, o.MaxInFlight)
-		c.breakers[region] = gobreaker.NewCircuitBreaker[any](gobreaker.Settings{
-			Name: region, MaxRequests: 1, Timeout: o.BreakerOpen,
-			ReadyToTrip: func(cn gobreaker.Counts) bool { return cn.ConsecutiveFailures >= o.BreakerFailures },
-			// A call refused here for too many in flight never reached the peer.
-			IsExcluded: func(err error) bool { return errors.Is(err, errBusy) },
-			IsSuccessful: func(err error) bool {
-				return err == nil || errors.Is(err, errUnknown) || errors.Is(err, context.Canceled)
-			},
-			OnStateChange: func(name string, from, to gobreaker.State) {
-				o.Logger.Warn("peer breaker", "peer", name, "from", from.String(), "to", to.String())
-			},
+		n := o.MaxInFlight
+		if region == mapping.NationalRegion && o.Region != mapping.NationalRegion {
+			n = o.RelayInFlight
+		}
+		c.slots[region] = make(chan struct{}, n)
+		c.breakers[region] = c.newBreaker("peer", region, func(err error) bool {
+			// A call refused here for too many in flight never reached the
+			// peer; one refused by the breaker of the region behind it did
+			// not either.
+			return errors.Is(err, errBusy) || errors.Is(err, errRouteRefused)
+		}, func(err error) bool {
+			// The hub answered for a region it could not reach: the hub is
+			// sound (regionError).
+			var re *regionError
+			return errors.As(err, &re)
 		})
 	}
 	return c
+}
+
+// newBreaker makes a breaker with the configured thresholds; besides
+// successes, a peer's "unknown code" and a call its caller gave up count as
+// healthy.
+func (c *Client) newBreaker(kind, name string, excluded, healthy func(error) bool) *gobreaker.CircuitBreaker[any] {
+	o := c.o
+	return gobreaker.NewCircuitBreaker[any](gobreaker.Settings{
+		Name: name, MaxRequests: 1, Timeout: o.BreakerOpen,
+		ReadyToTrip: func(cn gobreaker.Counts) bool { return cn.ConsecutiveFailures >= o.BreakerFailures },
+		IsExcluded:  excluded,
+		IsSuccessful: func(err error) bool {
+			return err == nil || errors.Is(err, errUnknown) || errors.Is(err, context.Canceled) || healthy(err)
+		},
+		OnStateChange: func(name string, from, to gobreaker.State) {
+			o.Logger.Warn(kind+" breaker", kind, name, "from", from.String(), "to", to.String())
+		},
+	})
 }
 
 // retryClient is the federation's outbound HTTP client: up to retries
@@ -152,23 +190,37 @@ func NewClient(o Options) *Client {
 // exponential backoff between wmin and wmax, the last answer passed through.
 func retryClient(hc *http.Client, retries int, wmin, wmax time.Duration) *retryablehttp.Client {
 	return &retryablehttp.Client{HTTPClient: hc, RetryMax: retries, RetryWaitMin: wmin, RetryWaitMax: wmax,
-		CheckRetry: checkRetry, Backoff: jitterBackoff, ErrorHandler: retryablehttp.PassthroughErrorHandler}
+		CheckRetry: checkRetry(retries), Backoff: jitterBackoff, ErrorHandler: retryablehttp.PassthroughErrorHandler,
+		RequestLogHook: setBudgetHeader}
 }
 
 // checkRetry retries only connection errors and 502/503/504, never once
-// the call's context is over.
-func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	if ctx.Err() != nil {
-		return false, ctx.Err()
+// the call's context is over, and, under a retry budget (budget.go), only
+// while the chain has retries left: those an answer says were spent below
+// count first.
+func checkRetry(retries int) retryablehttp.CheckRetry {
+	return func(ctx context.Context, resp *http.Response, err error) (bool, error) {
+		if ctx.Err() != nil {
+			return false, ctx.Err()
+		}
+		b := budgetOf(ctx)
+		if b != nil {
+			b.below(resp)
+		}
+		retry := err != nil
+		if !retry {
+			switch resp.StatusCode {
+			case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+				retry = true
+			}
+		}
+		if retry && b != nil {
+			// Spent only when retryablehttp will make it: this client's
+			// own bound comes first.
+			retry = b.take(retries)
+		}
+		return retry, nil
 	}
-	if err != nil {
-		return true, nil
-	}
-	switch resp.StatusCode {
-	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return true, nil
-	}
-	return false, nil
 }
 
 // jitterBackoff is exponential backoff with full jitter.
@@ -250,14 +302,10 @@ func (c *Client) Status(ctx context.Context, org, cid string) (mapping.LiveStatu
 	if limit := time.Now().Add(c.o.Deadline); !ok || deadline.After(limit) {
 		deadline = limit
 	}
-	ch := c.sf.DoChan(key, func() (any, error) {
-		// Detached from the first caller's cancellation, bounded by its
-		// deadline: the answer serves everyone waiting for it.
-		cctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline)
-		defer cancel()
+	st, err := c.flights.do(ctx, key, deadline, func(cctx context.Context) (mapping.LiveStatus, error) {
 		ans, took, err := c.ask(cctx, peer, org, cid)
 		if err != nil {
-			return nil, err
+			return mapping.LiveStatus{}, err
 		}
 		now := c.o.Clock()
 		st := ans.Live(now)
@@ -271,15 +319,13 @@ func (c *Client) Status(ctx context.Context, org, cid string) (mapping.LiveStatu
 		st.Asked = took
 		return st, nil
 	})
-	select {
-	case <-ctx.Done():
+	if errors.Is(err, errDeadline) || errors.Is(err, errAbandoned) {
 		return mapping.LiveStatus{}, true, mapping.Fail(mapping.IssuerUnavailable, "deadline passed waiting for region %s", org)
-	case res := <-ch:
-		if res.Err != nil {
-			return mapping.LiveStatus{}, true, problemOf(res.Err)
-		}
-		return res.Val.(mapping.LiveStatus), true, nil
 	}
+	if err != nil {
+		return mapping.LiveStatus{}, true, problemOf(err)
+	}
+	return st, true, nil
 }
 
 // vouches reports whether the key that signed a cached answer still vouches
@@ -310,14 +356,17 @@ func problemOf(err error) error {
 	return mapping.Fail(mapping.IssuerUnavailable, "%v", err)
 }
 
-// ask makes one signed status call through peer's breaker. took is how
-// long the peer took to answer (post's round trip).
+// ask makes one signed status call through peer's breaker, and through
+// the breaker of org's route when peer relays to it (the hub). took is how
+// long the peer took to answer (post's round trip). The call spends at
+// most Retries retries, here and at every gateway behind (budget.go).
 func (c *Client) ask(ctx context.Context, peer, org, cid string) (ans *Answer, took time.Duration, err error) {
 	var jti string
 	signer, err := trust.PickSigner(c.o.Signers, c.o.Trust.Snapshot(), trust.UseFederation, c.o.Region, c.o.Region, c.o.Clock())
 	if err != nil {
 		return nil, 0, fmt.Errorf("no federation key: %w", err)
 	}
+	ctx = WithRetryBudget(ctx, c.o.Retries)
 	body := &freshBody{sign: func() (string, error) {
 		now := c.o.Clock()
 		jti = newJTI()
@@ -328,12 +377,27 @@ func (c *Client) ask(ctx context.Context, peer, org, cid string) (ans *Answer, t
 		}
 		return signer.SignCompact(payload, TypRequest)
 	}}
-	start := time.Now()
-	out, err := c.breakers[peer].Execute(func() (any, error) {
-		status, data, rt, err := c.post(ctx, peer, body, 0)
-		took = rt
+	relayed := peer != org
+	var rt *route
+	if relayed {
+		rt = c.routeFor(org)
+	}
+	once := func() (any, error) {
+		status, data, hdr, rtt, err := c.post(ctx, peer, body, 0)
+		took = rtt
 		if err != nil {
-			return nil, err
+			if cause := context.Cause(ctx); ctx.Err() != nil && cause != nil {
+				// The shared call was ended (flight.go): by its deadline
+				// (a failure), or because every caller left (not one).
+				err = fmt.Errorf("peer %s: %w", peer, cause)
+			}
+			switch {
+			case errors.Is(err, errBusy), !relayed:
+				return nil, err
+			case isTimeout(err):
+				return nil, &regionError{err}
+			}
+			return nil, fmt.Errorf("%w: %w", errHub, err)
 		}
 		switch status {
 		case http.StatusOK:
@@ -341,26 +405,72 @@ func (c *Client) ask(ctx context.Context, peer, org, cid string) (ans *Answer, t
 			if bytes.Contains(data, []byte(`"unknown_code"`)) {
 				return nil, errUnknown
 			}
-			return nil, fmt.Errorf("peer %s answered 404", peer)
+			return nil, hubFault(relayed, fmt.Errorf("peer %s answered 404", peer))
+		case http.StatusBadGateway:
+			if relayed && (hdr.Get(UpstreamRegionHeader) == org ||
+				hdr.Get(UpstreamRegionHeader) == "" && bytes.Contains(data, []byte(`"`+CodeUpstream+`"`))) {
+				return nil, &regionError{fmt.Errorf("peer %s could not reach region %s", peer, org)}
+			}
+			return nil, hubFault(relayed, fmt.Errorf("peer %s answered %d", peer, status))
 		default:
-			return nil, fmt.Errorf("peer %s answered %d", peer, status)
+			return nil, hubFault(relayed, fmt.Errorf("peer %s answered %d", peer, status))
 		}
 		ans, err := VerifyAnswer(c.o.Trust.Snapshot(), strings.TrimSpace(string(data)),
 			Expect{Org: org, Aud: c.o.Region, RJTI: jti, CID: cid}, c.o.Clock(), c.o.Skew)
 		if err != nil {
-			// A bad answer is a failure like a dead peer.
-			return nil, fmt.Errorf("peer %s: answer refused: %w", peer, err)
+			// A bad answer is a failure like a dead peer; relayed, it is
+			// the region's (end-to-end signed).
+			err = fmt.Errorf("peer %s: answer refused: %w", peer, err)
+			if relayed {
+				return nil, &regionError{err}
+			}
+			return nil, err
 		}
 		return ans, nil
-	})
-	c.observe(peer, start, err)
+	}
+	start := time.Now()
+	call := once
+	if relayed {
+		call = func() (any, error) {
+			select {
+			case rt.slots <- struct{}{}:
+				defer func() { <-rt.slots }()
+			default:
+				return nil, fmt.Errorf("region %s: %w: %w", org, errRouteRefused, errBusy)
+			}
+			out, err := rt.breaker.Execute(once)
+			if errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests) {
+				err = fmt.Errorf("region %s: %w: %w", org, errRegionOpen, err)
+			}
+			return out, err
+		}
+	}
+	out, err := c.breakers[peer].Execute(call)
+	if !errors.Is(err, errRouteRefused) {
+		// A call the region's route refused never reached the peer.
+		c.observe(peer, start, err)
+	}
+	if relayed {
+		c.observeRoute(peer, org, start, err)
+	}
 	if err != nil {
 		if errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests) {
+			if errors.Is(err, errRegionOpen) {
+				return nil, 0, mapping.Fail(mapping.IssuerUnavailable, "region %s through peer %s: circuit open", org, peer)
+			}
 			return nil, 0, mapping.Fail(mapping.IssuerUnavailable, "peer %s: circuit open", peer)
 		}
 		return nil, 0, err
 	}
 	return out.(*Answer), took, nil
+}
+
+// hubFault marks err as the relaying peer's own when relayed.
+func hubFault(relayed bool, err error) error {
+	if relayed {
+		return fmt.Errorf("%w: %w", errHub, err)
+	}
+	return err
 }
 
 // freshBody is a status request's body for retryablehttp: every attempt
@@ -407,12 +517,12 @@ var errBusy = errors.New("too many calls in flight to this peer")
 // answering attempt's round trip, from its signed body handed over to the
 // answer read: neither this gateway's signing nor earlier attempts and the
 // backoff between them (zero for relayed bytes, and on any error).
-func (c *Client) post(ctx context.Context, peer string, body any, hops int) (status int, data []byte, took time.Duration, err error) {
+func (c *Client) post(ctx context.Context, peer string, body any, hops int) (status int, data []byte, hdr http.Header, took time.Duration, err error) {
 	select {
 	case c.slots[peer] <- struct{}{}:
 		defer func() { <-c.slots[peer] }()
 	default:
-		return 0, nil, 0, fmt.Errorf("peer %s: %w", peer, errBusy)
+		return 0, nil, nil, 0, fmt.Errorf("peer %s: %w", peer, errBusy)
 	}
 	hc := c.http
 	if hops > 0 {
@@ -424,7 +534,7 @@ func (c *Client) post(ctx context.Context, peer string, body any, hops int) (sta
 	}
 	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPost, c.o.Peers[peer]+"/v1/federation/status", body)
 	if err != nil {
-		return 0, nil, 0, err
+		return 0, nil, nil, 0, err
 	}
 	if fresh != nil {
 		fresh.made = true
@@ -438,20 +548,20 @@ func (c *Client) post(ctx context.Context, peer string, body any, hops int) (sta
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return 0, nil, 0, err
+		return 0, nil, nil, 0, err
 	}
 	defer resp.Body.Close()
 	data, err = io.ReadAll(io.LimitReader(resp.Body, MaxBody+1))
 	if err != nil {
-		return 0, nil, 0, err
+		return 0, nil, nil, 0, err
 	}
 	if len(data) > MaxBody {
-		return 0, nil, 0, fmt.Errorf("peer %s: answer larger than %d bytes", peer, MaxBody)
+		return 0, nil, nil, 0, fmt.Errorf("peer %s: answer larger than %d bytes", peer, MaxBody)
 	}
 	if fresh != nil {
 		took = time.Since(fresh.sent)
 	}
-	return resp.StatusCode, data, took, nil
+	return resp.StatusCode, data, resp.Header, took, nil
 }
 
 // Forward relays a status request to region's peer unchanged (the hub's
@@ -462,7 +572,7 @@ func (c *Client) Forward(ctx context.Context, region string, body []byte, hops i
 	}
 	start := time.Now()
 	out, err := c.breakers[region].Execute(func() (any, error) {
-		status, data, _, err := c.post(ctx, region, body, hops)
+		status, data, _, _, err := c.post(ctx, region, body, hops)
 		if err != nil {
 			return nil, err
 		}
@@ -482,19 +592,33 @@ func (c *Client) Forward(ctx context.Context, region string, body []byte, hops i
 // observe tells OnCall about one call to peer (status calls and relays alike,
 // so the hub's own view of its peers includes what it relays).
 func (c *Client) observe(peer string, start time.Time, err error) {
-	if c.o.OnCall == nil {
-		return
+	if c.o.OnCall != nil {
+		c.o.OnCall(peer, time.Since(start), outcomeOf(err, false))
 	}
-	outcome := "ok"
+}
+
+// outcomeOf names err for OnCall and OnRoute; a region's failure behind a
+// relaying peer is "upstream_error" for the peer, "error" for the route.
+func outcomeOf(err error, route bool) string {
+	var re *regionError
 	switch {
+	case err == nil:
+		return "ok"
 	case errors.Is(err, errUnknown):
-		outcome = "unknown_code"
+		return "unknown_code"
 	case errors.Is(err, gobreaker.ErrOpenState), errors.Is(err, gobreaker.ErrTooManyRequests):
-		outcome = "circuit_open"
-	case err != nil:
-		outcome = "error"
+		return "circuit_open"
+	case !route && errors.As(err, &re):
+		return "upstream_error"
 	}
-	c.o.OnCall(peer, time.Since(start), outcome)
+	return "error"
+}
+
+// observeRoute tells OnRoute about one call to region through peer.
+func (c *Client) observeRoute(peer, region string, start time.Time, err error) {
+	if c.o.OnRoute != nil {
+		c.o.OnRoute(peer, region, time.Since(start), outcomeOf(err, true))
+	}
 }
 
 type relayed struct {
@@ -523,14 +647,15 @@ type cacheEntry struct {
 	st           uint8
 	at, exp, end int64 // status time, the answer's exp, the cache's own end
 	name, id     string
-	key          *trust.Key // signed it: the entry stands only while it vouches
+	key          *trust.Key         // signed it: the entry stands only while it vouches
+	it           *mapping.Itinerary // the itinerary mark, shared with the answer (never changed)
 }
 
 var statusByIndex = [...]mapping.Status{mapping.Green, mapping.Grey, mapping.Yellow, mapping.Red}
 
 func packEntry(st mapping.LiveStatus, key *trust.Key, until time.Time) cacheEntry {
 	e := cacheEntry{st: uint8(st.Status.Severity()), at: st.At.UnixNano(), end: until.UnixNano(),
-		name: st.Holder.Name, id: st.Holder.ID, key: key}
+		name: st.Holder.Name, id: st.Holder.ID, key: key, it: st.IT}
 	if !st.Expires.IsZero() {
 		e.exp = st.Expires.UnixNano()
 	}
@@ -539,7 +664,7 @@ func packEntry(st mapping.LiveStatus, key *trust.Key, until time.Time) cacheEntr
 
 func (e cacheEntry) live() mapping.LiveStatus {
 	st := mapping.LiveStatus{Status: mapping.Grey, At: time.Unix(0, e.at).UTC(),
-		Holder: mapping.Holder{Name: e.name, ID: e.id}}
+		Holder: mapping.Holder{Name: e.name, ID: e.id}, IT: e.it}
 	if int(e.st) < len(statusByIndex) {
 		st.Status = statusByIndex[e.st]
 	}

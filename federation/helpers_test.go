@@ -147,7 +147,13 @@ func serveResponder(r *federation.Responder) http.HandlerFunc {
 			http.Error(w, "bad body", http.StatusBadRequest)
 			return
 		}
-		rep := r.Handle(req.Context(), body, hops)
+		ctx, err := federation.RetryBudgetFrom(req.Context(), req.Header)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		rep := r.Handle(ctx, body, hops)
+		rep.SetHeaders(w.Header())
 		w.Header().Set("Content-Type", rep.ContentType)
 		w.WriteHeader(rep.Status)
 		_, _ = w.Write(rep.Body)

@@ -2,7 +2,6 @@ package federation
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -35,11 +34,12 @@ type HTTPSource struct {
 }
 
 type platformAnswer struct {
-	Status     string `json:"status"`
-	StatusTime int64  `json:"status_time"`
-	Expires    int64  `json:"expires"`
-	Name       string `json:"name"`
-	ID         string `json:"id"`
+	Status     string             `json:"status"`
+	StatusTime int64              `json:"status_time"`
+	Expires    int64              `json:"expires"`
+	Name       string             `json:"name"`
+	ID         string             `json:"id"`
+	Itinerary  *mapping.Itinerary `json:"itinerary"` // the itinerary mark {r, star, t}; optional
 }
 
 // Lookup implements Source.
@@ -50,6 +50,9 @@ func (h *HTTPSource) Lookup(ctx context.Context, cid string) (mapping.LiveStatus
 			hc = &http.Client{Timeout: 5 * time.Second}
 		}
 		h.http = retryClient(hc, 2, 20*time.Millisecond, 250*time.Millisecond)
+		// The retry budget (budget.go) bounds these retries too, but the
+		// platform is no gateway: it is not told of it.
+		h.http.RequestLogHook = nil
 	})
 	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet,
 		strings.TrimRight(h.URL, "/")+"/codes/"+url.PathEscape(cid), nil)
@@ -68,16 +71,29 @@ func (h *HTTPSource) Lookup(ctx context.Context, cid string) (mapping.LiveStatus
 	default:
 		return mapping.LiveStatus{}, fmt.Errorf("platform answered %d", resp.StatusCode)
 	}
-	var a platformAnswer
-	dec := json.NewDecoder(io.LimitReader(resp.Body, MaxBody))
-	if err := dec.Decode(&a); err != nil {
+	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxBody+1))
+	if err != nil {
 		return mapping.LiveStatus{}, fmt.Errorf("platform answer: %w", err)
+	}
+	if len(body) > MaxBody {
+		return mapping.LiveStatus{}, fmt.Errorf("platform answer larger than %d bytes", MaxBody)
+	}
+	// The one strict reader: a "status" given twice, or as "Status", must
+	// not be read either way (open: a platform may add members).
+	var a platformAnswer
+	if err := mapping.DecodeStrict(body, &a, mapping.Strict{What: "platform answer", Noun: "member"}); err != nil {
+		return mapping.LiveStatus{}, fmt.Errorf("platform answer: %w", err)
+	}
+	if a.Itinerary != nil {
+		if err := a.Itinerary.Validate("itinerary"); err != nil {
+			return mapping.LiveStatus{}, fmt.Errorf("platform answer: %w", err)
+		}
 	}
 	st, _ := h.Table.Map(a.Status)
 	if a.StatusTime <= 0 {
 		return mapping.LiveStatus{}, fmt.Errorf("platform answer without status_time")
 	}
-	out := mapping.LiveStatus{Status: st, At: time.Unix(a.StatusTime, 0).UTC()}
+	out := mapping.LiveStatus{Status: st, At: time.Unix(a.StatusTime, 0).UTC(), IT: a.Itinerary}
 	if a.Expires > 0 {
 		out.Expires = time.Unix(a.Expires, 0).UTC()
 	}

@@ -45,6 +45,12 @@ func TestHTTPSource(t *testing.T) {
 			_, _ = w.Write([]byte(`{"status":"G"}`))
 		case "/api/codes/bad-holder":
 			_, _ = w.Write([]byte(`{"status":"G","status_time":1795420000,"name":"\u0000","id":"x"}`))
+		case "/api/codes/star":
+			_, _ = w.Write([]byte(`{"status":"G","status_time":1795420000,"itinerary":{"r":["420100"],"star":true,"t":1795410000}}`))
+		case "/api/codes/twice":
+			_, _ = w.Write([]byte(`{"status":"R","status_time":1795420000,"st\u0061tus":"G"}`))
+		case "/api/codes/bad-itinerary":
+			_, _ = w.Write([]byte(`{"status":"G","status_time":1795420000,"itinerary":{"r":["4201"],"star":true,"t":1795410000}}`))
 		case "/api/codes/down":
 			w.WriteHeader(500)
 		default:
@@ -68,6 +74,9 @@ func TestHTTPSource(t *testing.T) {
 		"a broken body is a failure":                  {cid: "broken", reason: "error"},
 		"an answer without status_time is a failure":  {cid: "no-time", reason: "error"},
 		"a holder that cannot be masked is a failure": {cid: "bad-holder", reason: "error"},
+		"an itinerary is read":                        {cid: "star", status: mapping.Green},
+		"a status given twice is a failure":           {cid: "twice", reason: "error"},
+		"a malformed itinerary is a failure":          {cid: "bad-itinerary", reason: "error"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -78,6 +87,9 @@ func TestHTTPSource(t *testing.T) {
 			case "":
 				if err != nil || st.Status != tc.status || st.Holder != tc.holder {
 					t.Fatalf("got %+v, %v", st, err)
+				}
+				if (st.IT != nil) != (tc.cid == "star") || st.IT != nil && (!st.IT.Star || st.IT.Regions[0] != "420100" || st.IT.Time != 1795410000) {
+					t.Fatalf("itinerary %+v", st.IT)
 				}
 			case "error":
 				if err == nil || mapping.ReasonOf(err) == mapping.StatusUnknown {

@@ -44,6 +44,8 @@ type Answer struct {
 	SA   int64          `json:"sa"`
 	HN   string         `json:"hn"`
 	HID  string         `json:"hid"`
+	// IT is the itinerary mark the issuer knows (DESIGN §12); optional.
+	IT *mapping.Itinerary `json:"it,omitempty"`
 
 	key *trust.Key // the key that signed it (VerifyAnswer)
 }
@@ -71,6 +73,10 @@ func VerifyRequest(snap *trust.Snapshot, token string, now time.Time, skew time.
 		return nil, mapping.Fail(mapping.Malformed, "jti must be 1-64 of [A-Za-z0-9_-]")
 	case !cidRe.MatchString(r.CID):
 		return nil, mapping.Fail(mapping.Malformed, "cid must be 1-128 of [A-Za-z0-9_.:-]")
+	case mapping.HoldsIdentityNumber(r.CID):
+		// A peer asking about a resident identity number in clear is refused
+		// before anything is logged or looked up (docs/masking.md).
+		return nil, mapping.Fail(mapping.Malformed, "cid must not hold a resident identity number")
 	case r.IAT <= 0 || r.EXP <= r.IAT || r.EXP-r.IAT > int64(MaxRequestLifetime/time.Second):
 		return nil, mapping.Fail(mapping.Malformed, "exp must be after iat and at most %s later", MaxRequestLifetime)
 	case now.Add(skew).Before(time.Unix(r.IAT, 0)):
@@ -123,6 +129,11 @@ func VerifyAnswer(snap *trust.Snapshot, token string, want Expect, now time.Time
 	case a.HN != "" && !mapping.IsMaskedName(a.HN), a.HID != "" && !mapping.IsMaskedID(a.HID):
 		return nil, mapping.Fail(mapping.Malformed, "answer carries an unmasked holder")
 	}
+	if a.IT != nil {
+		if err := mapping.CheckItinerary(payload, a.IT); err != nil {
+			return nil, err
+		}
+	}
 	if err := key.Authorize(trust.UseStatus, a.Iss, want.Org, time.Unix(a.IAT, 0), skew); err != nil {
 		return nil, err
 	}
@@ -139,7 +150,7 @@ func (a *Answer) Key() *trust.Key { return a.key }
 // answer past it is grey, whatever colour it names.
 func (a *Answer) Live(now time.Time) mapping.LiveStatus {
 	return mapping.LiveStatus{Status: a.St, At: time.Unix(a.SA, 0).UTC(), Expires: time.Unix(a.EXP, 0).UTC(),
-		Holder: mapping.Holder{Name: a.HN, ID: a.HID}}.AsOf(now)
+		Holder: mapping.Holder{Name: a.HN, ID: a.HID}, IT: a.IT}.AsOf(now)
 }
 
 func clip(s string) string { return mapping.Clip(s, 32) }

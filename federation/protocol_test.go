@@ -71,6 +71,10 @@ func TestVerifyRequest(t *testing.T) {
 			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.CID = "Az09_.:-" + strings.Repeat("x", 120) })), mapping.ReasonNone},
 
 		"an unsigned request (empty signature part) is malformed": {goodTok[:dot+1], mapping.Malformed},
+		"a cid holding a resident identity number is malformed": {
+			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.CID = "tok-330102199001011234" })), mapping.Malformed},
+		"a cid holding an identity number with separators is malformed": {
+			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.CID = "330102-19900101-123X" })), mapping.Malformed},
 		"alg none is a bad signature": {
 			hostile(t, sh, "none", federation.TypRequest, goodJSON), mapping.BadSignature},
 		"alg HS256 keyed with the public key is a bad signature": {
@@ -247,6 +251,16 @@ func TestVerifyAnswer(t *testing.T) {
 		"alg none is a bad signature":                                    {hostile(t, zj, "none", federation.TypAnswer, goodJSON), mapping.BadSignature, false},
 		"data after the claims is malformed": {
 			hostile(t, zj, "EdDSA", federation.TypAnswer, append(append([]byte{}, goodJSON...), "{}"...)), mapping.Malformed, false},
+		"an answer with an itinerary is accepted": {
+			ans(zj, with(func(a *federation.Answer) {
+				a.IT = &mapping.Itinerary{Regions: []string{"420100"}, Star: true, Time: now.Add(-time.Hour).Unix()}
+			})), mapping.ReasonNone, false},
+		"an itinerary without its star is malformed": {
+			hostile(t, zj, "EdDSA", federation.TypAnswer, []byte(strings.TrimSuffix(string(goodJSON), "}")+`,"it":{"r":[],"t":1700000000}}`)), mapping.Malformed, false},
+		"an itinerary with a region of five digits is malformed": {
+			ans(zj, with(func(a *federation.Answer) { a.IT = &mapping.Itinerary{Regions: []string{"42010"}, Time: now.Unix()} })), mapping.Malformed, false},
+		"an itinerary whose star is given twice is malformed": {
+			hostile(t, zj, "EdDSA", federation.TypAnswer, []byte(strings.TrimSuffix(string(goodJSON), "}")+`,"it":{"r":[],"star":false,"st\u0061r":true,"t":1700000000}}`)), mapping.Malformed, false},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,11 +32,32 @@ type Responder struct {
 	replay *replayCache
 }
 
-// Reply is what the HTTP layer writes back.
+// Reply is what the HTTP layer writes back: SetHeaders, then Status,
+// ContentType and Body as they are.
 type Reply struct {
 	Status      int
 	Body        []byte
 	ContentType string
+	// Region is the region a hub's 502 upstream_unavailable is about
+	// (header Hcgw-Upstream-Region): the asker counts it against that
+	// region, not against the hub.
+	Region string
+	// RetriesSpent is how many retries the chain below spent on the
+	// request (header Hcgw-Retries-Spent, budget.go).
+	RetriesSpent int
+}
+
+// UpstreamRegionHeader names the region a hub could not reach.
+const UpstreamRegionHeader = "Hcgw-Upstream-Region"
+
+// SetHeaders writes the reply's federation headers into h.
+func (rep Reply) SetHeaders(h http.Header) {
+	if rep.Region != "" {
+		h.Set(UpstreamRegionHeader, rep.Region)
+	}
+	if rep.RetriesSpent > 0 {
+		h.Set(RetriesSpentHeader, strconv.Itoa(rep.RetriesSpent))
+	}
 }
 
 // Error codes of the federation endpoint (besides the common ones).
@@ -69,8 +91,20 @@ func (r *Responder) Init() {
 	r.replay = newReplayCache(1 << 20)
 }
 
-// Handle answers one status request body that arrived after hops hops.
+// Handle answers one status request body that arrived after hops hops,
+// under ctx's retry budget if it has one (RetryBudgetFrom).
 func (r *Responder) Handle(ctx context.Context, body []byte, hops int) Reply {
+	if budgetOf(ctx) == nil {
+		// A requester built against DESIGN §7: each retrying client below
+		// keeps its own bound, as there; what they spent is still told.
+		ctx = WithRetryBudget(ctx, MaxRetryBudget)
+	}
+	rep := r.handle(ctx, body, hops)
+	rep.RetriesSpent = retriesSpent(ctx)
+	return rep
+}
+
+func (r *Responder) handle(ctx context.Context, body []byte, hops int) Reply {
 	if hops > r.MaxHops {
 		return errReply(http.StatusLoopDetected, CodeLoopDetected, fmt.Sprintf("more than %d hops", r.MaxHops))
 	}
@@ -100,7 +134,9 @@ func (r *Responder) Handle(ctx context.Context, body []byte, hops int) Reply {
 		}
 		if err != nil {
 			r.Logger.Warn("relay failed", "to", req.Aud, "error", err.Error())
-			return errReply(http.StatusBadGateway, CodeUpstream, "region "+req.Aud+" could not be reached")
+			rep := errReply(http.StatusBadGateway, CodeUpstream, "region "+req.Aud+" could not be reached")
+			rep.Region = req.Aud
+			return rep
 		}
 		ct := ContentTypeJOSE
 		if status != http.StatusOK {
@@ -129,7 +165,7 @@ func (r *Responder) Handle(ctx context.Context, body []byte, hops int) Reply {
 		exp = st.Expires
 	}
 	ans := Answer{Iss: r.Region, Aud: req.Iss, IAT: now.Unix(), EXP: exp.Unix(), RJTI: req.JTI, CID: req.CID,
-		St: st.Status, SA: st.At.Unix(), HN: st.Holder.Name, HID: st.Holder.ID}
+		St: st.Status, SA: st.At.Unix(), HN: st.Holder.Name, HID: st.Holder.ID, IT: st.IT}
 	if st.Lapsed(now) || ans.EXP <= ans.IAT {
 		// The platform no longer vouches for it: grey, with the platform's
 		// end as exp (at or before iat), so that no cache anywhere keeps it

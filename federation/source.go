@@ -3,6 +3,8 @@ package federation
 import (
 	"context"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/hcgw/hcgw/mapping"
 )
@@ -24,7 +26,12 @@ type MemorySource struct {
 	mu    sync.RWMutex
 	codes map[string]mapping.LiveStatus
 	Err   error // when set, every Lookup fails with it (a platform outage)
+	delay atomic.Int64
 }
+
+// SetDelay makes every Lookup take d first (a slow platform), or less when
+// its context ends.
+func (m *MemorySource) SetDelay(d time.Duration) { m.delay.Store(int64(d)) }
 
 // NewMemorySource makes an empty platform.
 func NewMemorySource() *MemorySource { return &MemorySource{codes: map[string]mapping.LiveStatus{}} }
@@ -37,7 +44,16 @@ func (m *MemorySource) Set(cid string, st mapping.LiveStatus) {
 }
 
 // Lookup implements Source.
-func (m *MemorySource) Lookup(_ context.Context, cid string) (mapping.LiveStatus, error) {
+func (m *MemorySource) Lookup(ctx context.Context, cid string) (mapping.LiveStatus, error) {
+	if d := time.Duration(m.delay.Load()); d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return mapping.LiveStatus{}, ctx.Err()
+		}
+	}
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	if m.Err != nil {

@@ -62,7 +62,8 @@ func (s *PeerStats) now() time.Time {
 }
 
 // Record notes one call to peer: how long it took and its outcome ("ok",
-// "unknown_code", "circuit_open" or "error", as Options.OnCall reports).
+// "unknown_code", "circuit_open", "error" or "upstream_error", as
+// Options.OnCall and OnRoute report).
 // Beyond the ring's capacity the oldest call is forgotten.
 func (s *PeerStats) Record(peer string, took time.Duration, outcome string) {
 	at := s.now()
@@ -97,7 +98,9 @@ func (s *PeerStats) Record(peer string, took time.Duration, outcome string) {
 type PeerSummary struct {
 	// Calls counts the calls of the window, every outcome; Errors those
 	// that failed: "error", and "circuit_open" (refused without asking
-	// because the breaker was open). "unknown_code" is a healthy answer.
+	// because the breaker was open). "unknown_code" is a healthy answer, and
+	// so is "upstream_error" for the hub (the region behind it failed; its
+	// own route counts that).
 	Calls, Errors int
 	// Timed counts the calls the percentiles are over: those that reached
 	// the peer (all but circuit_open). P50 and P95 are zero when it is 0.

@@ -90,7 +90,7 @@ func (p *Puller) PullOnce(ctx context.Context) (PullResult, error) {
 	if err := json.Unmarshal(data, &l); err != nil {
 		return PullResult{}, fmt.Errorf("trust list from %s: %w", p.URL, err)
 	}
-	tokens := make([]string, 0, len(l.Endorsements)+len(l.Revocations))
+	tokens := make([]string, 0, len(l.Endorsements)+len(l.Revocations)+len(l.Rules))
 	// Revocations first: a key revoked in the same list never verifies for
 	// a moment.
 	for _, r := range l.Revocations {
@@ -98,6 +98,10 @@ func (p *Puller) PullOnce(ctx context.Context) (PullResult, error) {
 	}
 	for _, e := range l.Endorsements {
 		tokens = append(tokens, e.JWS)
+	}
+	// Rules (DESIGN §11): the registry checks them after the keys.
+	for _, r := range l.Rules {
+		tokens = append(tokens, r.JWS)
 	}
 	added, refused, err := p.Registry.Merge(ctx, tokens)
 	if err != nil {

@@ -24,6 +24,8 @@ const (
 	CodeOutOfScope   = "scope_violation"
 	// /v1/qr/decode: the image holds no readable QR code (422).
 	CodeNoQRCode = "no_qr_code"
+	// /v1/rules: the rule's shape or logic is refused (400, DESIGN §11).
+	CodeBadRule = "bad_rule"
 )
 
 var statusOf = map[string]int{
@@ -40,6 +42,7 @@ var statusOf = map[string]int{
 	CodeCodeNotValid:     http.StatusUnprocessableEntity,
 	CodeOutOfScope:       http.StatusUnprocessableEntity,
 	CodeNoQRCode:         http.StatusUnprocessableEntity,
+	CodeBadRule:          http.StatusBadRequest,
 }
 
 type errorBody struct {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -22,9 +23,16 @@ import (
 )
 
 type verifyRequest struct {
-	Code       *string `json:"code"`
-	Scene      string  `json:"scene"`
-	Checkpoint string  `json:"checkpoint"`
+	Code       *string     `json:"code"`
+	IDDocument *idDocument `json:"id_document"`
+	Scene      string      `json:"scene"`
+	Checkpoint string      `json:"checkpoint"`
+}
+
+// idDocument is an identity document shown instead of a code (DESIGN §12).
+type idDocument struct {
+	Type   string `json:"type"`
+	Number string `json:"number"`
 }
 
 // validLabel admits the identifiers a checkpoint sends (checkpoint, scene):
@@ -60,6 +68,14 @@ func (a *api) readCodeRequest(c *gin.Context) (verify.Request, bool) {
 	if !readJSON(c, a.Limits.MaxBody, false, &req) || !labelsOK(c, req.Scene, req.Checkpoint) {
 		return verify.Request{}, false
 	}
+	if req.IDDocument != nil {
+		renderError(c, CodeBadRequest, `field "id_document" is accepted by /v1/verify only`)
+		return verify.Request{}, false
+	}
+	return codeRequest(c, req)
+}
+
+func codeRequest(c *gin.Context, req verifyRequest) (verify.Request, bool) {
 	if req.Code == nil || *req.Code == "" {
 		renderError(c, CodeBadRequest, `field "code" is required`)
 		return verify.Request{}, false
@@ -67,8 +83,42 @@ func (a *api) readCodeRequest(c *gin.Context) (verify.Request, bool) {
 	return verify.Request{Code: *req.Code, Scene: req.Scene, Checkpoint: req.Checkpoint}, true
 }
 
+// readVerifyRequest reads the body of /v1/verify: a code, or an identity
+// document (DESIGN §12), whose number is checked here and never echoed.
+func (a *api) readVerifyRequest(c *gin.Context) (verify.Request, bool) {
+	var req verifyRequest
+	if !readJSON(c, a.Limits.MaxBody, false, &req) || !labelsOK(c, req.Scene, req.Checkpoint) {
+		return verify.Request{}, false
+	}
+	if req.IDDocument == nil {
+		return codeRequest(c, req)
+	}
+	d := req.IDDocument
+	switch {
+	case req.Code != nil:
+		renderError(c, CodeBadRequest, `give "code" or "id_document", not both`)
+		return verify.Request{}, false
+	case d.Type != verify.DocumentResidentID:
+		renderError(c, CodeBadRequest, `field "id_document.type" must be "resident_id"`)
+		return verify.Request{}, false
+	}
+	number, err := mapping.ParseResidentID(d.Number)
+	if err != nil {
+		renderError(c, CodeBadRequest, `field "id_document.number": `+err.Error())
+		return verify.Request{}, false
+	}
+	if a.idrl != nil {
+		if ok, wait := a.idrl.allow(clientName(c), time.Now()); !ok {
+			c.Header("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+			renderError(c, CodeRateLimited, "too many identity document lookups from this client; retry after the indicated delay")
+			return verify.Request{}, false
+		}
+	}
+	return verify.Request{Document: &verify.Document{Type: d.Type, Number: number}, Scene: req.Scene, Checkpoint: req.Checkpoint}, true
+}
+
 func (a *api) verify(c *gin.Context) {
-	req, ok := a.readCodeRequest(c)
+	req, ok := a.readVerifyRequest(c)
 	if !ok {
 		return
 	}
@@ -243,9 +293,10 @@ func (s statusFor) status(c *gin.Context) (mapping.Status, bool) {
 
 type issueRequest struct {
 	statusFor
-	NAT        *mapping.NAT `json:"nat"`
-	Vac        *int         `json:"vac"`
-	TTLSeconds int64        `json:"ttl_seconds"`
+	NAT        *mapping.NAT       `json:"nat"`
+	Vac        *int               `json:"vac"`
+	IT         *mapping.Itinerary `json:"it"`
+	TTLSeconds int64              `json:"ttl_seconds"`
 }
 
 func (a *api) issue(c *gin.Context) {
@@ -266,7 +317,7 @@ func (a *api) issue(c *gin.Context) {
 		return
 	}
 	out, err := a.Issuer.Issue(nic.IssueRequest{Status: st, Name: req.Holder.Name, ID: req.Holder.ID,
-		NAT: req.NAT, Vac: req.Vac, TTL: time.Duration(req.TTLSeconds) * time.Second})
+		NAT: req.NAT, Vac: req.Vac, IT: req.IT, TTL: time.Duration(req.TTLSeconds) * time.Second})
 	switch {
 	case errors.Is(err, nic.ErrNoSigningKey):
 		renderError(c, CodeUnavailable, err.Error())
@@ -319,25 +370,8 @@ func etagMatch(header, etag string) bool {
 // the body, or a JSON object {"jws": "..."}.
 func (a *api) addTrust(kind string) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		raw, ok := readRaw(c, a.Limits.MaxBody)
+		token, ok := readJWSBody(c, a.Limits.MaxBody)
 		if !ok {
-			return
-		}
-		token := string(bytes.TrimSpace(raw))
-		if strings.HasPrefix(token, "{") {
-			var body struct {
-				JWS string `json:"jws"`
-			}
-			dec := json.NewDecoder(bytes.NewReader(raw))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(&body); err != nil {
-				renderError(c, CodeBadRequest, "body is not the expected JSON: "+jsonProblem(err))
-				return
-			}
-			token = body.JWS
-		}
-		if token == "" {
-			renderError(c, CodeBadRequest, "body must be a compact JWS")
 			return
 		}
 		var (
@@ -402,6 +436,7 @@ type recordView struct {
 	CodeSHA256     string    `json:"code_sha256"`
 	DurationMicros int64     `json:"duration_us"`
 	Admission      string    `json:"admission"`
+	Star           bool      `json:"star"`
 }
 
 func (a *api) record(c *gin.Context) {
@@ -428,7 +463,7 @@ func (a *api) record(c *gin.Context) {
 		Scene: r.Scene, Issuer: r.Issuer, Org: r.Org, Format: r.Format, CodeID: r.CodeID, Result: r.Result,
 		Reason: r.Reason, Status: r.Status, Source: r.Source, Degraded: r.Degraded, Conflict: r.Conflict,
 		Holder: mapping.Holder{Name: r.HolderName, ID: r.HolderID}, CodeSHA256: r.CodeSHA256, DurationMicros: r.DurationMicros,
-		Admission: r.Admission})
+		Admission: r.Admission, Star: r.Star})
 }
 
 func (a *api) jwks(c *gin.Context) {
@@ -475,18 +510,25 @@ func (a *api) federationStatus(c *gin.Context) {
 		}
 		hops = n
 	}
+	ctx, err := federation.RetryBudgetFrom(c.Request.Context(), c.Request.Header)
+	if err != nil {
+		renderError(c, CodeBadRequest, err.Error())
+		return
+	}
 	body, ok := readRaw(c, federation.MaxBody)
 	if !ok {
 		return
 	}
-	rep := a.Federation.Handle(c.Request.Context(), body, hops)
+	rep := a.Federation.Handle(ctx, body, hops)
+	rep.SetHeaders(c.Writer.Header())
 	c.Data(rep.Status, rep.ContentType, rep.Body)
 }
 
 type platformCodeRequest struct {
 	CID string `json:"cid"`
 	statusFor
-	TTLSeconds int64 `json:"ttl_seconds"`
+	IT         *mapping.Itinerary `json:"it"`
+	TTLSeconds int64              `json:"ttl_seconds"`
 }
 
 // platformCode sets a code's status on the simulated provincial platform
@@ -511,11 +553,17 @@ func (a *api) platformCode(c *gin.Context) {
 		renderError(c, CodeBadRequest, `field "ttl_seconds" must be between 1 and 86400`)
 		return
 	}
+	if req.IT != nil {
+		if err := req.IT.Validate("it"); err != nil {
+			renderError(c, CodeBadRequest, err.Error())
+			return
+		}
+	}
 	ttl := time.Duration(req.TTLSeconds) * time.Second
 	if ttl == 0 {
 		ttl = time.Minute
 	}
-	if err := a.Platform.SetCode(c.Request.Context(), req.CID, st, req.Holder.Name, req.Holder.ID, ttl); err != nil {
+	if err := a.Platform.SetCode(c.Request.Context(), req.CID, st, req.Holder.Name, req.Holder.ID, req.IT, ttl); err != nil {
 		var p *mapping.Problem
 		if errors.As(err, &p) {
 			renderError(c, CodeBadRequest, err.Error())
@@ -566,4 +614,31 @@ func (a *api) share(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, gin.H{"holder": gin.H{"id": holder.ID}, "status": out.Status, "answered": out.Answered,
 		"unknown": out.Unknown, "unavailable": out.Unavailable})
+}
+
+// readJWSBody reads a body that is a compact JWS, or the JSON object
+// {"jws": "..."}, rendering the error itself.
+func readJWSBody(c *gin.Context, limit int64) (string, bool) {
+	raw, ok := readRaw(c, limit)
+	if !ok {
+		return "", false
+	}
+	token := string(bytes.TrimSpace(raw))
+	if strings.HasPrefix(token, "{") {
+		var body struct {
+			JWS string `json:"jws"`
+		}
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&body); err != nil {
+			renderError(c, CodeBadRequest, "body is not the expected JSON: "+jsonProblem(err))
+			return "", false
+		}
+		token = body.JWS
+	}
+	if token == "" {
+		renderError(c, CodeBadRequest, "body must be a compact JWS")
+		return "", false
+	}
+	return token, true
 }

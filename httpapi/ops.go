@@ -34,6 +34,9 @@ type OpsPeer struct {
 	Region  string
 	URL     string // shown without credentials, query or fragment
 	Breaker string // "closed", "half-open" or "open"
+	// Via is the relaying peer (the hub) for a region reached through it:
+	// its own breaker and calls, beside the hub's row.
+	Via string
 	// The calls of the last 5 minutes (at most the last 256): all, failed
 	// (error or circuit open), and the percentiles of those that reached
 	// the peer (Timed of them; none: no percentile).
@@ -54,6 +57,7 @@ type opsOverview struct {
 	Peers       []opsPeerJSON    `json:"peers"`
 	Keys        []opsKeyJSON     `json:"keys"`
 	Revocations []opsRevJSON     `json:"revocations"`
+	Rules       []opsRuleJSON    `json:"rules"`
 	Verdicts    []opsVerdictJSON `json:"verdicts_last_hour"` // null: the database did not answer
 	Warnings    []string         `json:"warnings"`
 }
@@ -61,6 +65,7 @@ type opsOverview struct {
 type opsPeerJSON struct {
 	Region   string   `json:"region"`
 	URL      string   `json:"url,omitempty"`
+	Via      string   `json:"via,omitempty"`
 	Breaker  string   `json:"breaker"`
 	P50      *float64 `json:"p50_ms"`
 	P95      *float64 `json:"p95_ms"`
@@ -83,6 +88,20 @@ type opsRevJSON struct {
 	Kid       string    `json:"kid"`
 	RevokedAt time.Time `json:"revoked_at"`
 	Reason    string    `json:"reason"`
+}
+
+// opsRuleJSON is an admission rule as the operator sees it: whether it is
+// in force now (the highest version of its Identifier inside its window),
+// superseded by a higher version in force, starting later, or lapsed.
+type opsRuleJSON struct {
+	ID        string    `json:"id"`
+	Version   string    `json:"version"`
+	Region    string    `json:"region"`
+	Type      string    `json:"type"`
+	Scenes    []string  `json:"scenes"`
+	ValidFrom time.Time `json:"valid_from"`
+	ValidTo   time.Time `json:"valid_to"`
+	State     string    `json:"state"` // in_force, superseded, starts_later, lapsed
 }
 
 type opsVerdictJSON struct {
@@ -110,7 +129,7 @@ func (a *api) opsOverview(c *gin.Context) {
 	now := a.Ops.Now()
 	out := opsOverview{Region: a.Ops.Region(), Time: now.UTC(), Peers: []opsPeerJSON{}, Warnings: []string{}}
 	for _, p := range a.Ops.Peers() {
-		out.Peers = append(out.Peers, opsPeerJSON{Region: p.Region, URL: publicURL(p.URL), Breaker: p.Breaker,
+		out.Peers = append(out.Peers, opsPeerJSON{Region: p.Region, URL: publicURL(p.URL), Via: p.Via, Breaker: p.Breaker,
 			P50: millis(p.P50, p.Timed), P95: millis(p.P95, p.Timed), Calls5m: p.Calls, Errors5m: p.Errors})
 	}
 	snap := a.Trust.Snapshot()
@@ -120,6 +139,7 @@ func (a *api) opsOverview(c *gin.Context) {
 		out.Revocations = append(out.Revocations, opsRevJSON{Kid: r.Kid, RevokedAt: r.RevokedAt.UTC(), Reason: r.Reason})
 	}
 	sort.SliceStable(out.Revocations, func(i, j int) bool { return out.Revocations[i].RevokedAt.After(out.Revocations[j].RevokedAt) })
+	out.Rules = opsRules(snap, now)
 	if a.Warnings != nil {
 		out.Warnings = append(out.Warnings, a.Warnings()...)
 	}
@@ -166,6 +186,46 @@ func opsKeys(snap *trust.Snapshot, now time.Time) []opsKeyJSON {
 			return out[i].Region < out[j].Region
 		}
 		return out[i].NotAfter.Before(out[j].NotAfter)
+	})
+	return out
+}
+
+// opsRules lists every rule the registry holds, by region, Identifier and
+// version, with its state at now.
+func opsRules(snap *trust.Snapshot, now time.Time) []opsRuleJSON {
+	top := map[string]*trust.Rule{} // region + id → the highest version in force
+	for _, r := range snap.Rules() {
+		k := r.Country + "\x00" + r.Identifier
+		if r.InForce(now) && (top[k] == nil || r.Newer(top[k])) {
+			top[k] = r
+		}
+	}
+	out := []opsRuleJSON{}
+	for _, r := range snap.Rules() {
+		state := "lapsed"
+		switch {
+		case top[r.Country+"\x00"+r.Identifier] == r:
+			state = "in_force"
+		case r.InForce(now):
+			state = "superseded"
+		case now.Before(r.ValidFrom):
+			state = "starts_later"
+		}
+		scenes := slices.Clone(r.Scenes)
+		if scenes == nil {
+			scenes = []string{}
+		}
+		out = append(out, opsRuleJSON{ID: r.Identifier, Version: r.Version, Region: r.Country, Type: string(r.Type),
+			Scenes: scenes, ValidFrom: r.ValidFrom.UTC(), ValidTo: r.ValidTo.UTC(), State: state})
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Region != out[j].Region {
+			return out[i].Region < out[j].Region
+		}
+		if out[i].ID != out[j].ID {
+			return out[i].ID < out[j].ID
+		}
+		return out[i].ValidFrom.Before(out[j].ValidFrom)
 	})
 	return out
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -51,6 +52,16 @@ type overview struct {
 		Calls5m  int      `json:"calls_5m"`
 		Errors5m int      `json:"errors_5m"`
 	} `json:"peers"`
+	Rules []struct {
+		ID        string    `json:"id"`
+		Version   string    `json:"version"`
+		Region    string    `json:"region"`
+		Type      string    `json:"type"`
+		Scenes    []string  `json:"scenes"`
+		ValidFrom time.Time `json:"valid_from"`
+		ValidTo   time.Time `json:"valid_to"`
+		State     string    `json:"state"`
+	} `json:"rules"`
 	Keys []struct {
 		Kid       string    `json:"kid"`
 		Region    string    `json:"region"`
@@ -81,6 +92,14 @@ type opsFixture struct {
 	tjK, hubK            *testkit.TestKey
 }
 
+// opsRule is a Shanghai acceptance rule signed by root.
+func opsRule(t *testing.T, root *testkit.Root, id, version string, from, to time.Time, scenes string) string {
+	return root.Rule(fmt.Sprintf(`{"Identifier":%q,"Type":"Acceptance","Country":"310000","Version":%q,"SchemaVersion":"1.0.0",
+"Engine":"CERTLOGIC","EngineVersion":"1.3.0","CertificateType":"National","Description":[{"lang":"en","desc":"green passes"},{"lang":"zh","desc":"绿码通行"}],
+"ValidFrom":%q,"ValidTo":%q,"AffectedFields":["st"],"Logic":{"===":[{"var":"payload.st"},"green"]},"Scenes":%s}`,
+		id, version, from.Format(time.RFC3339), to.Format(time.RFC3339), scenes))
+}
+
 func newOpsFixture(t *testing.T, withOps bool) *opsFixture {
 	t.Helper()
 	now := testkit.Now
@@ -105,6 +124,10 @@ func newOpsFixture(t *testing.T, withOps bool) *opsFixture {
 		f.root.Revoke(f.bjK.Kid()),
 		f.root.Endorse(f.tjK, "120000", testkit.Spec{NotBefore: now.Add(day), NotAfter: now.Add(10 * day)}),
 		f.root.Endorse(f.hubK, "000000", testkit.Spec{Scope: []string{"*"}}),
+		opsRule(t, f.root, "SH-RAIL", "1.0.0", now.Add(-day), now.Add(30*day), `["rail"]`),
+		opsRule(t, f.root, "SH-RAIL", "1.1.0", now.Add(-time.Hour), now.Add(30*day), `["rail"]`),
+		opsRule(t, f.root, "SH-RAIL", "2.0.0", now.Add(day), now.Add(30*day), `["rail"]`),
+		opsRule(t, f.root, "SH-OLD", "1.0.0", now.Add(-3*day), now.Add(-day), `[]`),
 	)
 	vc, _ := httpapi.NewClient("gate-1", httpapi.RoleVerifier, hash(verifierToken))
 	ac, _ := httpapi.NewClient("ops", httpapi.RoleAdmin, hash(adminToken))
@@ -191,6 +214,19 @@ func TestOpsOverviewShape(t *testing.T) {
 	}
 	if !strings.Contains(string(b), `"p50_ms":null`) {
 		t.Errorf("a peer without timed calls has no null p50_ms: %s", b)
+	}
+
+	// rules: the highest version in force is in force, a lower one
+	// superseded, a later one starts later, an ended one lapsed.
+	var states []string
+	for _, r := range ov.Rules {
+		states = append(states, r.ID+" "+r.Version+" "+r.State)
+	}
+	if got := strings.Join(states, ", "); got != "SH-OLD 1.0.0 lapsed, SH-RAIL 1.0.0 superseded, SH-RAIL 1.1.0 in_force, SH-RAIL 2.0.0 starts_later" {
+		t.Errorf("rules %s", got)
+	}
+	if len(ov.Rules) > 0 && (ov.Rules[0].Scenes == nil || ov.Rules[1].Scenes[0] != "rail" || ov.Rules[1].Region != sh) {
+		t.Errorf("rules %+v", ov.Rules)
 	}
 
 	// keys: by region, the window in force that ends last, days floored.

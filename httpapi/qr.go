@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -26,11 +27,23 @@ func (a *api) qrDecode(c *gin.Context) {
 	if !ok {
 		return
 	}
-	code, err := qr.Decode(img)
-	var ie *qr.ImageError
+	code, err := a.QR.Decode(c.Request.Context(), img)
+	var (
+		ie *qr.ImageError
+		le *qr.LimitError
+	)
 	switch {
 	case errors.As(err, &ie):
 		renderError(c, CodeBadRequest, ie.Msg+": send a PNG or JPEG photo of the QR code")
+		return
+	case errors.As(err, &le):
+		renderError(c, CodeTooLarge, "the image is too large to decode: "+le.Error()+"; send a smaller photo of the QR code")
+		return
+	case errors.Is(err, qr.ErrBusy):
+		renderError(c, CodeUnavailable, "the gateway is reading as many images as it may at once; retry")
+		return
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+		renderError(c, CodeUnavailable, "the request ended before the image was read")
 		return
 	case err != nil:
 		renderError(c, CodeNoQRCode, "no QR code could be read in the image: hold the code flat, in focus, and filling a good part of the picture")

@@ -20,6 +20,7 @@ import (
 	"github.com/hcgw/hcgw/audit"
 	"github.com/hcgw/hcgw/federation"
 	"github.com/hcgw/hcgw/mapping"
+	"github.com/hcgw/hcgw/qr"
 	"github.com/hcgw/hcgw/trust"
 	"github.com/hcgw/hcgw/verify"
 )
@@ -81,6 +82,9 @@ type Deps struct {
 	Metrics http.Handler
 	// RateLimit is each client's token bucket (zero: no limit).
 	RateLimit RateLimit
+	// IDLookupLimit is each client's token bucket for verifications by
+	// identity document (DESIGN §12), on top of RateLimit (zero: no limit).
+	IDLookupLimit RateLimit
 	// RequirePeerCert makes /v1/federation/status refuse a caller without a
 	// verified TLS client certificate (mutual TLS between gateways).
 	RequirePeerCert bool
@@ -97,6 +101,9 @@ type Deps struct {
 	Share Sharer
 	// Ops feeds GET /v1/ops/overview and the operator page (ops.go); nil: 503.
 	Ops Ops
+	// QR decodes the images of POST /v1/qr/decode within its memory and
+	// concurrency bounds; nil: a decoder with qr's defaults.
+	QR *qr.Decoder
 	// Corrections serves /v1/corrections (corrections.go); CorrectionPeer
 	// the federation's correction endpoints. nil: 503.
 	Corrections    Corrections
@@ -111,23 +118,28 @@ type Sharer interface {
 
 // PlatformAdmin sets codes on the simulated platform.
 type PlatformAdmin interface {
-	SetCode(ctx context.Context, cid string, st mapping.Status, name, id string, ttl time.Duration) error
+	SetCode(ctx context.Context, cid string, st mapping.Status, name, id string, it *mapping.Itinerary, ttl time.Duration) error
 }
 
 type api struct {
 	Deps
 	auth authenticator
 	rl   *rateLimiter
+	idrl *rateLimiter // identity document lookups, per client
 }
 
 // New builds the gin engine with every route of DESIGN §6.
 func New(d Deps) http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	d.Limits.defaults()
+	if d.QR == nil {
+		d.QR = qr.NewDecoder(qr.Limits{})
+	}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
 	}
-	a := &api{Deps: d, auth: authenticator{clients: d.Clients}, rl: newRateLimiter(d.RateLimit)}
+	a := &api{Deps: d, auth: authenticator{clients: d.Clients}, rl: newRateLimiter(d.RateLimit),
+		idrl: newRateLimiter(d.IDLookupLimit)}
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.Use(a.requestLog, gin.CustomRecoveryWithWriter(io.Discard, a.recovered), a.limit)
@@ -147,6 +159,8 @@ func New(d Deps) http.Handler {
 	r.POST("/v1/trust/endorsements", admin, a.addTrust(trust.KindEndorsement))
 	r.POST("/v1/trust/revocations", admin, a.addTrust(trust.KindRevocation))
 	r.GET("/v1/records/:id", admin, a.record)
+	r.POST("/v1/rules", admin, a.addRule)
+	r.GET("/v1/rules", a.rules)
 	r.GET("/.well-known/jwks.json", a.jwks)
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", a.readyz)

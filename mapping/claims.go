@@ -46,6 +46,31 @@ type NAT struct {
 	Time   int64  `json:"t"`
 }
 
+// Itinerary is the itinerary mark (DESIGN §12): the regions of the last
+// 14 days, whether one was a city with risk areas (the star), and when it
+// was computed (unix seconds).
+type Itinerary struct {
+	Regions []string `json:"r"`
+	Star    bool     `json:"star"`
+	Time    int64    `json:"t"`
+}
+
+// MaxItineraryRegions bounds an itinerary's regions (DESIGN §12).
+const MaxItineraryRegions = 32
+
+// Validate checks an itinerary's values; name is the claim ("it").
+func (it *Itinerary) Validate(name string) error {
+	if len(it.Regions) > MaxItineraryRegions {
+		return Fail(Malformed, "claim \"%s.r\": at most %d regions", name, MaxItineraryRegions)
+	}
+	for _, r := range it.Regions {
+		if !ValidRegion(r) {
+			return Fail(Malformed, "claim \"%s.r\": every region is six digits", name)
+		}
+	}
+	return checkTime(name+".t", it.Time)
+}
+
 // Claims are the claims of a national information code, version 1
 // (DESIGN §3). HN and HID hold masked values only.
 type Claims struct {
@@ -61,6 +86,8 @@ type Claims struct {
 	HID string `json:"hid"`
 	NAT *NAT   `json:"nat,omitempty"`
 	Vac *int   `json:"vac,omitempty"`
+	// IT is the optional itinerary mark (DESIGN §12).
+	IT *Itinerary `json:"it,omitempty"`
 }
 
 // ParseClaims decodes and validates the payload of a NIC's JWS. The payload
@@ -108,7 +135,7 @@ var requiredClaims = []string{"v", "iss", "org", "jti", "iat", "exp", "st", "sa"
 func (c *Claims) missing(payload []byte) error {
 	complete := c.V != 0 && c.Iss != "" && c.Org != "" && c.JTI != "" && c.IAT != 0 && c.EXP != 0 &&
 		c.St != "" && c.SA != 0 && c.HN != "" && c.HID != ""
-	if complete && (c.NAT == nil || c.NAT.Result != "" && c.NAT.Time != 0) {
+	if complete && (c.NAT == nil || c.NAT.Result != "" && c.NAT.Time != 0) && c.IT == nil {
 		return nil
 	}
 	var names map[string]jsontext.Value
@@ -121,17 +148,47 @@ func (c *Claims) missing(payload []byte) error {
 		}
 	}
 	if c.NAT != nil {
-		var nat map[string]jsontext.Value
-		if err := DecodeStrict(names["nat"], &nat, claimsStrict); err != nil {
+		if err := requireMembers(names["nat"], "nat", "r", "t"); err != nil {
 			return err
 		}
-		for _, k := range []string{"r", "t"} {
-			if _, ok := nat[k]; !ok {
-				return Fail(Malformed, "claim \"nat.%s\": missing", k)
-			}
+	}
+	if c.IT != nil {
+		return requireMembers(names["it"], "it", ItineraryMembers...)
+	}
+	return nil
+}
+
+// ItineraryMembers are the members every itinerary mark has.
+var ItineraryMembers = []string{"r", "star", "t"}
+
+// requireMembers reports the first of members that the object raw (the
+// value of claim name) lacks.
+func requireMembers(raw jsontext.Value, name string, members ...string) error {
+	var m map[string]jsontext.Value
+	if err := DecodeStrict(raw, &m, claimsStrict); err != nil {
+		return err
+	}
+	for _, k := range members {
+		if _, ok := m[k]; !ok {
+			return Fail(Malformed, "claim \"%s.%s\": missing", name, k)
 		}
 	}
 	return nil
+}
+
+// CheckItinerary checks the itinerary claim "it" of a signed message
+// (a status answer) whose payload decoded into it: every member present
+// (false and [] are values, so the payload is read again for the names)
+// and every value sound.
+func CheckItinerary(payload []byte, it *Itinerary) error {
+	var names map[string]jsontext.Value
+	if err := DecodeStrict(payload, &names, claimsStrict); err != nil {
+		return err
+	}
+	if err := requireMembers(names["it"], "it", ItineraryMembers...); err != nil {
+		return err
+	}
+	return it.Validate("it")
 }
 
 // quoteKey quotes a claim name that was not recognised; it comes from the
@@ -213,6 +270,14 @@ func (c *Claims) Validate() error {
 	}
 	if c.Vac != nil && (*c.Vac < 0 || *c.Vac > maxVac) {
 		return Fail(Malformed, "claim \"vac\": must be 0 to %d, not %d", maxVac, *c.Vac)
+	}
+	if c.IT != nil {
+		if err := c.IT.Validate("it"); err != nil {
+			return err
+		}
+		if c.IT.Time-statusSkew > c.IAT {
+			return Fail(Malformed, "claim \"it.t\": more than %d s after \"iat\"", statusSkew)
+		}
 	}
 	return nil
 }

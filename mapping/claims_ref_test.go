@@ -74,6 +74,8 @@ func refParseClaims(payload []byte) (*Claims, error) {
 			c.HID, err = p.stringClaim(key)
 		case "nat":
 			c.NAT, err = p.natClaim()
+		case "it":
+			c.IT, err = p.itClaim()
 		case "vac":
 			var n int
 			n, err = p.intClaim(key)
@@ -239,6 +241,76 @@ func (p *refParser) natClaim() (*NAT, error) {
 	return &nat, nil
 }
 
+func (p *refParser) itClaim() (*Itinerary, error) {
+	tok, err := p.dec.Token()
+	if err != nil {
+		return nil, p.syntax(err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, Fail(Malformed, "claim \"it\": must be an object, not %s", refKind(tok))
+	}
+	var it Itinerary
+	have := map[string]bool{}
+	for p.dec.More() {
+		key, err := p.key()
+		if err != nil {
+			return nil, err
+		}
+		if have[key] {
+			return nil, Fail(Malformed, "claim \"it.%s\": duplicate", key)
+		}
+		have[key] = true
+		switch key {
+		case "r":
+			tok, err := p.dec.Token()
+			if err != nil {
+				return nil, p.syntax(err)
+			}
+			if d, ok := tok.(json.Delim); !ok || d != '[' {
+				return nil, Fail(Malformed, "claim \"it.r\": must be an array, not %s", refKind(tok))
+			}
+			it.Regions = []string{}
+			for p.dec.More() {
+				s, err := p.stringClaim("it.r")
+				if err != nil {
+					return nil, err
+				}
+				it.Regions = append(it.Regions, s)
+			}
+			if tok, err := p.dec.Token(); err != nil {
+				return nil, p.syntax(err)
+			} else if d, ok := tok.(json.Delim); !ok || d != ']' {
+				return nil, Fail(Malformed, "claim \"it.r\": invalid JSON (array not closed)")
+			}
+		case "star":
+			tok, err := p.dec.Token()
+			if err != nil {
+				return nil, p.syntax(err)
+			}
+			b, ok := tok.(bool)
+			if !ok {
+				return nil, Fail(Malformed, "claim \"it.star\": must be a boolean, not %s", refKind(tok))
+			}
+			it.Star = b
+		case "t":
+			if it.Time, err = p.int64Claim("it.t"); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, Fail(Malformed, "claim \"it\": unknown member %s", quoteKey(key))
+		}
+	}
+	if err := p.end(`claim "it"`); err != nil {
+		return nil, err
+	}
+	for _, k := range []string{"r", "star", "t"} {
+		if !have[k] {
+			return nil, Fail(Malformed, "claim \"it.%s\": missing", k)
+		}
+	}
+	return &it, nil
+}
+
 // kind names the JSON type of a token for an error message.
 func refKind(tok json.Token) string {
 	switch t := tok.(type) {
@@ -271,6 +343,8 @@ func FuzzParseClaimsAgainstDecoder(f *testing.F) {
 		`{"v":1,"iss":"330000","org":"330000","jti":"a","iat":1700000000,"exp":1700000600,"st":"gr\u0065en","sa":1700000000,"hn":"\ud83d\ude00*","hid":"3301**********1234"}`,
 		`{"v":1,"iss":"330000","org":"330000","jti":"a","iat":1700000000,"exp":1700000600,"st":"green","sa":1700000000,"hn":"\ud83d*","hid":"3301**********1234"}`,
 		`{"v":1,"iss":"330000","org":"330000","jti":"a","iat":1700000000,"exp":1700000600,"st":"green","sa":1700000000,"hn":"\ud83d\u0041*","hid":"3301**********1234"}`,
+		`{"v":1,"iss":"330000","org":"330000","jti":"a","iat":1700000000,"exp":1700000600,"st":"green","sa":1700000000,"hn":"张*","hid":"3301**********1234","it":{"r":["310000","420100"],"star":true,"t":1699999000}}`,
+		`{"v":1,"iss":"330000","org":"330000","jti":"a","iat":1700000000,"exp":1700000600,"st":"green","sa":1700000000,"hn":"张*","hid":"3301**********1234","it":{"r":[],"star":false,"t":1699999000}}`,
 		`{"\u0076":1}`, `{"v":1,}`, `{"v":-0}`, `{"v":1e0}`, `{"v":01}`, `{"v":"1"}`, `{"nat":{"r":"x","t":1,"r":"y"}}`,
 		` {} `, `{}x`, `[]`, `"a"`, `nul`, `tru`, `{"hn":"a\/b\\c\"\b\f\n\r\t"}`, "{\"hn\":\"\x01\"}", `{"hn":"\u12"}`,
 	} {

@@ -128,6 +128,12 @@ func TestParseClaimsAccepts(t *testing.T) {
 		"grey status":                                     {payload(set("st", `"grey"`)), func(c *mapping.Claims) bool { return c.St == mapping.Grey }},
 		"yellow status":                                   {payload(set("st", `"yellow"`)), func(c *mapping.Claims) bool { return c.St == mapping.Yellow }},
 		"minus zero is the integer zero":                  {payload(set("vac", "-0")), func(c *mapping.Claims) bool { return *c.Vac == 0 }},
+		"an itinerary with a star": {payload(set("it", `{"r":["310000","420100"],"star":true,"t":`+itoa(iat-60)+`}`)), func(c *mapping.Claims) bool {
+			return reflect.DeepEqual(c.IT, &mapping.Itinerary{Regions: []string{"310000", "420100"}, Star: true, Time: iat - 60})
+		}},
+		"an itinerary without a star, no regions": {payload(set("it", `{"star":false,"r":[],"t":`+itoa(iat)+`}`)), func(c *mapping.Claims) bool {
+			return c.IT != nil && !c.IT.Star && len(c.IT.Regions) == 0
+		}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -198,6 +204,18 @@ func TestParseClaimsRefuses(t *testing.T) {
 		"an array test":                            {payload(set("nat", `[]`)), `claim "nat": must be an object, not an array`},
 		"a test with an extra member":              {payload(set("nat", `{"r":"negative","t":1,"lab":"x"}`)), `claim "nat.lab": unknown claim`},
 		"a test without a result":                  {payload(set("nat", `{"t":`+itoa(iat)+`}`)), `claim "nat.r": missing`},
+		"an itinerary without its star":            {payload(set("it", `{"r":["310000"],"t":`+itoa(iat)+`}`)), `claim "it.star": missing`},
+		"an itinerary without regions":             {payload(set("it", `{"star":true,"t":`+itoa(iat)+`}`)), `claim "it.r": missing`},
+		"an itinerary without its time":            {payload(set("it", `{"r":[],"star":true}`)), `claim "it.t": missing`},
+		"an itinerary with a null star":            {payload(set("it", `{"r":[],"star":null,"t":`+itoa(iat)+`}`)), `claim "it.star": must be a boolean, not null`},
+		"an itinerary star as a string":            {payload(set("it", `{"r":[],"star":"true","t":`+itoa(iat)+`}`)), `claim "it.star": must be a boolean, not a string`},
+		"an itinerary region not of six digits":    {payload(set("it", `{"r":["31000"],"star":false,"t":`+itoa(iat)+`}`)), `claim "it.r": every region is six digits`},
+		"an itinerary of 33 regions":               {payload(set("it", `{"r":[`+strings.TrimSuffix(strings.Repeat(`"310000",`, 33), ",")+`],"star":false,"t":`+itoa(iat)+`}`)), `claim "it.r": at most 32 regions`},
+		"an itinerary with an unknown member":      {payload(set("it", `{"r":[],"star":false,"t":`+itoa(iat)+`,"city":"x"}`)), `claim "it.city": unknown claim`},
+		"an itinerary member in another case":      {payload(set("it", `{"r":[],"Star":true,"star":false,"t":`+itoa(iat)+`}`)), `claim "it.Star": unknown claim`},
+		"an itinerary star given twice":            {payload(set("it", `{"r":[],"star":false,"st\u0061r":true,"t":`+itoa(iat)+`}`)), `claim "it.star": duplicate`},
+		"an itinerary computed after the code":     {payload(set("it", `{"r":[],"star":false,"t":`+itoa(iat+3600)+`}`)), `claim "it.t": more than 60 s after "iat"`},
+		"a null itinerary":                         {payload(set("it", `null`)), `claim "it": must be an object, not null`},
 		"a test without a time":                    {payload(set("nat", `{"r":"negative"}`)), `claim "nat.t": missing`},
 		"an empty test":                            {payload(set("nat", `{}`)), `claim "nat.r": missing`},
 		"a test with a duplicate result":           {payload(set("nat", `{"r":"negative","r":"positive","t":1}`)), `claim "nat.r": duplicate`},

@@ -227,3 +227,19 @@ func FuzzHoldsIdentityNumber(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkHoldsIdentityNumber(b *testing.B) {
+	for name, s := range map[string]string{
+		"token32":  "q7Xv2KpL9mN4rT8wZ1bC3dE5fG6hJ0kM",
+		"serial20": "20261123083000123456",
+		"jti22":    "Xk3_9aQ2-ZxW8pLm4nB7vC",
+		"holds18":  idPlain,
+	} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				mapping.HoldsIdentityNumber(s)
+			}
+		})
+	}
+}

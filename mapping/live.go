@@ -10,7 +10,8 @@ type LiveStatus struct {
 	At      time.Time
 	Expires time.Time
 	Holder  Holder
-	Cached  bool // served from this gateway's cache, not asked now
+	IT      *Itinerary // the itinerary mark the issuer knows (DESIGN §12); nil: none
+	Cached  bool       // served from this gateway's cache, not asked now
 	// Asked is how long the issuer took to answer this call: the round
 	// trip of the attempt that answered, to its gateway or to the hub that
 	// relays to it (the network and their work, not this gateway's signing

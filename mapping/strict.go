@@ -40,9 +40,10 @@ type Strict struct {
 	Fold []string
 }
 
-// DecodeStrict reads data, one signed JSON message, into v (a pointer to a
-// struct or to a map[string]jsontext.Value), as every signed message is
-// read: github.com/go-json-experiment/json with JSON v2 semantics, so that
+// DecodeStrict reads data, one signed JSON message, into v (a pointer,
+// usually to a struct or to a map[string]jsontext.Value), as every signed
+// message is read: github.com/go-json-experiment/json with JSON v2
+// semantics, so that
 //   - member names match exactly, in case (a struct tag's case:ignore is
 //     refused: v2 would match case-insensitively then);
 //   - a name that appears twice is refused, however it is spelled (s\u0074
@@ -56,21 +57,19 @@ type Strict struct {
 //   - exactly one value, nothing after it;
 //   - with o.Closed, a member v does not name is refused.
 //
-// Raw members (jsontext.Value, json.RawMessage) are kept as written, null included, for
-// the caller's own rules. Every error is a *Problem with reason Malformed
-// naming the member; no error repeats a value.
+// Raw members (jsontext.Value, json.RawMessage) are kept as written, null
+// included, for the caller's own rules. Every error is a *Problem with
+// reason Malformed naming the member; no error repeats a value.
 func DecodeStrict(data []byte, v any, o Strict) error {
-	if err := checkStrictType(reflect.TypeOf(v)); err != nil {
+	typed, err := checkStrictType(reflect.TypeOf(v))
+	if err != nil {
 		return Fail(Malformed, "%s: %v", o.what(), err)
 	}
 	// v2 reads a top-level null into a struct as its zero value.
 	if i := firstNonSpace(data); i < len(data) && data[i] == 'n' && jsontext.Value(data).IsValid() {
 		return Fail(Malformed, "%s: must be a JSON object, not null", o.what())
 	}
-	opts := strictOpen
-	if o.Closed {
-		opts = strictClosed
-	}
+	opts := strictOpts[strictKey{closed: o.Closed, typed: typed}]
 	if err := json.Unmarshal(data, v, opts); err != nil {
 		return o.problem(data, err)
 	}
@@ -106,26 +105,50 @@ func firstNonSpace(b []byte) int {
 var (
 	errNull = errors.New("null")
 
-	// nullRefused are the Go types DecodeStrict reads values into; JSON null
-	// is refused for each (the hook returns SkipFunc otherwise, and v2 reads
-	// the value). A hook per type, not one for every type: an any-typed
-	// hook boxes each value and doubled the cost of NIC claims.
+	// nullRefused refuses JSON null for the Go types of the messages on the
+	// verify path (the hook returns SkipFunc otherwise, and v2 reads the
+	// value). A hook per type, not one for every type: an any-typed hook
+	// boxes each value and doubled the cost of NIC claims.
 	nullRefused = json.JoinUnmarshalers(
 		refuseNull[*string](), refuseNull[*Status](), refuseNull[*bool](),
 		refuseNull[*int](), refuseNull[*int64](),
 		refuseNull[*[]string](), refuseNull[*[]int64](),
-		refuseNull[**NAT](), refuseNull[**int](),
+		refuseNull[**NAT](), refuseNull[**int](), refuseNull[**Itinerary](),
 		refuseNull[*map[string]jsontext.Value](),
 	)
+	// nullRefusedAny refuses null for a target of any other type (a
+	// pointer, a slice of structs); raw members keep it.
+	nullRefusedAny = json.UnmarshalFromFunc(func(dec *jsontext.Decoder, v any) error {
+		if dec.PeekKind() != 'n' {
+			return json.SkipFunc
+		}
+		switch v.(type) {
+		case *jsontext.Value, *json1.RawMessage:
+			return json.SkipFunc
+		}
+		return nullOf{reflect.TypeOf(v).Elem()}
+	})
 	strictBase = json.JoinOptions(
 		json.MatchCaseInsensitiveNames(false),
 		jsontext.AllowDuplicateNames(false),
 		jsontext.AllowInvalidUTF8(false),
-		json.WithUnmarshalers(nullRefused),
 	)
-	strictOpen   = json.JoinOptions(strictBase, json.RejectUnknownMembers(false))
-	strictClosed = json.JoinOptions(strictBase, json.RejectUnknownMembers(true))
+	strictOpen = json.JoinOptions(strictBase, json.RejectUnknownMembers(false))
+	strictOpts = map[strictKey]json.Options{
+		{closed: false, typed: true}:  json.JoinOptions(strictOpen, json.WithUnmarshalers(nullRefused)),
+		{closed: true, typed: true}:   json.JoinOptions(strictBase, json.RejectUnknownMembers(true), json.WithUnmarshalers(nullRefused)),
+		{closed: false, typed: false}: json.JoinOptions(strictOpen, json.WithUnmarshalers(nullRefusedAny)),
+		{closed: true, typed: false}:  json.JoinOptions(strictBase, json.RejectUnknownMembers(true), json.WithUnmarshalers(nullRefusedAny)),
+	}
 )
+
+type strictKey struct{ closed, typed bool }
+
+// nullOf is nullRefusedAny's error: null where a value of type t is read.
+type nullOf struct{ t reflect.Type }
+
+func (n nullOf) Error() string     { return "null" }
+func (n nullOf) Is(err error) bool { return err == errNull }
 
 func refuseNull[T any]() *json.Unmarshalers {
 	return json.UnmarshalFromFunc(func(dec *jsontext.Decoder, _ T) error {
@@ -138,55 +161,57 @@ func refuseNull[T any]() *json.Unmarshalers {
 
 // strictTypes holds the target types checked by checkStrictType, with the
 // result: a type is walked once.
-var strictTypes sync.Map // reflect.Type → error (nil stored as errNone)
+var strictTypes sync.Map // reflect.Type → strictType
 
-var errNone = errors.New("")
+type strictType struct {
+	typed bool
+	err   error
+}
 
-// checkStrictType makes sure every value of t is one whose null
-// DecodeStrict refuses (or a raw jsontext.Value), and that no struct tag
-// asks for case-insensitive names: a message type added later cannot
-// quietly weaken the reader.
-func checkStrictType(t reflect.Type) error {
+// checkStrictType refuses a target that is not a pointer, or whose struct
+// tags ask for case-insensitive names (or inline or unknown fields, which
+// would take members the contract does not name): a message type added
+// later cannot quietly weaken the reader. typed reports whether every value
+// of the target is of a type nullRefused covers; otherwise null is refused
+// by nullRefusedAny, which boxes every value (slower, and only off the
+// verify hot path: trust artefacts, rules).
+func checkStrictType(t reflect.Type) (typed bool, err error) {
 	if e, ok := strictTypes.Load(t); ok {
-		if e == errNone {
-			return nil
-		}
-		return e.(error)
+		st := e.(strictType)
+		return st.typed, st.err
 	}
-	var err error
 	if t == nil || t.Kind() != reflect.Pointer {
 		err = fmt.Errorf("decoding into %v, not a pointer", t)
 	} else {
-		err = walkStrict(t.Elem(), map[reflect.Type]bool{})
+		typed = true
+		err = walkStrict(t.Elem(), map[reflect.Type]bool{}, &typed)
 	}
-	stored := err
-	if stored == nil {
-		stored = errNone
-	}
-	strictTypes.Store(t, stored)
-	return err
+	strictTypes.Store(t, strictType{typed, err})
+	return typed, err
 }
 
 var (
 	rawType     = reflect.TypeFor[jsontext.Value]()
 	rawType1    = reflect.TypeFor[json1.RawMessage]()
-	rawMapType  = reflect.TypeFor[map[string]jsontext.Value]()
 	hookedTypes = map[reflect.Type]bool{
 		reflect.TypeFor[string](): true, reflect.TypeFor[Status](): true, reflect.TypeFor[bool](): true,
 		reflect.TypeFor[int](): true, reflect.TypeFor[int64](): true,
 		reflect.TypeFor[[]string](): true, reflect.TypeFor[[]int64](): true,
-		reflect.TypeFor[*NAT](): true, reflect.TypeFor[*int](): true,
-		rawMapType: true,
+		reflect.TypeFor[*NAT](): true, reflect.TypeFor[*int](): true, reflect.TypeFor[*Itinerary](): true,
+		reflect.TypeFor[map[string]jsontext.Value](): true,
 	}
 )
 
-func walkStrict(t reflect.Type, seen map[reflect.Type]bool) error {
+func walkStrict(t reflect.Type, seen map[reflect.Type]bool, typed *bool) error {
 	if t == rawType || t == rawType1 || seen[t] {
 		return nil
 	}
 	seen[t] = true
-	switch {
-	case t.Kind() == reflect.Struct:
+	if t.Kind() != reflect.Struct && !hookedTypes[t] {
+		*typed = false
+	}
+	switch t.Kind() {
+	case reflect.Struct:
 		for i := range t.NumField() {
 			f := t.Field(i)
 			if !f.IsExported() {
@@ -199,15 +224,14 @@ func walkStrict(t reflect.Type, seen map[reflect.Type]bool) error {
 			if strings.Contains(tag, "case:") || strings.Contains(tag, "inline") || strings.Contains(tag, "unknown") {
 				return fmt.Errorf("field %s.%s: tag %q is not allowed in a signed message", t, f.Name, tag)
 			}
-			if err := walkStrict(f.Type, seen); err != nil {
+			if err := walkStrict(f.Type, seen, typed); err != nil {
 				return err
 			}
 		}
-		return nil
-	case !hookedTypes[t]:
-		return fmt.Errorf("type %v cannot be read strictly (null would read as its zero value)", t)
-	case t.Kind() == reflect.Pointer:
-		return walkStrict(t.Elem(), seen)
+	case reflect.Pointer, reflect.Slice, reflect.Array, reflect.Map:
+		return walkStrict(t.Elem(), seen, typed)
+	case reflect.Interface, reflect.Func, reflect.Chan, reflect.UnsafePointer, reflect.Complex64, reflect.Complex128:
+		return fmt.Errorf("type %v cannot hold a member of a signed message", t)
 	}
 	return nil
 }
@@ -274,9 +298,13 @@ func (o *Strict) problem(data []byte, err error) error {
 		}
 		return Fail(Malformed, "%s: invalid JSON at byte %d", where, syn.ByteOffset)
 	case errors.As(err, &sem):
-		got := kindWord(sem.JSONKind)
+		got, goType := kindWord(sem.JSONKind), sem.GoType
 		if errors.Is(sem.Err, errNull) {
 			got = "null"
+			var n nullOf
+			if errors.As(sem.Err, &n) {
+				goType = n.t
+			}
 		}
 		if sem.JSONPointer == "" {
 			return Fail(Malformed, "%s: must be a JSON object, not %s", o.what(), got)
@@ -293,8 +321,8 @@ func (o *Strict) problem(data []byte, err error) error {
 			return Fail(Malformed, "%s: integer out of range", m)
 		case errors.Is(sem.Err, strconv.ErrSyntax) && sem.JSONKind == '0':
 			return Fail(Malformed, "%s: must be an integer, without fraction or exponent", m)
-		case sem.GoType != nil && got != "":
-			return Fail(Malformed, "%s: must be %s, not %s", m, typeWord(sem.GoType), got)
+		case goType != nil && got != "":
+			return Fail(Malformed, "%s: must be %s, not %s", m, typeWord(goType), got)
 		}
 		return Fail(Malformed, "%s: invalid value", m)
 	}
@@ -328,8 +356,11 @@ func typeWord(t reflect.Type) string {
 		return "a string"
 	case reflect.Bool:
 		return "a boolean"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
 	case reflect.Slice, reflect.Array:
 		return "an array"
 	case reflect.Struct, reflect.Map:

@@ -7,6 +7,7 @@ package qr
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"image"
@@ -23,11 +24,6 @@ import (
 const (
 	// MaxImageBytes is the largest image accepted (DESIGN §6's batch limit).
 	MaxImageBytes = 4 << 20
-	// MaxPixels bounds the decoded size of an image: a small PNG can
-	// declare an enormous canvas, and decoding allocates it all.
-	MaxPixels = 40_000_000
-	// MaxSide bounds either side of an image.
-	MaxSide = 12_000
 	// workSide is the longest side the reader works on: a phone photo of
 	// 4000×3000 is scaled down first, which keeps a decode well under a
 	// second and loses nothing for a code that fills a fair part of it.
@@ -51,37 +47,53 @@ func imageErr(format string, args ...any) error {
 	return &ImageError{Msg: fmt.Sprintf(format, args...)}
 }
 
-// Decode reads the QR code in a PNG or JPEG image and returns its text.
-// It returns an *ImageError when b is not such an image (or is too big), and
-// ErrNoCode when the image holds no readable QR code.
+// Decode reads the QR code in a PNG or JPEG image and returns its text,
+// within DefaultMaxDecodeBytes and without a limit on concurrent calls (the
+// command line; the gateway uses a Decoder). It returns an *ImageError when
+// b is not such an image, a *LimitError when decoding it would need too
+// much memory, and ErrNoCode when the image holds no readable QR code.
 func Decode(b []byte) (string, error) {
-	if len(b) == 0 {
-		return "", imageErr("the image is empty")
-	}
-	if len(b) > MaxImageBytes {
-		return "", imageErr("the image is larger than %d bytes", MaxImageBytes)
-	}
-	cfg, format, err := decodeConfig(b)
-	if err != nil {
-		return "", err
-	}
-	switch {
-	case cfg.Width <= 0 || cfg.Height <= 0:
-		return "", imageErr("the %s image has no pixels", format)
-	case cfg.Width > MaxSide || cfg.Height > MaxSide || cfg.Width*cfg.Height > MaxPixels:
-		return "", imageErr("the %s image is %d×%d pixels; at most %d pixels and %d on a side are accepted",
-			format, cfg.Width, cfg.Height, MaxPixels, MaxSide)
-	}
-	var img image.Image
-	if format == "png" {
-		img, err = png.Decode(bytes.NewReader(b))
+	return unlimited.Decode(context.Background(), b)
+}
+
+var unlimited = &Decoder{maxBytes: DefaultMaxDecodeBytes}
+
+// decodeBounded decodes b, whose need n is within the bound, stopping when
+// ctx ends: the decoders read through a reader that fails from then on, and
+// the reader checks ctx between its steps.
+func decodeBounded(ctx context.Context, b []byte, n Need) (string, error) {
+	r := ctxReader{ctx: ctx, r: bytes.NewReader(b)}
+	var (
+		img image.Image
+		err error
+	)
+	if n.Format == "png" {
+		img, err = png.Decode(r)
 	} else {
-		img, err = jpeg.Decode(bytes.NewReader(b))
+		img, err = jpeg.Decode(r)
+	}
+	if cerr := ctx.Err(); cerr != nil {
+		return "", cerr
 	}
 	if err != nil {
-		return "", imageErr("the %s image is damaged and cannot be read", format)
+		return "", imageErr("the %s image is damaged and cannot be read", formatName(n.Format))
 	}
-	return DecodeImage(img)
+	return decodeImage(ctx, img)
+}
+
+// ctxReader fails every read once ctx has ended, which stops png.Decode and
+// jpeg.Decode at their next read (every 4 KiB of compressed input at most:
+// both read through buffers of that size).
+type ctxReader struct {
+	ctx context.Context
+	r   *bytes.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 // decodeConfig sniffs the format from the bytes, not from what the client
@@ -108,6 +120,11 @@ func decodeConfig(b []byte) (image.Config, string, error) {
 // working size, then (for an image that was scaled) at full size, each with
 // ZXing's local and global thresholds and inverted (light on dark).
 func DecodeImage(img image.Image) (text string, err error) {
+	return decodeImage(context.Background(), img)
+}
+
+// decodeImage is DecodeImage, stopping with ctx's error between its steps.
+func decodeImage(ctx context.Context, img image.Image) (text string, err error) {
 	defer func() {
 		// The reader is a port of a large Java library; a panic on some
 		// odd image must not become a 500.
@@ -115,16 +132,25 @@ func DecodeImage(img image.Image) (text string, err error) {
 			text, err = "", ErrNoCode
 		}
 	}()
-	grays := []*image.Gray{scaledGray(img, workSide)}
-	full := grays[0]
+	small, err := scaledGray(ctx, img, workSide)
+	if err != nil {
+		return "", err
+	}
+	grays := []*image.Gray{small}
+	full := small
 	if b := img.Bounds(); max(b.Dx(), b.Dy()) > workSide {
-		full = scaledGray(img, max(b.Dx(), b.Dy()))
+		if full, err = scaledGray(ctx, img, max(b.Dx(), b.Dy())); err != nil {
+			return "", err
+		}
 		grays = append(grays, full)
 	}
 	// A rendered code (a screenshot, hcgw issue --qr, /v1/qr/encode) is a
 	// "pure" barcode: read it exactly at full resolution first; scaling an
 	// image whose size is not a multiple of its modules can blur a module
 	// edge enough to lose the code (1 in 20 renders did).
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
 	if bmp, err := gozxing.NewBinaryBitmap(gozxing.NewHybridBinarizer(gozxing.NewLuminanceSourceFromImage(full))); err == nil {
 		res, err := zxqr.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{
 			gozxing.DecodeHintType_PURE_BARCODE: true, gozxing.DecodeHintType_CHARACTER_SET: "UTF-8"})
@@ -143,6 +169,9 @@ func DecodeImage(img image.Image) (text string, err error) {
 		src := gozxing.NewLuminanceSourceFromImage(g)
 		for _, s := range []gozxing.LuminanceSource{src, src.Invert()} {
 			for _, bin := range []gozxing.Binarizer{gozxing.NewHybridBinarizer(s), gozxing.NewGlobalHistgramBinarizer(s)} {
+				if err := ctx.Err(); err != nil {
+					return "", err
+				}
 				bmp, err := gozxing.NewBinaryBitmap(bin)
 				if err != nil {
 					continue
@@ -165,13 +194,16 @@ func DecodeImage(img image.Image) (text string, err error) {
 // scaledGray converts img to grey levels over a white background (a
 // transparent PNG is light, not black), averaging boxes of pixels so that
 // the longer side is at most side.
-func scaledGray(img image.Image, side int) *image.Gray {
+func scaledGray(ctx context.Context, img image.Image, side int) (*image.Gray, error) {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
 	f := max(1, (max(w, h)+side-1)/side)
 	lum := luminance(img)
 	out := image.NewGray(image.Rect(0, 0, (w+f-1)/f, (h+f-1)/f))
 	for oy := 0; oy < out.Rect.Dy(); oy++ {
+		if oy%64 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		for ox := 0; ox < out.Rect.Dx(); ox++ {
 			var sum, n uint32
 			for y := b.Min.Y + oy*f; y < b.Min.Y+min(oy*f+f, h); y++ {
@@ -183,7 +215,7 @@ func scaledGray(img image.Image, side int) *image.Gray {
 			out.Pix[oy*out.Stride+ox] = uint8(sum / n)
 		}
 	}
-	return out
+	return out, nil
 }
 
 // luminance reads the grey level of a pixel: straight from the luma plane

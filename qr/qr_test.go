@@ -150,8 +150,6 @@ func TestDecodeRefusals(t *testing.T) {
 		"text, not an image":                 {[]byte(`{"code":"NIC1:x"}`), false, "not a PNG or JPEG"},
 		"a GIF":                              {[]byte("GIF89a\x01\x00\x01\x00"), false, "not a PNG or JPEG"},
 		"a truncated PNG":                    {full[:len(full)/2], false, "damaged"},
-		"a PNG declaring 100000×100000 px":   {bigCanvasPNG(100000, 100000), false, "pixels"},
-		"a PNG declaring 11000×11000 px":     {bigCanvasPNG(11000, 11000), false, "pixels"},
 		"more than 4 MiB":                    {append(full, make([]byte, qr.MaxImageBytes)...), false, "larger than"},
 		"a white picture with no code in it": {encodePNG(t, blank), true, ""},
 	}
@@ -164,6 +162,22 @@ func TestDecodeRefusals(t *testing.T) {
 				t.Fatalf("want ErrNoCode, got %v", err)
 			case !tc.noCode && (!errors.As(err, &ie) || !strings.Contains(ie.Msg, tc.message)):
 				t.Fatalf("want an image error about %q, got %v", tc.message, err)
+			}
+		})
+	}
+	for name, tc := range map[string]struct {
+		body    []byte
+		message string
+	}{
+		"a PNG declaring 100000×100000 px": {bigCanvasPNG(100000, 100000), "100000×100000-pixel 8-bit grey PNG would need 47687.3 MiB"},
+		"a PNG declaring 11000×11000 px":   {bigCanvasPNG(11000, 11000), "11000×11000-pixel 8-bit grey PNG would need 580.4 MiB; at most 160.0 MiB"},
+		"a PNG declaring 2²¹×1 px":         {bigCanvasPNG(1<<21, 1), "2097152×1-pixel huge PNG would need more than an exabyte"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := qr.Decode(tc.body)
+			var le *qr.LimitError
+			if !errors.As(err, &le) || !strings.Contains(le.Error(), tc.message) {
+				t.Fatalf("want a limit error saying %q, got %v", tc.message, err)
 			}
 		})
 	}
@@ -194,8 +208,11 @@ func FuzzDecode(f *testing.F) {
 	f.Add(bigCanvasPNG(10, 10))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s, err := qr.Decode(b)
-		var ie *qr.ImageError
-		if err != nil && !errors.Is(err, qr.ErrNoCode) && !errors.As(err, &ie) {
+		var (
+			ie *qr.ImageError
+			le *qr.LimitError
+		)
+		if err != nil && !errors.Is(err, qr.ErrNoCode) && !errors.As(err, &ie) && !errors.As(err, &le) {
 			t.Fatalf("unexpected error kind %v", err)
 		}
 		if err == nil && s == "" {

@@ -48,6 +48,8 @@ type recordRow struct {
 	// Admission is the admission decision (DESIGN §11); the default lets
 	// the column be added to a table that already has rows.
 	Admission string `gorm:"column:admission;type:varchar(8);not null;default:''"`
+	// Star is the itinerary mark's star (DESIGN §12).
+	Star bool `gorm:"column:star;not null;default:false"`
 }
 
 func (recordRow) TableName() string { return "records" }
@@ -61,7 +63,7 @@ type trustEntryRow struct {
 	Kid       string    `gorm:"column:kid;type:varchar(128);not null;uniqueIndex:ux_trust_entries_kind_kid_jti,priority:2"`
 	JTI       string    `gorm:"column:jti;type:varchar(128);not null;uniqueIndex:ux_trust_entries_kind_kid_jti,priority:3"`
 	Sub       string    `gorm:"column:sub;type:varchar(16);not null"`
-	JWS       string    `gorm:"column:jws;type:text;not null"`
+	JWS       string    `gorm:"column:jws;size:16777215;not null"` // MEDIUMTEXT on MySQL: a rule JWS may pass TEXT's 64 KiB
 	CreatedAt time.Time `gorm:"column:created_at;not null;precision:6;index:idx_trust_entries_created_at"`
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -23,6 +24,7 @@ type PlatformCode struct {
 	Expires    time.Time // how long an answer about it may be cached
 	HolderName string
 	HolderID   string
+	IT         *mapping.Itinerary // the itinerary mark; nil: none
 }
 
 // platformCodeRow is the platform_codes table.
@@ -34,6 +36,11 @@ type platformCodeRow struct {
 	Expires    time.Time `gorm:"column:expires;not null;precision:6"`
 	HolderName string    `gorm:"column:holder_name;type:varchar(64);not null"`
 	HolderID   string    `gorm:"column:holder_id;type:varchar(64);not null"`
+	// The itinerary mark: regions joined by commas (32 × 7 characters at
+	// most), the star, and when it was computed (0: no itinerary).
+	ITRegions string `gorm:"column:it_regions;type:varchar(255);not null;default:''"`
+	ITStar    bool   `gorm:"column:it_star;not null;default:false"`
+	ITTime    int64  `gorm:"column:it_time;not null;default:0"`
 }
 
 func (platformCodeRow) TableName() string { return "platform_codes" }
@@ -46,6 +53,12 @@ func (db *DB) PutPlatformCode(ctx context.Context, c PlatformCode) error {
 	}
 	row := platformCodeRow{CID: c.CID, Org: c.Org, Status: c.Status, StatusAt: dbTime(c.StatusAt), Expires: dbTime(c.Expires),
 		HolderName: mapping.Clip(c.HolderName, holderNameLen), HolderID: mapping.Clip(c.HolderID, holderIDLen)}
+	if it := c.IT; it != nil {
+		if err := it.Validate("it"); err != nil {
+			return fmt.Errorf("store: platform code itinerary: %w", err)
+		}
+		row.ITRegions, row.ITStar, row.ITTime = strings.Join(it.Regions, ","), it.Star, it.Time
+	}
 	err := db.gdb.WithContext(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(&row).Error
 	if err != nil {
 		return fmt.Errorf("store: put platform code: %w", err)
@@ -63,6 +76,13 @@ func (db *DB) GetPlatformCode(ctx context.Context, cid string) (*PlatformCode, e
 	if err != nil {
 		return nil, fmt.Errorf("store: get platform code: %w", err)
 	}
-	return &PlatformCode{CID: row.CID, Org: row.Org, Status: row.Status, StatusAt: row.StatusAt.UTC(), Expires: row.Expires.UTC(),
-		HolderName: row.HolderName, HolderID: row.HolderID}, nil
+	out := &PlatformCode{CID: row.CID, Org: row.Org, Status: row.Status, StatusAt: row.StatusAt.UTC(), Expires: row.Expires.UTC(),
+		HolderName: row.HolderName, HolderID: row.HolderID}
+	if row.ITTime > 0 {
+		out.IT = &mapping.Itinerary{Regions: []string{}, Star: row.ITStar, Time: row.ITTime}
+		if row.ITRegions != "" {
+			out.IT.Regions = strings.Split(row.ITRegions, ",")
+		}
+	}
+	return out, nil
 }

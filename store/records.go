@@ -15,7 +15,7 @@ import (
 
 // insertChunk is the most rows one INSERT statement carries: group commits
 // are mostly smaller (a commit takes what arrived during the previous one),
-// and 64 rows × 20 columns stays far under SQLite's 32,766 and MySQL's
+// and 64 rows × 21 columns stays far under SQLite's 32,766 and MySQL's
 // 65,535 placeholders.
 const insertChunk = 64
 
@@ -27,7 +27,7 @@ const insertChunk = 64
 // of a prepared n-row INSERT (one statement is its own transaction, so no
 // BEGIN/COMMIT round trips); more are chunks of 64 in one transaction.
 // Preparing once spares SQLite the parse and code generation of a
-// statement of up to 1,280 placeholders at every commit, and MySQL the
+// statement of up to 1,344 placeholders at every commit, and MySQL the
 // prepare and close round trips of an unprepared statement with arguments.
 func (db *DB) InsertRecords(ctx context.Context, recs []audit.Record) error {
 	if len(recs) == 0 {
@@ -166,6 +166,7 @@ func toRecordRow(r *audit.Record) recordRow {
 		CodeSHA256:     mapping.Clip(r.CodeSHA256, 64),
 		DurationMicros: r.DurationMicros,
 		Admission:      mapping.Clip(r.Admission, admissionLen),
+		Star:           r.Star,
 	}
 }
 
@@ -191,14 +192,15 @@ func fromRecordRow(row *recordRow) audit.Record {
 		CodeSHA256:     row.CodeSHA256,
 		DurationMicros: row.DurationMicros,
 		Admission:      row.Admission,
+		Star:           row.Star,
 	}
 }
 
 // recordColumns are the records table's columns, in recordArgs' order.
 const recordColumns = "`id`,`created_at`,`gateway`,`checkpoint`,`scene`,`issuer`,`org`,`format`,`code_id`,`result`," +
-	"`reason`,`status`,`source`,`degraded`,`conflict`,`holder_name`,`holder_id`,`code_sha256`,`duration_micros`,`admission`"
+	"`reason`,`status`,`source`,`degraded`,`conflict`,`holder_name`,`holder_id`,`code_sha256`,`duration_micros`,`admission`,`star`"
 
-const recordColumnCount = 20
+const recordColumnCount = 21
 
 // insertSQL is the INSERT of n rows.
 func insertSQL(n int) string {
@@ -219,7 +221,7 @@ func recordArgs(rows []recordRow) []any {
 	for i := range rows {
 		r := &rows[i]
 		args = append(args, r.ID, r.CreatedAt, r.Gateway, r.Checkpoint, r.Scene, r.Issuer, r.Org, r.Format, r.CodeID, r.Result,
-			r.Reason, r.Status, r.Source, r.Degraded, r.Conflict, r.HolderName, r.HolderID, r.CodeSHA256, r.DurationMicros, r.Admission)
+			r.Reason, r.Status, r.Source, r.Degraded, r.Conflict, r.HolderName, r.HolderID, r.CodeSHA256, r.DurationMicros, r.Admission, r.Star)
 	}
 	return args
 }

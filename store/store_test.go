@@ -108,6 +108,7 @@ func sampleRecord(i int) audit.Record {
 		CodeSHA256:     strings.Repeat("ab", 32),
 		DurationMicros: int64(1000 + i),
 		Admission:      [...]string{"admit", "deny", "check"}[i%3],
+		Star:           i%2 == 0,
 	}
 }
 

@@ -15,13 +15,14 @@ import (
 const (
 	KindEndorsement = "endorsement"
 	KindRevocation  = "revocation"
+	KindRule        = "rule" // a signed admission rule; kid is its Country:Identifier:Version
 )
 
-// TrustEntry is an endorsement or revocation as received: the registry
+// TrustEntry is an endorsement, revocation or rule as received: the registry
 // re-verifies JWS against its anchors when it loads it, so the store is not
 // trusted with anything but keeping it.
 type TrustEntry struct {
-	Kind      string // "endorsement" or "revocation"
+	Kind      string // "endorsement", "revocation" or "rule"
 	Kid       string
 	JTI       string
 	Sub       string
@@ -33,8 +34,8 @@ type TrustEntry struct {
 // an error and keeps the first row. A zero CreatedAt is stamped now.
 func (db *DB) SaveTrustEntry(ctx context.Context, e TrustEntry) error {
 	switch {
-	case e.Kind != KindEndorsement && e.Kind != KindRevocation:
-		return fmt.Errorf("store: trust entry kind %q: want %q or %q", e.Kind, KindEndorsement, KindRevocation)
+	case e.Kind != KindEndorsement && e.Kind != KindRevocation && e.Kind != KindRule:
+		return fmt.Errorf("store: trust entry kind %q: want %q, %q or %q", e.Kind, KindEndorsement, KindRevocation, KindRule)
 	case e.Kid == "" || len(e.Kid) > kidLen:
 		return fmt.Errorf("store: trust entry kid: want 1 to %d characters, have %d", kidLen, len(e.Kid))
 	case len(e.JTI) > jtiLen:

@@ -20,11 +20,12 @@ const (
 // Use is what an endorsed key may sign.
 type Use string
 
-// The three uses of DESIGN §5.
+// The uses of DESIGN §5.
 const (
 	UseCodes      Use = "codes"
 	UseStatus     Use = "status"
 	UseFederation Use = "federation"
+	UseRules      Use = "rules" // admission rules (DESIGN §11)
 )
 
 // Wildcard is the scope of the hub: every region.
@@ -179,7 +180,7 @@ func (a Anchors) ParseEndorsement(token string) (*Endorsement, error) {
 	}
 	for _, u := range c.Use {
 		switch Use(u) {
-		case UseCodes, UseStatus, UseFederation:
+		case UseCodes, UseStatus, UseFederation, UseRules:
 			if !e.Has(Use(u)) {
 				e.Use = append(e.Use, Use(u))
 			}

@@ -172,6 +172,9 @@ func checkEndorsement(t *testing.T, e *trust.Endorsement, anchor, token string) 
 	if alg, err := trust.Alg(e.Key.Raw); err != nil || alg != e.Key.Alg {
 		t.Fatalf("alg %s not pinned by the key type (%v)", e.Key.Alg, err)
 	}
+	if err := trust.CheckPublicKey(e.Key.Raw); err != nil {
+		t.Fatalf("an unsound key was endorsed: %v", err)
+	}
 	if !mapping.ValidRegion(e.Sub) {
 		t.Fatalf("sub %q is not a region", e.Sub)
 	}
@@ -179,7 +182,7 @@ func checkEndorsement(t *testing.T, e *trust.Endorsement, anchor, token string) 
 		t.Fatal("no use")
 	}
 	for i, u := range e.Use {
-		if u != trust.UseCodes && u != trust.UseStatus && u != trust.UseFederation || slices.Contains(e.Use[:i], u) {
+		if u != trust.UseCodes && u != trust.UseStatus && u != trust.UseFederation && u != trust.UseRules || slices.Contains(e.Use[:i], u) {
 			t.Fatalf("use %v", e.Use)
 		}
 	}
@@ -273,6 +276,7 @@ func TestFuzzCorpus(t *testing.T) {
 	for target, seeds := range map[string]map[string]string{
 		"FuzzParseEndorsement": w.endorsementSeeds(t),
 		"FuzzSplitCompact":     w.splitSeeds(t),
+		"FuzzParseRule":        w.ruleSeeds(t),
 	} {
 		dir := filepath.Join("testdata", "fuzz", target)
 		if *updateFuzzCorpus {
@@ -306,6 +310,15 @@ func TestFuzzCorpus(t *testing.T) {
 					continue
 				}
 				checkEndorsement(t, e, w.root.Kid(), s)
+			}
+			if target == "FuzzParseRule" && strings.HasPrefix(name, "valid") {
+				reg := trust.NewRegistry(w.anchors, nil)
+				r, _, err := reg.AddRule(t.Context(), s)
+				if err != nil {
+					t.Errorf("%s/%s is no longer accepted: %v", target, name, err)
+					continue
+				}
+				checkRule(t, r, s)
 			}
 		}
 	}

@@ -39,9 +39,15 @@ func SplitCompact(token string) (Header, []byte, error) {
 // splitCompact is SplitCompact that also returns the decoded signature, so
 // the verify path decodes it once.
 func splitCompact(token string) (Header, []byte, []byte, error) {
+	return splitCompactMax(token, MaxCompactJWS)
+}
+
+// splitCompactMax is splitCompact with another bound (rules are larger
+// than codes and keys).
+func splitCompactMax(token string, max int) (Header, []byte, []byte, error) {
 	var h Header
-	if len(token) > MaxCompactJWS {
-		return h, nil, nil, mapping.Fail(mapping.Malformed, "JWS longer than %d bytes", MaxCompactJWS)
+	if len(token) > max {
+		return h, nil, nil, mapping.Fail(mapping.Malformed, "JWS longer than %d bytes", max)
 	}
 	first := strings.IndexByte(token, '.')
 	last := strings.LastIndexByte(token, '.')

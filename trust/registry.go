@@ -1,6 +1,7 @@
 package trust
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -92,10 +93,17 @@ type Snapshot struct {
 	revocations  map[string]*Revocation
 	revOrder     []*Revocation
 	dscs         map[string]*DSC // document signers by kid (x509.go)
+	rules        []*Rule         // admission rules, in the order they became known (rules.go)
+	ruleIdx      map[string][]ruleGroup
+	ruleKeys     map[string]*Rule // by Rule.key
 
 	listOnce sync.Once
 	list     []byte
 	etag     string
+
+	ruleListOnce sync.Once
+	ruleList     []byte
+	ruleETag     string
 }
 
 var emptySnapshot = &Snapshot{keys: map[string]*Key{}, bySub: map[string][]*Key{}, revocations: map[string]*Revocation{}}
@@ -118,7 +126,7 @@ func (s *Snapshot) Regions() []string {
 }
 
 // Version counts the entries the snapshot holds; it only grows.
-func (s *Snapshot) Version() int { return len(s.endorsements) + len(s.revOrder) }
+func (s *Snapshot) Version() int { return len(s.endorsements) + len(s.revOrder) + len(s.rules) }
 
 // Len is the number of distinct keys.
 func (s *Snapshot) Len() int { return len(s.keys) }
@@ -148,6 +156,7 @@ type List struct {
 	Version      int               `json:"version"`
 	Endorsements []ListEndorsement `json:"endorsements"`
 	Revocations  []ListRevocation  `json:"revocations"`
+	Rules        []ListRule        `json:"rules"`
 }
 
 // TrustList returns the JSON trust list and its ETag, computed once per
@@ -155,24 +164,33 @@ type List struct {
 func (s *Snapshot) TrustList() ([]byte, string) {
 	s.listOnce.Do(func() {
 		l := List{Version: s.Version(), Endorsements: make([]ListEndorsement, 0, len(s.endorsements)),
-			Revocations: make([]ListRevocation, 0, len(s.revOrder))}
+			Revocations: make([]ListRevocation, 0, len(s.revOrder)), Rules: make([]ListRule, 0, len(s.rules))}
 		for _, e := range s.endorsements {
 			l.Endorsements = append(l.Endorsements, ListEndorsement{Kid: e.Key.Kid, Sub: e.Sub, JWS: e.JWS})
 		}
 		for _, r := range s.revOrder {
 			l.Revocations = append(l.Revocations, ListRevocation{Kid: r.Kid, RevokedAt: r.RevokedAt.Unix(), JWS: r.JWS})
 		}
-		s.list, _ = json.Marshal(l)
-		sum := sha256.Sum256(s.list)
-		s.etag = fmt.Sprintf(`"%d-%s"`, l.Version, hex.EncodeToString(sum[:8]))
+		for _, r := range s.rules {
+			l.Rules = append(l.Rules, listRule(r))
+		}
+		s.list, s.etag = marshalWithETag(l, l.Version)
 	})
 	return s.list, s.etag
+}
+
+// marshalWithETag writes v as JSON and its ETag: the version and a hash of
+// the bytes.
+func marshalWithETag(v any, version int) ([]byte, string) {
+	b, _ := json.Marshal(v)
+	sum := sha256.Sum256(b)
+	return b, fmt.Sprintf(`"%d-%s"`, version, hex.EncodeToString(sum[:8]))
 }
 
 // Entry is what the registry persists: the signed artefact itself, so that
 // every load re-checks it against the anchors.
 type Entry struct {
-	Kind string // KindEndorsement or KindRevocation
+	Kind string // KindEndorsement, KindRevocation or KindRule
 	Kid  string
 	JTI  string
 	Sub  string
@@ -183,6 +201,7 @@ type Entry struct {
 const (
 	KindEndorsement = "endorsement"
 	KindRevocation  = "revocation"
+	KindRule        = "rule" // Kid is the rule's Country:Identifier:Version, Sub its Country
 )
 
 // Store persists trust entries. It is implemented by package store.
@@ -195,14 +214,28 @@ type Store interface {
 type Registry struct {
 	anchors Anchors
 	store   Store
+	skew    time.Duration
 	mu      sync.Mutex // serialises writers only
 	cur     atomic.Pointer[Snapshot]
 }
 
+// Option configures a Registry.
+type Option func(*Registry)
+
+// WithSkew sets the clock skew tolerated before an endorsement's nbf when a
+// rule's iat is checked against it (default DefaultSkew).
+func WithSkew(d time.Duration) Option { return func(r *Registry) { r.skew = d } }
+
+// DefaultSkew is the skew WithSkew defaults to.
+const DefaultSkew = 60 * time.Second
+
 // NewRegistry makes an empty registry anchored in anchors; st may be nil
 // (nothing persisted, e.g. the offline CLI).
-func NewRegistry(anchors Anchors, st Store) *Registry {
-	r := &Registry{anchors: anchors, store: st}
+func NewRegistry(anchors Anchors, st Store, opts ...Option) *Registry {
+	r := &Registry{anchors: anchors, store: st, skew: DefaultSkew}
+	for _, o := range opts {
+		o(r)
+	}
 	r.cur.Store(emptySnapshot)
 	return r
 }
@@ -219,13 +252,17 @@ var ErrConflict = errors.New("conflicting endorsement")
 
 // item is one parsed artefact waiting to be applied.
 type item struct {
-	e *Endorsement
-	r *Revocation
+	e    *Endorsement
+	r    *Revocation
+	rule *Rule
 }
 
 func (it item) entry() Entry {
-	if it.e != nil {
+	switch {
+	case it.e != nil:
 		return Entry{Kind: KindEndorsement, Kid: it.e.Key.Kid, JTI: it.e.JTI, Sub: it.e.Sub, JWS: it.e.JWS}
+	case it.rule != nil:
+		return Entry{Kind: KindRule, Kid: it.rule.key(), JTI: it.rule.JTI, Sub: it.rule.Country, JWS: it.rule.JWS}
 	}
 	return Entry{Kind: KindRevocation, Kid: it.r.Kid, JTI: it.r.JTI, JWS: it.r.JWS}
 }
@@ -242,7 +279,11 @@ func (r *Registry) apply(items []item) ([]item, error) {
 		revocations:  make(map[string]*Revocation, len(old.revocations)),
 		revOrder:     slices.Clip(old.revOrder),
 		dscs:         old.dscs,
+		rules:        slices.Clip(old.rules),
+		ruleIdx:      old.ruleIdx,
+		ruleKeys:     old.ruleKeys,
 	}
+	rulesAdded := false
 	for k, v := range old.keys {
 		next.keys[k] = v
 	}
@@ -271,6 +312,20 @@ func (r *Registry) apply(items []item) ([]item, error) {
 			next.keys[k.Kid] = k
 			next.endorsements = append(next.endorsements, e)
 			added = append(added, it)
+		case it.rule != nil:
+			if next.ruleKeys[it.rule.key()] != nil {
+				continue
+			}
+			if !rulesAdded {
+				next.ruleKeys = make(map[string]*Rule, len(old.ruleKeys)+1)
+				for k, v := range old.ruleKeys {
+					next.ruleKeys[k] = v
+				}
+				rulesAdded = true
+			}
+			next.ruleKeys[it.rule.key()] = it.rule
+			next.rules = append(next.rules, it.rule)
+			added = append(added, it)
 		case it.r != nil:
 			if next.revocations[it.r.Kid] != nil {
 				continue
@@ -287,6 +342,9 @@ func (r *Registry) apply(items []item) ([]item, error) {
 	}
 	if len(added) == 0 {
 		return nil, nil
+	}
+	if rulesAdded {
+		next.ruleIdx = indexRules(next.rules)
 	}
 	for _, k := range next.keys {
 		next.bySub[k.Sub] = append(next.bySub[k.Sub], k)
@@ -318,6 +376,66 @@ func (r *Registry) parse(token string) (item, error) {
 	return item{}, mapping.Fail(mapping.Malformed, "typ %q is neither %s nor %s", clip(h.Typ), TypEndorsement, TypRevocation)
 }
 
+// isRule tells a rule JWS by its header's typ, before anything is checked:
+// rules are checked against the keys, so after every key of a batch.
+func isRule(token string) bool {
+	token = strings.TrimSpace(token)
+	i := strings.IndexByte(token, '.')
+	if i <= 0 {
+		return false
+	}
+	h, err := decodeHeader(token[:i])
+	return err == nil && strings.EqualFold(h.Typ, TypRule)
+}
+
+// parseRule checks a rule against the current snapshot; r.mu is held.
+func (r *Registry) parseRule(token string) (*Rule, error) {
+	return parseRule(r.anchors, r.cur.Load(), token, r.skew)
+}
+
+// AddRule checks a rule JWS (DESIGN §11), persists it and publishes it.
+// added is false when that version of that rule was already known with
+// the same content; another content under a known version is ErrConflict.
+// Refusals wrap ErrBadRule or ErrRuleForbidden.
+func (r *Registry) AddRule(ctx context.Context, token string) (rl *Rule, added bool, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	rl, err = r.parseRule(token)
+	if err != nil {
+		return nil, false, err
+	}
+	todo, _, err := fresh(r.cur.Load(), []item{{rule: rl}}, false)
+	if err != nil || len(todo) == 0 {
+		if known := r.cur.Load().ruleKeys[rl.key()]; err == nil && known != nil {
+			rl = known
+		}
+		return rl, false, err
+	}
+	n, err := r.publish(ctx, todo)
+	return rl, n > 0, err
+}
+
+// mergeRules checks rule tokens against the current snapshot and publishes
+// those that pass; refused ones are counted. r.mu is held.
+func (r *Registry) mergeRules(ctx context.Context, tokens []string) (added, refused int, err error) {
+	var items []item
+	for _, t := range tokens {
+		rl, err := r.parseRule(t)
+		if err != nil {
+			refused++
+			continue
+		}
+		items = append(items, item{rule: rl})
+	}
+	todo, conflicts, _ := fresh(r.cur.Load(), items, true)
+	refused += conflicts
+	if len(todo) == 0 {
+		return 0, refused, nil
+	}
+	added, err = r.publish(ctx, todo)
+	return added, refused, err
+}
+
 // AddEndorsement checks an endorsement JWS, persists it and publishes it in
 // a new snapshot. added is false when it was already known.
 func (r *Registry) AddEndorsement(ctx context.Context, token string) (e *Endorsement, added bool, err error) {
@@ -345,8 +463,13 @@ func (r *Registry) AddRevocation(ctx context.Context, token string) (rv *Revocat
 // and the errors of those refused, by index.
 func (r *Registry) AddAny(ctx context.Context, tokens []string) (int, map[int]error, error) {
 	var items []item
+	var rules []int
 	bad := map[int]error{}
 	for i, t := range tokens {
+		if isRule(t) {
+			rules = append(rules, i)
+			continue
+		}
 		it, err := r.parse(t)
 		if err != nil {
 			bad[i] = err
@@ -355,7 +478,26 @@ func (r *Registry) AddAny(ctx context.Context, tokens []string) (int, map[int]er
 		items = append(items, it)
 	}
 	n, err := r.commit(ctx, items)
-	return n, bad, err
+	if err != nil || len(rules) == 0 {
+		return n, bad, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var ritems []item
+	for _, i := range rules {
+		rl, err := r.parseRule(tokens[i])
+		if err != nil {
+			bad[i] = err
+			continue
+		}
+		ritems = append(ritems, item{rule: rl})
+	}
+	todo, _, err := fresh(r.cur.Load(), ritems, false)
+	if err != nil || len(todo) == 0 {
+		return n, bad, err
+	}
+	m, err := r.publish(ctx, todo)
+	return n + m, bad, err
 }
 
 // fresh keeps the items that are new to cur and to each other: an
@@ -368,9 +510,29 @@ func fresh(cur *Snapshot, items []item, skipConflicts bool) ([]item, int, error)
 	subOf := map[string]string{}
 	seenJTI := map[[2]string]bool{}
 	revoked := map[string]bool{}
+	rules := map[string]*Rule{}
 	var out []item
 	conflicts := 0
 	for _, it := range items {
+		if it.rule != nil {
+			k := it.rule.key()
+			have := rules[k]
+			if have == nil {
+				have = cur.ruleKeys[k]
+			}
+			switch {
+			case have == nil:
+				rules[k] = it.rule
+				out = append(out, it)
+			case !bytes.Equal(have.raw, it.rule.raw):
+				if skipConflicts {
+					conflicts++
+					continue
+				}
+				return nil, 0, fmt.Errorf("%w: rule %s version %s of %s is known with other content", ErrConflict, it.rule.Identifier, it.rule.Version, it.rule.Country)
+			}
+			continue
+		}
 		if it.r != nil {
 			if cur.revocations[it.r.Kid] != nil || revoked[it.r.Kid] {
 				continue
@@ -411,7 +573,12 @@ func fresh(cur *Snapshot, items []item, skipConflicts bool) ([]item, int, error)
 // skipped and counted, never fatal.
 func (r *Registry) Merge(ctx context.Context, tokens []string) (added, refused int, err error) {
 	var items []item
+	var rules []string
 	for _, t := range tokens {
+		if isRule(t) {
+			rules = append(rules, t)
+			continue
+		}
 		it, err := r.parse(t)
 		if err != nil {
 			refused++
@@ -423,11 +590,14 @@ func (r *Registry) Merge(ctx context.Context, tokens []string) (added, refused i
 	defer r.mu.Unlock()
 	todo, conflicts, _ := fresh(r.cur.Load(), items, true)
 	refused += conflicts
-	if len(todo) == 0 {
-		return 0, refused, nil
+	if len(todo) > 0 {
+		if added, err = r.publish(ctx, todo); err != nil {
+			return added, refused, err
+		}
 	}
-	added, err = r.publish(ctx, todo)
-	return added, refused, err
+	// Rules after keys: a rule may be signed by a key of the same list.
+	n, m, err := r.mergeRules(ctx, rules)
+	return added + n, refused + m, err
 }
 
 // commit publishes what is new in items; a conflict anywhere in items
@@ -469,7 +639,12 @@ func (r *Registry) LoadStore(ctx context.Context) (loaded, skipped int, err erro
 		return 0, 0, fmt.Errorf("load trust entries: %w", err)
 	}
 	var items []item
+	var rules []string
 	for _, en := range entries {
+		if en.Kind == KindRule || isRule(en.JWS) {
+			rules = append(rules, en.JWS)
+			continue
+		}
 		it, err := r.parse(en.JWS)
 		if err != nil {
 			skipped++
@@ -481,7 +656,23 @@ func (r *Registry) LoadStore(ctx context.Context) (loaded, skipped int, err erro
 	defer r.mu.Unlock()
 	todo, conflicts, _ := fresh(r.cur.Load(), items, true)
 	added, err := r.apply(todo)
-	return len(added), skipped + conflicts, err
+	if err != nil {
+		return len(added), skipped + conflicts, err
+	}
+	// Rules are re-checked against the keys just loaded; nothing is
+	// persisted again.
+	var ritems []item
+	for _, t := range rules {
+		rl, err := r.parseRule(t)
+		if err != nil {
+			skipped++
+			continue
+		}
+		ritems = append(ritems, item{rule: rl})
+	}
+	rtodo, rconflicts, _ := fresh(r.cur.Load(), ritems, true)
+	radded, err := r.apply(rtodo)
+	return len(added) + len(radded), skipped + conflicts + rconflicts, err
 }
 
 // LoadDir reads every *.jws / *.jwt file of dir (one artefact a file),
@@ -493,6 +684,8 @@ func (r *Registry) LoadDir(ctx context.Context, dir string) (int, error) {
 		return 0, fmt.Errorf("trust.endorsements_dir: %w", err)
 	}
 	var items []item
+	var rules []string
+	var ruleFiles []string
 	for _, de := range ents {
 		name := de.Name()
 		if de.IsDir() || !(strings.HasSuffix(name, ".jws") || strings.HasSuffix(name, ".jwt")) {
@@ -503,11 +696,34 @@ func (r *Registry) LoadDir(ctx context.Context, dir string) (int, error) {
 		if err != nil {
 			return 0, fmt.Errorf("trust.endorsements_dir: %w", err)
 		}
+		if isRule(string(data)) {
+			rules, ruleFiles = append(rules, string(data)), append(ruleFiles, path)
+			continue
+		}
 		it, err := r.parse(string(data))
 		if err != nil {
 			return 0, fmt.Errorf("trust.endorsements_dir: %s: %w", path, err)
 		}
 		items = append(items, it)
 	}
-	return r.commit(ctx, items)
+	n, err := r.commit(ctx, items)
+	if err != nil || len(rules) == 0 {
+		return n, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var ritems []item
+	for i, t := range rules {
+		rl, err := r.parseRule(t)
+		if err != nil {
+			return n, fmt.Errorf("trust.endorsements_dir: %s: %w", ruleFiles[i], err)
+		}
+		ritems = append(ritems, item{rule: rl})
+	}
+	todo, _, err := fresh(r.cur.Load(), ritems, false)
+	if err != nil || len(todo) == 0 {
+		return n, err
+	}
+	m, err := r.publish(ctx, todo)
+	return n + m, err
 }

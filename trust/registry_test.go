@@ -502,7 +502,7 @@ func TestTrustListShape(t *testing.T) {
 	reg := trust.NewRegistry(root.Anchors(), nil)
 
 	empty, emptyTag := reg.Snapshot().TrustList()
-	if string(empty) != `{"version":0,"endorsements":[],"revocations":[]}` {
+	if string(empty) != `{"version":0,"endorsements":[],"revocations":[],"rules":[]}` {
 		t.Errorf("empty list %s", empty)
 	}
 	e1 := root.Endorse(k1, zj, testkit.Spec{})
@@ -519,7 +519,7 @@ func TestTrustListShape(t *testing.T) {
 	if err := json.Unmarshal(list, &top); err != nil {
 		t.Fatal(err)
 	}
-	if got := slices.Sorted(maps.Keys(top)); !slices.Equal(got, []string{"endorsements", "revocations", "version"}) {
+	if got := slices.Sorted(maps.Keys(top)); !slices.Equal(got, []string{"endorsements", "revocations", "rules", "version"}) {
 		t.Fatalf("top-level members %v", got)
 	}
 	if string(top["version"]) != "3" {

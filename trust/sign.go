@@ -81,6 +81,20 @@ func SignRevocation(anchor Signer, kid, reason, jti string, at time.Time) (strin
 	return anchor.SignCompact(payload, TypRevocation)
 }
 
+// SignRule signs an admission rule object (DESIGN §11) as region iss: an
+// anchor signs as the national region, a key endorsed with use rules as its
+// own. The rule is signed as given; the registry checks it when it is taken.
+func SignRule(signer Signer, iss string, rule json.RawMessage, jti string, at time.Time) (string, error) {
+	if jti == "" {
+		return "", fmt.Errorf("jti is empty")
+	}
+	payload, err := json.Marshal(map[string]any{"iss": iss, "iat": at.Unix(), "jti": jti, "rule": rule})
+	if err != nil {
+		return "", err
+	}
+	return signer.SignCompact(payload, TypRule)
+}
+
 // ErrNoSigningKey means none of this gateway's keys is endorsed, now, for
 // the use and region asked.
 var ErrNoSigningKey = errors.New("no key of this gateway is endorsed for that use and region now")

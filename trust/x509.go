@@ -268,7 +268,8 @@ func (r *Registry) AddDSCs(ds ...*DSC) (int, error) {
 	// Everything else is shared with the old snapshot: snapshots never
 	// change once published.
 	r.cur.Store(&Snapshot{keys: old.keys, bySub: old.bySub, endorsements: old.endorsements,
-		revocations: old.revocations, revOrder: old.revOrder, dscs: merged})
+		revocations: old.revocations, revOrder: old.revOrder, dscs: merged,
+		rules: old.rules, ruleIdx: old.ruleIdx, ruleKeys: old.ruleKeys})
 	return added, nil
 }
 

@@ -2,6 +2,7 @@ package verify
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -43,9 +44,8 @@ func (v *Verifier) batchParallelism() int {
 // if the batch had run there.
 func (v *Verifier) evaluateBatch(ctx context.Context, reqs []Request, out []Verdict, codes []*adapters.Code, recs []audit.Record, announced expecter) {
 	d := v.batchDeadline()
-	dctx, cancel := context.WithTimeout(ctx, d)
+	dctx, cancel := v.batchContext(ctx)
 	defer cancel()
-	end, _ := dctx.Deadline()
 	var (
 		next     atomic.Int64
 		wg       sync.WaitGroup
@@ -71,18 +71,16 @@ func (v *Verifier) evaluateBatch(ctx context.Context, reqs []Request, out []Verd
 			req := reqs[i]
 			start := v.Clock()
 			var (
-				vd Verdict
-				c  *adapters.Code
+				vd  Verdict
+				c   *adapters.Code
+				key string
 			)
-			// The clock as well as the context: a call cut by a timer of
-			// the same instant as dctx's may free this worker a moment
-			// before dctx itself is done.
-			if dctx.Err() != nil || !time.Now().Before(end) {
+			if dctx.Err() != nil {
 				vd = v.notReached(req.Code, d)
 			} else {
-				vd, c = v.evaluate(dctx, req.Code, announced)
+				vd, c, key = v.evaluateRequest(dctx, req, announced)
 			}
-			out[i], recs[i] = v.answer(req, vd, c, start)
+			out[i], recs[i] = v.answer(req, vd, c, key, start)
 			codes[i] = c
 		}
 	}
@@ -94,6 +92,19 @@ func (v *Verifier) evaluateBatch(ctx context.Context, reqs []Request, out []Verd
 		panic(panicked)
 	}
 }
+
+// batchContext ends at the batch's deadline. It cancels rather than
+// expires: a call it cuts is the batch's doing, not a failure of the
+// issuer, and must not count towards opening its breaker (federation counts
+// a cancelled call as no failure, an expired one as a failure).
+func (v *Verifier) batchContext(ctx context.Context) (context.Context, func()) {
+	dctx, cancel := context.WithCancelCause(ctx)
+	timer := time.AfterFunc(v.batchDeadline(), func() { cancel(errBatchDeadline) })
+	return dctx, func() { timer.Stop(); cancel(nil) }
+}
+
+// errBatchDeadline is why a batch's context ends at its deadline.
+var errBatchDeadline = errors.New("the batch's deadline passed")
 
 // notReached is the verdict of a batch's code that its deadline left no
 // time for: its status was never established, so it is unverified, never

@@ -158,6 +158,26 @@ func TestBatchBounds(t *testing.T) {
 		}
 	})
 
+	t.Run("a batch of one code is bounded by the batch's deadline too, which cancels", func(t *testing.T) {
+		w := newWorld(t)
+		ended := make(chan error, 1)
+		w.v.Online = issuerFunc(func(ctx context.Context, org, cid string) (mapping.LiveStatus, bool, error) {
+			<-ctx.Done()
+			ended <- ctx.Err()
+			return mapping.LiveStatus{}, true, mapping.Fail(mapping.IssuerUnavailable, "%v", ctx.Err())
+		})
+		w.v.Deadline, w.v.BatchDeadline = time.Minute, 20*time.Millisecond
+		reqs, sts := batchOf(t, w, 1)
+		out, err := w.v.VerifyBatch(context.Background(), reqs)
+		if err != nil || out[0].Result != mapping.Valid || !out[0].Degraded || out[0].Status != sts[0] {
+			t.Fatalf("%+v %v", out, err)
+		}
+		// Cancelled, not expired: the issuer's breaker does not count it.
+		if e := <-ended; !errors.Is(e, context.Canceled) {
+			t.Fatalf("the call ended with %v", e)
+		}
+	})
+
 	t.Run("a panic in a worker is raised in the caller, nothing recorded", func(t *testing.T) {
 		w := newWorld(t)
 		w.v.Online = issuerFunc(func(context.Context, string, string) (mapping.LiveStatus, bool, error) {
@@ -184,4 +204,29 @@ func TestBatchBounds(t *testing.T) {
 			t.Fatalf("%v %v", out, err)
 		}
 	})
+}
+
+// BenchmarkVerifyBatch is a batch of 100 signed codes with no issuer to
+// ask (offline): the cost of its workers and timer against the codes'
+// signatures. BatchParallelism 1 is the sequential order of before.
+func BenchmarkVerifyBatch(b *testing.B) {
+	w := newWorld(b)
+	w.v.Recorder = nopRecorder{}
+	reqs := make([]verify.Request, 100)
+	for i := range reqs {
+		c := testkit.Claims(zj, mapping.Green)
+		c.JTI = fmt.Sprintf("code-%d", i)
+		reqs[i] = verify.Request{Code: code(b, w.zjEd, c)}
+	}
+	for _, p := range []int{1, 8} {
+		b.Run(fmt.Sprintf("parallelism %d", p), func(b *testing.B) {
+			w.v.BatchParallelism = p
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := w.v.VerifyBatch(context.Background(), reqs); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

@@ -82,13 +82,15 @@ func (v *Verifier) Convert(ctx context.Context, req Request, signers []trust.Sig
 	if sa > now.Unix() {
 		sa = now.Unix()
 	}
+	// The code id never holds an identity number here (evaluate refused
+	// it), and nic.Encode's Validate refuses such a jti once more.
 	jti := c.ID
 	if !mapping.IDText(jti, mapping.MaxJTILen) {
 		sum := sha256.Sum256([]byte(c.Format + ":" + c.ID))
 		jti = base64.RawURLEncoding.EncodeToString(sum[:])
 	}
 	claims := &mapping.Claims{V: 1, Iss: v.Region, Org: c.Org, JTI: jti, IAT: now.Unix(), EXP: exp.Unix(),
-		St: vd.Status, SA: sa, HN: vd.Holder.Name, HID: vd.Holder.ID, NAT: c.NAT, Vac: c.Vac}
+		St: vd.Status, SA: sa, HN: vd.Holder.Name, HID: vd.Holder.ID, NAT: c.NAT, Vac: c.Vac, IT: c.IT}
 	code, err := nic.Encode(s, claims)
 	if err != nil {
 		return out, err

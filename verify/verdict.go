@@ -27,6 +27,7 @@ type Verdict struct {
 	// Admission is what the checkpoint does (DESIGN §11); every answered
 	// verification has one, a verdict built by hand may not.
 	Admission admission.Outcome `json:"admission,omitzero"`
+	Itinerary *Itinerary        `json:"itinerary,omitempty"`
 	RecordID  string            `json:"record_id,omitempty"`
 	Cert      *mapping.Cert     `json:"cert,omitempty"` // a foreign health certificate's facts (eu-dcc)
 	// IssuerTime is how long the issuer took to answer when it was asked
@@ -41,6 +42,13 @@ type Verdict struct {
 	// issuer's expires / exp), zero when none was asked: Convert never
 	// signs a code that outlives it.
 	statusEnd time.Time
+}
+
+// Itinerary is the verdict's view of a code's itinerary mark (DESIGN §12).
+type Itinerary struct {
+	Regions []string  `json:"regions"`
+	Star    bool      `json:"star"`
+	AsOf    time.Time `json:"as_of"`
 }
 
 // Source says where the status came from.

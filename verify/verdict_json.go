@@ -61,6 +61,28 @@ func (v *Verdict) AppendJSON(dst []byte) ([]byte, error) {
 		dst = append(dst, `,"admission":`...)
 		dst = v.Admission.AppendJSON(dst)
 	}
+	if it := v.Itinerary; it != nil {
+		dst = append(dst, `,"itinerary":{"regions":`...)
+		if it.Regions == nil {
+			dst = append(dst, "null"...)
+		} else {
+			dst = append(dst, '[')
+			for i, r := range it.Regions {
+				if i > 0 {
+					dst = append(dst, ',')
+				}
+				dst = mapping.AppendJSONString(dst, r)
+			}
+			dst = append(dst, ']')
+		}
+		dst = append(dst, `,"star":`...)
+		dst = appendBool(dst, it.Star)
+		dst = append(dst, `,"as_of":`...)
+		if dst, err = appendTime(dst, it.AsOf); err != nil {
+			return nil, err
+		}
+		dst = append(dst, '}')
+	}
 	if v.RecordID != "" {
 		dst = append(dst, `,"record_id":`...)
 		dst = mapping.AppendJSONString(dst, v.RecordID)

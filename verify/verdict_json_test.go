@@ -48,6 +48,9 @@ func TestVerdictJSONMatchesEncodingJSON(t *testing.T) {
 		"admitted by default":             {Result: mapping.Valid, Status: mapping.Green, Admission: admission.Decide(mapping.Green, false, nil)},
 		"denied by default":               {Result: mapping.Valid, Status: mapping.Yellow, Admission: admission.Decide(mapping.Yellow, false, nil)},
 		"refused":                         {Result: mapping.Invalid, Admission: admission.Refused()},
+		"an itinerary with a star":        {Result: mapping.Valid, Itinerary: &verify.Itinerary{Regions: []string{"310000", "420100"}, Star: true, AsOf: at}},
+		"an itinerary without regions":    {Result: mapping.Valid, Itinerary: &verify.Itinerary{Regions: []string{}, AsOf: until}},
+		"an itinerary of nil regions":     {Itinerary: &verify.Itinerary{}},
 		"rules with escapes": {Result: mapping.Valid, Admission: admission.Decide(mapping.Green, true, []admission.RuleResult{
 			{ID: "SH-HOSP-1", Version: "1.0.2", Type: admission.Acceptance, Result: admission.Open, Description: admission.Description{ZH: "核酸<48h>", EN: "a \"test\" & more"}}})},
 	}

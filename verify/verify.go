@@ -8,6 +8,7 @@ import (
 
 	"github.com/hcgw/hcgw/adapters"
 	"github.com/hcgw/hcgw/audit"
+	"github.com/hcgw/hcgw/certlogic"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
 )
@@ -73,6 +74,7 @@ const DefaultDeadline = 1500 * time.Millisecond
 // Request is one code to verify, with where it was scanned.
 type Request struct {
 	Code       string
+	Document   *Document // instead of Code: a traveller without a phone (DESIGN §12)
 	Scene      string
 	Checkpoint string
 }
@@ -99,6 +101,12 @@ type Verifier struct {
 	// BatchParallelism is how many codes of a batch are verified at once
 	// (default 8).
 	BatchParallelism int
+	// Holders answers verifications by identity document; nil: they are
+	// unverified (issuer_unavailable).
+	Holders Holders
+	// ValueSets are the value sets admission rules read as
+	// external.valueSets (admission.ParseValueSets).
+	ValueSets certlogic.Value
 	// Observe, when set, is told every verdict that was answered, with its
 	// request (metrics).
 	Observe func(Request, Verdict)
@@ -140,18 +148,26 @@ func (v *Verifier) evaluate(ctx context.Context, code string, announced expecter
 		vd.Format = a.Format()
 		return vd, nil
 	}
-	vd := Verdict{Format: c.Format, Issuer: c.Org, Cert: c.Cert}
+	vd := Verdict{Format: c.Format, Issuer: c.Org, Cert: c.Cert, Itinerary: itineraryOf(c.IT)}
 	h := c.Holder
 	vd.Holder = &h
 	if c.Signed {
 		if now.Add(v.Skew).Before(c.IssuedAt) {
 			return v.invalid(vd, mapping.Fail(mapping.NotYetValid, "issued at %s", c.IssuedAt.Format(time.RFC3339))), c
 		}
-		if !now.Before(c.Expires) {
+		if now.After(c.Expires) || !c.ValidAtExpiry && now.Equal(c.Expires) {
 			return v.invalid(vd, mapping.Fail(mapping.Expired, "expired at %s", c.Expires.Format(time.RFC3339))), c
 		}
 	}
 	return v.establish(ctx, vd, c, announced), c
+}
+
+// itineraryOf is the verdict's view of an itinerary mark (nil for none).
+func itineraryOf(it *mapping.Itinerary) *Itinerary {
+	if it == nil {
+		return nil
+	}
+	return &Itinerary{Regions: it.Regions, Star: it.Star, AsOf: time.Unix(it.Time, 0).UTC()}
 }
 
 // askIssuer asks the code's issuer, its announced record withdrawn meanwhile.
@@ -210,6 +226,9 @@ func (v *Verifier) establish(ctx context.Context, vd Verdict, c *adapters.Code, 
 		}
 		vd.Result, vd.Status, vd.Source = mapping.Valid, on.Status, source
 		vd.statusEnd = on.Expires
+		if on.IT != nil {
+			vd.Itinerary = itineraryOf(on.IT)
+		}
 		t := on.At
 		vd.StatusAsOf = &t
 		if !on.Expires.IsZero() {
@@ -230,6 +249,10 @@ func (v *Verifier) establish(ctx context.Context, vd Verdict, c *adapters.Code, 
 	switch {
 	case online:
 		vd.Source = source
+		if on.IT != nil && (c.IT == nil || on.IT.Time >= c.IT.Time) {
+			// The issuer's own itinerary, computed since the code was.
+			vd.Itinerary = itineraryOf(on.IT)
+		}
 		vd.statusEnd = on.Expires
 		if on.Status != c.Status {
 			vd.Conflict = true
@@ -261,6 +284,12 @@ func (v *Verifier) Verify(ctx context.Context, req Request) (Verdict, error) {
 // (evaluateBatch), and records them all in one write; the verdicts are in
 // the order of reqs.
 func (v *Verifier) VerifyBatch(ctx context.Context, reqs []Request) ([]Verdict, error) {
+	if len(reqs) == 1 {
+		// One code takes the single path, its deadline the batch's still.
+		var cancel func()
+		ctx, cancel = v.batchContext(ctx)
+		defer cancel()
+	}
 	out, _, err := v.verifyRecorded(ctx, reqs)
 	return out, err
 }
@@ -289,8 +318,8 @@ func (v *Verifier) verifyRecorded(ctx context.Context, reqs []Request) ([]Verdic
 	}
 	for i, req := range single {
 		start := v.Clock()
-		vd, c := v.evaluate(ctx, req.Code, announced)
-		out[i], recs[i] = v.answer(req, vd, c, start)
+		vd, c, key := v.evaluateRequest(ctx, req, announced)
+		out[i], recs[i] = v.answer(req, vd, c, key, start)
 		codes[i] = c
 	}
 	if v.Recorder != nil {
@@ -318,22 +347,43 @@ func (v *Verifier) verifyRecorded(ctx context.Context, reqs []Request) ([]Verdic
 	return out, codes, nil
 }
 
+// evaluateRequest evaluates a code, or an identity document (then key is
+// its holder key).
+func (v *Verifier) evaluateRequest(ctx context.Context, req Request, announced expecter) (vd Verdict, c *adapters.Code, key string) {
+	if req.Document != nil {
+		if announced != nil {
+			// The regions' answers take their time: a commit must not wait.
+			announced.Expect(-1)
+			defer announced.Expect(1)
+		}
+		vd, key = v.evaluateDocument(ctx, req.Document)
+		return vd, nil, key
+	}
+	vd, c = v.evaluate(ctx, req.Code, announced)
+	return vd, c, ""
+}
+
 // answer completes the verdict of req begun at start: its admission, its
-// record id and its record.
-func (v *Verifier) answer(req Request, vd Verdict, c *adapters.Code, start time.Time) (Verdict, audit.Record) {
+// record id and its record. docKey is an identity document's holder key.
+func (v *Verifier) answer(req Request, vd Verdict, c *adapters.Code, docKey string, start time.Time) (Verdict, audit.Record) {
 	now := v.Clock()
 	vd.Admission = v.admit(&vd, c, req.Scene, now)
 	vd.RecordID = audit.NewID(now)
-	return vd, record(v.Region, req, vd, c, now, now.Sub(start))
+	return vd, record(v.Region, req, vd, c, docKey, now, now.Sub(start))
 }
 
-func record(region string, req Request, vd Verdict, c *adapters.Code, now time.Time, took time.Duration) audit.Record {
+func record(region string, req Request, vd Verdict, c *adapters.Code, docKey string, now time.Time, took time.Duration) audit.Record {
 	// A decoded code is hashed in its canonical spelling (adapters.Code
-	// Digest): both spellings of an ES256 signature are one code.
+	// Digest): both spellings of an ES256 signature are one code. An
+	// identity document is never hashed itself (its number could be found
+	// from the hash by trying them all): its holder key is, a keyed hash.
 	var sum [sha256.Size]byte
-	if c != nil && c.Digest != sum {
+	switch {
+	case req.Document != nil:
+		sum = sha256.Sum256([]byte(docKey))
+	case c != nil && c.Digest != sum:
 		sum = c.Digest
-	} else {
+	default:
 		sum = sha256.Sum256([]byte(req.Code))
 	}
 	var hexSum [2 * sha256.Size]byte
@@ -346,12 +396,16 @@ func record(region string, req Request, vd Verdict, c *adapters.Code, now time.T
 		Degraded: vd.Degraded, Conflict: vd.Conflict,
 		CodeSHA256: string(hexSum[:]), DurationMicros: took.Microseconds(),
 		Admission: string(vd.Admission.Decision),
+		Star:      vd.Itinerary != nil && vd.Itinerary.Star,
 	}
 	if vd.Holder != nil {
 		r.HolderName, r.HolderID = vd.Holder.Name, vd.Holder.ID
 	}
-	if c != nil {
+	switch {
+	case c != nil:
 		r.Org, r.CodeID = c.Org, c.ID
+	case req.Document != nil:
+		r.Org = vd.Issuer
 	}
 	return r
 }

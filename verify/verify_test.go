@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -315,14 +316,15 @@ func TestRecordFailureWithholdsTheVerdict(t *testing.T) {
 }
 
 type fakeOnline struct {
-	st     mapping.Status
-	routed bool
-	err    error
-	cached bool
+	st      mapping.Status
+	routed  bool
+	err     error
+	cached  bool
+	expires time.Time // the status's end; zero: none
 }
 
 func (f fakeOnline) Status(context.Context, string, string) (mapping.LiveStatus, bool, error) {
-	return mapping.LiveStatus{Status: f.st, At: testkit.Now, Cached: f.cached}, f.routed, f.err
+	return mapping.LiveStatus{Status: f.st, At: testkit.Now, Cached: f.cached, Expires: f.expires}, f.routed, f.err
 }
 
 func TestStatusRules(t *testing.T) {
@@ -341,6 +343,14 @@ func TestStatusRules(t *testing.T) {
 		"issuer says red: red wins, conflict":                    {online: fakeOnline{routed: true, st: mapping.Red}, status: mapping.Red, source: verify.SourceOnline, conflict: true},
 		"issuer says yellow from cache: yellow, conflict, cache": {online: fakeOnline{routed: true, st: mapping.Yellow, cached: true}, status: mapping.Yellow, source: verify.SourceCache, conflict: true},
 		"issuer does not know its own signed code: degraded":     {online: fakeOnline{routed: true, err: mapping.Fail(mapping.StatusUnknown, "x")}, status: mapping.Green, source: verify.SourceOffline, degraded: true},
+		"issuer's green still in force: green": {
+			online: fakeOnline{routed: true, st: mapping.Green, expires: testkit.Now.Add(time.Second)}, status: mapping.Green, source: verify.SourceOnline},
+		"issuer's green that ended a minute ago: grey, conflict": {
+			online: fakeOnline{routed: true, st: mapping.Green, expires: testkit.Now.Add(-time.Minute)}, status: mapping.Grey, source: verify.SourceOnline, conflict: true},
+		"issuer's green ending now, from a cache: grey": {
+			online: fakeOnline{routed: true, st: mapping.Green, cached: true, expires: testkit.Now}, status: mapping.Grey, source: verify.SourceCache, conflict: true},
+		"issuer's red that ended: grey, never green": {
+			online: fakeOnline{routed: true, st: mapping.Red, expires: testkit.Now.Add(-time.Minute)}, status: mapping.Grey, source: verify.SourceOnline, conflict: true},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -524,4 +534,48 @@ type panicking struct{}
 
 func (panicking) Status(context.Context, string, string) (mapping.LiveStatus, bool, error) {
 	panic("a bug in a status source")
+}
+
+// Convert never signs a national code that outlives the live status it
+// carries, and refuses one whose status has lapsed.
+func TestConvertNeverOutlivesTheLiveStatus(t *testing.T) {
+	w := newWorld(t)
+	w.v.Region = mapping.NationalRegion // the hub converts for every region
+	greenCode := code(t, w.zjKey, testkit.Claims(zj, mapping.Green))
+	tests := map[string]struct {
+		expires time.Time
+		wantErr error
+		wantExp time.Time
+	}{
+		"a status ending in 10 minutes: exp at its end": {expires: testkit.Now.Add(10 * time.Minute), wantExp: testkit.Now.Add(10 * time.Minute)},
+		"a status ending in 2 hours: the online hour":   {expires: testkit.Now.Add(2 * time.Hour), wantExp: testkit.Now.Add(verify.OnlineConversionTTL)},
+		"a status that ended a minute ago: refused":     {expires: testkit.Now.Add(-time.Minute), wantErr: verify.ErrLapsed},
+		"a status ending within the second: refused":    {expires: testkit.Now.Add(500 * time.Millisecond), wantErr: verify.ErrLapsed},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			w.v.Online = fakeOnline{routed: true, st: mapping.Green, expires: tc.expires}
+			out, err := w.v.Convert(context.Background(), verify.Request{Code: greenCode}, []trust.Signer{w.hub})
+			if tc.wantErr != nil {
+				if !errors.Is(err, tc.wantErr) || !errors.Is(err, verify.ErrNotValid) || out.NationalCode != "" {
+					t.Fatalf("%v, %q; want %v", err, out.NationalCode, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var c mapping.Claims
+			_, payload, err := trust.SplitCompact(strings.TrimPrefix(out.NationalCode, nic.Prefix))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(payload, &c); err != nil {
+				t.Fatal(err)
+			}
+			if c.St != mapping.Green || c.EXP != tc.wantExp.Unix() {
+				t.Fatalf("st %s exp %d; want green, %d", c.St, c.EXP, tc.wantExp.Unix())
+			}
+		})
+	}
 }

@@ -10,12 +10,14 @@ import (
 )
 
 type operatorLabels struct {
-	UI        map[string]pair `json:"ui"`
-	Breakers  map[string]pair `json:"breakers"`
-	Uses      map[string]pair `json:"uses"`
-	KeyStates map[string]pair `json:"key_states"`
-	Results   map[string]pair `json:"results"`
-	Reasons   map[string]pair `json:"reasons"`
+	UI         map[string]pair `json:"ui"`
+	Breakers   map[string]pair `json:"breakers"`
+	Uses       map[string]pair `json:"uses"`
+	KeyStates  map[string]pair `json:"key_states"`
+	Results    map[string]pair `json:"results"`
+	Reasons    map[string]pair `json:"reasons"`
+	RuleTypes  map[string]pair `json:"rule_types"`
+	RuleStates map[string]pair `json:"rule_states"`
 	// Corrections (DESIGN §13): the states the list shows, the claims.
 	CorrectionStates map[string]pair `json:"correction_states"`
 	Claims           map[string]pair `json:"claims"`
@@ -43,7 +45,7 @@ func TestOperatorPageTextsInBothLanguages(t *testing.T) {
 		t.Fatalf("found only %d translated texts", len(keys))
 	}
 	// built from a prefix in app.js
-	keys = append(keys, "updated", "stale", "no_peers", "no_keys", "no_revocations", "no_verdicts", "no_corrections",
+	keys = append(keys, "updated", "stale", "no_peers", "no_keys", "no_revocations", "no_rules", "no_verdicts", "no_corrections",
 		"err_unauthenticated", "err_forbidden", "err_unavailable", "err_rate_limited", "err_other")
 	complete(t, "ui", l.UI, keys...)
 	for _, k := range []string{"updated", "stale"} {
@@ -58,6 +60,8 @@ func TestOperatorPageTextsInBothLanguages(t *testing.T) {
 	complete(t, "claims", l.Claims, "status_wrong", "identity_wrong", "other")
 	complete(t, "uses", l.Uses, "codes", "status", "federation")
 	complete(t, "key_states", l.KeyStates, "ok", "expiring", "lapsed", "pending", "revoked")
+	complete(t, "rule_types", l.RuleTypes, "Acceptance", "Invalidation")
+	complete(t, "rule_states", l.RuleStates, "in_force", "superseded", "starts_later", "lapsed")
 	complete(t, "results", l.Results, string(mapping.Valid), string(mapping.Invalid), string(mapping.Unverified))
 	var reasons []string
 	for _, r := range mapping.Reasons {

@@ -150,14 +150,23 @@ func (w *JWS) ClaimCases(t testing.TB, own map[string]ClaimCase) map[string]Clai
 		"a name given twice is malformed":                         c(r(m(nm, name), m(nm, `"李四"`)+","+m(nm, name)), nm),
 		"a status given twice is malformed":                       c(r(m(stc, green), m(stc, q(w.Red))+","+m(stc, green)), stc),
 		"an unknown member given twice is malformed":              c(r(m(stc, green), m(stc, green)+`,"ext":1,"ext":2`), ""),
-		"a payload that is an array is malformed":                 c([]byte(`[`+w.Payload+`]`), ""),
-		"a payload that is a string is malformed":                 c([]byte(`"`+FullName+`"`), ""),
-		"an empty payload is malformed":                           c([]byte{}, ""),
-		"trailing data after the object is malformed":             c([]byte(w.Payload+` {}`), ""),
-		"an unclosed object is malformed":                         c([]byte(strings.TrimSuffix(w.Payload, "}")), ""),
-		"invalid JSON is malformed":                               c(r(m(stc, green), m(stc, green)+",,"), ""),
-		"invalid UTF-8 is malformed":                              c(r(m(nm, name), m(nm, "\"\xff\xfe\"")), ""),
-		"a payload over 4 KiB is malformed":                       c(r(m(stc, green), m(stc, green)+`,"pad":"`+strings.Repeat("x", 4096)+`"`), ""),
+		// The strict reader (mapping.DecodeStrict): a second status a
+		// lenient reader would take is refused, whatever its spelling.
+		"a status beside a case variant of it is malformed":          c(r(m(stc, green), m(stc, green)+","+m(strings.ToUpper(stc), q(w.Red))), stc),
+		"a status only in another case is malformed":                 c(r(m(stc, green), m(strings.ToUpper(stc), green)), stc),
+		"a status given again through an escape is malformed":        c(r(m(stc, green), m(stc, green)+","+escFirst(stc)+":"+q(w.Red)), stc),
+		"a name given again through an escape is malformed":          c(r(m(nm, name), m(nm, name)+","+escFirst(nm)+":"+q("李四")), nm),
+		"invalid UTF-8 in a member name is malformed":                c(r(m(stc, green), m(stc, green)+",\"\xff\":1"), ""),
+		"invalid UTF-8 in a member the adapter ignores is malformed": c(r(m(stc, green), m(stc, green)+`,"ext":["`+"\xed\xa0\x80"+`"]`), ""),
+		"a lone surrogate in the code id is malformed":               c(r(m(cid, codeID), m(cid, `"a\udc00"`)), cid),
+		"a payload that is an array is malformed":                    c([]byte(`[`+w.Payload+`]`), ""),
+		"a payload that is a string is malformed":                    c([]byte(`"`+FullName+`"`), ""),
+		"an empty payload is malformed":                              c([]byte{}, ""),
+		"trailing data after the object is malformed":                c([]byte(w.Payload+` {}`), ""),
+		"an unclosed object is malformed":                            c([]byte(strings.TrimSuffix(w.Payload, "}")), ""),
+		"invalid JSON is malformed":                                  c(r(m(stc, green), m(stc, green)+",,"), ""),
+		"invalid UTF-8 is malformed":                                 c(r(m(nm, name), m(nm, "\"\xff\xfe\"")), ""),
+		"a payload over 4 KiB is malformed":                          c(r(m(stc, green), m(stc, green)+`,"pad":"`+strings.Repeat("x", 4096)+`"`), ""),
 	}
 	for _, claim := range []string{nm, idc, stc, at, exp, cid} {
 		var o map[string]json.RawMessage
@@ -169,6 +178,10 @@ func (w *JWS) ClaimCases(t testing.TB, own map[string]ClaimCase) map[string]Clai
 	}
 	return merge(t, cases, own)
 }
+
+// escFirst is claim's name as a JSON string with its first character
+// written as a \u escape: the same name to a JSON reader.
+func escFirst(claim string) string { return fmt.Sprintf(`"\u%04x%s"`, claim[0], claim[1:]) }
 
 // Vectors are a localjws format's golden cases, in the order of the file:
 // the package's status cases, the suite's signature and key cases, the

@@ -23,21 +23,26 @@ const (
 // dec is the one CBOR decoding mode for untrusted certificate content:
 // duplicate map keys refused, depth and sizes bounded, text must be UTF-8,
 // struct fields matched case-sensitively.
-var dec = func() cbor.DecMode {
-	m, err := cbor.DecOptions{
-		DupMapKey:         cbor.DupMapKeyEnforcedAPF,
-		MaxNestedLevels:   16,
-		MaxArrayElements:  1024,
-		MaxMapPairs:       1024,
-		IndefLength:       cbor.IndefLengthAllowed,
-		UTF8:              cbor.UTF8RejectInvalid,
-		FieldNameMatching: cbor.FieldNameMatchingCaseSensitive,
-	}.DecMode()
+var dec = decMode(untrusted)
+
+// untrusted are the decoding options of every certificate read.
+var untrusted = cbor.DecOptions{
+	DupMapKey:         cbor.DupMapKeyEnforcedAPF,
+	MaxNestedLevels:   16,
+	MaxArrayElements:  1024,
+	MaxMapPairs:       1024,
+	IndefLength:       cbor.IndefLengthAllowed,
+	UTF8:              cbor.UTF8RejectInvalid,
+	FieldNameMatching: cbor.FieldNameMatchingCaseSensitive,
+}
+
+func decMode(o cbor.DecOptions) cbor.DecMode {
+	m, err := o.DecMode()
 	if err != nil {
-		panic(err)
+		panic(err) // the options are constants
 	}
 	return m
-}()
+}
 
 // CWT is the claims set of a certificate, as far as hcgw reads it.
 type CWT struct {
@@ -54,9 +59,11 @@ const maxUnix = 253402300799
 // ParseCWT decodes a CWT claims map: iss (1, text, optional), exp (4) and
 // iat (6), both required, and the hcert claim (-260) holding the
 // certificate under key 1. Other claims are ignored. Times must be numbers
-// of seconds between 1970 and 9999; floats are accepted (and truncated)
-// because some member states' test data uses them, although the
-// specification asks for integers.
+// of seconds between 1970 and 9999; floats are accepted because some member
+// states' test data uses them, although the specification asks for
+// integers, and are read to the microsecond as the reference runner reads
+// them (Python's datetime.fromtimestamp): truncating them would move a
+// certificate's iat or exp across a validation clock.
 func ParseCWT(payload []byte) (*CWT, error) {
 	var raw map[any]cbor.RawMessage
 	if err := dec.Unmarshal(payload, &raw); err != nil {
@@ -122,7 +129,7 @@ func numericDate(claims map[int64]cbor.RawMessage, key int64, name string) (time
 	if err := dec.Unmarshal(v, &n); err != nil {
 		return time.Time{}, mapping.Fail(mapping.Malformed, "CWT %s is not a number", name)
 	}
-	var secs int64
+	var secs, nsec int64
 	switch x := n.(type) {
 	case uint64:
 		if x > maxUnix {
@@ -135,7 +142,7 @@ func numericDate(claims map[int64]cbor.RawMessage, key int64, name string) (time
 		if math.IsNaN(x) || x < 0 || x > maxUnix {
 			return time.Time{}, mapping.Fail(mapping.Malformed, "CWT %s is out of range", name)
 		}
-		secs = int64(x)
+		secs, nsec = fromFloat(x)
 	case big.Int:
 		return time.Time{}, mapping.Fail(mapping.Malformed, "CWT %s is out of range", name)
 	default:
@@ -144,5 +151,18 @@ func numericDate(claims map[int64]cbor.RawMessage, key int64, name string) (time
 	if secs < 0 || secs > maxUnix {
 		return time.Time{}, mapping.Fail(mapping.Malformed, "CWT %s is out of range", name)
 	}
-	return time.Unix(secs, 0).UTC(), nil
+	return time.Unix(secs, nsec).UTC(), nil
+}
+
+// fromFloat splits non-negative float seconds as Python's
+// datetime.fromtimestamp does: the fraction rounded to the microsecond,
+// half to even, a rounded-up second carried.
+func fromFloat(x float64) (secs, nsec int64) {
+	whole, frac := math.Modf(x)
+	us := math.RoundToEven(frac * 1e6)
+	if us >= 1e6 {
+		whole++
+		us -= 1e6
+	}
+	return int64(whole), int64(us) * 1000
 }

@@ -131,20 +131,9 @@ func (c *count) UnmarshalCBOR(b []byte) error {
 // payloadDec reads a certificate as admission rules see it: the bounds of
 // dec, maps as JSON objects.
 var payloadDec = func() cbor.DecMode {
-	m, err := cbor.DecOptions{
-		DupMapKey:         cbor.DupMapKeyEnforcedAPF,
-		MaxNestedLevels:   16,
-		MaxArrayElements:  1024,
-		MaxMapPairs:       1024,
-		IndefLength:       cbor.IndefLengthAllowed,
-		UTF8:              cbor.UTF8RejectInvalid,
-		DefaultMapType:    reflect.TypeOf(map[string]any(nil)),
-		FieldNameMatching: cbor.FieldNameMatchingCaseSensitive,
-	}.DecMode()
-	if err != nil {
-		panic(err)
-	}
-	return m
+	o := untrusted
+	o.DefaultMapType = reflect.TypeOf(map[string]any(nil))
+	return decMode(o)
 }()
 
 // rulePayload is the certificate as the payload of admission rules (DESIGN

@@ -133,12 +133,14 @@ func (a *adapter) Decode(code string, env adapters.Env) (*adapters.Code, error) 
 		StatusAt: statusAt,
 		IssuedAt: cwt.IssuedAt,
 		Expires:  cwt.Expires,
-		Holder:   mapping.Holder{Name: holderName(dcc.Nam)},
-		NAT:      nat,
-		Vac:      vac,
-		Cert:     cert,
-		Payload:  payload,
-		Digest:   s.Digest(),
+		// The member states' reference: valid at exactly exp.
+		ValidAtExpiry: true,
+		Holder:        mapping.Holder{Name: holderName(dcc.Nam)},
+		NAT:           nat,
+		Vac:           vac,
+		Cert:          cert,
+		Payload:       payload,
+		Digest:        s.Digest(),
 	}, nil
 }
 
@@ -173,15 +175,19 @@ func certID(d *DCC) string {
 // CheckTimes applies every time rule a gateway applies to a certificate
 // at time at: its document signer's window (trust.DSC.Authorize's) and the
 // CWT's own iat and exp (verify.Verifier's: not issued more than skew
-// ahead, not yet expired). The conformance runner's expiration check.
+// ahead, not expired, valid at the instant of exp). The conformance
+// runner's expiration check; with skew 0 it is the reference's
+// test_expiration_check, inequality for inequality (docs/INTEROP.md).
 func CheckTimes(c *CWT, d *trust.DSC, at time.Time, skew time.Duration) error {
 	if err := d.CheckWindow(c.IssuedAt, c.Expires, skew); err != nil {
 		return err
 	}
+	// The reference compares iat <= clock <= exp: a certificate is
+	// valid at the instant of its expiry (docs/INTEROP.md).
 	if at.Add(skew).Before(c.IssuedAt) {
 		return mapping.Fail(mapping.NotYetValid, "issued at %s", c.IssuedAt.Format(time.RFC3339))
 	}
-	if !at.Before(c.Expires) {
+	if at.After(c.Expires) {
 		return mapping.Fail(mapping.Expired, "expired at %s", c.Expires.Format(time.RFC3339))
 	}
 	return nil

@@ -55,7 +55,6 @@ func TestParseCWT(t *testing.T) {
 		detail   string
 	}{
 		"integers":                      {base(1700000000, 1800000000), 1700000000, 1800000000, ""},
-		"floats are truncated":          {base(1700000000.9, 1800000000.5), 1700000000, 1800000000, ""},
 		"a float16":                     {mustCBOR(t, map[any]any{int64(4): cbor.RawMessage{0xf9, 0x3c, 0x00}, int64(6): 1, int64(-260): hcert}), 1, 1, ""},
 		"a negative time":               {base(-1, 1800000000), 0, 0, "CWT iat is out of range"},
 		"NaN":                           {base(math.NaN(), 1800000000), 0, 0, "CWT iat is out of range"},
@@ -86,6 +85,40 @@ func TestParseCWT(t *testing.T) {
 			}
 			if !c.IssuedAt.Equal(time.Unix(tc.iat, 0)) || !c.Expires.Equal(time.Unix(tc.exp, 0)) || c.DCC == nil {
 				t.Fatalf("%+v", c)
+			}
+		})
+	}
+}
+
+// TestParseCWTReadsFloatsAsTheReference: float times keep their fraction
+// to the microsecond, as the member states' runner reads them (Python's
+// datetime.fromtimestamp rounds half to even); truncated, a certificate's
+// iat or exp would move across a validation clock.
+func TestParseCWTReadsFloatsAsTheReference(t *testing.T) {
+	hcert := map[any]any{int64(1): map[string]any{"ver": "1.3.0"}}
+	for name, tc := range map[string]struct {
+		in   float64
+		want time.Time
+	}{
+		"a whole second":             {1700000000, time.Unix(1700000000, 0)},
+		"nine tenths":                {1700000000.9, time.Unix(1700000000, 900_000_000)},
+		"a half":                     {1800000000.5, time.Unix(1800000000, 500_000_000)},
+		"Hungary's iat (HU/1)":       {1.623775796286e+09, time.Unix(1623775796, 286_000_000)},
+		"rounded up into a second":   {1.9999999, time.Unix(2, 0)},
+		"rounded to the microsecond": {1.0000004, time.Unix(1, 0)},
+		// Python 3: fromtimestamp(1.0000005) is 00:00:01.000001 and
+		// fromtimestamp(1.0000015) too (the floats lie above and below
+		// the halves they are written as).
+		"just above half a microsecond": {1.0000005, time.Unix(1, 1000)},
+		"just below one and a half":     {1.0000015, time.Unix(1, 1000)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c, err := eudcc.ParseCWT(mustCBOR(t, map[any]any{int64(4): tc.in, int64(6): tc.in, int64(-260): hcert}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !c.IssuedAt.Equal(tc.want) || !c.Expires.Equal(tc.want) {
+				t.Fatalf("iat %s exp %s, want %s", c.IssuedAt, c.Expires, tc.want)
 			}
 		})
 	}

@@ -28,6 +28,7 @@ type IssueRequest struct {
 	Name, ID string
 	NAT      *mapping.NAT
 	Vac      *int
+	IT       *mapping.Itinerary
 	TTL      time.Duration
 }
 
@@ -71,7 +72,7 @@ func (is *Issuer) Issue(req IssueRequest) (*Issued, error) {
 	c := &mapping.Claims{
 		V: 1, Iss: is.Region, Org: is.Region, JTI: base64.RawURLEncoding.EncodeToString(id[:]),
 		IAT: now.Unix(), EXP: now.Add(ttl).Unix(), St: req.Status, SA: now.Unix(),
-		HN: holder.Name, HID: holder.ID, NAT: req.NAT, Vac: req.Vac,
+		HN: holder.Name, HID: holder.ID, NAT: req.NAT, Vac: req.Vac, IT: req.IT,
 	}
 	code, err := Encode(s, c)
 	if err != nil {

@@ -66,6 +66,7 @@ func FromClaims(c *mapping.Claims, kid string) *adapters.Code {
 		Holder:   mapping.Holder{Name: c.HN, ID: c.HID},
 		NAT:      c.NAT,
 		Vac:      c.Vac,
+		IT:       c.IT,
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"image/draw"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -255,8 +256,9 @@ func TestCheckpointPageInChromium(t *testing.T) {
 		if strings.Contains(c.Text, "李四") || strings.Contains(c.Text, "310101198001010011") {
 			t.Errorf("the card shows the full holder:\n%s", c.Text)
 		}
-		if d := readDecision(ctx, t, "admit"); d.Text != "通行" || d.Default != "true" || len(d.Rules) != 0 || !d.Above {
-			t.Errorf("decision %+v, want 通行 by default, above the card", d)
+		// The page's scene is rail: Shanghai's demo rule for it (green) decides.
+		if d := readDecision(ctx, t, "admit"); d.Text != "通行" || d.Default != "false" || len(d.Rules) != 0 || !d.Above {
+			t.Errorf("decision %+v, want 通行 by the rail rule, above the card", d)
 		}
 		screenshot(ctx, t, shots, "checkpoint-green-zh.png")
 
@@ -304,8 +306,8 @@ func TestCheckpointPageInChromium(t *testing.T) {
 			t.Errorf("card %+v", c)
 		}
 		d := readDecision(ctx, t, "deny")
-		if !strings.HasPrefix(d.Text, "禁止通行") || !strings.Contains(d.Text, "仅绿码通行") || len(d.Rules) != 1 || d.Rules[0] != "default-green" {
-			t.Errorf("decision %+v, want 禁止通行 naming the default rule", d)
+		if !strings.HasPrefix(d.Text, "禁止通行") || !strings.Contains(d.Text, "绿码通行") || len(d.Rules) != 1 || d.Rules[0] != "SH-RAIL-01" {
+			t.Errorf("decision %+v, want 禁止通行 naming the rail rule in Chinese", d)
 		}
 		screenshot(ctx, t, shots, "checkpoint-red-zh.png")
 	})
@@ -330,6 +332,24 @@ func TestCheckpointPageInChromium(t *testing.T) {
 		}
 	})
 
+	t.Run("the itinerary's star is on the card, with the regions by name", func(t *testing.T) {
+		var star string
+		for _, c := range d.codes {
+			if strings.Contains(c.expect, "itinerary star") {
+				star = c.code
+			}
+		}
+		do(ctx, t, chromedp.SetValue(chromedp.CSS(`#code`), star), chromedp.Click(chromedp.CSS(`#verify`)))
+		c := readCard(ctx, t, "valid")
+		if !strings.Contains(c.Text, "★ 途经有风险地区的城市") || !strings.Contains(c.Text, "湖北省 (420100)") || !strings.Contains(c.Text, "浙江省 (330100)") {
+			t.Errorf("card %+v", c)
+		}
+		if !eval[bool](ctx, t, `document.querySelector('#card-facts dd[data-fact="itinerary"]').dataset.star === 'true'`) {
+			t.Error("the star is not marked")
+		}
+		screenshot(ctx, t, shots, "checkpoint-itinerary-star-zh.png")
+	})
+
 	t.Run("a code its issuer does not know is an unverified card", func(t *testing.T) {
 		unknown, err := zj.Encode(zj.NewToken())
 		if err != nil {
@@ -348,6 +368,29 @@ func TestCheckpointPageInChromium(t *testing.T) {
 
 	// the record id of the last verdict shown (the red one)
 	recordID := eval[string](ctx, t, `(() => { const e = document.querySelector('#card-facts dd[data-fact="record"]'); return e ? e.textContent : ''; })()`)
+
+	t.Run("a traveller without a phone is checked by identity card", func(t *testing.T) {
+		do(ctx, t, chromedp.SendKeys(chromedp.CSS(`#id-number`), demoElderID), chromedp.Click(chromedp.CSS(`#verify-id`)))
+		c := readCard(ctx, t, "valid")
+		if c.Status != "yellow" || !strings.Contains(c.Text, "3301**********102X") || !strings.Contains(c.Text, "id-document") ||
+			!strings.Contains(c.Text, "状态冲突") || strings.Contains(c.Text, demoElderID) {
+			t.Errorf("card %+v", c)
+		}
+		if d := readDecision(ctx, t, "deny"); !strings.HasPrefix(d.Text, "禁止通行") {
+			t.Errorf("decision %+v", d)
+		}
+		if left := eval[string](ctx, t, `document.getElementById('id-number').value`); left != "" {
+			t.Errorf("the number stays in the field: %q", left)
+		}
+		if eval[bool](ctx, t, `document.body.innerText.includes(`+strconv.Quote(demoElderID)+`) || JSON.stringify(sessionStorage).includes(`+strconv.Quote(demoElderID[:17])+`)`) {
+			t.Error("the page keeps the full number")
+		}
+		screenshot(ctx, t, shots, "checkpoint-id-card-zh.png")
+		do(ctx, t, chromedp.SendKeys(chromedp.CSS(`#id-number`), "33010219450318102"), chromedp.Click(chromedp.CSS(`#verify-id`)))
+		if msg := errorMessage(ctx, t); !strings.Contains(msg, "18位") {
+			t.Errorf("a short number: message %q", msg)
+		}
+	})
 
 	t.Run("a picture without a QR code says so", func(t *testing.T) {
 		upload(ctx, t, `#camera`, blankPNG)

@@ -9,10 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -25,10 +27,15 @@ import (
 	"github.com/hcgw/hcgw/adapters/sh"
 	"github.com/hcgw/hcgw/adapters/zj"
 	"github.com/hcgw/hcgw/config"
+	"github.com/hcgw/hcgw/configs"
 	"github.com/hcgw/hcgw/internal/gateway"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
 )
+
+// demoElderID is the identity number of the demo's traveller without a
+// phone (a valid GB 11643 number of an invented person).
+const demoElderID = "33010219450318102X"
 
 // Demo bearer tokens, printed: the demo is for a laptop, never a network.
 const (
@@ -167,6 +174,9 @@ func startDemo(ctx context.Context, dir string, basePort int, verbose bool, logw
 		n.url = "http://" + n.ln.Addr().String()
 		d.nodes = append(d.nodes, n)
 	}
+	if err := writeDemoRules(root, filepath.Join(dir, "trust"), now); err != nil {
+		return nil, err
+	}
 	level := "warn"
 	if verbose {
 		level = "info"
@@ -216,7 +226,7 @@ func (d *demo) seed(ctx context.Context, now time.Time) error {
 		if !ok {
 			return errors.New("demo: no simulated platform")
 		}
-		return p.SetCode(ctx, cid, st, name, id, 10*time.Minute)
+		return p.SetCode(ctx, cid, st, name, id, nil, 10*time.Minute)
 	}
 	add := func(format, region, holder, expect, code string, err error) error {
 		if err != nil {
@@ -257,11 +267,71 @@ func (d *demo) seed(ctx context.Context, now time.Time) error {
 	if err := add(bj.Format, "110000", "欧**娜", "red: signed yellow (弹窗), the platform now says red", code, err); err != nil {
 		return err
 	}
+	// An elderly traveller without a phone, known by identity number only:
+	// green at Zhejiang, yellow at Guangdong (data sharing, DESIGN §12).
+	if err := set("330000", "zj-elder-1", mapping.Green, "孙秀英", demoElderID); err != nil {
+		return err
+	}
+	if err := set("440000", "gd-elder-1", mapping.Yellow, "孙秀英", demoElderID); err != nil {
+		return err
+	}
+	// Two Zhejiang national codes with the itinerary mark (DESIGN §12): a
+	// traveller who passed through a city with risk areas (the star), and
+	// one who did not. Shanghai's venue rule denies the star.
+	for _, star := range []bool{true, false} {
+		h, _ := mapping.NewHolder("周八", "330106198808080016")
+		jti, expect := "nic-demo-star", "green with the itinerary star: denied at a venue, admitted at rail (degraded)"
+		if !star {
+			jti, expect = "nic-demo-nostar", "green, itinerary without a star: admitted at a venue (degraded)"
+		}
+		code, err := nic.Encode(d.node("330000").key, &mapping.Claims{V: 1, Iss: "330000", Org: "330000", JTI: jti,
+			IAT: now.Add(-time.Hour).Unix(), EXP: now.Add(24 * time.Hour).Unix(), St: mapping.Green, SA: now.Add(-time.Hour).Unix(),
+			HN: h.Name, HID: h.ID, IT: &mapping.Itinerary{Regions: []string{"330100", "420100"}, Star: star, Time: now.Add(-2 * time.Hour).Unix()}})
+		if err := add(nic.Format, "330000", h.Name, expect, code, err); err != nil {
+			return err
+		}
+	}
+	// Two Zhejiang national codes for Shanghai's scene rules: one with a
+	// negative test 20 hours ago, one without a test.
+	tested, _ := mapping.NewHolder("钱七", "330106199512120022")
+	code, err = nic.Encode(d.node("330000").key, &mapping.Claims{V: 1, Iss: "330000", Org: "330000", JTI: "nic-demo-tested",
+		IAT: now.Add(-time.Hour).Unix(), EXP: now.Add(24 * time.Hour).Unix(), St: mapping.Green, SA: now.Add(-time.Hour).Unix(),
+		HN: tested.Name, HID: tested.ID, NAT: &mapping.NAT{Result: "negative", Time: now.Add(-20 * time.Hour).Unix()}})
+	if err := add(nic.Format, "330000", tested.Name, "green with a negative test 20 h ago: admitted at hospital, school and rail (degraded)", code, err); err != nil {
+		return err
+	}
 	h, _ := mapping.NewHolder("赵六", "330102198507071111")
 	code, err = nic.Encode(d.node("330000").key, &mapping.Claims{V: 1, Iss: "330000", Org: "330000", JTI: "nic-demo-1",
 		IAT: now.Add(-time.Hour).Unix(), EXP: now.Add(24 * time.Hour).Unix(), St: mapping.Green, SA: now.Add(-time.Hour).Unix(),
 		HN: h.Name, HID: h.ID})
-	return add(nic.Format, "330000", h.Name, "green, degraded (Zhejiang's platform does not know this code)", code, err)
+	return add(nic.Format, "330000", h.Name, "green without a test, degraded (Zhejiang's platform does not know this code): admitted at rail, denied at hospital and school", code, err)
+}
+
+// writeDemoRules signs Shanghai's scene rules (configs/demo/rules: what a
+// hospital, a school and a station ask of a traveller) with the demo root
+// into the trust folder every gateway loads; an anchor may sign rules for
+// any region.
+func writeDemoRules(root trust.Signer, dir string, now time.Time) error {
+	rules := configs.DemoRules()
+	names, err := fs.Glob(rules, "*.json")
+	if err != nil || len(names) == 0 {
+		return fmt.Errorf("demo rules: %v", err)
+	}
+	for _, name := range names {
+		rule, err := fs.ReadFile(rules, name)
+		if err != nil {
+			return err
+		}
+		id := strings.TrimSuffix(name, ".json")
+		tok, err := trust.SignRule(root, mapping.NationalRegion, rule, "demo-"+id, now)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, "rule-"+id+".jws"), []byte(tok), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (d *demo) print(w io.Writer) {
@@ -293,13 +363,36 @@ Ask every region for a holder's status (data sharing; only a keyed hash of the n
 
   curl -s -X POST %s/v1/share/status -H 'Authorization: Bearer %s' -d '{"id":"11010519491231002X"}'
 
+A traveller without a phone shows an identity card at Shanghai (every region is asked; Zhejiang
+says green, Guangdong yellow: the most severe, in conflict):
+
+  curl -s -X POST %s/v1/verify -H 'Authorization: Bearer %s' \
+       -d '{"id_document":{"type":"resident_id","number":"%s"},"scene":"rail"}'
+
 Convert the Shanghai code into a national code at the Shanghai gateway:
 
   curl -s -X POST %s/v1/convert -H 'Authorization: Bearer %s' -d '{"code":"%s"}'
+`, shURL, demoVerifierToken, zjCode, d.node("330000").url, demoAdminToken, zjCode[len(zj.Prefix):],
+		shURL, demoAdminToken, shURL, demoVerifierToken, demoElderID, shURL, demoVerifierToken, d.codes[2].code)
+	tested, untested := d.codes[len(d.codes)-2].code, d.codes[len(d.codes)-1].code
+	fmt.Fprintf(w, `
+Shanghai's scene rules decide the admission (the verdict's "admission"): the code with a test
+20 hours ago, then the one without a test, at a hospital (a negative test within 48 h), a school
+(a test within 72 h) and a station (green):
+
+  curl -s -X POST %[1]s/v1/verify -H 'Authorization: Bearer %[2]s' -d '{"code":"%[3]s","scene":"hospital"}'
+  curl -s -X POST %[1]s/v1/verify -H 'Authorization: Bearer %[2]s' -d '{"code":"%[4]s","scene":"hospital"}'
+  curl -s -X POST %[1]s/v1/verify -H 'Authorization: Bearer %[2]s' -d '{"code":"%[4]s","scene":"school"}'
+  curl -s -X POST %[1]s/v1/verify -H 'Authorization: Bearer %[2]s' -d '{"code":"%[4]s","scene":"rail"}'
+  curl -s %[1]s/v1/rules
+
+At a venue, Shanghai's rule denies a stay in a city with risk areas (the itinerary's star):
+
+  curl -s -X POST %[1]s/v1/verify -H 'Authorization: Bearer %[2]s' -d '{"code":"%[5]s","scene":"venue"}'
+  curl -s -X POST %[1]s/v1/verify -H 'Authorization: Bearer %[2]s' -d '{"code":"%[6]s","scene":"venue"}'
 
 Ctrl-C stops the federation.
-`, shURL, demoVerifierToken, zjCode, d.node("330000").url, demoAdminToken, zjCode[len(zj.Prefix):],
-		shURL, demoAdminToken, shURL, demoVerifierToken, d.codes[2].code)
+`, shURL, demoVerifierToken, tested, untested, d.codes[len(d.codes)-4].code, d.codes[len(d.codes)-3].code)
 }
 
 func (d *demo) wait() error {

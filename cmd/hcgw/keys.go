@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
@@ -13,12 +14,13 @@ import (
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
 
+	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
 )
 
 func cmdKeys(args []string, stdout io.Writer) error {
 	if len(args) == 0 {
-		return usageError("keys needs generate, endorse or revoke")
+		return usageError("keys needs generate, endorse, revoke or sign-rule")
 	}
 	switch args[0] {
 	case "generate":
@@ -27,6 +29,8 @@ func cmdKeys(args []string, stdout io.Writer) error {
 		return keysEndorse(args[1:], stdout)
 	case "revoke":
 		return keysRevoke(args[1:], stdout)
+	case "sign-rule":
+		return keysSignRule(args[1:], stdout)
 	}
 	return usageError(fmt.Sprintf("unknown keys command %q", args[0]))
 }
@@ -134,7 +138,7 @@ func keysEndorse(args []string, stdout io.Writer) error {
 	root := fs.String("root", "", "the national root's private JWK")
 	keyPath := fs.String("key", "", "the key to endorse (public or private JWK)")
 	sub := fs.String("sub", "", "the key holder's region")
-	use := fs.String("use", "codes", "comma-separated: codes, status, federation")
+	use := fs.String("use", "codes", "comma-separated: codes, status, federation, rules")
 	scope := fs.String("scope", "", "comma-separated regions the key may sign for, or * (default: sub)")
 	days := fs.Int("days", 365, "validity in days")
 	nbf := fs.String("not-before", "", "start of validity, RFC 3339 (default: now)")
@@ -213,6 +217,47 @@ func keysRevoke(args []string, stdout io.Writer) error {
 	self := trust.Anchors{anchor.Kid(): anchor.Public()}
 	if _, err := self.ParseRevocation(token); err != nil {
 		return fmt.Errorf("the revocation would be refused: %w", err)
+	}
+	return emit(*out, stdout, token)
+}
+
+// keysSignRule signs an admission rule object (DESIGN §11) with a key: the
+// national root's (as region 000000, for any region's rules) or a key
+// endorsed with use rules (as its own region).
+func keysSignRule(args []string, stdout io.Writer) error {
+	fs := newFlags("keys sign-rule")
+	key := fs.String("key", "", "the signing private JWK: the national root, or a key endorsed with use rules")
+	iss := fs.String("iss", mapping.NationalRegion, "the signing region (000000 for the national root)")
+	jti := fs.String("jti", "", "the rule JWS's id (default: random)")
+	out := fs.String("out", "", "file to write the rule JWS to (default: stdout)")
+	if err := fs.Parse(args); err != nil {
+		return usageError(err.Error())
+	}
+	if *key == "" || fs.NArg() != 1 {
+		return usageError("--key and one RULE.json file are required")
+	}
+	signer, err := trust.LoadPrivateJWK(*key)
+	if err != nil {
+		return fmt.Errorf("--key: %w", err)
+	}
+	rule, err := os.ReadFile(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	if *jti == "" {
+		*jti = randomID()
+	}
+	token, err := trust.SignRule(signer, *iss, rule, *jti, time.Now())
+	if err != nil {
+		return err
+	}
+	// Signed by a root, it is checked the way every gateway will check it:
+	// shape, CertLogic, size.
+	if *iss == mapping.NationalRegion {
+		self := trust.NewRegistry(trust.Anchors{signer.Kid(): signer.Public()}, nil)
+		if _, _, err := self.AddRule(context.Background(), token); err != nil {
+			return fmt.Errorf("the rule would be refused: %w", err)
+		}
 	}
 	return emit(*out, stdout, token)
 }

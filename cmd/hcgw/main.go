@@ -26,6 +26,8 @@ usage:
   hcgw keys endorse  --root ROOT.jwk --key KEY.jwk --sub REGION --use codes,status,federation
                      [--scope R1,R2|*] [--days N] [--not-before RFC3339] [--jti ID] [--out FILE]
   hcgw keys revoke   --root ROOT.jwk --kid KID [--reason TEXT] [--out FILE]
+  hcgw keys sign-rule --key KEY.jwk [--iss REGION] [--jti ID] [--out FILE] RULE.json
+                                        sign an admission rule (the root as 000000, or a key with use rules)
   hcgw issue   --key KEY.jwk --region REGION --status green|yellow|red|grey --name NAME --id IDNO
                [--ttl 24h] [--vac N] [--nat negative|positive --nat-time UNIX] [--qr FILE.png]
   hcgw verify  (--config FILE | --anchor ROOT.pub.jwk --trust DIR) CODE|-

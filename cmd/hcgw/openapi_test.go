@@ -423,6 +423,13 @@ func TestOpenAPIDescribesEveryEndpoint(t *testing.T) {
 		body: []byte("aGVsbG8.d29ybGQ.c2ln"), want: 400})
 	a.do(exchange{name: "an endorsement used as a revocation", base: shURL, method: "POST", path: "/v1/trust/revocations", token: adm, contentType: jose,
 		body: known, want: 400})
+	a.do(exchange{name: "the rules", base: shURL, method: "GET", path: "/v1/rules", want: 200})
+	a.do(exchange{name: "a rule that is no JWS", base: shURL, method: "POST", path: "/v1/rules", token: adm, contentType: jose,
+		body: []byte("aGVsbG8.d29ybGQ.c2ln"), want: 400})
+	a.do(exchange{name: "an endorsement used as a rule", base: shURL, method: "POST", path: "/v1/rules", token: adm, contentType: jose,
+		body: known, want: 400})
+	a.do(exchange{name: "a rule from a verifier", base: shURL, method: "POST", path: "/v1/rules", token: ver, contentType: jose,
+		body: known, want: 403})
 
 	// records
 	a.do(exchange{name: "a record", base: shURL, method: "GET", path: "/v1/records/" + verdict.RecordID, token: adm, want: 200})

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -164,6 +165,19 @@ func TestOperatorPageInChromium(t *testing.T) {
 		}
 	})
 
+	t.Run("the admission rules in force: Shanghai's four scenes", func(t *testing.T) {
+		rows := eval[[]struct{ ID, State, Text string }](ctx, t, `Array.from(document.querySelectorAll('#rules tbody tr')).map((tr) =>
+			({ID: tr.dataset.id, State: tr.dataset.state, Text: tr.innerText}))`)
+		if len(rows) != 4 {
+			t.Fatalf("rules %+v", rows)
+		}
+		for _, r := range rows {
+			if r.State != "in_force" || !strings.Contains(r.Text, "Shanghai (310000)") || !strings.Contains(r.Text, "in force") {
+				t.Errorf("rule %+v", r)
+			}
+		}
+	})
+
 	t.Run("the verdicts of the last hour, by result and reason", func(t *testing.T) {
 		rows := eval[[]struct{ Result, Reason, Count string }](ctx, t, `Array.from(document.querySelectorAll('#verdicts tbody tr')).map((tr) =>
 			({Result: tr.dataset.result, Reason: tr.dataset.reason, Count: tr.querySelector('[data-col="count"]').textContent}))`)
@@ -171,10 +185,10 @@ func TestOperatorPageInChromium(t *testing.T) {
 		for _, r := range rows {
 			got[r.Result+"/"+r.Reason] = r.Count
 		}
-		if got["valid/"] != "5" || got["invalid/bad_signature"] != "1" || len(got) != 2 {
+		if got["valid/"] != strconv.Itoa(len(d.codes)) || got["invalid/bad_signature"] != "1" || len(got) != 2 {
 			t.Errorf("verdicts %v", rows)
 		}
-		if total := eval[string](ctx, t, `document.getElementById('verdicts-total').textContent`); total != "6" {
+		if total := eval[string](ctx, t, `document.getElementById('verdicts-total').textContent`); total != strconv.Itoa(len(d.codes)+1) {
 			t.Errorf("total %q", total)
 		}
 		if txt := eval[string](ctx, t, `document.getElementById('verdicts').innerText`); !strings.Contains(txt, "bad signature") {

@@ -271,11 +271,15 @@ func TestCrossProvinceThroughTheHub(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		// Four codes were asked: red and yellow answered, one unknown to its
-		// issuer, one while the issuer's platform was down; one came again
-		// from the cache.
+		// issuer, one while the issuer's platform was down (the hub sound,
+		// Zhejiang behind it not: an upstream error for the hub, an error
+		// of the route to Zhejiang); one came again from the cache.
 		for _, want := range []string{`hcgw_peer_call_duration_seconds_count{outcome="ok",peer="000000"} 2`,
 			`hcgw_peer_call_duration_seconds_count{outcome="unknown_code",peer="000000"} 1`,
-			`hcgw_peer_call_duration_seconds_count{outcome="error",peer="000000"} 1`,
+			`hcgw_peer_call_duration_seconds_count{outcome="upstream_error",peer="000000"} 1`,
+			`hcgw_route_call_duration_seconds_count{outcome="ok",peer="000000",region="330000"} 2`,
+			`hcgw_route_call_duration_seconds_count{outcome="error",peer="000000",region="330000"} 1`,
+			`hcgw_route_breaker_state{region="330000"} 0`,
 			`hcgw_peer_breaker_state{peer="000000"} 0`, `hcgw_status_cache_hits_total 1`, `hcgw_status_cache_misses_total 4`,
 			`hcgw_verifications_total{issuer="330000",reason="",result="valid",source="cache"} 1`} {
 			if !bytes.Contains(b, []byte(want)) {

@@ -16,12 +16,16 @@ import (
 
 	"github.com/hcgw/hcgw/adapters/all"
 	"github.com/hcgw/hcgw/adapters/nic"
+	"github.com/hcgw/hcgw/admission"
 	"github.com/hcgw/hcgw/audit"
+	"github.com/hcgw/hcgw/certlogic"
 	"github.com/hcgw/hcgw/config"
+	"github.com/hcgw/hcgw/configs"
 	"github.com/hcgw/hcgw/federation"
 	"github.com/hcgw/hcgw/httpapi"
 	"github.com/hcgw/hcgw/internal/metrics"
 	"github.com/hcgw/hcgw/mapping"
+	"github.com/hcgw/hcgw/qr"
 	"github.com/hcgw/hcgw/store"
 	"github.com/hcgw/hcgw/trust"
 	"github.com/hcgw/hcgw/verify"
@@ -39,6 +43,7 @@ type Gateway struct {
 	Metrics  *metrics.Metrics
 	Puller   *federation.Puller // nil unless trust.pull_from is set
 	Platform federation.Source  // this region's platform, nil when none
+	QR       *qr.Decoder        // POST /v1/qr/decode's decoder, within qr.* bounds
 	Handler  http.Handler
 	Logger   *slog.Logger
 
@@ -186,6 +191,10 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 	if err != nil {
 		return nil, err
 	}
+	valueSets, err := loadValueSets(cfg)
+	if err != nil {
+		return nil, err
+	}
 	reg, err := all.Registry(tables)
 	if err != nil {
 		return nil, fmt.Errorf("adapters: %w", err)
@@ -217,6 +226,15 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 			}
 			return out
 		},
+		RouteBreakers: func() map[string]string {
+			out := map[string]string{}
+			if g.Peers != nil {
+				for _, r := range g.Peers.RelayedRegions() {
+					out[r] = g.Peers.RouteBreakerState(r)
+				}
+			}
+			return out
+		},
 		CacheStats: func() (int64, int64) {
 			if g.Peers == nil {
 				return 0, 0
@@ -237,7 +255,8 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 	g.Audit = audit.NewWriter(g.DB, audit.Options{Sync: cfg.Audit.Sync, QueueSize: cfg.Audit.QueueSize, MaxBatch: cfg.Audit.MaxBatch,
 		OnCommit: g.Metrics.Commit, Linger: cfg.Audit.Linger, MaxWait: verify.DefaultRecordTimeout})
 	g.Verifier = &verify.Verifier{
-		Adapters: reg, Trust: g.Trust, Clock: opt.Clock, Skew: cfg.Verify.ClockSkew,
+		ValueSets: valueSets,
+		Adapters:  reg, Trust: g.Trust, Clock: opt.Clock, Skew: cfg.Verify.ClockSkew,
 		MaxCodeBytes: cfg.Server.MaxCodeBytes, Region: cfg.Region, Recorder: g.Audit, RecordTimeout: -1,
 		BatchDeadline: cfg.Verify.BatchDeadline, BatchParallelism: cfg.Verify.BatchParallelism,
 		Observe: func(req verify.Request, vd verify.Verdict) {
@@ -246,6 +265,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 		},
 	}
 	g.Platform = platform
+	g.QR = qr.NewDecoder(qr.Limits{MaxDecodeBytes: cfg.QR.MaxDecodeBytes, MaxConcurrent: cfg.QR.MaxConcurrent})
 	if opt.HTTPClient == nil && (cfg.Federation.TLSCAFile != "" || cfg.Federation.TLSCertFile != "") {
 		tc, err := peerTLS(cfg)
 		if err != nil {
@@ -273,7 +293,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 			Clock: opt.Clock, Skew: cfg.Verify.ClockSkew, Deadline: cfg.Verify.Deadline, Retries: retries,
 			BreakerFailures: uint32(cfg.Federation.BreakerFailures), BreakerOpen: cfg.Federation.BreakerOpen,
 			CacheMaxTTL: cfg.Federation.CacheMaxTTL, HTTPClient: opt.HTTPClient, Logger: g.Logger,
-			OnCall: g.peerCall, // metrics and PeerStats (ops.go)
+			OnCall: g.peerCall, OnRoute: g.routeCall, // metrics and PeerStats (ops.go)
 		})
 		g.Verifier.Online = g.Peers
 		g.Verifier.Deadline = cfg.Verify.Deadline
@@ -284,7 +304,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 	}
 	var share httpapi.Sharer
 	if g.Peers != nil && len(holderSecret) > 0 {
-		share = &sharer{client: g.Peers, secret: holderSecret, dl: cfg.Verify.Deadline, regs: func() []string {
+		s := &sharer{client: g.Peers, secret: holderSecret, dl: cfg.Verify.Deadline, regs: func() []string {
 			var out []string
 			for _, r := range g.Trust.Snapshot().Regions() {
 				if r != mapping.NationalRegion {
@@ -293,6 +313,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 			}
 			return out
 		}}
+		share, g.Verifier.Holders = s, s
 	}
 	responder := &federation.Responder{Region: cfg.Region, Trust: g.Trust, Signers: g.Signers, Source: platform,
 		Relay: g.Peers, Clock: opt.Clock, Skew: cfg.Verify.ClockSkew, MaxHops: cfg.Federation.MaxHops, Logger: g.Logger}
@@ -328,8 +349,9 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 			MaxBatchCodes: cfg.Server.MaxBatchCodes},
 		Logger: g.Logger, Warnings: g.expiryWarnings, Metrics: g.Metrics.Handler(),
 		RateLimit:       httpapi.RateLimit{Rate: cfg.Server.RateLimit, Burst: cfg.Server.RateBurst},
+		IDLookupLimit:   httpapi.RateLimit{Rate: cfg.Server.IDLookupRate, Burst: cfg.Server.IDLookupBurst},
 		RequirePeerCert: cfg.Server.TLSClientCAFile != "", Federation: responder, Platform: simulatedAdmin(platform), Share: share,
-		Ops: opsSource{g}, Corrections: g.Corrections, CorrectionPeer: correctionPeer,
+		Ops: opsSource{g}, QR: g.QR, Corrections: g.Corrections, CorrectionPeer: correctionPeer,
 	})
 	return g, nil
 }
@@ -426,4 +448,21 @@ func ignoreClosed(err error) error {
 		return nil
 	}
 	return err
+}
+
+// loadValueSets reads the value sets admission rules see (rules.value_sets,
+// else the EU's built in).
+func loadValueSets(cfg *config.Config) (certlogic.Value, error) {
+	data := configs.EUValueSets()
+	if f := cfg.Rules.ValueSets; f != "" {
+		var err error
+		if data, err = os.ReadFile(cfg.ResolvePath(f)); err != nil {
+			return certlogic.Null(), fmt.Errorf("rules.value_sets: %w", err)
+		}
+	}
+	v, err := admission.ParseValueSets(data)
+	if err != nil {
+		return certlogic.Null(), fmt.Errorf("rules.value_sets: %w", err)
+	}
+	return v, nil
 }

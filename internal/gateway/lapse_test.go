@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hcgw/hcgw/adapters/nic"
+	"github.com/hcgw/hcgw/adapters/zj"
 	"github.com/hcgw/hcgw/federation"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
@@ -141,5 +142,33 @@ func TestALapsedStatusIsGreyEverywhere(t *testing.T) {
 				t.Fatalf("converted st %s exp %s; the status ends %s", c.St, time.Unix(c.EXP, 0).UTC(), end)
 			}
 		})
+	}
+}
+
+// An answer cached at Shanghai before the key that signed it was revoked
+// there is not served again: the next verification asks Zhejiang, whose
+// answers that key signs, and they are refused.
+func TestACachedAnswerOfARevokedKeyIsNotServed(t *testing.T) {
+	f := newFed(t, []string{hub, shR, zjR}, map[string][]string{hub: {shR, zjR}, shR: {hub}, zjR: {hub}}, "", nil)
+	tok := zj.NewToken()
+	now := time.Now()
+	f.nodes[zjR].platform.Set(tok, mapping.LiveStatus{Status: mapping.Green, At: now, Expires: now.Add(10 * time.Minute),
+		Holder: mapping.Holder{Name: "张*三", ID: "3301**********1234"}})
+	code, err := zj.Encode(tok) // online-only: no signature of its own to be revoked
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vd := f.verify(shR, code); vd.Status != mapping.Green || vd.Source != verify.SourceOnline {
+		t.Fatalf("first: %+v", vd)
+	}
+	if vd := f.verify(shR, code); vd.Status != mapping.Green || vd.Source != verify.SourceCache {
+		t.Fatalf("second, not from the cache: %+v", vd)
+	}
+	if st, b := do(t, "POST", f.nodes[shR].url+"/v1/trust/revocations", adminToken, f.root.Revoke(f.nodes[zjR].key.Kid())); st != 201 {
+		t.Fatalf("revoke at Shanghai: %d %s", st, b)
+	}
+	vd := f.verify(shR, code)
+	if vd.Source == verify.SourceCache || vd.Result != mapping.Unverified || vd.Reason != mapping.IssuerUnavailable {
+		t.Fatalf("after Zhejiang's status key was revoked: %+v", vd)
 	}
 }

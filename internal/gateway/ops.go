@@ -6,6 +6,7 @@ import (
 
 	"github.com/hcgw/hcgw/federation"
 	"github.com/hcgw/hcgw/httpapi"
+	"github.com/hcgw/hcgw/mapping"
 )
 
 // peerCall is the federation client's OnCall hook: every status call to a
@@ -15,6 +16,16 @@ func (g *Gateway) peerCall(peer string, took time.Duration, outcome string) {
 	g.Metrics.PeerCall(peer, took, outcome)
 	g.PeerStats.Record(peer, took, outcome)
 }
+
+// routeCall is the federation client's OnRoute hook: a call to a region
+// through the hub, kept per destination beside the hub's own.
+func (g *Gateway) routeCall(peer, region string, took time.Duration, outcome string) {
+	g.Metrics.RouteCall(peer, region, took, outcome)
+	g.PeerStats.Record(routeKey(peer, region), took, outcome)
+}
+
+// routeKey names a route's ring in PeerStats.
+func routeKey(peer, region string) string { return peer + ">" + region }
 
 // opsSource is httpapi.Ops for a running gateway: its region and clock,
 // its peers as the federation client and PeerStats see them, and the
@@ -39,6 +50,15 @@ func (o opsSource) Peers() []httpapi.OpsPeer {
 	for _, region := range o.g.Peers.Peers() {
 		s := o.g.PeerStats.Recent(region, federation.RecentWindow)
 		out = append(out, httpapi.OpsPeer{Region: region, URL: urls[region], Breaker: o.g.Peers.BreakerState(region),
+			Calls: s.Calls, Errors: s.Errors, Timed: s.Timed, P50: s.P50, P95: s.P95})
+	}
+	// Each region reached through the hub, with its own breaker and calls.
+	for _, region := range o.g.Peers.RelayedRegions() {
+		if !mapping.ValidRegion(region) {
+			continue // the regions beyond the routes' bound, sharing one
+		}
+		s := o.g.PeerStats.Recent(routeKey(mapping.NationalRegion, region), federation.RecentWindow)
+		out = append(out, httpapi.OpsPeer{Region: region, Via: mapping.NationalRegion, Breaker: o.g.Peers.RouteBreakerState(region),
 			Calls: s.Calls, Errors: s.Errors, Timed: s.Timed, P50: s.P50, P95: s.P95})
 	}
 	return out

@@ -56,19 +56,19 @@ func (p *SimulatedPlatform) Lookup(ctx context.Context, cid string) (mapping.Liv
 		st = mapping.Grey
 	}
 	return mapping.LiveStatus{Status: st, At: c.StatusAt, Expires: c.Expires,
-		Holder: mapping.Holder{Name: c.HolderName, ID: c.HolderID}}, nil
+		Holder: mapping.Holder{Name: c.HolderName, ID: c.HolderID}, IT: c.IT}, nil
 }
 
 // SetCode records a code's status on the simulated platform; the holder is
 // masked before it is stored.
-func (p *SimulatedPlatform) SetCode(ctx context.Context, cid string, st mapping.Status, name, id string, ttl time.Duration) error {
+func (p *SimulatedPlatform) SetCode(ctx context.Context, cid string, st mapping.Status, name, id string, it *mapping.Itinerary, ttl time.Duration) error {
 	h, err := mapping.NewHolder(name, id)
 	if err != nil {
 		return err
 	}
 	now := time.Now().UTC()
 	row := store.PlatformCode{CID: cid, Org: p.Region, Status: string(st), StatusAt: now,
-		Expires: now.Add(ttl), HolderName: h.Name, HolderID: h.ID}
+		Expires: now.Add(ttl), HolderName: h.Name, HolderID: h.ID, IT: it}
 	if err := p.DB.PutPlatformCode(ctx, row); err != nil {
 		return err
 	}
@@ -103,6 +103,20 @@ func (s *sharer) Share(ctx context.Context, id string, regions []string) (federa
 	ctx, cancel := context.WithTimeout(ctx, s.dl)
 	defer cancel()
 	return s.client.Share(ctx, regions, hk), mapping.Holder{ID: masked}, nil
+}
+
+// LookupHolder is verify.Holders: every region asked within ctx's deadline
+// (the verification's own), for a number already checked.
+func (s *sharer) LookupHolder(ctx context.Context, number string) (federation.Shared, string, string, error) {
+	hk, err := federation.HolderKey(s.secret, number)
+	if err != nil {
+		return federation.Shared{}, "", "", err
+	}
+	masked, err := mapping.MaskID(number)
+	if err != nil {
+		return federation.Shared{}, "", "", err
+	}
+	return s.client.Share(ctx, s.regs(), hk), masked, hk, nil
 }
 
 func simulatedAdmin(src federation.Source) httpapi.PlatformAdmin {

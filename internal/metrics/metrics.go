@@ -24,6 +24,7 @@ type Metrics struct {
 	admissions    *prometheus.CounterVec
 	scenes        sceneLabels
 	peerCalls     *prometheus.HistogramVec
+	routeCalls    *prometheus.HistogramVec
 	commits       prometheus.Histogram
 	committed     prometheus.Counter
 	recordWait    prometheus.Counter
@@ -33,10 +34,13 @@ type Metrics struct {
 
 // Sources are read when Prometheus scrapes; each may be nil.
 type Sources struct {
-	QueueDepth   func() int
-	Breakers     func() map[string]string // peer → "closed" | "half-open" | "open"
-	CacheStats   func() (hits, misses int64)
-	NearestLapse func() (time.Duration, bool) // time left on the endorsement nearest its end
+	QueueDepth func() int
+	Breakers   func() map[string]string // peer → "closed" | "half-open" | "open"
+	// RouteBreakers: region reached through the hub → its own breaker's
+	// state.
+	RouteBreakers func() map[string]string
+	CacheStats    func() (hits, misses int64)
+	NearestLapse  func() (time.Duration, bool) // time left on the endorsement nearest its end
 }
 
 // New builds the collectors.
@@ -52,6 +56,10 @@ func New(src Sources) *Metrics {
 		Name: "hcgw_peer_call_duration_seconds", Help: "Status calls to peers, by peer and outcome.",
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 1.5, 3},
 	}, []string{"peer", "outcome"})
+	m.routeCalls = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "hcgw_route_call_duration_seconds", Help: "Status calls to regions through a relaying peer (the hub), by peer, region and outcome.",
+		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 1.5, 3},
+	}, []string{"peer", "region", "outcome"})
 	m.commits = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name: "hcgw_audit_commit_duration_seconds", Help: "Group commits of verification records.",
 		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1},
@@ -71,7 +79,7 @@ func New(src Sources) *Metrics {
 		Buckets: []float64{60, 600, 3600, 4 * 3600, 12 * 3600, 24 * 3600, 48 * 3600, 7 * 24 * 3600},
 	}, []string{"outcome"})
 	m.reg.MustRegister(m.corrections, m.turnaround)
-	m.reg.MustRegister(m.verifications, m.admissions, m.peerCalls, m.commits, m.committed, m.recordWait,
+	m.reg.MustRegister(m.verifications, m.admissions, m.peerCalls, m.routeCalls, m.commits, m.committed, m.recordWait,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if src.QueueDepth != nil {
 		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -89,6 +97,10 @@ func New(src Sources) *Metrics {
 	if src.Breakers != nil {
 		m.reg.MustRegister(&breakerCollector{src.Breakers, prometheus.NewDesc("hcgw_peer_breaker_state",
 			"Circuit breaker per peer: 0 closed, 1 half-open, 2 open.", []string{"peer"}, nil)})
+	}
+	if src.RouteBreakers != nil {
+		m.reg.MustRegister(&breakerCollector{src.RouteBreakers, prometheus.NewDesc("hcgw_route_breaker_state",
+			"Circuit breaker per region reached through the hub: 0 closed, 1 half-open, 2 open.", []string{"region"}, nil)})
 	}
 	if src.NearestLapse != nil {
 		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -159,6 +171,12 @@ func (m *Metrics) PeerCall(peer string, took time.Duration, outcome string) {
 	m.peerCalls.WithLabelValues(peer, outcome).Observe(took.Seconds())
 }
 
+// RouteCall observes one call to region through a relaying peer (outcome:
+// ok, unknown_code, circuit_open, error).
+func (m *Metrics) RouteCall(peer, region string, took time.Duration, outcome string) {
+	m.routeCalls.WithLabelValues(peer, region, outcome).Observe(took.Seconds())
+}
+
 // Commit observes one group commit: its size, its duration, and the wait
 // of its records summed (audit.Options.OnCommit).
 func (m *Metrics) Commit(records int, took, waited time.Duration) {
@@ -175,7 +193,7 @@ type breakerCollector struct {
 func (b *breakerCollector) Describe(ch chan<- *prometheus.Desc) { ch <- b.desc }
 
 func (b *breakerCollector) Collect(ch chan<- prometheus.Metric) {
-	for peer, st := range b.states() {
+	for name, st := range b.states() {
 		v := 0.0
 		switch st {
 		case "half-open":
@@ -183,7 +201,7 @@ func (b *breakerCollector) Collect(ch chan<- prometheus.Metric) {
 		case "open":
 			v = 2
 		}
-		ch <- prometheus.MustNewConstMetric(b.desc, prometheus.GaugeValue, v, peer)
+		ch <- prometheus.MustNewConstMetric(b.desc, prometheus.GaugeValue, v, name)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -98,6 +99,17 @@ func (r *Root) Endorse(key trust.Signer, sub string, sp Spec) string {
 func (r *Root) Revoke(kid string) string {
 	r.t.Helper()
 	tok, err := trust.SignRevocation(r.Signer, kid, "test", "", Now)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return tok
+}
+
+// Rule signs an admission rule object (a JSON object) with the root, as the
+// national region.
+func (r *Root) Rule(rule string) string {
+	r.t.Helper()
+	tok, err := trust.SignRule(r.Signer, mapping.NationalRegion, json.RawMessage(rule), fmt.Sprintf("rule-%d", time.Now().UnixNano()), Now)
 	if err != nil {
 		r.t.Fatal(err)
 	}

@@ -93,7 +93,7 @@
   function renderVerdict(v) {
     last = v;
     // A correction names the code: offered when the code was read.
-    $('report').hidden = !(v.issuer && v.format);
+    $('report').hidden = !(lastCode && v.issuer && v.format);
     renderDecision(v.admission);
     const card = $('card');
     const cls = v.result === 'valid' ? 'status-' + v.status : 'result-' + v.result;
@@ -138,6 +138,15 @@
     if (v.source) add('source', t('sources', v.source) || v.source);
     add('as_of', when(v.status_as_of));
     add('valid_until', when(v.valid_until));
+    if (v.itinerary) {
+      // The itinerary card (DESIGN §12): the star first, then where the
+      // traveller was in the last 14 days, by name.
+      const it = v.itinerary;
+      const regions = it.regions.map(regionName).join('、') || t('ui', 'itinerary_none');
+      add('itinerary', (it.star ? '★ ' + t('ui', 'itinerary_star') + ' · ' : t('ui', 'itinerary_no_star') + ' · ') + regions);
+      const dd = facts.querySelector('dd[data-fact="itinerary"]');
+      if (dd) dd.dataset.star = it.star ? 'true' : 'false';
+    }
     add('detail', v.detail, true);
     add('record', v.record_id, true);
     card.hidden = false;
@@ -197,6 +206,23 @@
     r.dataset.state = out.state;
     r.hidden = false;
     $('correction-detail').value = '';
+  }
+
+  // verifyDocument asks for a traveller without a phone by the number of
+  // their identity card. The number is sent once and kept nowhere: the
+  // field is cleared as soon as the request leaves.
+  async function verifyDocument(number) {
+    const checkpoint = sessionStorage.getItem(CHECKPOINT_KEY) || '';
+    const scene = sessionStorage.getItem(SCENE_KEY) || '';
+    const req = { id_document: { type: 'resident_id', number: number } };
+    if (checkpoint) req.checkpoint = checkpoint;
+    if (scene) req.scene = scene;
+    message(t('ui', 'verifying'), false);
+    const v = await call('/v1/verify', JSON.stringify(req), 'application/json');
+    message('', false);
+    lastCode = ''; // the page files corrections for codes; a document's goes through the API
+    $('correction').hidden = true;
+    renderVerdict(v);
   }
 
   async function onImage(ev) {
@@ -259,6 +285,16 @@
       ev.preventDefault();
       if (!lastCode) return;
       try { await sendCorrection(); message('', false); } catch (e) { message(e.message, true); }
+    });
+    $('id-form').addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const number = $('id-number').value.trim();
+      $('id-number').value = '';
+      if (!/^[0-9]{17}[0-9Xx]$/.test(number)) { message(t('ui', 'invalid_id'), true); return; }
+      $('card').hidden = true;
+      $('decision').hidden = true;
+      last = null;
+      try { await verifyDocument(number); } catch (e) { message(e.message, true); }
     });
     $('camera').addEventListener('change', onImage);
     $('file').addEventListener('change', onImage);

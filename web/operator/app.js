@@ -81,7 +81,7 @@
   }
 
   function clearTables() {
-    for (const id of ['peers', 'keys', 'revocations', 'verdicts', 'corrections']) {
+    for (const id of ['peers', 'keys', 'revocations', 'rules', 'verdicts', 'corrections']) {
       document.querySelector('#' + id + ' tbody').replaceChildren();
     }
     $('verdicts-total').textContent = '';
@@ -120,7 +120,10 @@
     for (const p of ov.peers) {
       const tr = row('peers', [
         [regionName(p.region), 'region'],
-        [p.url || '', 'url', 'mono small'],
+        // A region reached through the hub has a row of its own (its own
+        // breaker and calls) beside the hub's.
+        p.via ? [t('ui', 'via').replace('{hub}', regionName(p.via)), 'url', 'small']
+          : [p.url || '', 'url', 'mono small'],
         [t('breakers', p.breaker) || p.breaker, 'breaker', 'breaker breaker-' + p.breaker],
         [ms(p.p50_ms), 'p50', 'num'],
         [ms(p.p95_ms), 'p95', 'num'],
@@ -156,6 +159,21 @@
       row('revocations', [[r.kid, 'kid', 'mono small'], [when(r.revoked_at), 'revoked_at'], [r.reason || '—', 'reason']], { kid: r.kid });
     }
     empty('revocations', ov.revocations.length === 0);
+
+    for (const r of ov.rules || []) {
+      const tr = row('rules', [
+        [regionName(r.region), 'region'],
+        [r.id, 'id', 'mono small'],
+        [r.version, 'version'],
+        [t('rule_types', r.type) || r.type, 'type'],
+        [r.scenes.length ? r.scenes.join(', ') : t('ui', 'every_scene'), 'scenes'],
+        [when(r.valid_from), 'valid_from'],
+        [when(r.valid_to), 'valid_to'],
+        [t('rule_states', r.state) || r.state, 'state'],
+      ], { id: r.id, version: r.version, state: r.state });
+      tr.className = 'rule-' + r.state;
+    }
+    empty('rules', (ov.rules || []).length === 0);
 
     if (ov.verdicts_last_hour === null) {
       empty('verdicts', true, t('ui', 'verdicts_unavailable'));
