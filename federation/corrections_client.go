@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+	"github.com/sony/gobreaker/v2"
 
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
@@ -75,14 +76,21 @@ func (c *Client) correctionCall(ctx context.Context, org, path, typ, ticket stri
 		}
 		return signer.SignCompact(payload, typ)
 	}}
-	start := time.Now()
-	out, err := c.breakers[peer].Execute(func() (any, error) {
+	isRelayed := peer != org
+	once := func() (any, error) {
 		status, data, err := c.postPath(ctx, peer, path, body, 0)
 		if err != nil {
+			if isRelayed && !errors.Is(err, errBusy) {
+				return nil, fmt.Errorf("%w: %w", errHub, err)
+			}
 			return nil, err
 		}
+		if isRelayed && status == http.StatusBadGateway && bytes.Contains(data, []byte(`"`+CodeUpstream+`"`)) {
+			// The hub could not reach the org: the org's route fails.
+			return nil, &regionError{fmt.Errorf("peer %s could not reach region %s", peer, org)}
+		}
 		if status >= 500 {
-			return nil, fmt.Errorf("peer %s answered %d", peer, status)
+			return nil, hubFault(isRelayed, fmt.Errorf("peer %s answered %d", peer, status))
 		}
 		if status != http.StatusOK {
 			// Read and refused: the peer is healthy.
@@ -91,12 +99,43 @@ func (c *Client) correctionCall(ctx context.Context, org, path, typ, ticket stri
 		ack, err := VerifyAck(c.o.Trust.Snapshot(), strings.TrimSpace(string(data)),
 			AckExpect{Org: org, Aud: c.o.Region, RJTI: jti, Ticket: ticket}, c.o.Clock(), c.o.Skew)
 		if err != nil {
-			// A bad acknowledgement is a failure like a dead peer.
-			return nil, fmt.Errorf("peer %s: acknowledgement refused: %w", peer, err)
+			// A bad acknowledgement is a failure like a dead peer; relayed,
+			// it is the org's (end-to-end signed).
+			err = fmt.Errorf("peer %s: acknowledgement refused: %w", peer, err)
+			if isRelayed {
+				return nil, &regionError{err}
+			}
+			return nil, err
 		}
 		return ack, nil
-	})
-	c.observe(peer, start, err)
+	}
+	call := once
+	if isRelayed {
+		// Through the hub, the org's own route (its breaker and slots), as
+		// status queries go: an org the hub cannot reach fails alone.
+		rt := c.routeFor(org)
+		call = func() (any, error) {
+			select {
+			case rt.slots <- struct{}{}:
+				defer func() { <-rt.slots }()
+			default:
+				return nil, fmt.Errorf("region %s: %w: %w", org, errRouteRefused, errBusy)
+			}
+			out, err := rt.breaker.Execute(once)
+			if errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests) {
+				err = fmt.Errorf("region %s: %w: %w", org, errRegionOpen, err)
+			}
+			return out, err
+		}
+	}
+	start := time.Now()
+	out, err := c.breakers[peer].Execute(call)
+	if !errors.Is(err, errRouteRefused) {
+		c.observe(peer, start, err)
+	}
+	if isRelayed {
+		c.observeRoute(peer, org, start, err)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -307,3 +307,22 @@ func TestFileCorrectionRefusesAForgedAck(t *testing.T) {
 		t.Fatalf("a forged acknowledgement was taken: %+v %v", ack, err)
 	}
 }
+
+// Through the hub, an org the hub cannot reach opens the org's route, not
+// the hub's breaker: filings for other regions still go.
+func TestCorrectionToAnUnreachableOrgFailsAlone(t *testing.T) {
+	n := newNation(t, hubR, shR, gdR)
+	dead := serve(t, http.NotFoundHandler())
+	dead.Close()
+	hubClient := n.client(hubR, map[string]string{gdR: dead.URL}, func(o *federation.Options) { o.Retries = -1 })
+	hub := serve(t, serveCorrections(n.correctionResponder(hubR, nil, hubClient)))
+	sh := n.client(shR, map[string]string{hubR: hub.URL}, func(o *federation.Options) { o.BreakerFailures = 3; o.Retries = -1 })
+	for i := 0; i < 4; i++ {
+		if _, err := sh.FileCorrection(context.Background(), gdR, ticket, "gd-1", federation.ClaimOther, ""); err == nil {
+			t.Fatal("delivered to an unreachable org")
+		}
+	}
+	if r, h := sh.RouteBreakerState(gdR), sh.BreakerState(hubR); r != "open" || h != "closed" {
+		t.Fatalf("Guangdong's route %s, the hub %s: want open, closed", r, h)
+	}
+}
