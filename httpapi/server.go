@@ -104,6 +104,10 @@ type Deps struct {
 	// QR decodes the images of POST /v1/qr/decode within its memory and
 	// concurrency bounds; nil: a decoder with qr's defaults.
 	QR *qr.Decoder
+	// Corrections serves /v1/corrections (corrections.go); CorrectionPeer
+	// the federation's correction endpoints. nil: 503.
+	Corrections    Corrections
+	CorrectionPeer CorrectionPeer
 }
 
 // Sharer asks every region for a holder's status (DESIGN §7 data sharing).
@@ -172,6 +176,7 @@ func New(d Deps) http.Handler {
 	r.GET("/", a.homePage)
 	r.HEAD("/", a.homePage)
 	a.opsRoutes(r) // GET /v1/ops/overview (admin), /operator, /operator/{asset}
+	a.correctionRoutes(r)
 	return r
 }
 

@@ -4,7 +4,7 @@
 //
 // It persists what other packages own, in their terms: verification records
 // (it implements audit.Sink), trust entries (endorsement and revocation JWS,
-// for package trust) and trust events (admin actions). It holds no business
+// for package trust), trust events (admin actions) and correction tickets. It holds no business
 // rule, and nothing on the verification hot path reads from it. It never logs
 // SQL values: records carry masked holders only, but logs stay clean anyway.
 //

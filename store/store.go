@@ -139,7 +139,7 @@ func (db *DB) migrate() error {
 		// differ; a case-insensitive collation would make two keys one.
 		tx = tx.Set("gorm:table_options", "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin")
 	}
-	if err := tx.AutoMigrate(&recordRow{}, &trustEntryRow{}, &trustEventRow{}, &platformCodeRow{}); err != nil {
+	if err := tx.AutoMigrate(&recordRow{}, &trustEntryRow{}, &trustEventRow{}, &platformCodeRow{}, &correctionRow{}); err != nil {
 		return fmt.Errorf("store: migrate %s schema: %w", db.driver, err)
 	}
 	return nil

@@ -18,6 +18,9 @@ type operatorLabels struct {
 	Reasons    map[string]pair `json:"reasons"`
 	RuleTypes  map[string]pair `json:"rule_types"`
 	RuleStates map[string]pair `json:"rule_states"`
+	// Corrections (DESIGN §13): the states the list shows, the claims.
+	CorrectionStates map[string]pair `json:"correction_states"`
+	Claims           map[string]pair `json:"claims"`
 }
 
 func loadOperator(t *testing.T) operatorLabels {
@@ -42,7 +45,7 @@ func TestOperatorPageTextsInBothLanguages(t *testing.T) {
 		t.Fatalf("found only %d translated texts", len(keys))
 	}
 	// built from a prefix in app.js
-	keys = append(keys, "updated", "stale", "no_peers", "no_keys", "no_revocations", "no_rules", "no_verdicts",
+	keys = append(keys, "updated", "stale", "no_peers", "no_keys", "no_revocations", "no_rules", "no_verdicts", "no_corrections",
 		"err_unauthenticated", "err_forbidden", "err_unavailable", "err_rate_limited", "err_other")
 	complete(t, "ui", l.UI, keys...)
 	for _, k := range []string{"updated", "stale"} {
@@ -53,6 +56,8 @@ func TestOperatorPageTextsInBothLanguages(t *testing.T) {
 		}
 	}
 	complete(t, "breakers", l.Breakers, "closed", "half-open", "open")
+	complete(t, "correction_states", l.CorrectionStates, "open", "pending")
+	complete(t, "claims", l.Claims, "status_wrong", "identity_wrong", "other")
 	complete(t, "uses", l.Uses, "codes", "status", "federation")
 	complete(t, "key_states", l.KeyStates, "ok", "expiring", "lapsed", "pending", "revoked")
 	complete(t, "rule_types", l.RuleTypes, "Acceptance", "Invalidation")

@@ -312,6 +312,26 @@ func TestCheckpointPageInChromium(t *testing.T) {
 		screenshot(ctx, t, shots, "checkpoint-red-zh.png")
 	})
 
+	t.Run("a wrong colour is reported from the card: the ticket goes to the issuing region", func(t *testing.T) {
+		do(ctx, t, chromedp.Click(chromedp.CSS(`#report`)), chromedp.WaitVisible(chromedp.CSS(`#correction`)))
+		do(ctx, t, chromedp.SetValue(chromedp.CSS(`#correction-detail`), "王小明"), chromedp.Click(chromedp.CSS(`#send-correction`)))
+		if msg := errorMessage(ctx, t); !strings.Contains(msg, "detail") {
+			t.Fatalf("a detail with a name: message %q", msg)
+		}
+		do(ctx, t, chromedp.SetValue(chromedp.CSS(`#correction-detail`), "核酸阴性，平台显示红码"), chromedp.Click(chromedp.CSS(`#send-correction`)),
+			chromedp.WaitVisible(chromedp.CSS(`#correction-result`)))
+		ticket := eval[string](ctx, t, `document.getElementById('correction-result').dataset.ticket`)
+		state := eval[string](ctx, t, `document.getElementById('correction-result').dataset.state`)
+		if ticket == "" || state != "open" {
+			t.Fatalf("ticket %q state %q", ticket, state)
+		}
+		screenshot(ctx, t, shots, "checkpoint-correction-zh.png")
+		st, b := call(t, "GET", d.node("110000").url+"/v1/corrections?state=open", demoAdminToken, "")
+		if st != 200 || !strings.Contains(string(b), ticket) || !strings.Contains(string(b), `"from":"310000"`) {
+			t.Fatalf("Beijing's open corrections: %d %s", st, b)
+		}
+	})
+
 	t.Run("the itinerary's star is on the card, with the regions by name", func(t *testing.T) {
 		var star string
 		for _, c := range d.codes {

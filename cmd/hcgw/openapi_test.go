@@ -348,6 +348,55 @@ func TestOpenAPIDescribesEveryEndpoint(t *testing.T) {
 	a.do(exchange{name: "a status request after too many hops", base: hubURL, method: "POST", path: "/v1/federation/status", contentType: jose,
 		body: signed(sh, "330000", "zj-openapi-1"), header: map[string]string{federation.HopsHeader: "3"}, want: 508})
 
+	// corrections: filed at Shanghai for a Zhejiang code, relayed by the hub, resolved at Zhejiang
+	filed := a.do(exchange{name: "file a correction", base: shURL, method: "POST", path: "/v1/corrections", token: ver, contentType: ctJSON,
+		body: js(map[string]string{"code": codes["zj-v1"], "claim": "status_wrong", "detail": "核酸阴性，平台显示黄码", "checkpoint": "SH-GATE-1"}), want: 201})
+	var ticket struct {
+		Ticket string `json:"ticket"`
+	}
+	if err := json.Unmarshal(filed, &ticket); err != nil || ticket.Ticket == "" {
+		t.Fatalf("filed %s", filed)
+	}
+	a.do(exchange{name: "a correction with a name in its detail", base: shURL, method: "POST", path: "/v1/corrections", token: ver, contentType: ctJSON,
+		body: js(map[string]string{"code": codes["zj-v1"], "claim": "other", "detail": "王小明"}), want: 400, badRequest: true})
+	a.do(exchange{name: "a correction for a code no adapter reads", base: shURL, method: "POST", path: "/v1/corrections", token: ver, contentType: ctJSON,
+		body: js(map[string]string{"code": "garbage", "claim": "other"}), want: 400, badRequest: true})
+	a.do(exchange{name: "the open corrections at Zhejiang", base: zjURL, method: "GET", path: "/v1/corrections?state=open", token: adm, want: 200})
+	a.do(exchange{name: "the pending corrections at Shanghai", base: shURL, method: "GET", path: "/v1/corrections?state=pending", token: adm, want: 200})
+	a.do(exchange{name: "corrections in an unknown state", base: shURL, method: "GET", path: "/v1/corrections?state=closed", token: adm, want: 400, badRequest: true})
+	a.do(exchange{name: "resolve a correction", base: zjURL, method: "POST", path: "/v1/corrections/" + ticket.Ticket + "/resolve", token: adm, contentType: ctJSON,
+		body: js(map[string]string{"outcome": "corrected", "status": "green", "note": "已更正"}), want: 200})
+	a.do(exchange{name: "resolve it again", base: zjURL, method: "POST", path: "/v1/corrections/" + ticket.Ticket + "/resolve", token: adm, contentType: ctJSON,
+		body: js(map[string]string{"outcome": "rejected"}), want: 409})
+	a.do(exchange{name: "resolve as a verifier", base: zjURL, method: "POST", path: "/v1/corrections/" + ticket.Ticket + "/resolve", token: ver, contentType: ctJSON,
+		body: js(map[string]string{"outcome": "rejected"}), want: 403})
+	a.do(exchange{name: "the ticket where it was filed", base: shURL, method: "GET", path: "/v1/corrections/" + ticket.Ticket, token: ver, want: 200})
+	a.do(exchange{name: "a ticket that does not exist", base: shURL, method: "GET", path: "/v1/corrections/0000nope", token: ver, want: 404})
+	signedCorrection := func(from *demoNode, aud, typ string, claims any) []byte {
+		b, _ := json.Marshal(claims)
+		tok, err := from.key.SignCompact(b, typ)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return []byte(tok)
+	}
+	now := time.Now()
+	corr := signedCorrection(zj, "310000", federation.TypCorrection, federation.CorrectionMsg{Iss: "330000", Aud: "310000", IAT: now.Unix(),
+		EXP: now.Add(30 * time.Second).Unix(), JTI: fmt.Sprintf("openapi%d", now.UnixNano()), Ticket: "openapi-ticket-1", CID: "sh-demo-1", Claim: "other"})
+	a.do(exchange{name: "a signed correction", base: shURL, method: "POST", path: "/v1/federation/corrections", contentType: jose, body: corr, want: 200})
+	a.do(exchange{name: "a replayed correction", base: shURL, method: "POST", path: "/v1/federation/corrections", contentType: jose, body: corr, want: 409})
+	a.do(exchange{name: "a correction that is no JWS", base: shURL, method: "POST", path: "/v1/federation/corrections", contentType: jose,
+		body: []byte("hello"), want: 400, badRequest: true})
+	q := func(tk string) []byte {
+		now := time.Now()
+		return signedCorrection(zj, "310000", federation.TypCorrectionQuery, federation.CorrectionQuery{Iss: "330000", Aud: "310000", IAT: now.Unix(),
+			EXP: now.Add(30 * time.Second).Unix(), JTI: fmt.Sprintf("openapiq%d", now.UnixNano()), Ticket: tk})
+	}
+	a.do(exchange{name: "a question about a ticket", base: shURL, method: "POST", path: "/v1/federation/corrections/query", contentType: jose,
+		body: q("openapi-ticket-1"), want: 200})
+	a.do(exchange{name: "a question about a ticket never filed", base: shURL, method: "POST", path: "/v1/federation/corrections/query", contentType: jose,
+		body: q("openapi-ticket-2"), want: 404})
+
 	// trust
 	list := a.do(exchange{name: "the trust list", base: shURL, method: "GET", path: "/v1/trust/list", want: 200})
 	_ = list

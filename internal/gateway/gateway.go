@@ -49,6 +49,9 @@ type Gateway struct {
 
 	// PeerStats keeps each peer's last calls for the operator overview.
 	PeerStats *federation.PeerStats
+	// Corrections files, delivers and resolves correction tickets
+	// (corrections.go); its delivery loop runs while the gateway serves.
+	Corrections *Corrections
 
 	server *http.Server
 	ln     net.Listener
@@ -98,6 +101,12 @@ type Options struct {
 	Platform federation.Source
 	// HTTPClient for calls to peers (tests); nil: a default transport.
 	HTTPClient *http.Client
+	// CorrectionInterval is how often pending corrections are delivered
+	// and open ones asked about; 0: DefaultCorrectionInterval.
+	CorrectionInterval time.Duration
+	// CorrectionRetry is a pending correction's first wait before it is
+	// tried again (doubling from there); 0: CorrectionInterval.
+	CorrectionRetry time.Duration
 }
 
 // New builds a gateway from cfg. Any problem stops it: it never starts half
@@ -309,6 +318,18 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 	responder := &federation.Responder{Region: cfg.Region, Trust: g.Trust, Signers: g.Signers, Source: platform,
 		Relay: g.Peers, Clock: opt.Clock, Skew: cfg.Verify.ClockSkew, MaxHops: cfg.Federation.MaxHops, Logger: g.Logger}
 	responder.Init()
+	g.Corrections = newCorrections(g, holderSecret, opt.CorrectionInterval, opt.CorrectionRetry)
+	if n, err := g.DB.RetryCorrectionsNow(ctx, opt.Clock()); err != nil {
+		return nil, err
+	} else if n > 0 {
+		g.Logger.Info("pending corrections to deliver", "count", n)
+	}
+	correctionPeer := &federation.CorrectionResponder{Region: cfg.Region, Trust: g.Trust, Signers: g.Signers, Inbox: g.Corrections,
+		Source: platform, Relay: g.Peers, Clock: opt.Clock, Skew: cfg.Verify.ClockSkew, MaxHops: cfg.Federation.MaxHops, Logger: g.Logger}
+	if cfg.Region == mapping.NationalRegion {
+		correctionPeer.Inbox = nil // the hub relays; it resolves nothing
+	}
+	correctionPeer.Init()
 	var issuer *nic.Issuer
 	if len(g.Signers) > 0 {
 		issuer = &nic.Issuer{Region: cfg.Region, Signers: g.Signers, Trust: g.Trust, Clock: opt.Clock}
@@ -330,7 +351,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 		RateLimit:       httpapi.RateLimit{Rate: cfg.Server.RateLimit, Burst: cfg.Server.RateBurst},
 		IDLookupLimit:   httpapi.RateLimit{Rate: cfg.Server.IDLookupRate, Burst: cfg.Server.IDLookupBurst},
 		RequirePeerCert: cfg.Server.TLSClientCAFile != "", Federation: responder, Platform: simulatedAdmin(platform), Share: share,
-		Ops: opsSource{g}, QR: g.QR,
+		Ops: opsSource{g}, QR: g.QR, Corrections: g.Corrections, CorrectionPeer: correctionPeer,
 	})
 	return g, nil
 }
@@ -390,6 +411,10 @@ func (g *Gateway) Serve(ctx context.Context) error {
 		go g.Puller.Run(ctx)
 	}
 	go g.watchExpiry(ctx)
+	corrCtx, stopCorr := context.WithCancel(ctx)
+	defer stopCorr()
+	corrDone := make(chan struct{})
+	go func() { defer close(corrDone); g.Corrections.Run(corrCtx) }()
 	var serveErr error
 	select {
 	case serveErr = <-errc:
@@ -400,6 +425,9 @@ func (g *Gateway) Serve(ctx context.Context) error {
 	if err := g.server.Shutdown(sctx); err != nil {
 		g.Logger.Warn("shutdown", "error", err.Error())
 	}
+	// The loop's last step ends before the database closes.
+	stopCorr()
+	<-corrDone
 	return errors.Join(ignoreClosed(serveErr), g.Close(sctx))
 }
 

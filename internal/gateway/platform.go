@@ -125,3 +125,22 @@ func simulatedAdmin(src federation.Source) httpapi.PlatformAdmin {
 	}
 	return nil
 }
+
+// SetStatus implements federation.StatusWriter: a resolved correction's
+// status, from now; the code keeps its holder and its end (a minute from
+// now when it had none left).
+func (p *SimulatedPlatform) SetStatus(ctx context.Context, cid string, st mapping.Status, _ string) error {
+	c, err := p.DB.GetPlatformCode(ctx, cid)
+	if errors.Is(err, store.ErrNotFound) {
+		return federation.ErrUnknownCode
+	}
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	c.Status, c.StatusAt = string(st), now
+	if !c.Expires.After(now) {
+		c.Expires = now.Add(time.Minute)
+	}
+	return p.DB.PutPlatformCode(ctx, *c)
+}

@@ -28,6 +28,8 @@ type Metrics struct {
 	commits       prometheus.Histogram
 	committed     prometheus.Counter
 	recordWait    prometheus.Counter
+	corrections   *prometheus.CounterVec
+	turnaround    *prometheus.HistogramVec
 }
 
 // Sources are read when Prometheus scrapes; each may be nil.
@@ -69,6 +71,14 @@ func New(src Sources) *Metrics {
 		Name: "hcgw_audit_record_wait_seconds_total",
 		Help: "Time committed records waited from their write to the end of their commit, summed over records (divided by hcgw_audit_records_committed_total: what durable recording adds to a verification).",
 	})
+	m.corrections = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "hcgw_corrections_total", Help: "Correction tickets entering a state, by side (filed here, received here as the org) and state.",
+	}, []string{"side", "state"})
+	m.turnaround = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "hcgw_correction_turnaround_seconds", Help: "Time from a correction's arrival to its resolution at the org, by outcome (target: 24 h).",
+		Buckets: []float64{60, 600, 3600, 4 * 3600, 12 * 3600, 24 * 3600, 48 * 3600, 7 * 24 * 3600},
+	}, []string{"outcome"})
+	m.reg.MustRegister(m.corrections, m.turnaround)
 	m.reg.MustRegister(m.verifications, m.admissions, m.peerCalls, m.routeCalls, m.commits, m.committed, m.recordWait,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if src.QueueDepth != nil {
@@ -193,4 +203,14 @@ func (b *breakerCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		ch <- prometheus.MustNewConstMetric(b.desc, prometheus.GaugeValue, v, name)
 	}
+}
+
+// Correction counts a correction ticket entering state on side ("filed",
+// "received").
+func (m *Metrics) Correction(side, state string) { m.corrections.WithLabelValues(side, state).Inc() }
+
+// CorrectionTurnaround observes how long a received correction waited for
+// its resolution.
+func (m *Metrics) CorrectionTurnaround(outcome string, d time.Duration) {
+	m.turnaround.WithLabelValues(outcome).Observe(d.Seconds())
 }

@@ -14,6 +14,7 @@
   let labels = null;
   let lang = 'zh-CN';
   let last = null; // the last verdict shown, re-rendered on a language switch
+  let lastCode = ''; // the code of that verdict, named by a correction
 
   const $ = (id) => document.getElementById(id);
 
@@ -91,6 +92,8 @@
 
   function renderVerdict(v) {
     last = v;
+    // A correction names the code: offered when the code was read.
+    $('report').hidden = !(lastCode && v.issuer && v.format);
     renderDecision(v.admission);
     const card = $('card');
     const cls = v.result === 'valid' ? 'status-' + v.status : 'result-' + v.result;
@@ -183,7 +186,26 @@
     message(t('ui', 'verifying'), false);
     const v = await call('/v1/verify', JSON.stringify(req), 'application/json');
     message('', false);
+    lastCode = req.code;
+    $('correction').hidden = true; // a new verdict: a new report, if any
     renderVerdict(v);
+  }
+
+  // sendCorrection files a correction for the last verified code
+  // (POST /v1/corrections); the gateway delivers it to the issuing region.
+  async function sendCorrection() {
+    const req = { code: lastCode, claim: $('claim').value };
+    const detail = $('correction-detail').value.trim();
+    if (detail) req.detail = detail;
+    const checkpoint = sessionStorage.getItem(CHECKPOINT_KEY) || '';
+    if (checkpoint) req.checkpoint = checkpoint;
+    const out = await call('/v1/corrections', JSON.stringify(req), 'application/json');
+    const r = $('correction-result');
+    r.textContent = t('ui', 'correction_sent').replace('{ticket}', out.ticket).replace('{state}', t('ui', 'state_' + out.state) || out.state);
+    r.dataset.ticket = out.ticket;
+    r.dataset.state = out.state;
+    r.hidden = false;
+    $('correction-detail').value = '';
   }
 
   // verifyDocument asks for a traveller without a phone by the number of
@@ -198,6 +220,8 @@
     message(t('ui', 'verifying'), false);
     const v = await call('/v1/verify', JSON.stringify(req), 'application/json');
     message('', false);
+    lastCode = ''; // the page files corrections for codes; a document's goes through the API
+    $('correction').hidden = true;
     renderVerdict(v);
   }
 
@@ -207,6 +231,7 @@
     if (!f) return;
     $('card').hidden = true;
     $('decision').hidden = true;
+    $('correction').hidden = true;
     last = null;
     try {
       message(t('ui', 'reading'), false);
@@ -247,8 +272,19 @@
       if (!code.trim()) return;
       $('card').hidden = true;
       $('decision').hidden = true;
+      $('correction').hidden = true;
       last = null;
       try { await verify(code); } catch (e) { message(e.message, true); }
+    });
+    $('report').addEventListener('click', () => {
+      $('correction-result').hidden = true;
+      $('correction').hidden = false;
+    });
+    $('cancel-correction').addEventListener('click', () => { $('correction').hidden = true; });
+    $('correction').addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      if (!lastCode) return;
+      try { await sendCorrection(); message('', false); } catch (e) { message(e.message, true); }
     });
     $('id-form').addEventListener('submit', async (ev) => {
       ev.preventDefault();

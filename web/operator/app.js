@@ -1,5 +1,6 @@
 // The operator page. It is a client of the documented API only:
-// GET /v1/ops/overview with the admin token the operator types in, every
+// GET /v1/ops/overview and GET /v1/corrections (open ones received here,
+// pending ones filed here) with the admin token the operator types in, every
 // 10 seconds. The token lives in sessionStorage (this tab only) and is
 // never part of the page. Region names come from the checkpoint page's
 // labels (/checkpoint/labels.json), the rest from /operator/labels.json.
@@ -10,11 +11,13 @@
   const LANG_KEY = 'hcgw.lang'; // one language choice for both pages
   const REFRESH_MS = 10000;
   const SOON_DAYS = 7; // keys whose window ends sooner are highlighted
+  const TARGET_HOURS = 24; // a correction open longer is overdue
 
   let labels = null; // this page's texts
   let common = null; // the checkpoint page's: region names
   let lang = 'zh-CN';
   let last = null; // the last overview shown, re-rendered on a language switch
+  let lastCorrections = null; // the last corrections shown (null: could not be listed)
   let lastAt = null; // when it arrived
   let loading = false;
   let again = false; // a load was asked for while one was under way
@@ -78,7 +81,7 @@
   }
 
   function clearTables() {
-    for (const id of ['peers', 'keys', 'revocations', 'rules', 'verdicts']) {
+    for (const id of ['peers', 'keys', 'revocations', 'rules', 'verdicts', 'corrections']) {
       document.querySelector('#' + id + ' tbody').replaceChildren();
     }
     $('verdicts-total').textContent = '';
@@ -189,7 +192,42 @@
       $('verdicts-total').textContent = String(total);
       empty('verdicts', ov.verdicts_last_hour.length === 0);
     }
+    renderCorrections(lastCorrections);
     showUpdated(false);
+  }
+
+  // renderCorrections lists open and pending tickets, oldest first, each
+  // with its age against the 24 h target.
+  function renderCorrections(list) {
+    document.querySelector('#corrections tbody').replaceChildren();
+    if (list === null) { empty('corrections', true, t('ui', 'corrections_unavailable')); return; }
+    for (const c of list) {
+      const hours = c.age_seconds / 3600;
+      const tr = row('corrections', [
+        [c.ticket, 'ticket', 'mono small'],
+        [t('correction_states', c.state) || c.state, 'state'],
+        [regionName(c.from || c.org), 'region'],
+        [t('claims', c.claim) || c.claim, 'claim'],
+        [hours.toFixed(1), 'age', 'num' + (hours > TARGET_HOURS ? ' bad' : '')],
+      ], { ticket: c.ticket, state: c.state, overdue: String(c.overdue) });
+      if (c.overdue) tr.title = t('ui', 'overdue');
+    }
+    empty('corrections', list.length === 0);
+  }
+
+  // loadCorrections asks for the open and the pending tickets; null when
+  // either cannot be listed.
+  async function loadCorrections(tok) {
+    try {
+      const lists = await Promise.all(['open', 'pending'].map(async (state) => {
+        const resp = await fetch('/v1/corrections?state=' + state, { headers: { Authorization: 'Bearer ' + tok }, cache: 'no-store', credentials: 'omit' });
+        if (!resp.ok) throw new Error(String(resp.status));
+        return (await resp.json()).corrections;
+      }));
+      return lists[0].concat(lists[1]).sort((a, b) => b.age_seconds - a.age_seconds);
+    } catch (e) {
+      return null;
+    }
   }
 
   // load asks for the overview once. Without a token it does nothing.
@@ -219,6 +257,7 @@
         if (!code) text += ' (HTTP ' + resp.status + ')';
         throw new Error(text);
       }
+      lastCorrections = await loadCorrections(tok);
       lastAt = new Date();
       message('', false);
       render(data);
