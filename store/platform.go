@@ -46,7 +46,9 @@ func (db *DB) PutPlatformCode(ctx context.Context, c PlatformCode) error {
 	}
 	row := platformCodeRow{CID: c.CID, Org: c.Org, Status: c.Status, StatusAt: dbTime(c.StatusAt), Expires: dbTime(c.Expires),
 		HolderName: mapping.Clip(c.HolderName, holderNameLen), HolderID: mapping.Clip(c.HolderID, holderIDLen)}
-	err := db.gdb.WithContext(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(&row).Error
+	err := db.withRetry(ctx, func() error {
+		return db.gdb.WithContext(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(&row).Error
+	})
 	if err != nil {
 		return fmt.Errorf("store: put platform code: %w", err)
 	}

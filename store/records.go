@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"gorm.io/gorm"
@@ -41,16 +42,40 @@ func (db *DB) InsertRecords(ctx context.Context, recs []audit.Record) error {
 		}
 	}
 	args := recordArgs(rows)
-	var err error
-	if len(rows) <= insertChunk {
-		err = db.execInsert(ctx, nil, len(rows), args)
-	} else {
-		err = db.insertInTx(ctx, args)
+	err := db.withRetry(ctx, func() error {
+		if len(rows) <= insertChunk {
+			return db.execInsert(ctx, nil, len(rows), args)
+		}
+		return db.insertInTx(ctx, args)
+	})
+	if err != nil && duplicateKey(err) && db.allStored(ctx, rows) {
+		// An earlier attempt committed and its answer was lost (the
+		// connection or the node died after COMMIT): the batch is stored.
+		// Ids are time plus 62 random bits, so finding every one of them
+		// means these very records, not a collision.
+		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("store: insert %d records: %w", len(rows), err)
 	}
 	return nil
+}
+
+// allStored reports whether every one of rows' ids is in the records table.
+func (db *DB) allStored(ctx context.Context, rows []recordRow) bool {
+	ids := make([]string, len(rows))
+	for i := range rows {
+		ids[i] = rows[i].ID
+	}
+	var n int64
+	for chunk := range slices.Chunk(ids, 500) {
+		var c int64
+		if err := db.gdb.WithContext(ctx).Model(&recordRow{}).Where("id IN ?", chunk).Count(&c).Error; err != nil {
+			return false
+		}
+		n += c
+	}
+	return n == int64(len(slices.Compact(slices.Sorted(slices.Values(ids)))))
 }
 
 // insertInTx inserts the rows whose arguments are args (recordColumnCount

@@ -38,6 +38,8 @@ type DB struct {
 
 	prepareMu sync.Mutex
 	inserts   [insertChunk + 1]atomic.Pointer[sql.Stmt] // the n-row INSERTs, prepared on first use
+
+	conflicts atomic.Int64 // writes retried after a certification conflict
 }
 
 var _ audit.Sink = (*DB)(nil)
@@ -139,10 +141,16 @@ func (db *DB) migrate() error {
 		// differ; a case-insensitive collation would make two keys one.
 		tx = tx.Set("gorm:table_options", "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin")
 	}
-	if err := tx.AutoMigrate(&recordRow{}, &trustEntryRow{}, &trustEventRow{}, &platformCodeRow{}); err != nil {
-		return fmt.Errorf("store: migrate %s schema: %w", db.driver, err)
+	// Replicas starting together race to create the tables: gorm's
+	// CREATE TABLE has no IF NOT EXISTS, so the loser fails with "table
+	// exists" and a second pass finds the table made.
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		if err = tx.AutoMigrate(&recordRow{}, &trustEntryRow{}, &trustEventRow{}, &platformCodeRow{}); err == nil {
+			return nil
+		}
 	}
-	return nil
+	return fmt.Errorf("store: migrate %s schema: %w", db.driver, err)
 }
 
 // sqlitePragmas are added to a SQLite DSN unless it names them already.

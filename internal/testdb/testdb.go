@@ -2,7 +2,9 @@
 // configured, and says clearly when it is not.
 //
 // The server is named by HCGW_TEST_MYSQL_DSN (.ci/mariadb.sh starts one and
-// prints the line that sets it). Without it MySQL-backed tests skip on a
+// prints the line that sets it); a Galera cluster, for the tests of several
+// replicas on a distributed database, by HCGW_TEST_GALERA_DSNS
+// (.ci/galera.sh). Without it MySQL-backed tests skip on a
 // workstation and fail in CI (CI=true), so CI can never pass by skipping them.
 package testdb
 
@@ -43,14 +45,59 @@ func MySQLDSN(t testing.TB) string {
 // never share tables. It skips or fails like MySQLDSN when no server is set.
 func FreshMySQL(t testing.TB) string {
 	t.Helper()
-	cfg, err := mysql.ParseDSN(MySQLDSN(t))
-	if err != nil {
-		t.Fatalf("%s: %v", EnvDSN, err)
+	return fresh(t, EnvDSN, []string{MySQLDSN(t)})[0]
+}
+
+// EnvGaleraDSNs names the environment variable holding the DSNs of the test
+// Galera cluster's nodes, comma-separated (.ci/galera.sh starts a cluster
+// of three on loopback and prints the line that sets it).
+const EnvGaleraDSNs = "HCGW_TEST_GALERA_DSNS"
+
+// GaleraDSNs returns the DSNs of the test Galera cluster's nodes, one a
+// node. Without them it skips t, or fails it when CI is "true".
+func GaleraDSNs(t testing.TB) []string {
+	t.Helper()
+	var dsns []string
+	for _, d := range strings.Split(os.Getenv(EnvGaleraDSNs), ",") {
+		if d = strings.TrimSpace(d); d != "" {
+			dsns = append(dsns, d)
+		}
 	}
-	cfg.ParseTime = true
+	if len(dsns) > 0 {
+		return dsns
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal(EnvGaleraDSNs + " not set: Galera-backed tests are mandatory in CI")
+	}
+	t.Skip(EnvGaleraDSNs + " not set: skipping Galera-backed test (run `eval \"$(.ci/galera.sh)\"` to start a local three-node cluster)")
+	return nil
+}
+
+// FreshGalera creates a database of its own for t on the test Galera
+// cluster (through the first node: Galera replicates the DDL to every node
+// before it returns), drops it when t ends, and returns one DSN for it a
+// node, in GaleraDSNs' order.
+func FreshGalera(t testing.TB) []string {
+	t.Helper()
+	return fresh(t, EnvGaleraDSNs, GaleraDSNs(t))
+}
+
+// fresh creates a database on the server of servers[0], for use through
+// every one of servers, and returns their DSNs for it.
+func fresh(t testing.TB, env string, servers []string) []string {
+	t.Helper()
+	cfgs := make([]*mysql.Config, len(servers))
+	for i, dsn := range servers {
+		cfg, err := mysql.ParseDSN(dsn)
+		if err != nil {
+			t.Fatalf("%s: %v", env, err)
+		}
+		cfg.ParseTime = true
+		cfgs[i] = cfg
+	}
 	name := dbName(t.Name())
 
-	server := *cfg
+	server := *cfgs[0]
 	server.DBName = ""
 	admin, err := sql.Open("mysql", server.FormatDSN())
 	if err != nil {
@@ -71,8 +118,12 @@ func FreshMySQL(t testing.TB) string {
 		}
 	})
 
-	cfg.DBName = name
-	return cfg.FormatDSN()
+	out := make([]string, len(cfgs))
+	for i, cfg := range cfgs {
+		cfg.DBName = name
+		out[i] = cfg.FormatDSN()
+	}
+	return out
 }
 
 // dbName makes a database name that is unique, legal unquoted, at most 64
