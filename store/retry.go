@@ -21,8 +21,11 @@ const certRetries = 8
 
 // MySQL server error numbers the store treats specially.
 const (
-	errDeadlock  = 1213 // ER_LOCK_DEADLOCK: a Galera certification failure or an InnoDB deadlock
-	errDuplicate = 1062 // ER_DUP_ENTRY
+	errDeadlock = 1213 // ER_LOCK_DEADLOCK: a Galera certification failure or an InnoDB deadlock
+	// TiDB's write conflict of an optimistic transaction, its form of the
+	// same loss (pessimistic transactions, its default, report 1213).
+	errTiDBWriteConflict = 9007
+	errDuplicate         = 1062 // ER_DUP_ENTRY
 	// SQLITE_CONSTRAINT_PRIMARYKEY, the extended code modernc.org/sqlite reports.
 	sqlitePrimaryKey = 1555
 )
@@ -36,7 +39,10 @@ func mysqlErrNo(err error) uint16 {
 }
 
 // retryable reports whether err is a write conflict worth trying again.
-func retryable(err error) bool { return mysqlErrNo(err) == errDeadlock }
+func retryable(err error) bool {
+	no := mysqlErrNo(err)
+	return no == errDeadlock || no == errTiDBWriteConflict
+}
 
 // duplicateKey reports whether err is a primary-key violation.
 func duplicateKey(err error) bool {

@@ -140,6 +140,11 @@ func (db *DB) migrate() error {
 		// Binary collation: kids and jtis are base64url, where "a" and "A"
 		// differ; a case-insensitive collation would make two keys one.
 		tx = tx.Set("gorm:table_options", "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin")
+		// The records table is made partitioned by day (partitions.go)
+		// unless it exists; AutoMigrate then finds it as it would make it.
+		if err := db.createPartitionedRecords(time.Now()); err != nil {
+			return fmt.Errorf("store: create the records table: %w", err)
+		}
 	}
 	// Replicas starting together race to create the tables: gorm's
 	// CREATE TABLE has no IF NOT EXISTS, so the loser fails with "table
@@ -250,6 +255,9 @@ func (errorLogger) Trace(ctx context.Context, begin time.Time, fc func() (string
 	if err == nil || errors.Is(err, gorm.ErrRecordNotFound) ||
 		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return // absent rows and abandoned calls are the caller's business
+	}
+	if retryable(err) {
+		return // a certification conflict, tried again (retry.go); only a last failure is the caller's
 	}
 	stmt, _ := fc()
 	if len(stmt) > maxLoggedSQL {

@@ -227,7 +227,9 @@ func testBatchIsAtomic(t *testing.T, e env) {
 		for i := range recs {
 			recs[i] = sampleRecord(i + 1)
 		}
-		recs[size-1].ID = first.ID // a duplicate key, last so the rest would go in first
+		// A duplicate key, last so the rest would go in first. The key is
+		// (id, created_at) on a partitioned MySQL table.
+		recs[size-1].ID, recs[size-1].CreatedAt = first.ID, first.CreatedAt
 		if err := e.db.InsertRecords(ctx, recs); err == nil {
 			t.Fatalf("InsertRecords(%d) with a duplicate id succeeded", size)
 		}
