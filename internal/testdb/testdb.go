@@ -13,6 +13,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -118,12 +119,44 @@ func fresh(t testing.TB, env string, servers []string) []string {
 		}
 	})
 
+	// Galera orders the DDL on every node but applies it on the others
+	// just after it returns here: wait until each node has the database.
+	for i, cfg := range cfgs[1:] {
+		node := *cfg
+		node.DBName = ""
+		if err := waitForDatabase(ctx, node.FormatDSN(), name); err != nil {
+			t.Fatalf("testdb: database %s on node %d: %v", name, i+2, err)
+		}
+	}
+
 	out := make([]string, len(cfgs))
 	for i, cfg := range cfgs {
 		cfg.DBName = name
 		out[i] = cfg.FormatDSN()
 	}
 	return out
+}
+
+// waitForDatabase polls the server of dsn until it has database name, or
+// ctx ends.
+func waitForDatabase(ctx context.Context, dsn, name string) error {
+	db, err := sql.Open("mysql", dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	for {
+		var n int
+		err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", name).Scan(&n)
+		if err == nil && n == 1 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("not there within 30 s (last error: %v)", err)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 // dbName makes a database name that is unique, legal unquoted, at most 64
