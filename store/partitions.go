@@ -32,6 +32,13 @@ const PartitionsAhead = 7
 // limits.
 const purgeBatch = 1000
 
+// ddlPause separates two partition statements of one maintenance. On
+// Galera a DDL runs in total order and aborts the writes to its table then
+// in flight on every node (they are retried, retry.go); a maintenance that
+// catches up many days at once must leave the group commit room between
+// its statements, or a write could lose every one of its attempts.
+const ddlPause = 50 * time.Millisecond
+
 // dayLayout names a day partition: p20261201 holds [2026-12-01, 2026-12-02) UTC.
 const dayLayout = "20060102"
 
@@ -185,10 +192,25 @@ const (
 	errDropPartition  = 1507 // error in list of partitions to DROP: already dropped
 )
 
-// ddl runs a partition statement; the error numbers in benign mean another
-// replica did the same first.
+// ddl runs a partition statement, ddlPause after the previous one; the
+// error numbers in benign mean another replica did the same first.
 func (db *DB) ddl(ctx context.Context, stmt string, benign ...uint16) error {
+	db.ddlMu.Lock()
+	wait := ddlPause - time.Since(db.lastDDL)
+	db.ddlMu.Unlock()
+	if wait > 0 {
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
 	err := db.withRetry(ctx, func() error { return db.gdb.WithContext(ctx).Exec(stmt).Error })
+	db.ddlMu.Lock()
+	db.lastDDL = time.Now()
+	db.ddlMu.Unlock()
 	if no := mysqlErrNo(err); no != 0 {
 		for _, b := range benign {
 			if no == b {

@@ -338,3 +338,97 @@ func FuzzIDTime(f *testing.F) {
 		}
 	})
 }
+
+// TestPartitionDropBesideWrites drops ten day partitions and adds others
+// (injected clock) while group commits of records of a kept day go on from
+// every node: every commit succeeds and every record stays.
+func TestPartitionDropBesideWrites(t *testing.T) {
+	for _, be := range partitionBackends {
+		t.Run(be.name, func(t *testing.T) {
+			ctx := context.Background()
+			var dbs []*DB
+			for _, dsn := range be.fresh(t) {
+				dbs = append(dbs, openT(t, DriverMySQL, dsn))
+			}
+			today := dayStart(time.Now())
+			const keep = 30 * 24 * time.Hour
+			if _, err := dbs[0].MaintainRecords(ctx, today.AddDate(0, 0, 15), keep); err != nil {
+				t.Fatal(err)
+			}
+			// Galera applies the DDL on the other nodes just after it
+			// returns on the first: wait until every node has the days.
+			want := partitionNames(t, dbs[0])
+			for i, db := range dbs[1:] {
+				for deadline := time.Now().Add(30 * time.Second); !slices.Equal(partitionNames(t, db), want); time.Sleep(20 * time.Millisecond) {
+					if time.Now().After(deadline) {
+						t.Fatalf("node %d: partitions %v, want %v", i+2, partitionNames(t, db), want)
+					}
+				}
+			}
+			for d := range 10 { // something in each day to drop
+				if err := dbs[0].InsertRecords(ctx, []audit.Record{rec(today.AddDate(0, 0, d).Add(time.Hour), d)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			kept := today.AddDate(0, 0, 20)
+			stop := make(chan struct{})
+			var (
+				wg      sync.WaitGroup
+				mu      sync.Mutex
+				written []string
+				failed  []error
+			)
+			for n, db := range dbs {
+				w := audit.NewWriter(db, audit.DefaultOptions())
+				for g := range 8 {
+					wg.Go(func() {
+						for i := 0; i < 2000; i++ {
+							select {
+							case <-stop:
+								return
+							default:
+							}
+							r := rec(kept.Add(time.Duration(i)*time.Millisecond), (n*8+g)*10000+i)
+							err := w.Write(ctx, r)
+							mu.Lock()
+							if err != nil {
+								failed = append(failed, err)
+							} else {
+								written = append(written, r.ID)
+							}
+							mu.Unlock()
+						}
+					})
+				}
+				t.Cleanup(func() { w.Close(context.Background()) })
+			}
+			m, err := dbs[0].MaintainRecords(ctx, today.AddDate(0, 0, 40), keep)
+			close(stop)
+			wg.Wait()
+			if err != nil {
+				t.Fatalf("MaintainRecords beside the writes: %v", err)
+			}
+			if want := dayNames(today, 10); !slices.Equal(m.Dropped, want) {
+				t.Fatalf("dropped %v, want %v", m.Dropped, want)
+			}
+			for _, err := range failed {
+				t.Errorf("a commit beside the maintenance failed: %v", err)
+			}
+			// Read through node 1: on Galera the other nodes' last commits
+			// are applied there just after they return.
+			var n int64
+			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+				if err := dbs[0].gdb.Raw("SELECT COUNT(*) FROM records WHERE created_at >= ?", kept).Scan(&n).Error; err != nil {
+					t.Fatal(err)
+				}
+				if n == int64(len(written)) || time.Now().After(deadline) {
+					break
+				}
+			}
+			if n != int64(len(written)) {
+				t.Fatalf("%d records of the kept day, %d committed", n, len(written))
+			}
+			t.Logf("%d records committed from %d nodes while %d partitions were dropped and %d added", len(written), len(dbs), len(m.Dropped), len(m.Added))
+		})
+	}
+}

@@ -117,7 +117,22 @@ func (db *DB) execInsert(ctx context.Context, tx *sql.Tx, n int, args []any) err
 		defer st.Close() // the transaction's copy only
 	}
 	_, err = st.ExecContext(ctx, args...)
+	if mysqlErrNo(err) == errNeedReprepare {
+		db.forgetInserts()
+	}
 	return err
+}
+
+// forgetInserts closes the prepared INSERTs, to be prepared again at their
+// next use.
+func (db *DB) forgetInserts() {
+	db.prepareMu.Lock()
+	defer db.prepareMu.Unlock()
+	for i := range db.inserts {
+		if st := db.inserts[i].Swap(nil); st != nil {
+			_ = st.Close()
+		}
+	}
 }
 
 // insertStmt returns the prepared INSERT of n rows, preparing it once.

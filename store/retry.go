@@ -25,7 +25,14 @@ const (
 	// TiDB's write conflict of an optimistic transaction, its form of the
 	// same loss (pessimistic transactions, its default, report 1213).
 	errTiDBWriteConflict = 9007
-	errDuplicate         = 1062 // ER_DUP_ENTRY
+	// ER_NEED_REPREPARE: a prepared INSERT met a table whose definition
+	// changed under it (records maintenance adds and drops partitions);
+	// execInsert prepares it again and the write is retried.
+	errNeedReprepare = 1615
+	// ER_QUERY_INTERRUPTED: how Galera may report a local write aborted
+	// by a replicated DDL on its table (a partition another node added).
+	errInterrupted = 1317
+	errDuplicate   = 1062 // ER_DUP_ENTRY
 	// SQLITE_CONSTRAINT_PRIMARYKEY, the extended code modernc.org/sqlite reports.
 	sqlitePrimaryKey = 1555
 )
@@ -41,7 +48,7 @@ func mysqlErrNo(err error) uint16 {
 // retryable reports whether err is a write conflict worth trying again.
 func retryable(err error) bool {
 	no := mysqlErrNo(err)
-	return no == errDeadlock || no == errTiDBWriteConflict
+	return no == errDeadlock || no == errTiDBWriteConflict || no == errNeedReprepare || no == errInterrupted
 }
 
 // duplicateKey reports whether err is a primary-key violation.

@@ -40,6 +40,9 @@ type DB struct {
 	inserts   [insertChunk + 1]atomic.Pointer[sql.Stmt] // the n-row INSERTs, prepared on first use
 
 	conflicts atomic.Int64 // writes retried after a certification conflict
+
+	ddlMu   sync.Mutex
+	lastDDL time.Time // when the last partition statement ended
 }
 
 var _ audit.Sink = (*DB)(nil)
