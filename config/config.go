@@ -106,6 +106,10 @@ type Audit struct {
 	// Linger is how long a commit may wait for more records to join it: a
 	// little latency for much larger group commits under load.
 	Linger time.Duration `yaml:"linger"`
+	// Retention is how long records are kept: older ones are purged (by
+	// whole day partitions on MySQL) at start and every hour. 0 keeps
+	// every record.
+	Retention time.Duration `yaml:"retention"`
 }
 
 // Server holds the HTTP server's timeouts and the request limits of DESIGN §6.
@@ -262,6 +266,7 @@ func Default() Config {
 			QueueSize: 8192,
 			MaxBatch:  512,
 			Linger:    2 * time.Millisecond,
+			Retention: 30 * 24 * time.Hour,
 		},
 		Server: Server{
 			ReadTimeout:       5 * time.Second,

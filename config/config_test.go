@@ -134,7 +134,7 @@ func TestGoldenFiles(t *testing.T) {
 			{Region: "000000", URL: "https://hub.example:8443"},
 			{Region: "310000", URL: "http://127.0.0.1:8091/gw"},
 		},
-		Audit: Audit{Sync: false, QueueSize: 1024, MaxBatch: 64, Linger: 3 * time.Millisecond},
+		Audit: Audit{Sync: false, QueueSize: 1024, MaxBatch: 64, Linger: 3 * time.Millisecond, Retention: 90 * 24 * time.Hour},
 		Server: Server{
 			ReadTimeout: 6 * time.Second, ReadHeaderTimeout: 3 * time.Second, WriteTimeout: 12 * time.Second,
 			IdleTimeout: 90 * time.Second, ShutdownTimeout: 20 * time.Second,

@@ -59,7 +59,7 @@ func docDefault(v any) string {
 	}
 	s := fmt.Sprint(v)
 	// time.Duration prints 1m0s, 168h0m0s; the reference writes 60s, 168h.
-	for _, r := range [][2]string{{"1m0s", "60s"}, {"5m0s", "5m"}, {"168h0m0s", "168h"}} {
+	for _, r := range [][2]string{{"1m0s", "60s"}, {"5m0s", "5m"}, {"168h0m0s", "168h"}, {"720h0m0s", "720h"}} {
 		if s == r[0] {
 			return r[1]
 		}

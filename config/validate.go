@@ -18,6 +18,7 @@ const (
 	maxRetries          = 10
 	maxBreakerFailures  = 1000
 	maxQueueSize        = 1 << 20
+	maxRetention        = 100 * 366 * 24 * time.Hour // a century
 	maxBodyBytes        = 1 << 30
 	maxBatchCodes       = 100000
 	maxBatchParallelism = 1024
@@ -89,6 +90,11 @@ func (c *Config) Validate() error {
 	v.positiveInt("audit.max_batch", int64(c.Audit.MaxBatch), maxQueueSize)
 	if c.Audit.Linger < 0 || c.Audit.Linger > 100*time.Millisecond {
 		v.add("audit.linger", "must be between 0 and 100ms, not %s", c.Audit.Linger)
+	}
+	// A day at least: retention drops whole day partitions, and a shorter
+	// one would purge the records of today's verifications.
+	if r := c.Audit.Retention; r != 0 && (r < 24*time.Hour || r > maxRetention) {
+		v.add("audit.retention", "must be 0 (keep every record) or between 24h and %s, not %s", maxRetention, r)
 	}
 	if c.Audit.MaxBatch > c.Audit.QueueSize && c.Audit.QueueSize > 0 {
 		v.add("audit.max_batch", "must not exceed audit.queue_size (%d)", c.Audit.QueueSize)

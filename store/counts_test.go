@@ -15,7 +15,7 @@ import (
 // the records at or after a time, to the microsecond, whatever the zone.
 func TestVerdictCounts(t *testing.T) {
 	for _, be := range backends {
-		t.Run(be.driver, func(t *testing.T) {
+		t.Run(be.name, func(t *testing.T) {
 			db := open(t, be.driver, be.fresh(t))
 			ctx := context.Background()
 

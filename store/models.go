@@ -55,8 +55,17 @@ type recordRow struct {
 func (recordRow) TableName() string { return "records" }
 
 // trustEntryRow is the trust_entries table: an endorsement or revocation JWS
-// as received, replayed into the registry at start. Seq orders entries saved
-// within one microsecond; (kind, kid, jti) makes saving idempotent.
+// as received, replayed into the registry at start. Entries are read in
+// created_at order, Seq breaking ties; (kind, kid, jti) makes saving
+// idempotent. Seq is an AUTO_INCREMENT only because every table needs a
+// primary key (Galera replicates none without): on Galera it interleaves
+// across nodes (auto_increment_increment is the cluster size) and on TiDB
+// it is allocated in per-server batches, so it orders entries saved by one
+// replica only. The registry's replay needs no more: a revocation bars its
+// key whether read before or after the key's endorsements. The one order
+// that matters across replicas, two endorsements giving one kid to two
+// regions (the first read wins), is by created_at, the saving replicas'
+// clocks (docs/storage.md).
 type trustEntryRow struct {
 	Seq       int64     `gorm:"column:seq;primaryKey;autoIncrement"`
 	Kind      string    `gorm:"column:kind;type:varchar(16);not null;uniqueIndex:ux_trust_entries_kind_kid_jti,priority:1"`

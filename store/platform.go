@@ -59,7 +59,9 @@ func (db *DB) PutPlatformCode(ctx context.Context, c PlatformCode) error {
 		}
 		row.ITRegions, row.ITStar, row.ITTime = strings.Join(it.Regions, ","), it.Star, it.Time
 	}
-	err := db.gdb.WithContext(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(&row).Error
+	err := db.withRetry(ctx, func() error {
+		return db.gdb.WithContext(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(&row).Error
+	})
 	if err != nil {
 		return fmt.Errorf("store: put platform code: %w", err)
 	}

@@ -38,6 +38,11 @@ type DB struct {
 
 	prepareMu sync.Mutex
 	inserts   [insertChunk + 1]atomic.Pointer[sql.Stmt] // the n-row INSERTs, prepared on first use
+
+	conflicts atomic.Int64 // writes retried after a certification conflict
+
+	ddlMu   sync.Mutex
+	lastDDL time.Time // when the last partition statement ended
 }
 
 var _ audit.Sink = (*DB)(nil)
@@ -138,11 +143,22 @@ func (db *DB) migrate() error {
 		// Binary collation: kids and jtis are base64url, where "a" and "A"
 		// differ; a case-insensitive collation would make two keys one.
 		tx = tx.Set("gorm:table_options", "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin")
+		// The records table is made partitioned by day (partitions.go)
+		// unless it exists; AutoMigrate then finds it as it would make it.
+		if err := db.createPartitionedRecords(time.Now()); err != nil {
+			return fmt.Errorf("store: create the records table: %w", err)
+		}
 	}
-	if err := tx.AutoMigrate(&recordRow{}, &trustEntryRow{}, &trustEventRow{}, &platformCodeRow{}, &correctionRow{}); err != nil {
-		return fmt.Errorf("store: migrate %s schema: %w", db.driver, err)
+	// Replicas starting together race to create the tables: gorm's
+	// CREATE TABLE has no IF NOT EXISTS, so the loser fails with "table
+	// exists" and a second pass finds the table made.
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		if err = tx.AutoMigrate(&recordRow{}, &trustEntryRow{}, &trustEventRow{}, &platformCodeRow{}, &correctionRow{}); err == nil {
+			return nil
+		}
 	}
-	return nil
+	return fmt.Errorf("store: migrate %s schema: %w", db.driver, err)
 }
 
 // sqlitePragmas are added to a SQLite DSN unless it names them already.
@@ -242,6 +258,9 @@ func (errorLogger) Trace(ctx context.Context, begin time.Time, fc func() (string
 	if err == nil || errors.Is(err, gorm.ErrRecordNotFound) ||
 		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return // absent rows and abandoned calls are the caller's business
+	}
+	if retryable(err) {
+		return // a certification conflict, tried again (retry.go); only a last failure is the caller's
 	}
 	stmt, _ := fc()
 	if len(stmt) > maxLoggedSQL {

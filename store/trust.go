@@ -46,10 +46,13 @@ func (db *DB) SaveTrustEntry(ctx context.Context, e TrustEntry) error {
 		return fmt.Errorf("store: trust entry %s %s: empty JWS", e.Kind, e.Kid)
 	}
 	row := trustEntryRow{Kind: e.Kind, Kid: e.Kid, JTI: e.JTI, Sub: e.Sub, JWS: e.JWS, CreatedAt: dbTime(e.CreatedAt)}
-	err := db.gdb.WithContext(ctx).Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "kind"}, {Name: "kid"}, {Name: "jti"}},
-		DoNothing: true,
-	}).Create(&row).Error
+	err := db.withRetry(ctx, func() error {
+		row.Seq = 0 // a failed attempt may have set it
+		return db.gdb.WithContext(ctx).Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "kind"}, {Name: "kid"}, {Name: "jti"}},
+			DoNothing: true,
+		}).Create(&row).Error
+	})
 	if err != nil {
 		return fmt.Errorf("store: save %s %s: %w", e.Kind, e.Kid, err)
 	}
@@ -101,7 +104,7 @@ func (db *DB) InsertTrustEvent(ctx context.Context, ev TrustEvent) error {
 		Actor:  mapping.Clip(ev.Actor, actorLen),
 		Detail: mapping.Clip(ev.Detail, detailLen),
 	}
-	if err := db.gdb.WithContext(ctx).Create(&row).Error; err != nil {
+	if err := db.withRetry(ctx, func() error { return db.gdb.WithContext(ctx).Create(&row).Error }); err != nil {
 		return fmt.Errorf("store: insert trust event: %w", err)
 	}
 	return nil

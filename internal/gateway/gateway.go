@@ -156,6 +156,9 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 	if err != nil {
 		return nil, fmt.Errorf("database (%s %s): %w", cfg.Database.Driver, config.RedactDSN(cfg.Database.DSN), err)
 	}
+	if err := g.prepareRecords(ctx); err != nil {
+		return nil, fmt.Errorf("database (%s %s): %w", cfg.Database.Driver, config.RedactDSN(cfg.Database.DSN), err)
+	}
 	g.Trust = trust.NewRegistry(anchors, trustStore{g.DB})
 	loaded, skipped, err := g.Trust.LoadStore(ctx)
 	if err != nil {
@@ -411,6 +414,7 @@ func (g *Gateway) Serve(ctx context.Context) error {
 		go g.Puller.Run(ctx)
 	}
 	go g.watchExpiry(ctx)
+	go g.watchRecords(ctx)
 	corrCtx, stopCorr := context.WithCancel(ctx)
 	defer stopCorr()
 	corrDone := make(chan struct{})

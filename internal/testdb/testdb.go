@@ -2,7 +2,9 @@
 // configured, and says clearly when it is not.
 //
 // The server is named by HCGW_TEST_MYSQL_DSN (.ci/mariadb.sh starts one and
-// prints the line that sets it). Without it MySQL-backed tests skip on a
+// prints the line that sets it); a Galera cluster, for the tests of several
+// replicas on a distributed database, by HCGW_TEST_GALERA_DSNS
+// (.ci/galera.sh). Without it MySQL-backed tests skip on a
 // workstation and fail in CI (CI=true), so CI can never pass by skipping them.
 package testdb
 
@@ -11,6 +13,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -43,14 +46,59 @@ func MySQLDSN(t testing.TB) string {
 // never share tables. It skips or fails like MySQLDSN when no server is set.
 func FreshMySQL(t testing.TB) string {
 	t.Helper()
-	cfg, err := mysql.ParseDSN(MySQLDSN(t))
-	if err != nil {
-		t.Fatalf("%s: %v", EnvDSN, err)
+	return fresh(t, EnvDSN, []string{MySQLDSN(t)})[0]
+}
+
+// EnvGaleraDSNs names the environment variable holding the DSNs of the test
+// Galera cluster's nodes, comma-separated (.ci/galera.sh starts a cluster
+// of three on loopback and prints the line that sets it).
+const EnvGaleraDSNs = "HCGW_TEST_GALERA_DSNS"
+
+// GaleraDSNs returns the DSNs of the test Galera cluster's nodes, one a
+// node. Without them it skips t, or fails it when CI is "true".
+func GaleraDSNs(t testing.TB) []string {
+	t.Helper()
+	var dsns []string
+	for _, d := range strings.Split(os.Getenv(EnvGaleraDSNs), ",") {
+		if d = strings.TrimSpace(d); d != "" {
+			dsns = append(dsns, d)
+		}
 	}
-	cfg.ParseTime = true
+	if len(dsns) > 0 {
+		return dsns
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal(EnvGaleraDSNs + " not set: Galera-backed tests are mandatory in CI")
+	}
+	t.Skip(EnvGaleraDSNs + " not set: skipping Galera-backed test (run `eval \"$(.ci/galera.sh)\"` to start a local three-node cluster)")
+	return nil
+}
+
+// FreshGalera creates a database of its own for t on the test Galera
+// cluster (through the first node: Galera replicates the DDL to every node
+// before it returns), drops it when t ends, and returns one DSN for it a
+// node, in GaleraDSNs' order.
+func FreshGalera(t testing.TB) []string {
+	t.Helper()
+	return fresh(t, EnvGaleraDSNs, GaleraDSNs(t))
+}
+
+// fresh creates a database on the server of servers[0], for use through
+// every one of servers, and returns their DSNs for it.
+func fresh(t testing.TB, env string, servers []string) []string {
+	t.Helper()
+	cfgs := make([]*mysql.Config, len(servers))
+	for i, dsn := range servers {
+		cfg, err := mysql.ParseDSN(dsn)
+		if err != nil {
+			t.Fatalf("%s: %v", env, err)
+		}
+		cfg.ParseTime = true
+		cfgs[i] = cfg
+	}
 	name := dbName(t.Name())
 
-	server := *cfg
+	server := *cfgs[0]
 	server.DBName = ""
 	admin, err := sql.Open("mysql", server.FormatDSN())
 	if err != nil {
@@ -71,8 +119,44 @@ func FreshMySQL(t testing.TB) string {
 		}
 	})
 
-	cfg.DBName = name
-	return cfg.FormatDSN()
+	// Galera orders the DDL on every node but applies it on the others
+	// just after it returns here: wait until each node has the database.
+	for i, cfg := range cfgs[1:] {
+		node := *cfg
+		node.DBName = ""
+		if err := waitForDatabase(ctx, node.FormatDSN(), name); err != nil {
+			t.Fatalf("testdb: database %s on node %d: %v", name, i+2, err)
+		}
+	}
+
+	out := make([]string, len(cfgs))
+	for i, cfg := range cfgs {
+		cfg.DBName = name
+		out[i] = cfg.FormatDSN()
+	}
+	return out
+}
+
+// waitForDatabase polls the server of dsn until it has database name, or
+// ctx ends.
+func waitForDatabase(ctx context.Context, dsn, name string) error {
+	db, err := sql.Open("mysql", dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	for {
+		var n int
+		err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", name).Scan(&n)
+		if err == nil && n == 1 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("not there within 30 s (last error: %v)", err)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 // dbName makes a database name that is unique, legal unquoted, at most 64

@@ -1,0 +1,56 @@
+package gateway
+
+import (
+	"context"
+	"time"
+)
+
+// maintainEvery is how often the records table is maintained: partitions
+// made ahead, records past audit.retention purged. Hourly, so a day's
+// partition is dropped within the hour it falls out of the retention and a
+// missed run costs nothing.
+const maintainEvery = time.Hour
+
+// prepareRecords makes the records partitions of the days ahead before the
+// gateway answers anything (fast: a few DDL statements at most), so that no
+// record meets a day without its partition.
+func (g *Gateway) prepareRecords(ctx context.Context) error {
+	m, err := g.DB.MaintainRecords(ctx, g.clock(), 0)
+	if err != nil {
+		return err
+	}
+	if len(m.Added) > 0 {
+		g.Logger.Info("records partitions added", "partitions", m.Added)
+	}
+	if g.DB.Driver() == "mysql" {
+		if p, err := g.DB.Partitioned(ctx); err == nil && !p {
+			g.Logger.Warn("the records table is not partitioned by day (made before partitioning): " +
+				"retention deletes in batches; docs/storage.md says how to partition it")
+		}
+	}
+	return nil
+}
+
+// watchRecords enforces audit.retention now and every maintainEvery until
+// ctx ends. A failure is logged and tried again at the next tick: records
+// past their retention are a compliance matter, not a reason to stop
+// verifying.
+func (g *Gateway) watchRecords(ctx context.Context) {
+	t := time.NewTicker(maintainEvery)
+	defer t.Stop()
+	for {
+		m, err := g.DB.MaintainRecords(ctx, g.clock(), g.Config.Audit.Retention)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			g.Logger.Error("records maintenance failed", "err", err)
+		case len(m.Added)+len(m.Dropped) > 0 || m.Deleted > 0:
+			g.Logger.Info("records maintained", "added", m.Added, "dropped", m.Dropped, "deleted", m.Deleted,
+				"retention", g.Config.Audit.Retention.String())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
