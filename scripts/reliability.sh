@@ -10,10 +10,14 @@ if [ -z "${HCGW_TEST_MYSQL_DSN:-}" ]; then
   eval "$(bash .ci/mariadb.sh | tail -n 1)"
   export HCGW_TEST_MYSQL_DSN
 fi
+if [ -z "${HCGW_TEST_GALERA_DSNS:-}" ]; then
+  eval "$(bash .ci/galera.sh | tail -n 1)"
+  export HCGW_TEST_GALERA_DSNS
+fi
 rows=$(mktemp)
 export HCGW_RELIABILITY_REPORT="$rows" HCGW_SOAK_DURATION="${HCGW_SOAK_DURATION:-60s}"
-go test -count=1 -run 'TestSoak|TestHostileCodes|TestCrashLosesNoAnsweredRecord|TestDatabaseOutage|TestHostilePeers|TestPeerKilledAndRestartedMidLoad|TestRateLimitPerClient|TestMutualTLSBetweenPeers|TestNoFullName' \
-  ./internal/gateway ./cmd/hcgw
+HCGW_TEST_GALERA_KILL=1 go test -count=1 -run 'TestSoak|TestHostileCodes|TestCrashLosesNoAnsweredRecord|TestDatabaseOutage|TestHostilePeers|TestPeerKilledAndRestartedMidLoad|TestRateLimitPerClient|TestMutualTLSBetweenPeers|TestNoFullName|TestReplicasSurviveADatabaseNodeKill|TestReplicaKilledMidLoad|TestPartitionDropBesideWrites' \
+  ./internal/gateway ./cmd/hcgw ./store
 doc=docs/RELIABILITY.md
 {
   sed -n '1,/<!-- table -->/p' "$doc"
