@@ -448,13 +448,14 @@ type RuleQuery struct {
 func (s *Snapshot) Rules() []*Rule { return s.rules }
 
 // ApplicableRules appends to dst the rules that apply to q (DESIGN §11,
-// "Which rules apply") and returns it: of each rule (Country, Identifier)
-// of q.Region or q.Org, the highest version in force at q.Now whose signer
-// is not revoked; it applies when it is an acceptance rule of q.Region or
-// an invalidation rule of q.Org, its Scenes are empty or hold q.Scene, and
-// its CertificateType is General or q.CertType. A newer version in force
-// supersedes the older ones even where it no longer applies: narrowing a
-// rule withdraws it. It reads memory only.
+// "Which rules apply") and returns it, in the contract's order: of the
+// rules of q.Region or q.Org, those that are an acceptance rule of q.Region
+// or an invalidation rule of q.Org, whose Scenes are empty or hold q.Scene,
+// whose CertificateType is General or q.CertType, inside their window at
+// q.Now and whose signer vouches for them now; of the versions of one
+// Identifier among those, the highest. (A newer version narrowed to other
+// scenes leaves the older one in force for the scenes it no longer names:
+// every gateway built to §11 selects so.) It reads memory only.
 func (s *Snapshot) ApplicableRules(dst []*Rule, q RuleQuery) []*Rule {
 	dst = s.appendApplicable(dst, q.Region, q)
 	if q.Org != q.Region {
@@ -465,25 +466,29 @@ func (s *Snapshot) ApplicableRules(dst []*Rule, q RuleQuery) []*Rule {
 
 func (s *Snapshot) appendApplicable(dst []*Rule, country string, q RuleQuery) []*Rule {
 	for _, g := range s.ruleIdx[country] {
-		top := s.inForce(g, q.Now)
-		if top == nil {
-			continue
+		for _, r := range g { // highest version first
+			if s.matches(r, country, q) && r.InForce(q.Now) && s.ruleSignerSound(r, q.Now) {
+				dst = append(dst, r)
+				break
+			}
 		}
-		switch {
-		case top.Type == RuleAcceptance && country == q.Region:
-		case top.Type == RuleInvalidation && country == q.Org:
-		default:
-			continue
-		}
-		if len(top.Scenes) > 0 && !slices.Contains(top.Scenes, q.Scene) {
-			continue
-		}
-		if top.CertificateType != CertGeneral && top.CertificateType != q.CertType {
-			continue
-		}
-		dst = append(dst, top)
 	}
 	return dst
+}
+
+// matches reports whether r, a rule of country, is for q: its type and
+// region, its scenes, its certificate type.
+func (s *Snapshot) matches(r *Rule, country string, q RuleQuery) bool {
+	switch {
+	case r.Type == RuleAcceptance && country == q.Region:
+	case r.Type == RuleInvalidation && country == q.Org:
+	default:
+		return false
+	}
+	if len(r.Scenes) > 0 && !slices.Contains(r.Scenes, q.Scene) {
+		return false
+	}
+	return r.CertificateType == CertGeneral || r.CertificateType == q.CertType
 }
 
 // inForce is the version of a rule (its group, highest version first) in

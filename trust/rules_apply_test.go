@@ -94,8 +94,10 @@ func TestApplicableRules(t *testing.T) {
 			rules: []spec{{id: "A", version: "1.0.0", from: now, to: now.Add(day)}}, q: q, want: []string{"A@1.0.0"}},
 		"ValidTo is exclusive": {
 			rules: []spec{{id: "A", version: "1.0.0", from: now.Add(-day), to: now}}, q: q, want: nil},
-		"a newer version narrowed to other scenes withdraws the rule here": {
-			rules: []spec{{id: "A", version: "1.0.0", scenes: []string{"hospital"}}, {id: "A", version: "1.1.0", scenes: []string{"station"}}}, q: q, want: nil},
+		"a newer version narrowed to other scenes leaves the older one here (DESIGN §11's order)": {
+			rules: []spec{{id: "A", version: "1.0.0", scenes: []string{"hospital"}}, {id: "A", version: "1.1.0", scenes: []string{"station"}}}, q: q, want: []string{"A@1.0.0"}},
+		"the newer version applies where it matches": {
+			rules: []spec{{id: "A", version: "1.0.0", scenes: []string{"hospital"}}, {id: "A", version: "1.1.0", scenes: []string{"hospital", "station"}}}, q: q, want: []string{"A@1.1.0"}},
 		"one Identifier in two regions is two rules": {
 			rules: []spec{{id: "X", version: "1.0.0"}, {id: "X", version: "3.0.0", typ: "Invalidation", country: zj}}, q: q, want: []string{"X@1.0.0", "X@3.0.0"}},
 	}
