@@ -16,7 +16,7 @@ if [ -z "${HCGW_TEST_GALERA_DSNS:-}" ]; then
 fi
 rows=$(mktemp)
 export HCGW_RELIABILITY_REPORT="$rows" HCGW_SOAK_DURATION="${HCGW_SOAK_DURATION:-60s}"
-HCGW_TEST_GALERA_KILL=1 go test -count=1 -run 'TestSoak|TestHostileCodes|TestCrashLosesNoAnsweredRecord|TestDatabaseOutage|TestHostilePeers|TestPeerKilledAndRestartedMidLoad|TestRateLimitPerClient|TestMutualTLSBetweenPeers|TestNoFullName|TestReplicasSurviveADatabaseNodeKill|TestReplicaKilledMidLoad|TestPartitionDropBesideWrites' \
+HCGW_TEST_GALERA_KILL=1 go test -p 1 -count=1 -run 'TestSoak|TestHostileCodes|TestCrashLosesNoAnsweredRecord|TestDatabaseOutage|TestHostilePeers|TestPeerKilledAndRestartedMidLoad|TestRateLimitPerClient|TestMutualTLSBetweenPeers|TestNoFullName|TestReplicasSurviveADatabaseNodeKill|TestReplicaKilledMidLoad|TestPartitionDropBesideWrites' \
   ./internal/gateway ./cmd/hcgw ./store
 doc=docs/RELIABILITY.md
 {
