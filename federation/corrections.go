@@ -274,6 +274,8 @@ type CorrectionResponder struct {
 	Skew    time.Duration
 	MaxHops int // default 3
 	Logger  *slog.Logger
+	// Shared, when set, holds message ids for every replica of this region.
+	Shared Replays
 
 	replay *replayCache
 }
@@ -322,9 +324,16 @@ func (r *CorrectionResponder) Handle(ctx context.Context, body []byte, hops int,
 	if query {
 		kind = "q|"
 	}
-	fresh, full := r.replay.first(kind+iss+"|"+jti, time.Unix(exp, 0), now)
+	key := kind + iss + "|" + jti
+	fresh, full := r.replay.first(key, time.Unix(exp, 0), now)
 	if full {
 		return errReply(http.StatusServiceUnavailable, "unavailable", "too many requests in flight; retry")
+	}
+	if fresh && r.Shared != nil {
+		if fresh, err = r.Shared.FirstSeen(ctx, "correction|"+key, time.Unix(exp, 0)); err != nil {
+			r.Logger.Warn("replay store failed", "error", err.Error())
+			return errReply(http.StatusServiceUnavailable, "unavailable", "message ids cannot be checked now; retry")
+		}
 	}
 	if !fresh {
 		return errReply(http.StatusConflict, CodeReplayed, "this message id was seen already")

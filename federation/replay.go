@@ -1,9 +1,19 @@
 package federation
 
 import (
+	"context"
 	"sync"
 	"time"
 )
+
+// Replays remembers message ids for every replica of one region (the
+// region's database), so that a request one replica accepted is refused by
+// all (DESIGN §7's replay protection, across replicas). FirstSeen records
+// key until `until` and reports whether no replica had recorded it; an
+// error means uniqueness cannot be told, and the message is refused.
+type Replays interface {
+	FirstSeen(ctx context.Context, key string, until time.Time) (bool, error)
+}
 
 // replayCache remembers request ids until their exp, so that a captured
 // request cannot be sent again. Requests live at most 60 s, so the cache

@@ -28,6 +28,9 @@ type Responder struct {
 	MaxHops   int           // default 3
 	AnswerTTL time.Duration // how long an answer may be cached; default 60 s
 	Logger    *slog.Logger
+	// Shared, when set, holds request ids for every replica of this region;
+	// the process's own cache answers a replay to this replica first.
+	Shared Replays
 
 	replay *replayCache
 }
@@ -114,9 +117,17 @@ func (r *Responder) handle(ctx context.Context, body []byte, hops int) Reply {
 	if err != nil {
 		return requestRefused(err)
 	}
-	fresh, full := r.replay.first(req.Iss+"|"+req.JTI, time.Unix(req.EXP, 0), now)
+	key := req.Iss + "|" + req.JTI
+	fresh, full := r.replay.first(key, time.Unix(req.EXP, 0), now)
 	if full {
 		return errReply(http.StatusServiceUnavailable, "unavailable", "too many requests in flight; retry")
+	}
+	if fresh && r.Shared != nil {
+		var err error
+		if fresh, err = r.Shared.FirstSeen(ctx, "status|"+key, time.Unix(req.EXP, 0)); err != nil {
+			r.Logger.Warn("replay store failed", "error", err.Error())
+			return errReply(http.StatusServiceUnavailable, "unavailable", "request ids cannot be checked now; retry")
+		}
 	}
 	if !fresh {
 		return errReply(http.StatusConflict, CodeReplayed, "this request id was seen already")

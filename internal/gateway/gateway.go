@@ -320,6 +320,12 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 	}
 	responder := &federation.Responder{Region: cfg.Region, Trust: g.Trust, Signers: g.Signers, Source: platform,
 		Relay: g.Peers, Clock: opt.Clock, Skew: cfg.Verify.ClockSkew, MaxHops: cfg.Federation.MaxHops, Logger: g.Logger}
+	if cfg.Database.Driver == config.DriverMySQL {
+		// Replicas of one region share a MySQL-protocol database: a request
+		// one accepted is refused by all. (The embedded SQLite serves one
+		// process, whose own cache suffices.)
+		responder.Shared = g.DB
+	}
 	responder.Init()
 	g.Corrections = newCorrections(g, holderSecret, opt.CorrectionInterval, opt.CorrectionRetry)
 	if n, err := g.DB.RetryCorrectionsNow(ctx, opt.Clock()); err != nil {
@@ -332,6 +338,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 	if cfg.Region == mapping.NationalRegion {
 		correctionPeer.Inbox = nil // the hub relays; it resolves nothing
 	}
+	correctionPeer.Shared = responder.Shared
 	correctionPeer.Init()
 	var issuer *nic.Issuer
 	if len(g.Signers) > 0 {
@@ -415,6 +422,9 @@ func (g *Gateway) Serve(ctx context.Context) error {
 	}
 	go g.watchExpiry(ctx)
 	go g.watchRecords(ctx)
+	if g.Config.Database.Driver == config.DriverMySQL {
+		go g.watchReplays(ctx)
+	}
 	corrCtx, stopCorr := context.WithCancel(ctx)
 	defer stopCorr()
 	corrDone := make(chan struct{})

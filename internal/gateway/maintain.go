@@ -47,6 +47,7 @@ func (g *Gateway) watchRecords(ctx context.Context) {
 			g.Logger.Info("records maintained", "added", m.Added, "dropped", m.Dropped, "deleted", m.Deleted,
 				"retention", g.Config.Audit.Retention.String())
 		}
+
 		select {
 		case <-ctx.Done():
 			return
@@ -54,3 +55,33 @@ func (g *Gateway) watchRecords(ctx context.Context) {
 		}
 	}
 }
+
+// watchReplays deletes the federation request ids whose exp has passed
+// (they live a minute), every minute, in bounded batches: the replays
+// table holds about a minute of the region's federation traffic.
+func (g *Gateway) watchReplays(ctx context.Context) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		for batch := 0; batch < 1000; batch++ {
+			n, err := g.DB.PurgeReplays(ctx, g.clock().Add(-time.Minute), replayPurgeBatch)
+			if err != nil {
+				if ctx.Err() == nil {
+					g.Logger.Error("replay ids purge failed", "err", err)
+				}
+				break
+			}
+			if n < replayPurgeBatch {
+				break
+			}
+		}
+	}
+}
+
+// replayPurgeBatch is the most ids one purge statement deletes.
+const replayPurgeBatch = 5000
