@@ -208,6 +208,35 @@ func TestHoldsIdentityNumberFalsePositives(t *testing.T) {
 	}
 }
 
+// TestLegacyNumbersMustBeAWholeRun measures the alternative docs/masking.md
+// rejects: reading a legacy number in any 15-digit window of a longer run
+// would refuse several in a hundred 19-digit serials (snowflake ids); the
+// rule refuses them at the 17-digit rate only.
+func TestLegacyNumbersMustBeAWholeRun(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	const serials = 100_000
+	anyWindow, rule := 0, 0
+	d := make([]byte, 19)
+	for i := 0; i < serials; i++ {
+		for j := range d {
+			d[j] = byte('0' + rng.IntN(10))
+		}
+		if mapping.HoldsIdentityNumber(string(d)) {
+			rule++
+		}
+		for k := 0; k+15 <= len(d); k++ {
+			if mapping.HoldsIdentityNumber("a" + string(d[k:k+15]) + "a") {
+				anyWindow++
+				break
+			}
+		}
+	}
+	t.Logf("random 19-digit serials: %d of %d refused by the rule, %d with a legacy number in any window", rule, serials, anyWindow)
+	if anyWindow < 20*rule {
+		t.Fatalf("any-window reading %d, the rule %d: the rule's reason in docs/masking.md no longer holds", anyWindow, rule)
+	}
+}
+
 func FuzzHoldsIdentityNumber(f *testing.F) {
 	for _, s := range []string{idPlain, idX, idLegacy, idPlain[:17], "330102 19900101 1234", "aB3_kQ" + idPlain + "_xYz9Qw",
 		"1729384756102938475", "k3J9_aQ2-ZxW8pLm4nB7vC1d", "", "1" + idLegacy, "933156199001011239"} {
