@@ -385,7 +385,7 @@ func (c *Client) ask(ctx context.Context, peer, org, cid string) (ans *Answer, t
 		rt = c.routeFor(org)
 	}
 	once := func() (any, error) {
-		status, data, hdr, rtt, err := c.post(ctx, peer, body, 0)
+		status, data, hdr, rtt, err := c.post(ctx, peer, statusPath, body, 0)
 		took = rtt
 		if err != nil {
 			if cause := context.Cause(ctx); ctx.Err() != nil && cause != nil {
@@ -514,11 +514,11 @@ func (b *freshBody) read() (io.Reader, error) {
 var errBusy = errors.New("too many calls in flight to this peer")
 
 // post sends body (a *freshBody, or bytes relayed as they are) to peer's
-// status endpoint and reads a bounded answer. For a *freshBody, took is the
+// endpoint path (status requests, corrections) and reads a bounded answer. For a *freshBody, took is the
 // answering attempt's round trip, from its signed body handed over to the
 // answer read: neither this gateway's signing nor earlier attempts and the
 // backoff between them (zero for relayed bytes, and on any error).
-func (c *Client) post(ctx context.Context, peer string, body any, hops int) (status int, data []byte, hdr http.Header, took time.Duration, err error) {
+func (c *Client) post(ctx context.Context, peer, path string, body any, hops int) (status int, data []byte, hdr http.Header, took time.Duration, err error) {
 	select {
 	case c.slots[peer] <- struct{}{}:
 		defer func() { <-c.slots[peer] }()
@@ -533,7 +533,7 @@ func (c *Client) post(ctx context.Context, peer string, body any, hops int) (sta
 	if fresh != nil {
 		body = retryablehttp.ReaderFunc(fresh.read)
 	}
-	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPost, c.o.Peers[peer]+"/v1/federation/status", body)
+	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPost, c.o.Peers[peer]+path, body)
 	if err != nil {
 		return 0, nil, nil, 0, err
 	}
@@ -565,6 +565,9 @@ func (c *Client) post(ctx context.Context, peer string, body any, hops int) (sta
 	return resp.StatusCode, data, resp.Header, took, nil
 }
 
+// statusPath is a peer's status endpoint (DESIGN §7).
+const statusPath = "/v1/federation/status"
+
 // Forward relays a status request to region's peer unchanged (the hub's
 // relay) and returns the answer unchanged.
 func (c *Client) Forward(ctx context.Context, region string, body []byte, hops int) (int, []byte, error) {
@@ -573,7 +576,7 @@ func (c *Client) Forward(ctx context.Context, region string, body []byte, hops i
 	}
 	start := time.Now()
 	out, err := c.breakers[region].Execute(func() (any, error) {
-		status, data, _, _, err := c.post(ctx, region, body, hops)
+		status, data, _, _, err := c.post(ctx, region, statusPath, body, hops)
 		if err != nil {
 			return nil, err
 		}

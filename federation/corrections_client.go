@@ -6,13 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/hashicorp/go-retryablehttp"
 	"github.com/sony/gobreaker/v2"
 
 	"github.com/hcgw/hcgw/mapping"
@@ -78,7 +75,7 @@ func (c *Client) correctionCall(ctx context.Context, org, path, typ, ticket stri
 	}}
 	isRelayed := peer != org
 	once := func() (any, error) {
-		status, data, err := c.postPath(ctx, peer, path, body, 0)
+		status, data, _, _, err := c.post(ctx, peer, path, body, 0)
 		if err != nil {
 			if isRelayed && !errors.Is(err, errBusy) {
 				return nil, fmt.Errorf("%w: %w", errHub, err)
@@ -179,7 +176,7 @@ func (c *Client) ForwardTo(ctx context.Context, region, path string, body []byte
 	}
 	start := time.Now()
 	out, err := c.breakers[region].Execute(func() (any, error) {
-		status, data, err := c.postPath(ctx, region, path, bytes.NewReader(body), hops)
+		status, data, _, _, err := c.post(ctx, region, path, body, hops)
 		if err != nil {
 			return nil, err
 		}
@@ -194,50 +191,4 @@ func (c *Client) ForwardTo(ctx context.Context, region, path string, body []byte
 	}
 	r := out.(relayed)
 	return r.status, r.body, nil
-}
-
-// postPath is post for another endpoint of the peer: the same in-flight
-// bound, retry policy (none for relayed bytes) and answer bound.
-func (c *Client) postPath(ctx context.Context, peer, path string, body any, hops int) (int, []byte, error) {
-	select {
-	case c.slots[peer] <- struct{}{}:
-		defer func() { <-c.slots[peer] }()
-	default:
-		return 0, nil, fmt.Errorf("peer %s: %w", peer, errBusy)
-	}
-	hc := c.http
-	if hops > 0 {
-		hc = c.relay
-	}
-	fresh, _ := body.(*freshBody)
-	if fresh != nil {
-		body = retryablehttp.ReaderFunc(fresh.read)
-	}
-	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPost, c.o.Peers[peer]+path, body)
-	if err != nil {
-		return 0, nil, err
-	}
-	if fresh != nil {
-		fresh.made = true
-	}
-	req.Header.Set("Content-Type", ContentTypeJOSE)
-	if id := RequestID(ctx); id != "" {
-		req.Header.Set("X-Request-Id", id)
-	}
-	if hops > 0 {
-		req.Header.Set(HopsHeader, strconv.Itoa(hops))
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxBody+1))
-	if err != nil {
-		return 0, nil, err
-	}
-	if len(data) > MaxBody {
-		return 0, nil, fmt.Errorf("peer %s: answer larger than %d bytes", peer, MaxBody)
-	}
-	return resp.StatusCode, data, nil
 }
