@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -312,18 +311,9 @@ func (a *api) federationCorrection(query bool) gin.HandlerFunc {
 			renderError(c, CodeUnavailable, "this gateway does not federate corrections")
 			return
 		}
-		if a.RequirePeerCert && (c.Request.TLS == nil || len(c.Request.TLS.VerifiedChains) == 0) {
-			renderError(c, CodeUnauthenticated, "peers must present a client certificate of the federation's CA")
+		hops, ok := a.peerHops(c)
+		if !ok {
 			return
-		}
-		hops := 0
-		if h := c.GetHeader(federation.HopsHeader); h != "" {
-			n, err := strconv.Atoi(h)
-			if err != nil || n < 0 || n > 100 {
-				renderError(c, CodeBadRequest, federation.HopsHeader+" must be a small non-negative integer")
-				return
-			}
-			hops = n
 		}
 		body, ok := readRaw(c, federation.MaxBody)
 		if !ok {

@@ -497,18 +497,9 @@ func (a *api) federationStatus(c *gin.Context) {
 		renderError(c, CodeUnavailable, "this gateway does not federate")
 		return
 	}
-	if a.RequirePeerCert && (c.Request.TLS == nil || len(c.Request.TLS.VerifiedChains) == 0) {
-		renderError(c, CodeUnauthenticated, "peers must present a client certificate of the federation's CA")
+	hops, ok := a.peerHops(c)
+	if !ok {
 		return
-	}
-	hops := 0
-	if h := c.GetHeader(federation.HopsHeader); h != "" {
-		n, err := strconv.Atoi(h)
-		if err != nil || n < 0 || n > 100 {
-			renderError(c, CodeBadRequest, federation.HopsHeader+" must be a small non-negative integer")
-			return
-		}
-		hops = n
 	}
 	ctx, err := federation.RetryBudgetFrom(c.Request.Context(), c.Request.Header)
 	if err != nil {
@@ -641,4 +632,24 @@ func readJWSBody(c *gin.Context, limit int64) (string, bool) {
 		return "", false
 	}
 	return token, true
+}
+
+// peerHops checks what every federation endpoint asks of a peer (its
+// client certificate, when mutual TLS is required) and reads the request's
+// hop count, rendering the error itself.
+func (a *api) peerHops(c *gin.Context) (int, bool) {
+	if a.RequirePeerCert && (c.Request.TLS == nil || len(c.Request.TLS.VerifiedChains) == 0) {
+		renderError(c, CodeUnauthenticated, "peers must present a client certificate of the federation's CA")
+		return 0, false
+	}
+	h := c.GetHeader(federation.HopsHeader)
+	if h == "" {
+		return 0, true
+	}
+	n, err := strconv.Atoi(h)
+	if err != nil || n < 0 || n > 100 {
+		renderError(c, CodeBadRequest, federation.HopsHeader+" must be a small non-negative integer")
+		return 0, false
+	}
+	return n, true
 }
