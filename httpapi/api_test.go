@@ -21,6 +21,7 @@ import (
 	"github.com/hcgw/hcgw/audit"
 	"github.com/hcgw/hcgw/httpapi"
 	"github.com/hcgw/hcgw/internal/testkit"
+	"github.com/hcgw/hcgw/issuing"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
 	"github.com/hcgw/hcgw/verify"
@@ -95,7 +96,7 @@ func newFixtureScoped(t *testing.T, ownScope []string) *fixture {
 	vc, _ := httpapi.NewClient("gate-1", httpapi.RoleVerifier, hash(verifierToken))
 	ac, _ := httpapi.NewClient("ops", httpapi.RoleAdmin, hash(adminToken))
 	h := httpapi.New(httpapi.Deps{Verifier: v, Trust: f.reg, Signers: []trust.Signer{f.own},
-		Issuer:  &nic.Issuer{Region: sh, Signers: []trust.Signer{f.own}, Trust: f.reg, Clock: testkit.Clock},
+		Issuer:  &issuing.Issuer{Region: sh, Signers: []trust.Signer{f.own}, Trust: f.reg, Clock: testkit.Clock},
 		Records: f.recs, Events: f.events, Clients: []httpapi.Client{vc, ac},
 		Ready: func(context.Context) []string { return nil }})
 	f.srv = httptest.NewServer(h)
