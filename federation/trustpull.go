@@ -27,7 +27,7 @@ const MaxTrustList = 64 << 20
 type Puller struct {
 	URL      string // the peer's base URL
 	Registry *trust.Registry
-	Interval time.Duration
+	Interval time.Duration // between pulls (trust.pull_interval); 0: one pull
 	Client   *http.Client
 	Logger   *slog.Logger
 
@@ -114,13 +114,15 @@ func (p *Puller) PullOnce(ctx context.Context) (PullResult, error) {
 	return PullResult{Added: added, Refused: refused}, nil
 }
 
-// Run pulls at once and then every Interval until ctx ends.
+// Run pulls at once and then every Interval until ctx ends; with no
+// Interval it pulls once.
 func (p *Puller) Run(ctx context.Context) {
-	if p.Interval <= 0 {
-		p.Interval = time.Minute
+	var tick <-chan time.Time // nil: once
+	if p.Interval > 0 {
+		t := time.NewTicker(p.Interval)
+		defer t.Stop()
+		tick = t.C
 	}
-	t := time.NewTicker(p.Interval)
-	defer t.Stop()
 	for {
 		res, err := p.PullOnce(ctx)
 		switch {
@@ -129,10 +131,13 @@ func (p *Puller) Run(ctx context.Context) {
 		case res.Added > 0:
 			p.Logger.Info("trust list pulled", "from", p.URL, "added", res.Added, "refused", res.Refused)
 		}
+		if tick == nil {
+			return
+		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-tick:
 		}
 	}
 }

@@ -107,17 +107,16 @@ func (g *Gateway) newPeerClient(cfg *config.Config, hc *http.Client, local feder
 	for _, p := range cfg.Peers {
 		peers[p.Region] = p.URL
 	}
-	retries := cfg.Federation.Retries
-	if retries == 0 {
-		retries = -1 // configured: no retry
-	}
-	c := federation.NewClient(federation.Options{
+	c, err := federation.NewClient(federation.Options{
 		Region: cfg.Region, Peers: peers, Trust: g.Trust, Signers: g.Signers, Local: local,
-		Clock: g.clock, Skew: cfg.Verify.ClockSkew, Deadline: cfg.Verify.Deadline, Retries: retries,
+		Clock: g.clock, Skew: cfg.Verify.ClockSkew, Deadline: cfg.Verify.Deadline, Retries: cfg.Federation.Retries,
 		BreakerFailures: uint32(cfg.Federation.BreakerFailures), BreakerOpen: cfg.Federation.BreakerOpen,
 		CacheMaxTTL: cfg.Federation.CacheMaxTTL, HTTPClient: hc, Logger: g.Logger,
 		OnCall: g.peerCall, OnRoute: g.routeCall, // metrics and PeerStats (ops.go)
 	})
+	if err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -148,7 +147,9 @@ func (g *Gateway) newResponders(ctx context.Context, cfg *config.Config, p peeri
 		// process, whose own cache suffices.)
 		status.Shared = g.DB
 	}
-	status.Init()
+	if err := status.Init(); err != nil {
+		return answerers{}, nil, err
+	}
 	corr := newCorrections(g, p.secret, interval, retry)
 	if n, err := g.DB.RetryCorrectionsNow(ctx, g.clock()); err != nil {
 		return answerers{}, nil, err
@@ -162,6 +163,8 @@ func (g *Gateway) newResponders(ctx context.Context, cfg *config.Config, p peeri
 		peer.Inbox = nil // the hub relays; it resolves nothing
 	}
 	peer.Shared = status.Shared
-	peer.Init()
+	if err := peer.Init(); err != nil {
+		return answerers{}, nil, err
+	}
 	return answerers{status: status, corrections: peer}, corr, nil
 }
