@@ -67,7 +67,7 @@ func peerClient(cfg *config.Config, hc *http.Client) (*http.Client, error) {
 	if hc != nil || (cfg.Federation.TLSCAFile == "" && cfg.Federation.TLSCertFile == "") {
 		return hc, nil
 	}
-	tc, err := peerTLS(cfg)
+	tc, err := peerTLS(cfg.Federation, cfg.ResolvePath)
 	if err != nil {
 		return nil, err
 	}
@@ -132,16 +132,19 @@ func (g *Gateway) provinces() []string {
 	return out
 }
 
-// newResponders builds what answers peers: the status responder, and the
+// newResponders builds what answers peers, within skew and maxHops
+// (verify.clock_skew, federation.max_hops): the status responder, and the
 // corrections (filed here, delivered by a loop while the gateway serves)
-// with their responder. p's holder key (nil: none) lets travellers file by
+// with their responder; with a MySQL-protocol db the replicas share the
+// request ids they saw. p's holder key (nil: none) lets travellers file by
 // identity document; interval and retry time the corrections' delivery
 // (0: their defaults).
-func (g *Gateway) newResponders(ctx context.Context, cfg *config.Config, p peering, interval, retry time.Duration) (
-	answerers, *Corrections, error) {
-	status := &federation.Responder{Region: cfg.Region, Trust: g.Trust, Signers: g.Signers, Source: p.platform,
-		Relay: p.client, Clock: g.clock, Skew: cfg.Verify.ClockSkew, MaxHops: cfg.Federation.MaxHops, Logger: g.Logger}
-	if cfg.Database.Driver == config.DriverMySQL {
+func (g *Gateway) newResponders(ctx context.Context, db config.Database, skew time.Duration, maxHops int, p peering,
+	interval, retry time.Duration) (answerers, *Corrections, error) {
+	region := g.Config.Region
+	status := &federation.Responder{Region: region, Trust: g.Trust, Signers: g.Signers, Source: p.platform,
+		Relay: p.client, Clock: g.clock, Skew: skew, MaxHops: maxHops, Logger: g.Logger}
+	if db.Driver == config.DriverMySQL {
 		// Replicas of one region share a MySQL-protocol database: a request
 		// one accepted is refused by all. (The embedded SQLite serves one
 		// process, whose own cache suffices.)
@@ -156,10 +159,9 @@ func (g *Gateway) newResponders(ctx context.Context, cfg *config.Config, p peeri
 	} else if n > 0 {
 		g.Logger.Info("pending corrections to deliver", "count", n)
 	}
-	peer := &federation.CorrectionResponder{Region: cfg.Region, Trust: g.Trust, Signers: g.Signers, Inbox: corr,
-		Source: p.platform, Relay: p.client, Clock: g.clock, Skew: cfg.Verify.ClockSkew, MaxHops: cfg.Federation.MaxHops,
-		Logger: g.Logger}
-	if cfg.Region == mapping.NationalRegion {
+	peer := &federation.CorrectionResponder{Region: region, Trust: g.Trust, Signers: g.Signers, Inbox: corr,
+		Source: p.platform, Relay: p.client, Clock: g.clock, Skew: skew, MaxHops: maxHops, Logger: g.Logger}
+	if region == mapping.NationalRegion {
 		peer.Inbox = nil // the hub relays; it resolves nothing
 	}
 	peer.Shared = status.Shared

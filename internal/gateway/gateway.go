@@ -142,12 +142,13 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 	g.Platform, g.Peers, g.Puller = p.platform, p.client, p.puller
 	g.Verifier = g.newVerifier(cfg.Verify, cfg.Server.MaxCodeBytes, f, p)
 	g.QR = qr.NewDecoder(qr.Limits{MaxDecodeBytes: cfg.QR.MaxDecodeBytes, MaxConcurrent: cfg.QR.MaxConcurrent})
-	a, corrections, err := g.newResponders(ctx, cfg, p, opt.CorrectionInterval, opt.CorrectionRetry)
+	a, corrections, err := g.newResponders(ctx, cfg.Database, cfg.Verify.ClockSkew, cfg.Federation.MaxHops, p,
+		opt.CorrectionInterval, opt.CorrectionRetry)
 	if err != nil {
 		return nil, err
 	}
 	g.Corrections = corrections
-	if g.Handler, g.tls, err = g.newHTTP(cfg, p, a, g.newIssuer()); err != nil {
+	if g.Handler, g.tls, err = g.newHTTP(cfg.Server, cfg.Clients, cfg.ResolvePath, p, a, g.newIssuer()); err != nil {
 		return nil, err
 	}
 	return g, nil

@@ -21,17 +21,19 @@ type answerers struct {
 
 // newHTTP is the API of g over its parts (p: the federation's outbound
 // side, a: what answers peers, issuer: nil when it issues nothing), with the
-// clients, limits and rates of cfg, and the listener's TLS (nil: plain HTTP).
-func (g *Gateway) newHTTP(cfg *config.Config, p peering, a answerers, issuer httpapi.Issuer) (http.Handler, *tls.Config, error) {
+// clients cs and the limits and rates of s, and the listener's TLS of s
+// (nil: plain HTTP).
+func (g *Gateway) newHTTP(s config.Server, cs []config.Client, resolve func(string) string, p peering, a answerers,
+	issuer httpapi.Issuer) (http.Handler, *tls.Config, error) {
 	var tc *tls.Config
-	if cfg.Server.TLSCertFile != "" {
+	if s.TLSCertFile != "" {
 		var err error
-		if tc, err = listenerTLS(cfg); err != nil {
+		if tc, err = listenerTLS(s, resolve); err != nil {
 			return nil, nil, err
 		}
 	}
-	clients := make([]httpapi.Client, 0, len(cfg.Clients))
-	for _, c := range cfg.Clients {
+	clients := make([]httpapi.Client, 0, len(cs))
+	for _, c := range cs {
 		cl, err := httpapi.NewClient(c.Name, c.Role, c.TokenSHA256)
 		if err != nil {
 			return nil, nil, fmt.Errorf("clients: %w", err)
@@ -42,7 +44,6 @@ func (g *Gateway) newHTTP(cfg *config.Config, p peering, a answerers, issuer htt
 	if p.share != nil {
 		share = p.share
 	}
-	s := cfg.Server
 	h := httpapi.New(httpapi.Deps{
 		Verifier: g.Verifier, Trust: g.Trust, Issuer: issuer, Signers: g.Signers,
 		Records: recordStore{g.DB}, Events: eventStore{g.DB, g.clock}, Ready: g.ready, Clients: clients,
