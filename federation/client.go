@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -99,6 +100,15 @@ var ErrNoRoute = errors.New("no route to that region")
 // healthy answer.
 var errUnknown = errors.New("unknown code")
 
+// NewTransport is the transport of calls to peers: idle connections kept
+// for a busy checkpoint's load, tc (nil: the system's roots, no client
+// certificate), and responseHeader as the longest wait for an answer's
+// headers.
+func NewTransport(tc *tls.Config, responseHeader time.Duration) *http.Transport {
+	return &http.Transport{TLSClientConfig: tc, MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second,
+		ResponseHeaderTimeout: responseHeader}
+}
+
 // NewClient builds a client with one breaker per peer. A call to a peer is
 // always bounded, and a breaker must be able to open: a Deadline,
 // BreakerFailures or BreakerOpen not set, or negative Retries, is refused.
@@ -130,10 +140,9 @@ func NewClient(o Options) (*Client, error) {
 	}
 	hc := o.HTTPClient
 	if hc == nil {
-		hc = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second,
-			// A safety net: the call's context bounds it (flight.go),
-			// extended by later callers up to this.
-			ResponseHeaderTimeout: 2 * o.Deadline}}
+		// The header timeout is a safety net: the call's context bounds
+		// it (flight.go), extended by later callers up to this.
+		hc = &http.Client{Transport: NewTransport(nil, 2*o.Deadline)}
 	}
 	peers := make(map[string]string, len(o.Peers))
 	for r, u := range o.Peers {

@@ -92,7 +92,7 @@ func newFixtureScoped(t *testing.T, ownScope []string) *fixture {
 		recs: &memRecords{recs: map[string]audit.Record{}}, events: &memEvents{}}
 	f.reg = testkit.Registry(t, f.root, f.root.Endorse(f.zjKey, zj, testkit.Spec{}), f.root.Endorse(f.own, sh, testkit.Spec{Scope: ownScope}))
 	ads, _ := adapters.NewRegistry(nic.New())
-	v := &verify.Verifier{Adapters: ads, Trust: f.reg, Clock: testkit.Clock, Skew: verify.DefaultSkew, Region: sh, Recorder: f.recs}
+	v := &verify.Verifier{Adapters: ads, Trust: f.reg, Clock: testkit.Clock, Skew: trust.DefaultSkew, Region: sh, Recorder: f.recs}
 	vc, _ := httpapi.NewClient("gate-1", httpapi.RoleVerifier, hash(verifierToken))
 	ac, _ := httpapi.NewClient("ops", httpapi.RoleAdmin, hash(adminToken))
 	h := httpapi.New(httpapi.Deps{Verifier: v, Trust: f.reg, Signers: []trust.Signer{f.own},

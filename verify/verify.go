@@ -13,11 +13,6 @@ import (
 	"github.com/hcgw/hcgw/trust"
 )
 
-// DefaultSkew is the clock-skew allowance: a code (or a key's endorsement)
-// may start up to this long in the future of the gateway's clock. Expiry gets
-// no allowance: a lapsed code never passes late (fail closed).
-const DefaultSkew = 60 * time.Second
-
 // Recorder writes verification records; audit.Writer implements it.
 type Recorder interface {
 	Write(ctx context.Context, recs ...audit.Record) error
@@ -101,7 +96,10 @@ type Verifier struct {
 	Adapters *adapters.Registry
 	Trust    *trust.Registry
 	Clock    func() time.Time
-	Skew     time.Duration
+	// Skew is the clock-skew allowance (verify.clock_skew): a code (or a
+	// key's endorsement) may start up to this long in the future of Clock.
+	// Expiry gets none: a lapsed code never passes late (fail closed).
+	Skew time.Duration
 	// MaxCodeBytes is the largest code accepted (server.max_code_bytes);
 	// zero: DefaultMaxCodeBytes.
 	MaxCodeBytes int

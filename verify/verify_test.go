@@ -84,7 +84,7 @@ func newWorld(t testing.TB) *world {
 	}
 	w.rec = &fakeRecorder{}
 	d := config.Default() // the bounds a gateway gets when it configures none
-	w.v = &verify.Verifier{Adapters: ads, Trust: w.reg, Clock: testkit.Clock, Skew: verify.DefaultSkew,
+	w.v = &verify.Verifier{Adapters: ads, Trust: w.reg, Clock: testkit.Clock, Skew: trust.DefaultSkew,
 		Region: sh, Recorder: w.rec, MaxCodeBytes: d.Server.MaxCodeBytes, Deadline: d.Verify.Deadline,
 		BatchDeadline: d.Verify.BatchDeadline, BatchParallelism: d.Verify.BatchParallelism}
 	return w

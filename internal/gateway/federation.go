@@ -71,8 +71,7 @@ func peerClient(cfg *config.Config, hc *http.Client) (*http.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &http.Client{Transport: &http.Transport{TLSClientConfig: tc, MaxIdleConnsPerHost: 64,
-		IdleConnTimeout: 90 * time.Second, ResponseHeaderTimeout: cfg.Verify.Deadline}}, nil
+	return &http.Client{Transport: federation.NewTransport(tc, cfg.Verify.Deadline)}, nil
 }
 
 // newPlatform is this region's platform as platform.* of c says: given (a
