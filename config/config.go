@@ -282,9 +282,8 @@ func Default() Config {
 			IDLookupBurst:     10,
 		},
 		Verify: Verify{
-			ClockSkew: 60 * time.Second,
-			Deadline:  1500 * time.Millisecond,
-			// verify.DefaultBatchDeadline and DefaultBatchParallelism
+			ClockSkew:        60 * time.Second,
+			Deadline:         1500 * time.Millisecond,
 			BatchDeadline:    5 * time.Second,
 			BatchParallelism: 8,
 		},
