@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,7 +21,6 @@ import (
 // file's size.
 const (
 	minPullInterval = time.Second
-	maxClientName   = 64
 	// maxDSCFile bounds a trust-list file of document signers (the EU
 	// gateway's list is a few hundred certificates of about 1 KiB).
 	maxDSCFile = 8 << 20
@@ -142,13 +142,13 @@ func (c *Config) validateClients(v *validator) {
 	tokens := map[string]int{}
 	for i, cl := range c.Clients {
 		key := fmt.Sprintf("clients[%d]", i)
-		if j, dup := names[cl.Name]; dup && validClientName(cl.Name) {
+		if j, dup := names[cl.Name]; dup && clientNamePattern.MatchString(cl.Name) {
 			v.add(key+".name", "%s is already the name of clients[%d]", quote(cl.Name), j)
 		} else if !dup {
 			names[cl.Name] = i
 		}
 		// The value is never shown: a hash of a short token can be reversed.
-		if j, dup := tokens[cl.TokenSHA256]; dup && validTokenHash(cl.TokenSHA256) {
+		if j, dup := tokens[cl.TokenSHA256]; dup && tokenHashPattern.MatchString(cl.TokenSHA256) {
 			v.add(key+".token_sha256", "is the same token as clients[%d]: every client needs its own token", j)
 		} else if !dup {
 			tokens[cl.TokenSHA256] = i
@@ -164,7 +164,7 @@ func (c *Config) validatePeers(v *validator) {
 		key := fmt.Sprintf("peers[%d]", i)
 		j, dup := regions[p.Region]
 		switch {
-		case !validRegion(p.Region): // a tag reports it
+		case !regionPattern.MatchString(p.Region): // a tag reports it
 		case p.Region == c.Region:
 			v.add(key+".region", "%s is this gateway's own region: a peer for it would send requests to itself", quote(p.Region))
 		case dup:
@@ -297,8 +297,8 @@ func (v *validator) add(key, format string, args ...any) {
 var tagChecker = func() *playground.Validate {
 	t := playground.New()
 	t.RegisterTagNameFunc(yamlKey)
-	for tag, ok := range map[string]func(string) bool{"region": validRegion, "clientname": validClientName} {
-		if err := t.RegisterValidation(tag, func(fl playground.FieldLevel) bool { return ok(fl.Field().String()) }); err != nil {
+	for tag, re := range map[string]*regexp.Regexp{"region": regionPattern, "clientname": clientNamePattern} {
+		if err := t.RegisterValidation(tag, func(fl playground.FieldLevel) bool { return re.MatchString(fl.Field().String()) }); err != nil {
 			panic(err) // a tag name the library refuses: a programming error
 		}
 	}
@@ -326,7 +326,7 @@ func (v *validator) tags(err error) {
 		case "region":
 			v.add(key, "must be six digits (a GB/T 2260 region code; %q for the hub), not %s", HubRegion, quote(fmt.Sprint(fe.Value())))
 		case "clientname":
-			v.add(key, "must be 1 to %d of A-Z a-z 0-9 . _ -, not %s", maxClientName, quote(fmt.Sprint(fe.Value())))
+			v.add(key, "must be 1 to 64 of A-Z a-z 0-9 . _ -, not %s", quote(fmt.Sprint(fe.Value())))
 		case "sha256":
 			v.add(key, "must be 64 lowercase hex characters (the SHA-256 of the token, never the token)")
 		case "gt": // gt=0, on durations only
@@ -381,44 +381,14 @@ func alternatives(vals []string) string {
 	return strings.Join(vals[:len(vals)-1], ", ") + " or " + vals[len(vals)-1]
 }
 
-// validRegion reports whether s is six ASCII digits. It is the rule of
+// The patterns of the values the tags region and clientname check, and of a
+// SHA-256 in hex (the sha256 tag). A region is the rule of
 // mapping.ValidRegion, kept here so that this package depends on no other.
-func validRegion(s string) bool {
-	if len(s) != 6 {
-		return false
-	}
-	for i := range len(s) {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-func validTokenHash(s string) bool {
-	if len(s) != 64 {
-		return false
-	}
-	for i := range len(s) {
-		if (s[i] < '0' || s[i] > '9') && (s[i] < 'a' || s[i] > 'f') {
-			return false
-		}
-	}
-	return true
-}
-
-func validClientName(s string) bool {
-	if len(s) == 0 || len(s) > maxClientName {
-		return false
-	}
-	for i := range len(s) {
-		b := s[i]
-		if !('a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || '0' <= b && b <= '9' || b == '.' || b == '_' || b == '-') {
-			return false
-		}
-	}
-	return true
-}
+var (
+	regionPattern     = regexp.MustCompile(`^[0-9]{6}$`)
+	clientNamePattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+	tokenHashPattern  = regexp.MustCompile(`^[0-9a-f]{64}$`)
+)
 
 func checkHostPort(s string) error {
 	host, port, err := net.SplitHostPort(s)

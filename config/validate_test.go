@@ -2,6 +2,7 @@ package config
 
 import (
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -49,6 +50,10 @@ func TestValidConfigurationsPass(t *testing.T) {
 		"records kept ten years":                      func(c *Config) { c.Audit.Retention = 3660 * 24 * time.Hour },
 		"a peer under a path":                         func(c *Config) { c.Peers[0].URL = "https://gw.example/hcgw/" },
 		"a client name with dots and dashes":          func(c *Config) { c.Clients[0].Name = "gate-1.hall_B" },
+		"the simulated platform":                      func(c *Config) { c.Platform.Kind = PlatformSimulated },
+		"a platform's own API": func(c *Config) {
+			c.Platform = Platform{Kind: PlatformHTTP, URL: "http://127.0.0.1:9000/api", Format: "zj-v1"}
+		},
 	}
 	for name, mutate := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -145,6 +150,9 @@ func TestEveryValidationRule(t *testing.T) {
 		"a negative cache TTL":                     {func(c *Config) { c.Federation.CacheMaxTTL = -time.Minute }, `key federation.cache_max_ttl: must not be negative`},
 		"zero hops":                                {func(c *Config) { c.Federation.MaxHops = 0 }, `key federation.max_hops: must be between 1 and 10, not 0`},
 		"eleven hops":                              {func(c *Config) { c.Federation.MaxHops = 11 }, `key federation.max_hops: must be between 1 and 10, not 11`},
+		"an unknown platform kind":                 {func(c *Config) { c.Platform.Kind = "grpc" }, `key platform.kind: must be "", "simulated" or "http", not "grpc"`},
+		"a platform API without a URL":             {func(c *Config) { c.Platform = Platform{Kind: PlatformHTTP, Format: "zj-v1"} }, `key platform.url: must be an absolute http:// or https:// URL, not empty`},
+		"a platform API without a format":          {func(c *Config) { c.Platform = Platform{Kind: PlatformHTTP, URL: "http://p"} }, `key platform.format: must name the local format whose mapping table translates the platform's statuses`},
 		"an unknown log level":                     {func(c *Config) { c.Log.Level = "trace" }, `key log.level: must be "debug", "info", "warn" or "error", not "trace"`},
 		"an unknown log format":                    {func(c *Config) { c.Log.Format = "logfmt" }, `key log.format: must be "json" or "text", not "logfmt"`},
 	}
@@ -254,4 +262,43 @@ func TestCheckFiles(t *testing.T) {
 func shown(p string) string {
 	c := Default()
 	return p + " (" + c.ResolvePath(p) + ")"
+}
+
+// Every validate tag on Config must be one whose failure Validate words;
+// otherwise a new field's check would fail with the library's jargon.
+func TestEveryValidateTagHasAMessage(t *testing.T) {
+	worded := map[string]bool{"required": true, "oneof": true, "region": true, "clientname": true,
+		"sha256": true, "min": true, "max": true, "omitempty": true, "dive": true}
+	var walk func(t reflect.Type, path string)
+	n := 0
+	walk = func(typ reflect.Type, path string) {
+		for i := range typ.NumField() {
+			f := typ.Field(i)
+			for _, rule := range strings.Split(f.Tag.Get("validate"), ",") {
+				name, param, _ := strings.Cut(rule, "=")
+				switch {
+				case rule == "":
+				case name == "gt" || name == "gte":
+					// Their messages say "positive" and "not negative".
+					if param != "0" || f.Type != reflect.TypeFor[time.Duration]() {
+						t.Errorf("%s: %s is worded for durations against 0 only", path+f.Name, rule)
+					}
+				case !worded[name]:
+					t.Errorf("%s: the tag %s has no message of its own", path+f.Name, name)
+				}
+				n++
+			}
+			ft := f.Type
+			if ft.Kind() == reflect.Slice {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct && f.IsExported() {
+				walk(ft, path+f.Name+".")
+			}
+		}
+	}
+	walk(reflect.TypeFor[Config](), "")
+	if n < 40 {
+		t.Errorf("only %d rules found: the walk misses fields", n)
+	}
 }
