@@ -13,6 +13,11 @@ import (
 // endorsements_dir, pull_from, pull_interval), keys, clients, peers and
 // audit.sync; the others are operational additions. docs/configuration.md
 // lists every key with its default.
+//
+// The validate tags are the checks of one value (go-playground/validator,
+// worded by Validate); checks across keys are written in validate.go.
+// Default is the one place that sets defaults: other packages read them
+// from it.
 type Config struct {
 	// Listen is the host:port the HTTP API listens on.
 	Listen string `yaml:"listen"`
@@ -108,7 +113,8 @@ type Audit struct {
 	Linger time.Duration `yaml:"linger" validate:"min=0,max=100ms"`
 	// Retention is how long records are kept: older ones are purged (by
 	// whole day partitions on MySQL) at start and every hour. 0 keeps
-	// every record.
+	// every record. At least a day: a shorter one would drop today's
+	// partition.
 	Retention time.Duration `yaml:"retention" validate:"omitempty,min=24h,max=878400h"`
 }
 
@@ -168,7 +174,8 @@ type Verify struct {
 type QR struct {
 	// MaxDecodeBytes is the most memory one decode may need, estimated from
 	// the image's header: pixels × bytes a pixel (bit depth and channels,
-	// the decoder's own buffers) plus the reader's working copies.
+	// the decoder's own buffers) plus the reader's working copies. At least
+	// what a 2048-pixel square image needs (2048² × 16), at most 16 GiB.
 	MaxDecodeBytes int64 `yaml:"max_decode_bytes" validate:"min=67108864,max=17179869184"`
 	// MaxConcurrent is how many images are decoded at once.
 	MaxConcurrent int `yaml:"max_concurrent" validate:"min=1,max=1024"`
@@ -282,14 +289,12 @@ func Default() Config {
 			IDLookupBurst:     10,
 		},
 		Verify: Verify{
-			ClockSkew: 60 * time.Second,
-			Deadline:  1500 * time.Millisecond,
-			// verify.DefaultBatchDeadline and DefaultBatchParallelism
+			ClockSkew:        60 * time.Second,
+			Deadline:         1500 * time.Millisecond,
 			BatchDeadline:    5 * time.Second,
 			BatchParallelism: 8,
 		},
 		QR: QR{
-			// qr.DefaultMaxDecodeBytes and DefaultMaxConcurrent
 			MaxDecodeBytes: 160 << 20,
 			MaxConcurrent:  2,
 		},
