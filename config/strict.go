@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -62,9 +63,9 @@ func decodeStrict(name string, data []byte, c *Config) error {
 	case err != nil && len(s.found) == 0:
 		return yamlErrorLines(name, err)
 	}
-	// In line order, once each: a huge number for an integer is reported by
-	// both the walk and yaml.v3.
-	slices.SortStableFunc(s.found, func(a, b *fieldError) int { return a.line - b.line })
+	// In the file's order, once each: a huge number for an integer is
+	// reported by both the walk and yaml.v3.
+	slices.SortStableFunc(s.found, func(a, b *fieldError) int { return cmp.Or(a.line-b.line, a.col-b.col) })
 	var p problems
 	for i, e := range s.found {
 		if i == 0 || e.Error() != s.found[i-1].Error() {
@@ -120,8 +121,9 @@ func isInt(t reflect.Type) bool {
 	return t != durationType && t.Kind() >= reflect.Int && t.Kind() <= reflect.Int64
 }
 
-func (s *sites) add(line int, key, format string, args ...any) {
-	s.found = append(s.found, &fieldError{source: s.name, line: line, key: key, msg: fmt.Sprintf(format, args...)})
+// add reports a problem at node n.
+func (s *sites) add(n *yaml.Node, key, format string, args ...any) {
+	s.found = append(s.found, &fieldError{source: s.name, line: n.Line, col: n.Column, key: key, msg: fmt.Sprintf(format, args...)})
 }
 
 func (s *sites) walk(n *yaml.Node, t reflect.Type, path string) {
@@ -149,7 +151,7 @@ func (s *sites) walk(n *yaml.Node, t reflect.Type, path string) {
 			s.walk(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i))
 		}
 	case isInt(t) && n.Kind == yaml.ScalarNode && n.ShortTag() == "!!float":
-		s.add(n.Line, path, "must be an integer, not %s", quote(n.Value))
+		s.add(n, path, "must be an integer, not %s", quote(n.Value))
 	}
 }
 
@@ -159,11 +161,11 @@ func (s *sites) null(n *yaml.Node, t reflect.Type, path string) {
 	case t.Kind() == reflect.Struct && t != anchorType, t.Kind() == reflect.Slice:
 		// An empty section ("trust:") keeps its defaults; an empty list is empty.
 	case t.Kind() == reflect.String:
-		s.add(n.Line, path, `has no value: write "" for an empty value, or remove the key to keep the default`)
+		s.add(n, path, `has no value: write "" for an empty value, or remove the key to keep the default`)
 	case t == anchorType:
-		s.add(n.Line, path, "has no value: an anchor must be a JWK file path (a string) or an inline JWK object (a mapping)")
+		s.add(n, path, "has no value: an anchor must be a JWK file path (a string) or an inline JWK object (a mapping)")
 	default:
-		s.add(n.Line, path, "has no value: remove the key to keep the default")
+		s.add(n, path, "has no value: remove the key to keep the default")
 	}
 }
 
@@ -193,7 +195,7 @@ func (s *sites) merge(v *yaml.Node, t reflect.Type, path string) {
 		m = deref(m)
 		if m.Kind != yaml.MappingNode {
 			// yaml.v3 says this without a line.
-			s.add(m.Line, path, `"<<" (merge) needs a mapping or a list of mappings, not %s`, kindName(m))
+			s.add(m, path, `"<<" (merge) needs a mapping or a list of mappings, not %s`, kindName(m))
 			continue
 		}
 		if k := (seenKey{m, t}); !s.seen[k] {
@@ -221,7 +223,7 @@ func (s *sites) translate(e string) {
 	if rest, ok := strings.CutPrefix(msg, "field "); ok {
 		key, typ, _ := strings.Cut(rest, " not found in type ")
 		if x, ok := s.find(line, func(x site) bool { return x.key && x.n.Value == key && x.t.String() == typ }); ok {
-			s.add(line, "", "unknown key %q %s%s", key, where(x.path), suggest(x.t, key))
+			s.add(x.n, "", "unknown key %q %s%s", key, where(x.path), suggest(x.t, key))
 			return
 		}
 	}
@@ -229,13 +231,13 @@ func (s *sites) translate(e string) {
 		q, first, _ := strings.Cut(rest, " already defined at line ")
 		key, _ := strconv.Unquote(q)
 		if x, ok := s.find(line, func(x site) bool { return x.key && x.n.Value == key }); ok {
-			s.add(line, join(x.path, key), "set twice (first at line %s)", first)
+			s.add(x.n, join(x.path, key), "set twice (first at line %s)", first)
 			return
 		}
 	}
 	if strings.HasPrefix(msg, "an anchor must be") {
 		if x, ok := s.find(line, func(x site) bool { return !x.key && x.t == anchorType }); ok {
-			s.add(line, x.path, "%s", msg)
+			s.add(x.n, x.path, "%s", msg)
 			return
 		}
 	}
@@ -244,7 +246,7 @@ func (s *sites) translate(e string) {
 		into := rest[strings.LastIndex(rest, " into ")+len(" into "):]
 		if into == "string" {
 			if x, ok := s.find(line, func(x site) bool { return x.key && x.n.Kind != yaml.ScalarNode }); ok {
-				s.add(line, "", "a key %s is %s; keys are plain names", where(x.path), kindName(x.n))
+				s.add(x.n, "", "a key %s is %s; keys are plain names", where(x.path), kindName(x.n))
 				return
 			}
 		}
@@ -253,7 +255,7 @@ func (s *sites) translate(e string) {
 			return
 		}
 	}
-	s.add(line, "", "%s", msg)
+	s.add(&yaml.Node{Line: line}, "", "%s", msg)
 }
 
 // wrongType says what the value at x should have been.
@@ -261,15 +263,15 @@ func (s *sites) wrongType(x *site) {
 	n, t := x.n, x.t
 	switch {
 	case x.path == "":
-		s.add(n.Line, "", "the configuration must be a mapping of keys, not %s", kindName(n))
+		s.add(n, "", "the configuration must be a mapping of keys, not %s", kindName(n))
 	case n.Kind != yaml.ScalarNode || t.Kind() == reflect.Struct || t.Kind() == reflect.Slice:
-		s.add(n.Line, x.path, "must be %s, not %s", typeName(t), kindName(n))
+		s.add(n, x.path, "must be %s, not %s", typeName(t), kindName(n))
 	case t == durationType && isNumber(n.Value):
-		s.add(n.Line, x.path, `must be a duration with a unit, like "60s" or "1.5s": a plain number such as %s is ambiguous`, n.Value)
+		s.add(n, x.path, `must be a duration with a unit, like "60s" or "1.5s": a plain number such as %s is ambiguous`, n.Value)
 	default:
 		// Only bool, integer and duration keys get here (any scalar decodes
 		// into a string), and none of them is a secret.
-		s.add(n.Line, x.path, "must be %s, not %s", typeName(t), quote(n.Value))
+		s.add(n, x.path, "must be %s, not %s", typeName(t), quote(n.Value))
 	}
 }
 

@@ -151,6 +151,13 @@ func TestWrongTypesAreRejected(t *testing.T) {
 			"config f.yaml: line 1: key audit.queue_size: must be an integer, not \"many\"\n" +
 				"config f.yaml: line 1: key audit.max_batch: must be an integer, not \"few\"",
 		},
+		// The fraction is found by the walk, the word by yaml.v3: still in
+		// the order they are written.
+		"a word and a fraction on one line, in their order": {
+			"audit: {queue_size: many, max_batch: 1.5}\n",
+			"config f.yaml: line 1: key audit.queue_size: must be an integer, not \"many\"\n" +
+				"config f.yaml: line 1: key audit.max_batch: must be an integer, not \"1.5\"",
+		},
 		"a wrong value reached through an alias": {
 			"x: &n many\n",
 			`config f.yaml: line 1: unknown key "x" at the top level`,
