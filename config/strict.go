@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -49,7 +50,7 @@ func decodeStrict(name string, data []byte, c *Config) error {
 			msg: `more than one YAML document: a configuration is a single document (remove the "---" separator)`}
 	}
 
-	s := sites{name: name, seen: map[seenKey]bool{}}
+	s := sites{name: name, byLine: map[int][]*site{}, seen: map[seenKey]bool{}}
 	s.walk(&doc, reflect.TypeFor[Config](), "")
 	strict := yaml.NewDecoder(bytes.NewReader(data))
 	strict.KnownFields(true)
@@ -92,9 +93,9 @@ type site struct {
 // sites indexes a document's nodes by their key paths, following aliases and
 // merges as yaml.v3 does.
 type sites struct {
-	name  string
-	all   []site
-	found []*fieldError
+	name   string
+	byLine map[int][]*site
+	found  []*fieldError
 	// seen makes the walk linear in the document's size: a node reached
 	// again through an alias is walked once per type.
 	seen map[seenKey]bool
@@ -139,7 +140,7 @@ func (s *sites) walk(n *yaml.Node, t reflect.Type, path string) {
 		return
 	}
 	s.seen[k] = true
-	s.all = append(s.all, site{n: n, t: t, path: path})
+	s.index(&site{n: n, t: t, path: path})
 	switch {
 	case isNull(n):
 		s.null(n, t, path)
@@ -176,7 +177,7 @@ func (s *sites) mapping(n *yaml.Node, t reflect.Type, path string) {
 			s.merge(vn, t, path)
 			continue
 		}
-		s.all = append(s.all, site{n: kn, t: t, path: path, key: true})
+		s.index(&site{n: kn, t: t, path: path, key: true})
 		if f, ok := fieldByKey(t, kn.Value); ok && kn.Kind == yaml.ScalarNode {
 			s.walk(vn, f.Type, join(path, kn.Value))
 		}
@@ -205,10 +206,14 @@ func (s *sites) merge(v *yaml.Node, t reflect.Type, path string) {
 	}
 }
 
+func (s *sites) index(x *site) {
+	s.byLine[x.n.Line] = append(s.byLine[x.n.Line], x)
+}
+
 // find returns the first site not yet used at line that satisfies ok.
 func (s *sites) find(line int, ok func(site) bool) (*site, bool) {
-	for i := range s.all {
-		if x := &s.all[i]; !x.used && x.n.Line == line && ok(*x) {
+	for _, x := range s.byLine[line] {
+		if !x.used && ok(*x) {
 			x.used = true
 			return x, true
 		}
@@ -255,8 +260,12 @@ func (s *sites) translate(e string) {
 			return
 		}
 	}
-	s.add(&yaml.Node{Line: line}, "", "%s", msg)
+	// Not placed: kept in yaml.v3's words, without the value it quotes,
+	// which could be a secret.
+	s.add(&yaml.Node{Line: line}, "", "%s", quotedValue.ReplaceAllString(msg, "a value"))
 }
+
+var quotedValue = regexp.MustCompile("`[^`]*`")
 
 // wrongType says what the value at x should have been.
 func (s *sites) wrongType(x *site) {

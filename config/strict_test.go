@@ -351,3 +351,15 @@ func TestDecodeErrorsAreFieldErrors(t *testing.T) {
 		t.Errorf("got %#v", fe)
 	}
 }
+
+// A yaml.v3 message the walk cannot place keeps its line and its words, but
+// not the value it quotes, which could be a secret.
+func TestAnUnplacedDecodeErrorHidesItsValue(t *testing.T) {
+	s := sites{name: "f.yaml", byLine: map[int][]*site{}, seen: map[seenKey]bool{}}
+	s.translate("line 9: cannot unmarshal !!str `hunter2` into []string")
+	var p problems
+	for _, e := range s.found {
+		p.errs = append(p.errs, e)
+	}
+	wantErrors(t, p.err(), "config f.yaml: line 9: cannot unmarshal !!str a value into []string")
+}
