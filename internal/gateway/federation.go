@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -29,8 +30,10 @@ type peering struct {
 // newPeering builds the federation's outbound side of cfg. tables holds the
 // platform's format; hc (nil: a default transport, or one of the
 // federation's TLS settings for peers) carries every call; platform (nil:
-// as platform.kind says) replaces this region's platform.
-func (g *Gateway) newPeering(cfg *config.Config, tables mapping.Tables, hc *http.Client, platform federation.Source) (peering, error) {
+// as platform.kind says) replaces this region's platform, which simulated
+// builds for platform.kind simulated (Options.Simulated).
+func (g *Gateway) newPeering(cfg *config.Config, tables mapping.Tables, hc *http.Client, platform federation.Source,
+	simulated func(*store.DB, string, []byte) federation.Source) (peering, error) {
 	var p peering
 	var err error
 	if f := cfg.Federation.HolderKeyFile; f != "" {
@@ -38,7 +41,11 @@ func (g *Gateway) newPeering(cfg *config.Config, tables mapping.Tables, hc *http
 			return peering{}, fmt.Errorf("federation.holder_key_file: %w", err)
 		}
 	}
-	if p.platform, err = newPlatform(cfg.Platform, cfg.Region, tables, g.DB, p.secret, hc, platform); err != nil {
+	var simulate func() federation.Source // nil: this command has no simulated platform
+	if simulated != nil {
+		simulate = func() federation.Source { return simulated(g.DB, cfg.Region, p.secret) }
+	}
+	if p.platform, err = newPlatform(cfg.Platform, cfg.Region, tables, hc, platform, simulate); err != nil {
 		return peering{}, err
 	}
 	// The platform is this region's own service, asked without the
@@ -75,17 +82,20 @@ func peerClient(cfg *config.Config, hc *http.Client) (*http.Client, error) {
 }
 
 // newPlatform is this region's platform as platform.* of c says: given (a
-// caller's), the simulated one in db (indexing holders under secret, when
-// set) unless given, or an HTTP one speaking the mapping table of its
-// format.
-func newPlatform(c config.Platform, region string, tables mapping.Tables, db *store.DB, secret []byte, hc *http.Client,
-	given federation.Source) (federation.Source, error) {
+// caller's); else for kind simulated the one simulate builds on the
+// gateway's database (refused when the command has none), for kind http
+// one speaking the mapping table of its format.
+func newPlatform(c config.Platform, region string, tables mapping.Tables, hc *http.Client, given federation.Source,
+	simulate func() federation.Source) (federation.Source, error) {
 	switch c.Kind {
 	case config.PlatformSimulated:
-		if given != nil {
+		switch {
+		case given != nil:
 			return given, nil
+		case simulate == nil:
+			return nil, errors.New("platform.kind: simulated: this command has no simulated platform (hcgw serve and hcgw demo have)")
 		}
-		return &SimulatedPlatform{DB: db, Region: region, HolderSecret: secret}, nil
+		return simulate(), nil
 	case config.PlatformHTTP:
 		t, err := tables.Get(c.Format)
 		if err != nil {

@@ -94,6 +94,11 @@ type Options struct {
 	// Platform is this region's own status source (the provincial
 	// platform behind the gateway); nil: none.
 	Platform federation.Source
+	// Simulated builds the simulated provincial platform of platform.kind:
+	// simulated on the gateway's database (internal/provsim.NewPlatform,
+	// which no production package imports: the commands give it); nil: such
+	// a configuration is refused.
+	Simulated func(db *store.DB, region string, holderSecret []byte) federation.Source
 	// HTTPClient for calls to peers (tests); nil: a default transport.
 	HTTPClient *http.Client
 	// CorrectionInterval is how often pending corrections are delivered
@@ -135,7 +140,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 	g.Metrics = g.newMetrics()
 	w, closeAudit := newAudit(db, cfg.Audit, verify.DefaultRecordTimeout, g.Metrics.Commit)
 	g.Audit, g.cleanups = w, append(g.cleanups, closeAudit)
-	p, err := g.newPeering(cfg, f.tables, opt.HTTPClient, opt.Platform)
+	p, err := g.newPeering(cfg, f.tables, opt.HTTPClient, opt.Platform, opt.Simulated)
 	if err != nil {
 		return nil, err
 	}
