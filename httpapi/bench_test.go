@@ -1,13 +1,19 @@
 package httpapi_test
 
 import (
+	"context"
+	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/hcgw/hcgw/adapters"
 	"github.com/hcgw/hcgw/adapters/nic"
+	"github.com/hcgw/hcgw/httpapi"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
+	"github.com/hcgw/hcgw/verify"
 )
 
 // discard is a ResponseWriter that keeps the status and drops the body.
@@ -37,7 +43,14 @@ func BenchmarkVerifyHandler(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	h := f.srv.Config.Handler
+	// The fixture's handler with the log of `hcgw bench`'s gateway
+	// (log.level: error), which prints no line per request.
+	ads, _ := adapters.NewRegistry(nic.New())
+	v := &verify.Verifier{Adapters: ads, Trust: f.reg, Clock: testkit.Clock, Skew: verify.DefaultSkew, Region: sh, Recorder: f.recs}
+	vc, _ := httpapi.NewClient("gate-1", httpapi.RoleVerifier, hash(verifierToken))
+	h := httpapi.New(httpapi.Deps{Verifier: v, Trust: f.reg, Records: f.recs, Events: f.events, Clients: []httpapi.Client{vc},
+		Ready:  func(context.Context) []string { return nil },
+		Logger: slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelError}))})
 	body := `{"code":"` + code + `","checkpoint":"SH-HQ-01","scene":"rail"}`
 	req, _ := http.NewRequest("POST", "/v1/verify", nil)
 	req.Header.Set("Authorization", "Bearer "+verifierToken)
