@@ -49,6 +49,8 @@ func TestValidConfigurationsPass(t *testing.T) {
 		"records kept ten years":                      func(c *Config) { c.Audit.Retention = 3660 * 24 * time.Hour },
 		"a peer under a path":                         func(c *Config) { c.Peers[0].URL = "https://gw.example/hcgw/" },
 		"a client name with dots and dashes":          func(c *Config) { c.Clients[0].Name = "gate-1.hall_B" },
+		"profiles on IPv4 loopback":                   func(c *Config) { c.Debug.PprofAddr = "127.0.0.1:6060" },
+		"profiles on IPv6 loopback":                   func(c *Config) { c.Debug.PprofAddr = "[::1]:6060" },
 	}
 	for name, mutate := range tests {
 		t.Run(name, func(t *testing.T) {
