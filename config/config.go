@@ -54,6 +54,8 @@ type Config struct {
 	MappingsDir string `yaml:"mappings_dir"`
 	// Rules configures the admission rules' evaluation (DESIGN §11).
 	Rules Rules `yaml:"rules"`
+	// Debug holds operator-only diagnostics, off by default.
+	Debug Debug `yaml:"debug"`
 
 	// origin remembers where values came from, for error messages.
 	origin origin
@@ -227,6 +229,13 @@ type Rules struct {
 	// rules as external.valueSets; "" uses the EU's, built into the binary
 	// (configs/valuesets).
 	ValueSets string `yaml:"value_sets"`
+}
+
+// Debug holds operator-only diagnostics.
+type Debug struct {
+	// PprofAddr is a loopback host:port where net/http/pprof is served on
+	// a listener of its own, never the API's; "" serves no profile.
+	PprofAddr string `yaml:"pprof_addr"`
 }
 
 // Log selects the log output.

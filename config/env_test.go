@@ -65,6 +65,7 @@ func TestEnvNamesFollowTheYAMLKeys(t *testing.T) {
 		"HCGW_PLATFORM_FORMAT",
 		"HCGW_MAPPINGS_DIR",
 		"HCGW_RULES_VALUE_SETS",
+		"HCGW_DEBUG_PPROF_ADDR",
 	}
 	got := EnvNames()
 	if !slices.Equal(got, want) {

@@ -50,6 +50,8 @@ func TestValidConfigurationsPass(t *testing.T) {
 		"records kept ten years":                      func(c *Config) { c.Audit.Retention = 3660 * 24 * time.Hour },
 		"a peer under a path":                         func(c *Config) { c.Peers[0].URL = "https://gw.example/hcgw/" },
 		"a client name with dots and dashes":          func(c *Config) { c.Clients[0].Name = "gate-1.hall_B" },
+		"profiles on IPv4 loopback":                   func(c *Config) { c.Debug.PprofAddr = "127.0.0.1:6060" },
+		"profiles on IPv6 loopback":                   func(c *Config) { c.Debug.PprofAddr = "[::1]:6060" },
 		"the simulated platform":                      func(c *Config) { c.Platform.Kind = PlatformSimulated },
 		"a platform's own API": func(c *Config) {
 			c.Platform = Platform{Kind: PlatformHTTP, URL: "http://127.0.0.1:9000/api", Format: "zj-v1"}
@@ -74,6 +76,10 @@ func TestEveryValidationRule(t *testing.T) {
 		"listen without a port":                  {func(c *Config) { c.Listen = "localhost" }, `key listen: must be host:port, like "127.0.0.1:8080" or ":8080", not "localhost"`},
 		"listen with a named port":               {func(c *Config) { c.Listen = "localhost:http" }, `key listen: port must be a number from 0 to 65535, not "http"`},
 		"listen with a port out of range":        {func(c *Config) { c.Listen = ":65536" }, `key listen: port must be a number from 0 to 65535, not "65536"`},
+		"pprof on every interface":               {func(c *Config) { c.Debug.PprofAddr = ":6060" }, `key debug.pprof_addr: must be a loopback address like "127.0.0.1:6060", not ":6060"`},
+		"pprof on a routable address":            {func(c *Config) { c.Debug.PprofAddr = "10.0.0.1:6060" }, `key debug.pprof_addr: must be a loopback address like "127.0.0.1:6060", not "10.0.0.1:6060"`},
+		"pprof on a host name":                   {func(c *Config) { c.Debug.PprofAddr = "localhost:6060" }, `key debug.pprof_addr: must be a loopback address like "127.0.0.1:6060", not "localhost:6060"`},
+		"pprof without a port":                   {func(c *Config) { c.Debug.PprofAddr = "127.0.0.1" }, `key debug.pprof_addr: must be host:port, like "127.0.0.1:8080" or ":8080", not "127.0.0.1"`},
 		"a region of five digits":                {func(c *Config) { c.Region = "31000" }, `key region: must be six digits (a GB/T 2260 region code; "000000" for the hub), not "31000"`},
 		"a region with letters":                  {func(c *Config) { c.Region = "31000a" }, `key region: must be six digits (a GB/T 2260 region code; "000000" for the hub), not "31000a"`},
 		"a region of non-ASCII digits":           {func(c *Config) { c.Region = "３１００００" }, `key region: must be six digits (a GB/T 2260 region code; "000000" for the hub), not "３１００００"`},
