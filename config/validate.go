@@ -29,7 +29,11 @@ const (
 	maxDecodeBytes  = 16 << 30
 	maxQRConcurrent = 1024
 	minPullInterval = time.Second
-	maxClientName   = 64
+	// A refresh reads the trust table's keys: more often than every 50 ms
+	// is load for nothing; less often than a minute leaves a revoked key
+	// verifying at other replicas for too long.
+	minDBRefresh, maxDBRefresh = 50 * time.Millisecond, time.Minute
+	maxClientName              = 64
 	// maxDSCFile bounds a trust-list file of document signers (the EU
 	// gateway's list is a few hundred certificates of about 1 KiB).
 	maxDSCFile = 8 << 20
@@ -216,6 +220,9 @@ func (c *Config) validateTrust(v *validator) {
 		}
 	} else if c.Trust.PullInterval < 0 {
 		v.add("trust.pull_interval", "must not be negative")
+	}
+	if c.Trust.DBRefresh < minDBRefresh || c.Trust.DBRefresh > maxDBRefresh {
+		v.add("trust.db_refresh", "must be between %v and %v", minDBRefresh, maxDBRefresh)
 	}
 	if c.Trust.ExpiryWarning < 0 {
 		v.add("trust.expiry_warning", "must not be negative (0 disables the warning)")
