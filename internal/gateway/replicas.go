@@ -86,6 +86,8 @@ const (
 	refusedRetries = 5
 	// maxRefusedKept bounds the refused rows kept for retry.
 	maxRefusedKept = 1000
+	// maxRefusedLogged bounds the refused rows a pass names in the log.
+	maxRefusedLogged = 10
 )
 
 // watchTrust applies the trust changes the other replicas saved every
@@ -202,6 +204,7 @@ func (r *trustRefresh) apply(ctx context.Context, g *Gateway, rows []store.Trust
 	if err != nil {
 		return 0, err
 	}
+	logged := 0
 	for i, row := range rows {
 		rerr, bad := refused[i]
 		if !bad {
@@ -210,14 +213,20 @@ func (r *trustRefresh) apply(ctx context.Context, g *Gateway, rows []store.Trust
 		}
 		r.bad.Add(1)
 		// The row's kid is shown (a key's thumbprint, or a rule's
-		// identifier and version); never its JWS.
-		g.Logger.Warn("a trust entry in the database is refused", "seq", row.Seq, "kind", row.Kind,
-			"kid", clipText(row.Kid, 64), "error", rerr.Error())
+		// identifier and version); never its JWS. A first pass may meet
+		// many rows an anchor no longer vouches for: a few are named.
+		if logged++; logged <= maxRefusedLogged {
+			g.Logger.Warn("a trust entry in the database is refused", "seq", row.Seq, "kind", row.Kind,
+				"kid", clipText(row.Kid, 64), "error", rerr.Error())
+		}
 		if len(r.refused) < maxRefusedKept {
 			r.refused[row.Seq] = refusal{entry: entries[i], tries: 1}
 		} else {
 			r.seen[row.Seq] = true
 		}
+	}
+	if logged > maxRefusedLogged {
+		g.Logger.Warn("more trust entries in the database are refused", "count", logged-maxRefusedLogged)
 	}
 	r.applied.Add(int64(added))
 	if added > 0 {
@@ -289,9 +298,18 @@ func holderID() string {
 // ends: job's context ends when the lease is lost (a renewal refused or
 // failing), and job runs again when the lease is taken again. The lease is
 // released when ctx ends, so that another replica takes the job at once.
+// On SQLite job simply runs.
 // Expiry is by the wall clock, which every replica shares (NTP), not the
 // injected clock.
 func (g *Gateway) whileLeased(ctx context.Context, name string, job func(context.Context)) {
+	if g.Config.Database.Driver != config.DriverMySQL {
+		// The embedded SQLite serves one process, which holds every
+		// lease: no write for it.
+		g.setHeld(name, true)
+		defer g.setHeld(name, false)
+		job(ctx)
+		return
+	}
 	holder := holderID()
 	t := time.NewTicker(leaseRenew)
 	defer t.Stop()
