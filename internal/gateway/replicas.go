@@ -81,8 +81,9 @@ const (
 	lateCommit = time.Minute
 	// sweepEvery is how often a pass reads every sequence instead.
 	sweepEvery = 10 * time.Minute
-	// refusedRetries bounds how often a refused row is tried again (a rule
-	// read before the endorsement of its key, saved on another node).
+	// refusedRetries is how many times in all a refused row is tried (a
+	// rule may be read before the endorsement of its key, saved on another
+	// node).
 	refusedRetries = 5
 	// maxRefusedKept bounds the refused rows kept for retry.
 	maxRefusedKept = 1000
