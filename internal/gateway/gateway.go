@@ -53,6 +53,8 @@ type Gateway struct {
 	// (corrections.go); its delivery loop runs while the gateway serves.
 	Corrections *Corrections
 
+	shared shared // what this replica shares with the others through the database (replicas.go)
+
 	server *http.Server
 	ln     net.Listener
 	clock  func() time.Time
@@ -429,6 +431,7 @@ func (g *Gateway) Serve(ctx context.Context) error {
 		go g.Puller.Run(ctx)
 	}
 	go g.watchExpiry(ctx)
+	go g.watchTrust(ctx)
 	go g.watchRecords(ctx)
 	if g.Config.Database.Driver == config.DriverMySQL {
 		go g.watchReplays(ctx)
