@@ -422,13 +422,13 @@ func (c *Corrections) Step(ctx context.Context) int {
 
 // Run steps every Interval until ctx ends.
 func (c *Corrections) Run(ctx context.Context) {
-	tk := time.NewTicker(c.Interval)
+	tk := c.g.timers.NewTicker(c.Interval)
 	defer tk.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-tk.C:
+		case <-tk.Chan():
 			c.Step(ctx)
 		}
 	}

@@ -36,7 +36,7 @@ func (g *Gateway) prepareRecords(ctx context.Context) error {
 // past their retention are a compliance matter, not a reason to stop
 // verifying.
 func (g *Gateway) watchRecords(ctx context.Context) {
-	t := time.NewTicker(maintainEvery)
+	t := g.timers.NewTicker(maintainEvery)
 	defer t.Stop()
 	for {
 		m, err := g.DB.MaintainRecords(ctx, g.clock(), g.Config.Audit.Retention)
@@ -51,7 +51,7 @@ func (g *Gateway) watchRecords(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-t.Chan():
 		}
 	}
 }
@@ -60,13 +60,13 @@ func (g *Gateway) watchRecords(ctx context.Context) {
 // (they live a minute), every minute, in bounded batches: the replays
 // table holds about a minute of the region's federation traffic.
 func (g *Gateway) watchReplays(ctx context.Context) {
-	t := time.NewTicker(time.Minute)
+	t := g.timers.NewTicker(time.Minute)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-t.Chan():
 		}
 		for batch := 0; batch < 1000; batch++ {
 			n, err := g.DB.PurgeReplays(ctx, g.clock().Add(-time.Minute), replayPurgeBatch)
