@@ -390,8 +390,8 @@ func TestHostilePeers(t *testing.T) {
 			b, _ := json.Marshal(federation.Answer{Iss: gdR, Aud: shR, IAT: now.Unix(), EXP: now.Add(time.Minute).Unix(), RJTI: "x", CID: "x", St: mapping.Green, SA: now.Unix()})
 			tok, _ := stranger.SignCompact(b, federation.TypAnswer)
 			_, _ = w.Write([]byte(tok))
-		case "slow": // never answers: holds the call until the caller hangs up
-			<-r.Context().Done()
+		case "slow":
+			time.Sleep(3 * time.Second)
 		case "huge":
 			w.Header().Set("Content-Type", federation.ContentTypeJOSE)
 			_, _ = w.Write(bytes.Repeat([]byte("A"), 1<<20))
