@@ -431,13 +431,13 @@ func (c *Corrections) Run(ctx context.Context) {
 }
 
 func (c *Corrections) run(ctx context.Context) {
-	tk := time.NewTicker(c.Interval)
+	tk := c.g.timers.NewTicker(c.Interval)
 	defer tk.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-tk.C:
+		case <-tk.Chan():
 			c.Step(ctx)
 		}
 	}

@@ -41,7 +41,7 @@ func (g *Gateway) watchRecords(ctx context.Context) {
 }
 
 func (g *Gateway) maintainRecords(ctx context.Context) {
-	t := time.NewTicker(maintainEvery)
+	t := g.timers.NewTicker(maintainEvery)
 	defer t.Stop()
 	for {
 		m, err := g.DB.MaintainRecords(ctx, g.clock(), g.Config.Audit.Retention)
@@ -56,7 +56,7 @@ func (g *Gateway) maintainRecords(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-t.Chan():
 		}
 	}
 }
@@ -70,13 +70,13 @@ func (g *Gateway) watchReplays(ctx context.Context) {
 }
 
 func (g *Gateway) purgeReplays(ctx context.Context) {
-	t := time.NewTicker(time.Minute)
+	t := g.timers.NewTicker(time.Minute)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-t.Chan():
 		}
 		for batch := 0; batch < 1000; batch++ {
 			n, err := g.DB.PurgeReplays(ctx, g.clock().Add(-time.Minute), replayPurgeBatch)

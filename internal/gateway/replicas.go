@@ -102,7 +102,7 @@ func (g *Gateway) watchTrust(ctx context.Context) {
 	if every <= 0 {
 		every = config.Default().Trust.DBRefresh
 	}
-	t := time.NewTicker(every)
+	t := g.timers.NewTicker(every)
 	defer t.Stop()
 	failing := false
 	for {
@@ -118,7 +118,7 @@ func (g *Gateway) watchTrust(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-t.Chan():
 		}
 	}
 }
@@ -312,7 +312,7 @@ func (g *Gateway) whileLeased(ctx context.Context, name string, job func(context
 		return
 	}
 	holder := holderID()
-	t := time.NewTicker(leaseRenew)
+	t := g.timers.NewTicker(leaseRenew)
 	defer t.Stop()
 	var (
 		stop func()
@@ -355,7 +355,7 @@ func (g *Gateway) whileLeased(ctx context.Context, name string, job func(context
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-t.Chan():
 		}
 	}
 }
