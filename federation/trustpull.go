@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+	"github.com/jonboulle/clockwork"
 
 	"github.com/hcgw/hcgw/trust"
 )
@@ -30,6 +31,8 @@ type Puller struct {
 	Interval time.Duration // between pulls (trust.pull_interval); 0: one pull
 	Client   *http.Client
 	Logger   *slog.Logger
+	// Clock paces Run (nil: the real clock).
+	Clock clockwork.Clock
 
 	etag string
 	http *retryablehttp.Client
@@ -117,11 +120,14 @@ func (p *Puller) PullOnce(ctx context.Context) (PullResult, error) {
 // Run pulls at once and then every Interval until ctx ends; with no
 // Interval it pulls once.
 func (p *Puller) Run(ctx context.Context) {
+	if p.Clock == nil {
+		p.Clock = clockwork.NewRealClock()
+	}
 	var tick <-chan time.Time // nil: once
 	if p.Interval > 0 {
-		t := time.NewTicker(p.Interval)
+		t := p.Clock.NewTicker(p.Interval)
 		defer t.Stop()
-		tick = t.C
+		tick = t.Chan()
 	}
 	for {
 		res, err := p.PullOnce(ctx)

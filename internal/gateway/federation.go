@@ -60,7 +60,7 @@ func (g *Gateway) newPeering(cfg *config.Config, tables mapping.Tables, hc *http
 	}
 	if cfg.Trust.PullFrom != "" {
 		p.puller = &federation.Puller{URL: cfg.Trust.PullFrom, Registry: g.Trust, Interval: cfg.Trust.PullInterval,
-			Client: hc, Logger: g.Logger}
+			Client: hc, Logger: g.Logger, Clock: g.timers}
 	}
 	if p.client != nil && len(p.secret) > 0 {
 		p.share = &sharer{client: p.client, secret: p.secret, dl: cfg.Verify.Deadline, regs: g.provinces}

@@ -14,6 +14,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"github.com/hcgw/hcgw/audit"
 	"github.com/hcgw/hcgw/config"
 	"github.com/hcgw/hcgw/federation"
@@ -47,9 +49,12 @@ type Gateway struct {
 	// (corrections.go); its delivery loop runs while the gateway serves.
 	Corrections *Corrections
 
+	shared shared // what this replica shares with the others through the database (replicas.go)
+
 	server   *http.Server
 	ln       net.Listener
 	clock    func() time.Time
+	timers   clockwork.Clock
 	tls      *tls.Config
 	cleanups []cleanup // of the parts opened, in order (Close runs them last first)
 }
@@ -73,7 +78,7 @@ func (g *Gateway) expiryWarnings() []string {
 
 // watchExpiry logs the expiry warnings at start and every hour.
 func (g *Gateway) watchExpiry(ctx context.Context) {
-	t := time.NewTicker(time.Hour)
+	t := g.timers.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
 		for _, w := range g.expiryWarnings() {
@@ -82,14 +87,18 @@ func (g *Gateway) watchExpiry(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-t.Chan():
 		}
 	}
 }
 
 // Options are the parts a caller may replace (tests inject a clock).
 type Options struct {
-	Clock  func() time.Time
+	Clock func() time.Time
+	// Timers runs the gateway's loops and the audit writer's and trust
+	// puller's timers (nil: the real clock); when Clock is nil it is
+	// Timers.Now, so a test steps one fake clock.
+	Timers clockwork.Clock
 	Logger *slog.Logger
 	// Platform is this region's own status source (the provincial
 	// platform behind the gateway); nil: none.
@@ -114,7 +123,7 @@ type Options struct {
 // it: it never starts half configured (what was opened is closed again).
 func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err error) {
 	opt = opt.orDefaults(cfg)
-	g := &Gateway{Config: cfg, Logger: opt.Logger, clock: opt.Clock, PeerStats: federation.NewPeerStats(0, nil)}
+	g := &Gateway{Config: cfg, Logger: opt.Logger, clock: opt.Clock, timers: opt.Timers, PeerStats: federation.NewPeerStats(0, nil)}
 	defer func() {
 		if err != nil {
 			_ = g.Close(context.Background()) // what was opened, last first
@@ -138,7 +147,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 		return nil, err
 	}
 	g.Metrics = g.newMetrics()
-	w, closeAudit := newAudit(db, cfg.Audit, verify.DefaultRecordTimeout, g.Metrics.Commit)
+	w, closeAudit := newAudit(db, cfg.Audit, verify.DefaultRecordTimeout, g.Metrics.Commit, g.timers)
 	g.Audit, g.cleanups = w, append(g.cleanups, closeAudit)
 	p, err := g.newPeering(cfg, f.tables, opt.HTTPClient, opt.Platform, opt.Simulated)
 	if err != nil {
@@ -159,11 +168,15 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 	return g, nil
 }
 
-// orDefaults fills what the caller left out: the system clock, and the
-// logger of cfg.log writing to stderr.
+// orDefaults fills what the caller left out: the real clock for timers,
+// Timers.Now for the time (a test steps one fake clock), and the logger of
+// cfg.log writing to stderr.
 func (o Options) orDefaults(cfg *config.Config) Options {
+	if o.Timers == nil {
+		o.Timers = clockwork.NewRealClock()
+	}
 	if o.Clock == nil {
-		o.Clock = time.Now
+		o.Clock = o.Timers.Now
 	}
 	if o.Logger == nil {
 		o.Logger = NewLogger(cfg.Log, os.Stderr)
@@ -226,6 +239,7 @@ func (g *Gateway) Serve(ctx context.Context) error {
 		go g.Puller.Run(ctx)
 	}
 	go g.watchExpiry(ctx)
+	go g.watchTrust(ctx)
 	go g.watchRecords(ctx)
 	if g.Config.Database.Driver == config.DriverMySQL {
 		go g.watchReplays(ctx)

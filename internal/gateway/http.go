@@ -49,7 +49,7 @@ func (g *Gateway) newHTTP(s config.Server, cs []config.Client, resolve func(stri
 		Records: recordStore{g.DB}, Events: eventStore{g.DB, g.clock}, Ready: g.ready, Clients: clients,
 		Limits: httpapi.Limits{MaxBody: s.MaxBodyBytes, MaxBatchBody: s.MaxBatchBodyBytes, MaxBatchCodes: s.MaxBatchCodes},
 		Logger: g.Logger, Warnings: g.expiryWarnings, Metrics: g.Metrics.Handler(),
-		RateLimit:       httpapi.RateLimit{Rate: s.RateLimit, Burst: s.RateBurst},
+		RateLimit: httpapi.RateLimit{Rate: s.RateLimit, Burst: s.RateBurst}, Clock: g.clock,
 		IDLookupLimit:   httpapi.RateLimit{Rate: s.IDLookupRate, Burst: s.IDLookupBurst},
 		RequirePeerCert: s.TLSClientCAFile != "", Federation: a.status, Platform: simulatedAdmin(p.platform), Share: share,
 		Ops: opsSource{g}, QR: g.QR, Corrections: g.Corrections, CorrectionPeer: a.corrections,

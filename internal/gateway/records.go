@@ -9,6 +9,7 @@ import (
 	"github.com/hcgw/hcgw/audit"
 	"github.com/hcgw/hcgw/config"
 	"github.com/hcgw/hcgw/store"
+	"github.com/jonboulle/clockwork"
 )
 
 // The records capability: the database (records, trust entries, the
@@ -34,10 +35,11 @@ func openRecords(ctx context.Context, c config.Database, now time.Time, log *slo
 }
 
 // newAudit starts the writer of verification records into db. maxWait
-// bounds each answer's wait for its record (one timer a batch), so the
-// verifier need not make a deadline per verification.
-func newAudit(db *store.DB, c config.Audit, maxWait time.Duration, onCommit func(records int, took, waited time.Duration)) (*audit.Writer, cleanup) {
+// bounds each answer's wait for its record (one timer a batch, on timers),
+// so the verifier need not make a deadline per verification.
+func newAudit(db *store.DB, c config.Audit, maxWait time.Duration, onCommit func(records int, took, waited time.Duration),
+	timers clockwork.Clock) (*audit.Writer, cleanup) {
 	w := audit.NewWriter(db, audit.Options{Sync: c.Sync, QueueSize: c.QueueSize, MaxBatch: c.MaxBatch,
-		OnCommit: onCommit, Linger: c.Linger, MaxWait: maxWait})
+		OnCommit: onCommit, Linger: c.Linger, MaxWait: maxWait, Clock: timers})
 	return w, w.Close
 }
