@@ -79,6 +79,12 @@ type Trust struct {
 	// PullInterval is the pull period, and so the propagation bound of a
 	// revocation.
 	PullInterval time.Duration `yaml:"pull_interval"`
+	// DBRefresh is how often a replica on a MySQL-protocol database reads
+	// the trust entries other replicas saved, and so the bound within which
+	// a revocation posted at one holds at all (docs/storage.md). More often
+	// than 50 ms is load for nothing; less often than a minute leaves a
+	// revoked key verifying at other replicas too long.
+	DBRefresh time.Duration `yaml:"db_refresh" validate:"min=50ms,max=1m"`
 	// ExpiryWarning is how long before an endorsement's exp the registry
 	// starts warning about it; 0 disables the warning.
 	ExpiryWarning time.Duration `yaml:"expiry_warning" validate:"gte=0"`
@@ -275,6 +281,7 @@ func Default() Config {
 		},
 		Trust: Trust{
 			PullInterval:  60 * time.Second,
+			DBRefresh:     2 * time.Second,
 			ExpiryWarning: 7 * 24 * time.Hour,
 		},
 		Audit: Audit{

@@ -122,6 +122,7 @@ func TestGoldenFiles(t *testing.T) {
 			EndorsementsDir: "testdata/endorsements",
 			PullFrom:        "https://hub.example:8443",
 			PullInterval:    30 * time.Second,
+			DBRefresh:       500 * time.Millisecond,
 			ExpiryWarning:   72 * time.Hour,
 			DSCFile:         "testdata/dsc/trust-list.json",
 		},

@@ -154,7 +154,7 @@ func (db *DB) migrate() error {
 	// exists" and a second pass finds the table made.
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
-		if err = tx.AutoMigrate(&recordRow{}, &trustEntryRow{}, &trustEventRow{}, &platformCodeRow{}, &correctionRow{}, &replayRow{}); err == nil {
+		if err = tx.AutoMigrate(&recordRow{}, &trustEntryRow{}, &trustEventRow{}, &platformCodeRow{}, &correctionRow{}, &replayRow{}, &leaseRow{}); err == nil {
 			return nil
 		}
 	}
@@ -223,6 +223,11 @@ func mysqlDSN(dsn string) (string, error) {
 		return "", fmt.Errorf("store: mysql DSN: %w", err)
 	}
 	cfg.ParseTime = true
+	// With clientFoundRows the server counts a row matched but left as it
+	// was as affected: an INSERT that did nothing on a duplicate would then
+	// read as "made", and a replayed request id or another replica's lease
+	// as this one's. The store decides by affected rows, so it is off.
+	cfg.ClientFoundRows = false
 	if cs, ok := cfg.Params["charset"]; ok {
 		if first, _, _ := strings.Cut(cs, ","); first != "utf8mb4" {
 			return "", fmt.Errorf("store: mysql DSN: charset %q: want utf8mb4", cs)
