@@ -781,7 +781,7 @@ func TestLingeringCommitterIsWokenOnlyWhenReady(t *testing.T) {
 	w, _ := testWriter(t, &fakeSink{insert: func(_ context.Context, recs []Record) error {
 		got <- len(recs)
 		return nil
-	}}, Options{Linger: time.Hour})
+	}}, Options{Linger: time.Hour, Clock: clockwork.NewFakeClock()}) // never advanced: the linger never ends by itself
 	w.Expect(n)
 	if err := w.Write(context.Background(), Record{ID: "r0"}); err != nil {
 		t.Fatal(err)
