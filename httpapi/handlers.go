@@ -14,9 +14,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/hcgw/hcgw/adapters/nic"
 	"github.com/hcgw/hcgw/audit"
 	"github.com/hcgw/hcgw/federation"
+	"github.com/hcgw/hcgw/issuing"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
 	"github.com/hcgw/hcgw/verify"
@@ -316,10 +316,10 @@ func (a *api) issue(c *gin.Context) {
 		renderError(c, CodeBadRequest, fmt.Sprintf(`field "ttl_seconds" must be between 1 and %d`, int64(mapping.MaxValidity/time.Second)))
 		return
 	}
-	out, err := a.Issuer.Issue(nic.IssueRequest{Status: st, Name: req.Holder.Name, ID: req.Holder.ID,
+	out, err := a.Issuer.Issue(issuing.Request{Status: st, Name: req.Holder.Name, ID: req.Holder.ID,
 		NAT: req.NAT, Vac: req.Vac, IT: req.IT, TTL: time.Duration(req.TTLSeconds) * time.Second})
 	switch {
-	case errors.Is(err, nic.ErrNoSigningKey):
+	case errors.Is(err, issuing.ErrNoSigningKey):
 		renderError(c, CodeUnavailable, err.Error())
 		return
 	case err != nil:

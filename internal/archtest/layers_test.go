@@ -30,13 +30,14 @@ var allowed = map[string][]string{
 	"adapters":   {"adapters", "mapping", "trust"},
 	"federation": {"mapping", "trust"},
 	"admission":  {"certlogic", "mapping", "trust"},
-	// The verification.
-	"verify": {"adapters", "admission", "audit", "certlogic", "federation", "mapping", "trust"},
+	// The verification, and the issuance of this gateway's own codes.
+	"verify":  {"adapters", "admission", "audit", "certlogic", "federation", "mapping", "trust"},
+	"issuing": {"adapters/nic", "mapping", "trust"},
 	// HTTP.
-	"httpapi": {"adapters", "audit", "federation", "mapping", "qr", "trust", "verify", "web"},
+	"httpapi": {"adapters", "audit", "federation", "issuing", "mapping", "qr", "trust", "verify", "web"},
 	// The composition root: everything in production, nothing of tooling.
 	"internal/gateway": {"adapters", "admission", "audit", "certlogic", "config", "configs", "federation", "httpapi",
-		"internal/metrics", "mapping", "qr", "store", "trust", "verify", "web"},
+		"internal/metrics", "issuing", "mapping", "qr", "store", "trust", "verify", "web"},
 	// Tooling and test kits: anything in production, never each other's
 	// callers' concern.
 	"internal/conformance": {"adapters", "certlogic", "configs", "mapping", "qr", "trust", "verify"},
@@ -135,6 +136,8 @@ func TestTheCheckCatchesAWrongImport(t *testing.T) {
 		want  int
 	}{
 		"an adapter importing verify":         {map[string][]string{"adapters/zj": {"mapping", "verify"}}, 1},
+		"an adapter importing issuing":        {map[string][]string{"adapters/nic": {"mapping", "issuing"}}, 1},
+		"issuing importing verify":            {map[string][]string{"issuing": {"adapters/nic", "verify"}}, 1},
 		"the model importing trust":           {map[string][]string{"mapping": {"trust"}}, 1},
 		"production importing a test kit":     {map[string][]string{"verify": {"internal/testkit"}}, 1},
 		"httpapi importing the gateway":       {map[string][]string{"httpapi": {"internal/gateway"}}, 1},
