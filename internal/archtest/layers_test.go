@@ -19,29 +19,31 @@ const module = "github.com/hcgw/hcgw/"
 // first; a package not named here is refused, so a new one must be placed.
 var allowed = map[string][]string{
 	// The model and the leaves: nothing of hcgw below them.
-	"mapping": {}, "certlogic": {}, "audit": {}, "config": {}, "configs": {}, "qr": {}, "web": {},
+	// fault, the error vocabulary, is below everything, the model included.
+	"fault":   {},
+	"mapping": {"fault"}, "certlogic": {}, "audit": {}, "config": {}, "configs": {}, "qr": {}, "web": {},
 	"adapters/eudcc/base45": {},
 	// Trust and storage.
-	"trust":            {"certlogic", "mapping"},
-	"store":            {"audit", "mapping"},
-	"internal/metrics": {"mapping"},
+	"trust":            {"fault", "certlogic", "mapping"},
+	"store":            {"fault", "audit", "mapping"},
+	"internal/metrics": {"fault", "mapping"},
 	// The formats, the federation protocol and the admission decision:
 	// side by side, none above verify.
-	"adapters":   {"adapters", "mapping", "trust"},
-	"federation": {"mapping", "trust"},
-	"admission":  {"certlogic", "mapping", "trust"},
+	"adapters":   {"fault", "adapters", "mapping", "trust"},
+	"federation": {"fault", "mapping", "trust"},
+	"admission":  {"fault", "certlogic", "mapping", "trust"},
 	// The verification.
-	"verify": {"adapters", "admission", "audit", "certlogic", "federation", "mapping", "trust"},
+	"verify": {"fault", "adapters", "admission", "audit", "certlogic", "federation", "mapping", "trust"},
 	// HTTP.
-	"httpapi": {"adapters", "audit", "federation", "mapping", "qr", "trust", "verify", "web"},
+	"httpapi": {"fault", "adapters", "audit", "federation", "mapping", "qr", "trust", "verify", "web"},
 	// The composition root: everything in production, nothing of tooling.
-	"internal/gateway": {"adapters", "admission", "audit", "certlogic", "config", "configs", "federation", "httpapi",
+	"internal/gateway": {"fault", "adapters", "admission", "audit", "certlogic", "config", "configs", "federation", "httpapi",
 		"internal/metrics", "mapping", "qr", "store", "trust", "verify", "web"},
 	// Tooling and test kits: anything in production, never each other's
 	// callers' concern.
-	"internal/conformance": {"adapters", "certlogic", "configs", "mapping", "qr", "trust", "verify"},
-	"internal/testkit":     {"mapping", "trust"},
-	"internal/adaptertest": {"adapters", "configs", "internal/testkit", "mapping", "trust", "verify"},
+	"internal/conformance": {"fault", "adapters", "certlogic", "configs", "mapping", "qr", "trust", "verify"},
+	"internal/testkit":     {"fault", "mapping", "trust"},
+	"internal/adaptertest": {"fault", "adapters", "configs", "internal/testkit", "mapping", "trust", "verify"},
 	"internal/testdb":      {},
 	// The commands.
 	"cmd": {""}, // everything
