@@ -23,6 +23,7 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 	"github.com/sony/gobreaker/v2"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
 )
@@ -285,7 +286,7 @@ func (c *Client) Status(ctx context.Context, org, cid string) (mapping.LiveStatu
 	if !cidRe.MatchString(cid) {
 		// Never sent: a peer would refuse it and the refusal would count
 		// against its breaker.
-		return mapping.LiveStatus{}, true, mapping.Fail(mapping.IssuerUnavailable, "code id cannot be asked in the status protocol")
+		return mapping.LiveStatus{}, true, fault.Fail(fault.IssuerUnavailable, "code id cannot be asked in the status protocol")
 	}
 	key := org + "\x00" + cid
 	now := c.o.Clock()
@@ -322,7 +323,7 @@ func (c *Client) Status(ctx context.Context, org, cid string) (mapping.LiveStatu
 		return st, nil
 	})
 	if errors.Is(err, errDeadline) || errors.Is(err, errAbandoned) {
-		return mapping.LiveStatus{}, true, mapping.Fail(mapping.IssuerUnavailable, "deadline passed waiting for region %s", org)
+		return mapping.LiveStatus{}, true, fault.Fail(fault.IssuerUnavailable, "deadline passed waiting for region %s", org)
 	}
 	if err != nil {
 		return mapping.LiveStatus{}, true, problemOf(err)
@@ -348,14 +349,14 @@ func problemOf(err error) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, errUnknown) || mapping.ReasonOf(err) == mapping.StatusUnknown {
-		return mapping.Fail(mapping.StatusUnknown, "the issuer does not know this code")
+	if errors.Is(err, errUnknown) || fault.ReasonOf(err) == fault.StatusUnknown {
+		return fault.Fail(fault.StatusUnknown, "the issuer does not know this code")
 	}
-	var p *mapping.Problem
-	if errors.As(err, &p) && p.Reason == mapping.IssuerUnavailable {
+	var p *fault.Error
+	if errors.As(err, &p) && p.Kind == fault.IssuerUnavailable {
 		return p
 	}
-	return mapping.Fail(mapping.IssuerUnavailable, "%v", err)
+	return fault.Fail(fault.IssuerUnavailable, "%v", err)
 }
 
 // ask makes one signed status call through peer's breaker, and through
@@ -458,9 +459,9 @@ func (c *Client) ask(ctx context.Context, peer, org, cid string) (ans *Answer, t
 	if err != nil {
 		if errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests) {
 			if errors.Is(err, errRegionOpen) {
-				return nil, 0, mapping.Fail(mapping.IssuerUnavailable, "region %s through peer %s: circuit open", org, peer)
+				return nil, 0, fault.Fail(fault.IssuerUnavailable, "region %s through peer %s: circuit open", org, peer)
 			}
-			return nil, 0, mapping.Fail(mapping.IssuerUnavailable, "peer %s: circuit open", peer)
+			return nil, 0, fault.Fail(fault.IssuerUnavailable, "peer %s: circuit open", peer)
 		}
 		return nil, 0, err
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
 )
@@ -90,15 +91,15 @@ type CorrectionAck struct {
 func checkHeader(iss, aud, jti string, iat, exp int64, now time.Time, skew time.Duration) error {
 	switch {
 	case !mapping.ValidRegion(iss) || !mapping.ValidRegion(aud):
-		return mapping.Fail(mapping.Malformed, "iss and aud must be regions")
+		return fault.Fail(fault.Malformed, "iss and aud must be regions")
 	case !mapping.IDText(jti, mapping.MaxJTILen):
-		return mapping.Fail(mapping.Malformed, "jti must be 1-64 of [A-Za-z0-9_-]")
+		return fault.Fail(fault.Malformed, "jti must be 1-64 of [A-Za-z0-9_-]")
 	case iat <= 0 || exp <= iat || exp-iat > int64(MaxRequestLifetime/time.Second):
-		return mapping.Fail(mapping.Malformed, "exp must be after iat and at most %s later", MaxRequestLifetime)
+		return fault.Fail(fault.Malformed, "exp must be after iat and at most %s later", MaxRequestLifetime)
 	case now.Add(skew).Before(time.Unix(iat, 0)):
-		return mapping.Fail(mapping.NotYetValid, "message issued in the future")
+		return fault.Fail(fault.NotYetValid, "message issued in the future")
 	case !now.Before(time.Unix(exp, 0)):
-		return mapping.Fail(mapping.Expired, "message expired")
+		return fault.Fail(fault.Expired, "message expired")
 	}
 	return nil
 }
@@ -112,10 +113,10 @@ func ValidTicket(t string) bool { return mapping.IDText(t, 36) }
 // (mapping.FreeTextProblem). The error never repeats the text.
 func CheckCorrectionText(field, s string) error {
 	if utf8.RuneCountInString(s) > MaxCorrectionText {
-		return mapping.Fail(mapping.Malformed, "%s: at most %d characters", field, MaxCorrectionText)
+		return fault.Fail(fault.Malformed, "%s: at most %d characters", field, MaxCorrectionText)
 	}
 	if why := mapping.FreeTextProblem(s); why != "" {
-		return mapping.Fail(mapping.Malformed, "%s: %s", field, why)
+		return fault.Fail(fault.Malformed, "%s: %s", field, why)
 	}
 	return nil
 }
@@ -138,11 +139,11 @@ func VerifyCorrection(snap *trust.Snapshot, token string, now time.Time, skew ti
 	}
 	switch {
 	case !ValidTicket(m.Ticket):
-		return nil, mapping.Fail(mapping.Malformed, "ticket must be 1-36 of [A-Za-z0-9_-]")
+		return nil, fault.Fail(fault.Malformed, "ticket must be 1-36 of [A-Za-z0-9_-]")
 	case !cidRe.MatchString(m.CID) || mapping.HoldsIdentityNumber(m.CID):
-		return nil, mapping.Fail(mapping.Malformed, "cid must be 1-128 of [A-Za-z0-9_.:-], never an identity number")
+		return nil, fault.Fail(fault.Malformed, "cid must be 1-128 of [A-Za-z0-9_.:-], never an identity number")
 	case !ValidClaim(m.Claim):
-		return nil, mapping.Fail(mapping.Malformed, "claim must be status_wrong, identity_wrong or other")
+		return nil, fault.Fail(fault.Malformed, "claim must be status_wrong, identity_wrong or other")
 	}
 	if err := CheckCorrectionText("detail", m.Detail); err != nil {
 		return nil, err
@@ -168,7 +169,7 @@ func VerifyCorrectionQuery(snap *trust.Snapshot, token string, now time.Time, sk
 		return nil, err
 	}
 	if !ValidTicket(q.Ticket) {
-		return nil, mapping.Fail(mapping.Malformed, "ticket must be 1-36 of [A-Za-z0-9_-]")
+		return nil, fault.Fail(fault.Malformed, "ticket must be 1-36 of [A-Za-z0-9_-]")
 	}
 	if err := key.Authorize(trust.UseFederation, q.Iss, q.Iss, time.Unix(q.IAT, 0), skew); err != nil {
 		return nil, err
@@ -195,26 +196,26 @@ func VerifyAck(snap *trust.Snapshot, token string, want AckExpect, now time.Time
 	}
 	switch {
 	case a.Iss != want.Org:
-		return nil, mapping.Fail(mapping.ScopeViolation, "acknowledgement from %q, sent to %s", clip(a.Iss), want.Org)
+		return nil, fault.Fail(fault.ScopeViolation, "acknowledgement from %q, sent to %s", clip(a.Iss), want.Org)
 	case a.Aud != want.Aud:
-		return nil, mapping.Fail(mapping.Malformed, "acknowledgement for audience %q, not this gateway", clip(a.Aud))
+		return nil, fault.Fail(fault.Malformed, "acknowledgement for audience %q, not this gateway", clip(a.Aud))
 	case a.RJTI != want.RJTI:
-		return nil, mapping.Fail(mapping.Malformed, "acknowledgement of another message")
+		return nil, fault.Fail(fault.Malformed, "acknowledgement of another message")
 	case a.Ticket != want.Ticket:
-		return nil, mapping.Fail(mapping.Malformed, "acknowledgement of another ticket")
+		return nil, fault.Fail(fault.Malformed, "acknowledgement of another ticket")
 	case a.State != StateOpen && a.State != StateCorrected && a.State != StateRejected:
-		return nil, mapping.Fail(mapping.Malformed, "acknowledgement state %q", clip(a.State))
+		return nil, fault.Fail(fault.Malformed, "acknowledgement state %q", clip(a.State))
 	case a.St != "" && (!a.St.Valid() || a.State != StateCorrected):
-		return nil, mapping.Fail(mapping.Malformed, "a new status only with a correction")
+		return nil, fault.Fail(fault.Malformed, "a new status only with a correction")
 	case (a.RAT != 0) != (a.State != StateOpen) || a.RAT < 0:
-		return nil, mapping.Fail(mapping.Malformed, "rat is the time of a resolution, and only of one")
+		return nil, fault.Fail(fault.Malformed, "rat is the time of a resolution, and only of one")
 	case a.IAT <= 0 || a.EXP <= a.IAT || a.EXP-a.IAT > int64(MaxRequestLifetime/time.Second):
 		// Made for the message it names (rjti), so as short-lived as it.
-		return nil, mapping.Fail(mapping.Malformed, "acknowledgement times")
+		return nil, fault.Fail(fault.Malformed, "acknowledgement times")
 	case now.Add(skew).Before(time.Unix(a.IAT, 0)):
-		return nil, mapping.Fail(mapping.NotYetValid, "acknowledgement issued in the future")
+		return nil, fault.Fail(fault.NotYetValid, "acknowledgement issued in the future")
 	case !now.Before(time.Unix(a.EXP, 0).Add(skew)):
-		return nil, mapping.Fail(mapping.Expired, "acknowledgement expired")
+		return nil, fault.Fail(fault.Expired, "acknowledgement expired")
 	}
 	if err := CheckCorrectionText("note", a.Note); err != nil {
 		return nil, err
@@ -352,7 +353,7 @@ func (r *CorrectionResponder) Handle(ctx context.Context, body []byte, hops int,
 	} else {
 		ticket = msg.Ticket
 		if r.Source != nil {
-			if _, lerr := r.Source.Lookup(ctx, msg.CID); mapping.ReasonOf(lerr) == mapping.StatusUnknown || errors.Is(lerr, ErrUnknownCode) {
+			if _, lerr := r.Source.Lookup(ctx, msg.CID); fault.ReasonOf(lerr) == fault.StatusUnknown || errors.Is(lerr, ErrUnknownCode) {
 				return errReply(http.StatusNotFound, CodeUnknownCode, "the issuer does not know this code")
 			}
 			// Any other failure of the platform does not stop a
@@ -419,10 +420,10 @@ func (r *CorrectionResponder) relay(ctx context.Context, aud string, body []byte
 // correctionRefused maps a refused correction message to the HTTP status a
 // peer sees, as requestRefused does for status requests.
 func correctionRefused(err error) Reply {
-	switch mapping.ReasonOf(err) {
-	case mapping.BadSignature, mapping.UnknownKey, mapping.UnknownIssuer, mapping.RevokedKey:
+	switch fault.ReasonOf(err) {
+	case fault.BadSignature, fault.UnknownKey, fault.UnknownIssuer, fault.RevokedKey:
 		return errReply(http.StatusUnauthorized, "unauthenticated", "correction message refused: "+err.Error())
-	case mapping.ScopeViolation, mapping.KeyNotValid:
+	case fault.ScopeViolation, fault.KeyNotValid:
 		return errReply(http.StatusForbidden, "forbidden", "correction message refused: "+err.Error())
 	}
 	return errReply(http.StatusBadRequest, "bad_request", "correction message refused: "+err.Error())

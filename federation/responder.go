@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
 )
@@ -159,7 +160,7 @@ func (r *Responder) handle(ctx context.Context, body []byte, hops int) Reply {
 		return errReply(http.StatusMisdirectedRequest, CodeWrongGateway, "this gateway answers only for region "+r.Region)
 	}
 	st, err := r.Source.Lookup(ctx, req.CID)
-	if mapping.ReasonOf(err) == mapping.StatusUnknown {
+	if fault.ReasonOf(err) == fault.StatusUnknown {
 		return errReply(http.StatusNotFound, CodeUnknownCode, "the issuer does not know this code")
 	}
 	if err != nil {
@@ -193,10 +194,10 @@ func (r *Responder) handle(ctx context.Context, body []byte, hops int) Reply {
 
 // requestRefused maps a refused request to the HTTP status a peer sees.
 func requestRefused(err error) Reply {
-	switch mapping.ReasonOf(err) {
-	case mapping.BadSignature, mapping.UnknownKey, mapping.UnknownIssuer, mapping.RevokedKey:
+	switch fault.ReasonOf(err) {
+	case fault.BadSignature, fault.UnknownKey, fault.UnknownIssuer, fault.RevokedKey:
 		return errReply(http.StatusUnauthorized, "unauthenticated", "status request refused: "+err.Error())
-	case mapping.ScopeViolation, mapping.KeyNotValid:
+	case fault.ScopeViolation, fault.KeyNotValid:
 		return errReply(http.StatusForbidden, "forbidden", "status request refused: "+err.Error())
 	}
 	return errReply(http.StatusBadRequest, "bad_request", "status request refused: "+err.Error())

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/federation"
 	"github.com/hcgw/hcgw/mapping"
 )
@@ -60,7 +61,7 @@ type CorrectionTicket struct {
 	ResolvedAt time.Time
 }
 
-// Errors a Corrections returns besides ErrNotFound and *mapping.Problem
+// Errors a Corrections returns besides ErrNotFound and *fault.Error
 // (a bad field: 400).
 var (
 	// ErrUnreadable: the code is not one this gateway can read (400).
@@ -142,7 +143,7 @@ func (a *api) ticketView(t CorrectionTicket) ticketJSON {
 
 // correctionFailed renders a Corrections error.
 func (a *api) correctionFailed(c *gin.Context, err error) {
-	var p *mapping.Problem
+	var p *fault.Error
 	switch {
 	case errors.As(err, &p):
 		renderError(c, CodeBadRequest, p.Error())

@@ -16,6 +16,7 @@ import (
 
 	"github.com/hcgw/hcgw/adapters/nic"
 	"github.com/hcgw/hcgw/audit"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/federation"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
@@ -390,7 +391,7 @@ func (a *api) addTrust(kind string) gin.HandlerFunc {
 				kid = r.Kid
 			}
 		}
-		var p *mapping.Problem
+		var p *fault.Error
 		switch {
 		case errors.As(err, &p):
 			renderError(c, CodeBadRequest, kind+" refused: "+p.Error())
@@ -555,7 +556,7 @@ func (a *api) platformCode(c *gin.Context) {
 		ttl = time.Minute
 	}
 	if err := a.Platform.SetCode(c.Request.Context(), req.CID, st, req.Holder.Name, req.Holder.ID, req.IT, ttl); err != nil {
-		var p *mapping.Problem
+		var p *fault.Error
 		if errors.As(err, &p) {
 			renderError(c, CodeBadRequest, err.Error())
 			return
@@ -600,7 +601,7 @@ func (a *api) share(c *gin.Context) {
 	}
 	out, holder, err := a.Share.Share(c.Request.Context(), req.ID, req.Regions)
 	if err != nil {
-		renderError(c, CodeBadRequest, "identity number refused: "+mapping.ReasonOf(err).String())
+		renderError(c, CodeBadRequest, "identity number refused: "+fault.ReasonOf(err).String())
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"holder": gin.H{"id": holder.ID}, "status": out.Status, "answered": out.Answered,

@@ -17,7 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/hcgw/hcgw/mapping"
+	"github.com/hcgw/hcgw/fault"
 )
 
 // Key is one endorsed key as the registry knows it: every endorsement of it
@@ -36,10 +36,10 @@ type Key struct {
 // inside its window (skew tolerated before nbf only).
 func (k *Key) Authorize(u Use, iss, org string, iat time.Time, skew time.Duration) error {
 	if k.Revoked != nil {
-		return mapping.Fail(mapping.RevokedKey, "key %s was revoked", k.Kid)
+		return fault.Fail(fault.RevokedKey, "key %s was revoked", k.Kid)
 	}
 	if iss != k.Sub {
-		return mapping.Fail(mapping.ScopeViolation, "key %s belongs to region %s, not to %s", k.Kid, k.Sub, clip(iss))
+		return fault.Fail(fault.ScopeViolation, "key %s belongs to region %s, not to %s", k.Kid, k.Sub, clip(iss))
 	}
 	// Report the most specific failure: a key that has the use but not the
 	// window says key_not_valid; one that lacks the use or the scope says
@@ -63,12 +63,12 @@ func (k *Key) Authorize(u Use, iss, org string, iat time.Time, skew time.Duratio
 	}
 	switch {
 	case outside != nil:
-		return mapping.Fail(mapping.KeyNotValid, "key %s: issued at %s outside its endorsement window %s..%s",
+		return fault.Fail(fault.KeyNotValid, "key %s: issued at %s outside its endorsement window %s..%s",
 			k.Kid, iat.UTC().Format(time.RFC3339), outside.NotBefore.Format(time.RFC3339), outside.NotAfter.Format(time.RFC3339))
 	case offScope:
-		return mapping.Fail(mapping.ScopeViolation, "key %s may not sign for region %s", k.Kid, clip(org))
+		return fault.Fail(fault.ScopeViolation, "key %s may not sign for region %s", k.Kid, clip(org))
 	}
-	return mapping.Fail(mapping.ScopeViolation, "key %s is not endorsed for %s", k.Kid, u)
+	return fault.Fail(fault.ScopeViolation, "key %s is not endorsed for %s", k.Kid, u)
 }
 
 // InForce reports whether some endorsement grants u and covers org at t.
@@ -373,7 +373,7 @@ func (r *Registry) parse(token string) (item, error) {
 		rv, err := r.anchors.ParseRevocation(token)
 		return item{r: rv}, err
 	}
-	return item{}, mapping.Fail(mapping.Malformed, "typ %q is neither %s nor %s", clip(h.Typ), TypEndorsement, TypRevocation)
+	return item{}, fault.Fail(fault.Malformed, "typ %q is neither %s nor %s", clip(h.Typ), TypEndorsement, TypRevocation)
 }
 
 // isRule tells a rule JWS by its header's typ, before anything is checked:

@@ -9,7 +9,7 @@ import (
 
 	"github.com/hcgw/hcgw/adapters"
 	"github.com/hcgw/hcgw/audit"
-	"github.com/hcgw/hcgw/mapping"
+	"github.com/hcgw/hcgw/fault"
 )
 
 // DefaultBatchDeadline bounds a whole batch: past it, the codes not yet
@@ -110,7 +110,7 @@ var errBatchDeadline = errors.New("the batch's deadline passed")
 // time for: its status was never established, so it is unverified, never
 // green. Only its format is told, which needs no decoding.
 func (v *Verifier) notReached(code string, d time.Duration) Verdict {
-	vd := fail(mapping.Fail(mapping.IssuerUnavailable, "not reached within the batch's deadline of %s", d))
+	vd := fail(fault.Fail(fault.IssuerUnavailable, "not reached within the batch's deadline of %s", d))
 	max := v.MaxCodeBytes
 	if max <= 0 {
 		max = DefaultMaxCodeBytes

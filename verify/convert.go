@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hcgw/hcgw/adapters/nic"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
 )
@@ -52,7 +53,7 @@ func (v *Verifier) Convert(ctx context.Context, req Request, signers []trust.Sig
 	}
 	vd, c := vds[0], codes[0]
 	out := &Converted{Verdict: vd}
-	if vd.Result != mapping.Valid || c == nil || vd.Holder == nil || vd.StatusAsOf == nil {
+	if vd.Result != fault.Valid || c == nil || vd.Holder == nil || vd.StatusAsOf == nil {
 		return out, ErrNotValid
 	}
 	if !mapping.ValidRegion(c.Org) {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/hcgw/hcgw/admission"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/web"
 )
@@ -65,8 +66,8 @@ func complete(t *testing.T, group string, m map[string]pair, keys ...string) {
 func TestEveryReasonIsExplainedInBothLanguages(t *testing.T) {
 	l := load(t)
 	keys := []string{""}
-	for _, r := range mapping.Reasons {
-		keys = append(keys, string(r))
+	for _, r := range fault.Reasons {
+		keys = append(keys, r.String())
 	}
 	complete(t, "reasons", l.Reasons, keys...)
 	if len(l.Reasons) != len(keys) {

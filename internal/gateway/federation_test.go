@@ -28,6 +28,7 @@ import (
 	"github.com/hcgw/hcgw/adapters/sh"
 	"github.com/hcgw/hcgw/adapters/zj"
 	"github.com/hcgw/hcgw/config"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/federation"
 	"github.com/hcgw/hcgw/httpapi"
 	"github.com/hcgw/hcgw/internal/gateway"
@@ -220,7 +221,7 @@ func TestCrossProvinceThroughTheHub(t *testing.T) {
 	t.Run("the issuer's live status is asked through the hub; disagreeing sources give the most severe", func(t *testing.T) {
 		code := f.code(zjR, mapping.Green, mapping.Red)
 		vd := f.verify(shR, code)
-		if vd.Result != mapping.Valid || vd.Status != mapping.Red || !vd.Conflict || vd.Source != verify.SourceOnline || vd.Degraded {
+		if vd.Result != fault.Valid || vd.Status != mapping.Red || !vd.Conflict || vd.Source != verify.SourceOnline || vd.Degraded {
 			t.Fatalf("%+v", vd)
 		}
 		if vd.IssuerTime <= 0 {
@@ -242,7 +243,7 @@ func TestCrossProvinceThroughTheHub(t *testing.T) {
 	})
 	t.Run("an issuer that does not know its own signed code leaves the signed status, degraded", func(t *testing.T) {
 		vd := f.verify(shR, f.code(zjR, mapping.Green, ""))
-		if vd.Result != mapping.Valid || vd.Status != mapping.Green || !vd.Degraded || vd.Source != verify.SourceOffline {
+		if vd.Result != fault.Valid || vd.Status != mapping.Green || !vd.Degraded || vd.Source != verify.SourceOffline {
 			t.Fatalf("%+v", vd)
 		}
 	})
@@ -250,7 +251,7 @@ func TestCrossProvinceThroughTheHub(t *testing.T) {
 		f.nodes[zjR].platform.Err = fmt.Errorf("platform down")
 		defer func() { f.nodes[zjR].platform.Err = nil }()
 		vd := f.verify(shR, f.code(zjR, mapping.Green, mapping.Red))
-		if vd.Result != mapping.Valid || vd.Status != mapping.Green || !vd.Degraded {
+		if vd.Result != fault.Valid || vd.Status != mapping.Green || !vd.Degraded {
 			t.Fatalf("%+v", vd)
 		}
 		if vd.IssuerTime != 0 {
@@ -405,7 +406,7 @@ func TestHostilePeers(t *testing.T) {
 		t.Run("an answer "+m+" leaves the signed red code red and degraded", func(t *testing.T) {
 			mode.Store(m)
 			vd := f.verify(shR, f.code(gdR, mapping.Red, ""))
-			if vd.Result != mapping.Valid || vd.Status != mapping.Red || !vd.Degraded {
+			if vd.Result != fault.Valid || vd.Status != mapping.Red || !vd.Degraded {
 				t.Fatalf("%+v", vd)
 			}
 		})
@@ -461,7 +462,7 @@ func TestConcurrentQueriesCollapse(t *testing.T) {
 	}
 	wg.Wait()
 	for _, vd := range results {
-		if vd.Result != mapping.Valid || vd.Status != mapping.Yellow || vd.Degraded {
+		if vd.Result != fault.Valid || vd.Status != mapping.Yellow || vd.Degraded {
 			t.Fatalf("%+v", vd)
 		}
 	}
@@ -518,12 +519,12 @@ clients: [{name: gate, role: verifier, token_sha256: %q}]
 			time.Sleep(100 * time.Millisecond)
 		}
 	}
-	waitFor("the pulled endorsement", func(vd verify.Verdict) bool { return vd.Result == mapping.Valid })
+	waitFor("the pulled endorsement", func(vd verify.Verdict) bool { return vd.Result == fault.Valid })
 	if st, b := do(t, "POST", f.nodes[hub].url+"/v1/trust/revocations", adminToken, f.root.Revoke(f.nodes[zjR].key.Kid())); st != 201 {
 		t.Fatalf("revoke at the hub: %d %s", st, b)
 	}
 	start := time.Now()
-	waitFor("the pulled revocation", func(vd verify.Verdict) bool { return vd.Reason == mapping.RevokedKey })
+	waitFor("the pulled revocation", func(vd verify.Verdict) bool { return vd.Reason == fault.RevokedKey })
 	t.Logf("revocation reached the pulling gateway %s after it was posted at the hub (interval 1 s)", time.Since(start).Round(10*time.Millisecond))
 }
 
@@ -564,7 +565,7 @@ func TestEveryFormatAcrossProvinces(t *testing.T) {
 	for name, tc := range codes {
 		t.Run(name, func(t *testing.T) {
 			vd := f.verify(shR, tc.code)
-			if vd.Result != mapping.Valid || vd.Status != tc.status || vd.Source != tc.source {
+			if vd.Result != fault.Valid || vd.Status != tc.status || vd.Source != tc.source {
 				t.Fatalf("%+v", vd)
 			}
 			if vd.Holder == nil || !mapping.IsMaskedName(vd.Holder.Name) || !mapping.IsMaskedID(vd.Holder.ID) {
@@ -575,13 +576,13 @@ func TestEveryFormatAcrossProvinces(t *testing.T) {
 	t.Run("sh-v1 at Zhejiang's gateway", func(t *testing.T) {
 		live(shR, "sh-1", mapping.Green)
 		code := must(sh.Encode(f.nodes[shR].key, sh.Claims{CodeID: "sh-1", State: "0", Issued: now.Add(-time.Minute).Unix(), TTL: 3600, Name: "李四", ID: "310101198001010011"}))
-		if vd := f.verify(zjR, code); vd.Result != mapping.Valid || vd.Status != mapping.Green || vd.Source != verify.SourceOnline {
+		if vd := f.verify(zjR, code); vd.Result != fault.Valid || vd.Status != mapping.Green || vd.Source != verify.SourceOnline {
 			t.Fatalf("%+v", vd)
 		}
 	})
 	t.Run("an online-only token the issuer does not know is unverified / status_unknown", func(t *testing.T) {
 		vd := f.verify(shR, must(zj.Encode(zj.NewToken())))
-		if vd.Result != mapping.Unverified || vd.Reason != mapping.StatusUnknown || vd.Status != mapping.Grey {
+		if vd.Result != fault.Unverified || vd.Reason != fault.StatusUnknown || vd.Status != mapping.Grey {
 			t.Fatalf("%+v", vd)
 		}
 	})
@@ -591,7 +592,7 @@ func TestEveryFormatAcrossProvinces(t *testing.T) {
 		f.nodes[zjR].platform.Err = fmt.Errorf("down")
 		defer func() { f.nodes[zjR].platform.Err = nil }()
 		vd := f.verify(shR, must(zj.Encode(tok)))
-		if vd.Result != mapping.Unverified || vd.Reason != mapping.IssuerUnavailable || vd.Status != mapping.Grey {
+		if vd.Result != fault.Unverified || vd.Reason != fault.IssuerUnavailable || vd.Status != mapping.Grey {
 			t.Fatalf("%+v", vd)
 		}
 	})

@@ -9,11 +9,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"github.com/hcgw/hcgw/mapping"
 )
 
 // Metrics holds one gateway's collectors in a registry of its own (several
@@ -122,8 +121,8 @@ func (m *Metrics) Handler() http.Handler {
 }
 
 // Verdict counts one answered verification.
-func (m *Metrics) Verdict(result mapping.Result, reason mapping.Reason, issuer, source string) {
-	m.verifications.WithLabelValues(string(result), string(reason), issuer, source).Inc()
+func (m *Metrics) Verdict(result fault.Result, reason fault.Kind, issuer, source string) {
+	m.verifications.WithLabelValues(string(result), reason.String(), issuer, source).Inc()
 }
 
 // Admission counts one admission decision at scene.

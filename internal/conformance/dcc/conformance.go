@@ -40,6 +40,7 @@ import (
 	"github.com/hcgw/hcgw/adapters/eudcc"
 	"github.com/hcgw/hcgw/adapters/eudcc/base45"
 	"github.com/hcgw/hcgw/configs"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/qr"
 	"github.com/hcgw/hcgw/trust"
@@ -506,7 +507,7 @@ func endToEnd(want map[string]bool, prefix *string, reg lazyStage[*trust.Registr
 	}
 	v := &verify.Verifier{Adapters: ads, Trust: r, Clock: func() time.Time { return at }, Skew: skew}
 	vd, c := v.Evaluate(context.Background(), *prefix)
-	ck.Got = vd.Result == mapping.Valid
+	ck.Got = vd.Result == fault.Valid
 	switch {
 	case !ck.Got:
 		ck.Detail = fmt.Sprintf("%s: %s", vd.Reason, vd.Detail)
