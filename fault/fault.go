@@ -199,6 +199,8 @@ type Error struct {
 	Kind    Kind
 	Message string
 	Cause   error
+	// of is the sentinel Detail specialised, which errors.Is matches.
+	of *Error
 }
 
 // Error is the text for logs: the kind, the message and the cause.
@@ -216,6 +218,9 @@ func (e *Error) Error() string {
 // Unwrap gives the cause, so that errors.Is and errors.As see through.
 func (e *Error) Unwrap() error { return e.Cause }
 
+// Is matches the sentinel an error was made from by Detail.
+func (e *Error) Is(target error) bool { return e.of != nil && target == error(e.of) }
+
 // New is an error of kind k that tells clients msg.
 func New(k Kind, msg string) *Error { return &Error{Kind: k, Message: msg} }
 
@@ -223,6 +228,13 @@ func New(k Kind, msg string) *Error { return &Error{Kind: k, Message: msg} }
 // arguments become client text: pass no internal error through them.
 func Fail(k Kind, format string, args ...any) *Error {
 	return &Error{Kind: k, Message: fmt.Sprintf(format, args...)}
+}
+
+// Detail is sentinel (a package's exported error, matched with errors.Is)
+// told more precisely: its kind, its message followed by the formatted
+// detail. The detail is client text, as Fail's.
+func Detail(sentinel *Error, format string, args ...any) *Error {
+	return &Error{Kind: sentinel.Kind, Message: sentinel.Message + ": " + fmt.Sprintf(format, args...), of: sentinel}
 }
 
 // Wrap is an error of kind k that tells clients msg (the kind's own

@@ -132,6 +132,18 @@ func TestTheCauseIsForLogsAndMatching(t *testing.T) {
 	}
 }
 
+func TestADetailedSentinelIsStillTheSentinel(t *testing.T) {
+	errBusy := fault.New(fault.Unavailable, "busy")
+	other := fault.New(fault.Unavailable, "busy")
+	err := fmt.Errorf("call: %w", fault.Detail(errBusy, "%d in flight", 3))
+	if !errors.Is(err, errBusy) || errors.Is(err, other) {
+		t.Fatalf("errors.Is: sentinel %v, a look-alike %v", errors.Is(err, errBusy), errors.Is(err, other))
+	}
+	if fault.KindOf(err) != fault.Unavailable || fault.MessageOf(err) != "busy: 3 in flight" {
+		t.Fatalf("kind %s, message %q", fault.KindOf(err), fault.MessageOf(err))
+	}
+}
+
 func TestAKindIsItsNameInJSON(t *testing.T) {
 	for _, k := range append(fault.Kinds(), fault.None) {
 		b, err := json.Marshal(struct {

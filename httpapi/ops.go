@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/trust"
 	"github.com/hcgw/hcgw/web"
 )
@@ -123,7 +124,7 @@ func (a *api) opsRoutes(r *gin.Engine) {
 
 func (a *api) opsOverview(c *gin.Context) {
 	if a.Ops == nil || a.Trust == nil {
-		renderError(c, CodeUnavailable, "this gateway has no operator overview")
+		renderError(c, fault.Unavailable, "this gateway has no operator overview")
 		return
 	}
 	now := a.Ops.Now()

@@ -13,6 +13,7 @@ import (
 
 	json "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/hcgw/hcgw/fault"
 )
 

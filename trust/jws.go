@@ -7,10 +7,11 @@ import (
 	"sync/atomic"
 
 	"github.com/go-json-experiment/json/jsontext"
-	"github.com/hcgw/hcgw/fault"
-	"github.com/hcgw/hcgw/mapping"
 	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jws"
+
+	"github.com/hcgw/hcgw/fault"
+	"github.com/hcgw/hcgw/mapping"
 )
 
 // b64 is strict base64url: spare bits must be zero, so one signature has

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -248,7 +247,7 @@ func (r *Registry) Snapshot() *Snapshot { return r.cur.Load() }
 
 // ErrConflict is returned when an endorsement would give an already known
 // key to another region.
-var ErrConflict = errors.New("conflicting endorsement")
+var ErrConflict = fault.New(fault.Conflict, "conflicting endorsement")
 
 // item is one parsed artefact waiting to be applied.
 type item struct {
@@ -298,7 +297,7 @@ func (r *Registry) apply(items []item) ([]item, error) {
 			k := next.keys[e.Key.Kid]
 			if k != nil {
 				if k.Sub != e.Sub {
-					return nil, fmt.Errorf("%w: key %s is endorsed for region %s, not %s", ErrConflict, k.Kid, k.Sub, e.Sub)
+					return nil, fault.Detail(ErrConflict, "key %s is endorsed for region %s, not %s", k.Kid, k.Sub, e.Sub)
 				}
 				if slices.ContainsFunc(k.Endorsements, func(x *Endorsement) bool { return x.JTI == e.JTI }) {
 					continue
@@ -529,7 +528,7 @@ func fresh(cur *Snapshot, items []item, skipConflicts bool) ([]item, int, error)
 					conflicts++
 					continue
 				}
-				return nil, 0, fmt.Errorf("%w: rule %s version %s of %s is known with other content", ErrConflict, it.rule.Identifier, it.rule.Version, it.rule.Country)
+				return nil, 0, fault.Detail(ErrConflict, "rule %s version %s of %s is known with other content", it.rule.Identifier, it.rule.Version, it.rule.Country)
 			}
 			continue
 		}
@@ -552,7 +551,7 @@ func fresh(cur *Snapshot, items []item, skipConflicts bool) ([]item, int, error)
 				conflicts++
 				continue
 			}
-			return nil, 0, fmt.Errorf("%w: key %s is endorsed for region %s, not %s", ErrConflict, kid, sub, e.Sub)
+			return nil, 0, fault.Detail(ErrConflict, "key %s is endorsed for region %s, not %s", kid, sub, e.Sub)
 		}
 		subOf[kid] = e.Sub
 		id := [2]string{kid, e.JTI}

@@ -255,7 +255,7 @@ func (r *Registry) AddDSCs(ds ...*DSC) (int, error) {
 	for _, d := range ds {
 		if have := merged[d.Kid]; have != nil {
 			if !bytes.Equal(have.Cert.Raw, d.Cert.Raw) {
-				return 0, fmt.Errorf("%w: two document signers share kid %s", ErrConflict, d.Kid)
+				return 0, fault.Detail(ErrConflict, "two document signers share kid %s", d.Kid)
 			}
 			continue
 		}

@@ -21,7 +21,7 @@ var allowed = map[string][]string{
 	// The model and the leaves: nothing of hcgw below them.
 	// fault, the error vocabulary, is below everything, the model included.
 	"fault":   {},
-	"mapping": {"fault"}, "certlogic": {}, "audit": {}, "config": {}, "configs": {}, "qr": {}, "web": {},
+	"mapping": {"fault"}, "certlogic": {}, "audit": {}, "config": {}, "configs": {}, "qr": {"fault"}, "web": {},
 	"adapters/eudcc/base45": {},
 	// Trust and storage.
 	"trust":            {"fault", "certlogic", "mapping"},

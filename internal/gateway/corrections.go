@@ -93,18 +93,18 @@ func (c *Corrections) findOrg(ctx context.Context, f httpapi.CorrectionFiling) (
 		max = 4096
 	}
 	if len(f.Code) > max {
-		return "", "", fmt.Errorf("%w: longer than %d bytes", httpapi.ErrUnreadable, max)
+		return "", "", fault.Detail(httpapi.ErrUnreadable, "longer than %d bytes", max)
 	}
 	a, ok := v.Adapters.Detect(f.Code)
 	if !ok {
-		return "", "", fmt.Errorf("%w: no adapter recognises it", httpapi.ErrUnreadable)
+		return "", "", fault.Detail(httpapi.ErrUnreadable, "no adapter recognises it")
 	}
 	code, err := a.Decode(f.Code, adapters.Env{Trust: c.g.Trust.Snapshot(), Skew: v.Skew, Now: c.now()})
 	if err != nil {
-		return "", "", fmt.Errorf("%w: %s", httpapi.ErrUnreadable, fault.ReasonOf(err))
+		return "", "", fault.Detail(httpapi.ErrUnreadable, "%s", fault.ReasonOf(err))
 	}
 	if mapping.HoldsIdentityNumber(code.ID) || !federation.ValidCID(code.ID) {
-		return "", "", fmt.Errorf("%w: its code id cannot be named to its issuer", httpapi.ErrUnreadable)
+		return "", "", fault.Detail(httpapi.ErrUnreadable, "its code id cannot be named to its issuer")
 	}
 	return code.Org, code.ID, nil
 }
@@ -115,7 +115,7 @@ func (c *Corrections) findOrg(ctx context.Context, f httpapi.CorrectionFiling) (
 func (c *Corrections) findHolder(ctx context.Context, number string) (string, string, error) {
 	id, err := mapping.ParseResidentID(number)
 	if err != nil {
-		return "", "", fault.Fail(fault.Malformed, "id_document.number: %v", err)
+		return "", "", fault.Fail(fault.Malformed, "id_document.number: %s", fault.MessageOf(err))
 	}
 	if len(c.secret) == 0 || c.g.Peers == nil {
 		return "", "", fmt.Errorf("%w: data sharing is not configured (federation.holder_key_file)", httpapi.ErrCorrectionsUnavailable)

@@ -9,10 +9,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hcgw/hcgw/fault"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/hcgw/hcgw/fault"
 )
 
 // Metrics holds one gateway's collectors in a registry of its own (several
