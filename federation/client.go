@@ -411,7 +411,7 @@ func (c *Client) ask(ctx context.Context, peer, org, cid string) (ans *Answer, t
 			return nil, hubFault(relayed, fmt.Errorf("peer %s answered 404", peer))
 		case http.StatusBadGateway:
 			if relayed && (hdr.Get(UpstreamRegionHeader) == org ||
-				hdr.Get(UpstreamRegionHeader) == "" && bytes.Contains(data, []byte(`"`+CodeUpstream+`"`))) {
+				hdr.Get(UpstreamRegionHeader) == "" && bytes.Contains(data, []byte(`"`+fault.UpstreamUnavailable.Code()+`"`))) {
 				return nil, &regionError{fmt.Errorf("peer %s could not reach region %s", peer, org)}
 			}
 			return nil, hubFault(relayed, fmt.Errorf("peer %s answered %d", peer, status))

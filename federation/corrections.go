@@ -27,9 +27,6 @@ const (
 	CorrectionQueryPath = "/v1/federation/corrections/query"
 	// MaxCorrectionText bounds detail and note, in characters.
 	MaxCorrectionText = 500
-	// CodeUnknownTicket is the org's answer to a query for a ticket it
-	// never received from the asker.
-	CodeUnknownTicket = "unknown_ticket"
 )
 
 // Correction claims and states.
@@ -299,7 +296,7 @@ func (r *CorrectionResponder) Init() {
 // true) that arrived after hops hops.
 func (r *CorrectionResponder) Handle(ctx context.Context, body []byte, hops int, query bool) Reply {
 	if hops > r.MaxHops {
-		return errReply(http.StatusLoopDetected, CodeLoopDetected, fmt.Sprintf("more than %d hops", r.MaxHops))
+		return errReply(fault.LoopDetected, fmt.Sprintf("more than %d hops", r.MaxHops))
 	}
 	token := strings.TrimSpace(string(body))
 	now := r.Clock()
@@ -328,22 +325,22 @@ func (r *CorrectionResponder) Handle(ctx context.Context, body []byte, hops int,
 	key := kind + iss + "|" + jti
 	fresh, full := r.replay.first(key, time.Unix(exp, 0), now)
 	if full {
-		return errReply(http.StatusServiceUnavailable, "unavailable", "too many requests in flight; retry")
+		return errReply(fault.Unavailable, "too many requests in flight; retry")
 	}
 	if fresh && r.Shared != nil {
 		if fresh, err = r.Shared.FirstSeen(ctx, "correction|"+key, time.Unix(exp, 0)); err != nil {
 			r.Logger.Warn("replay store failed", "error", err.Error())
-			return errReply(http.StatusServiceUnavailable, "unavailable", "message ids cannot be checked now; retry")
+			return errReply(fault.Unavailable, "message ids cannot be checked now; retry")
 		}
 	}
 	if !fresh {
-		return errReply(http.StatusConflict, CodeReplayed, "this message id was seen already")
+		return errReply(fault.Replayed, "this message id was seen already")
 	}
 	if aud != r.Region {
 		return r.relay(ctx, aud, body, hops, query)
 	}
 	if r.Inbox == nil {
-		return errReply(http.StatusMisdirectedRequest, CodeWrongGateway, "this gateway takes no corrections")
+		return errReply(fault.WrongGateway, "this gateway takes no corrections")
 	}
 	var st CorrectionState
 	var ticket string
@@ -354,7 +351,7 @@ func (r *CorrectionResponder) Handle(ctx context.Context, body []byte, hops int,
 		ticket = msg.Ticket
 		if r.Source != nil {
 			if _, lerr := r.Source.Lookup(ctx, msg.CID); fault.ReasonOf(lerr) == fault.StatusUnknown || errors.Is(lerr, ErrUnknownCode) {
-				return errReply(http.StatusNotFound, CodeUnknownCode, "the issuer does not know this code")
+				return errReply(fault.UnknownCode, "the issuer does not know this code")
 			}
 			// Any other failure of the platform does not stop a
 			// correction: the admin sees it either way.
@@ -364,16 +361,16 @@ func (r *CorrectionResponder) Handle(ctx context.Context, body []byte, hops int,
 	}
 	switch {
 	case errors.Is(err, ErrNoTicket):
-		return errReply(http.StatusNotFound, CodeUnknownTicket, "no such ticket from region "+iss)
+		return errReply(fault.UnknownTicket, "no such ticket from region "+iss)
 	case errors.Is(err, ErrTicketTaken):
-		return errReply(http.StatusConflict, "conflict", "this ticket id is another region's")
+		return errReply(fault.Conflict, "this ticket id is another region's")
 	case err != nil:
 		r.Logger.Warn("correction inbox failed", "error", err.Error())
-		return errReply(http.StatusServiceUnavailable, "unavailable", "corrections cannot be kept now; retry")
+		return errReply(fault.Unavailable, "corrections cannot be kept now; retry")
 	}
 	signer, err := trust.PickSigner(r.Signers, snap, trust.UseStatus, r.Region, r.Region, now)
 	if err != nil {
-		return errReply(http.StatusServiceUnavailable, "unavailable", "this gateway has no status key in force")
+		return errReply(fault.Unavailable, "this gateway has no status key in force")
 	}
 	ack := CorrectionAck{Iss: r.Region, Aud: iss, IAT: now.Unix(), EXP: now.Add(MaxRequestLifetime).Unix(), RJTI: jti,
 		Ticket: ticket, State: st.State, Note: st.Note}
@@ -386,17 +383,17 @@ func (r *CorrectionResponder) Handle(ctx context.Context, body []byte, hops int,
 	payload, _ := json.Marshal(ack)
 	tok, err := signer.SignCompact(payload, TypCorrectionAck)
 	if err != nil {
-		return errReply(http.StatusServiceUnavailable, "unavailable", "signing failed")
+		return errReply(fault.Unavailable, "signing failed")
 	}
 	return Reply{Status: http.StatusOK, Body: []byte(tok), ContentType: ContentTypeJOSE}
 }
 
 func (r *CorrectionResponder) relay(ctx context.Context, aud string, body []byte, hops int, query bool) Reply {
 	if r.Region != mapping.NationalRegion || r.Relay == nil {
-		return errReply(http.StatusMisdirectedRequest, CodeWrongGateway, "this gateway answers for region "+r.Region)
+		return errReply(fault.WrongGateway, "this gateway answers for region "+r.Region)
 	}
 	if hops+1 > r.MaxHops {
-		return errReply(http.StatusLoopDetected, CodeLoopDetected, fmt.Sprintf("more than %d hops", r.MaxHops))
+		return errReply(fault.LoopDetected, fmt.Sprintf("more than %d hops", r.MaxHops))
 	}
 	path := CorrectionsPath
 	if query {
@@ -404,11 +401,11 @@ func (r *CorrectionResponder) relay(ctx context.Context, aud string, body []byte
 	}
 	status, data, err := r.Relay.ForwardTo(ctx, aud, path, body, hops+1)
 	if errors.Is(err, ErrNoRoute) {
-		return errReply(http.StatusNotFound, "not_found", "no peer for region "+aud)
+		return errReply(fault.NotFound, "no peer for region "+aud)
 	}
 	if err != nil {
 		r.Logger.Warn("correction relay failed", "to", aud, "error", err.Error())
-		return errReply(http.StatusBadGateway, CodeUpstream, "region "+aud+" could not be reached")
+		return errReply(fault.UpstreamUnavailable, "region "+aud+" could not be reached")
 	}
 	ct := ContentTypeJOSE
 	if status != http.StatusOK {
@@ -419,15 +416,7 @@ func (r *CorrectionResponder) relay(ctx context.Context, aud string, body []byte
 
 // correctionRefused maps a refused correction message to the HTTP status a
 // peer sees, as requestRefused does for status requests.
-func correctionRefused(err error) Reply {
-	switch fault.ReasonOf(err) {
-	case fault.BadSignature, fault.UnknownKey, fault.UnknownIssuer, fault.RevokedKey:
-		return errReply(http.StatusUnauthorized, "unauthenticated", "correction message refused: "+err.Error())
-	case fault.ScopeViolation, fault.KeyNotValid:
-		return errReply(http.StatusForbidden, "forbidden", "correction message refused: "+err.Error())
-	}
-	return errReply(http.StatusBadRequest, "bad_request", "correction message refused: "+err.Error())
-}
+func correctionRefused(err error) Reply { return refused("correction message", err) }
 
 // ValidCID reports whether s can be named in the status and correction
 // protocols as a code id.

@@ -335,7 +335,7 @@ func TestStatusEndpoint(t *testing.T) {
 		if st, b := post(t, f.nodes[zjR].url, req); st != 200 {
 			t.Fatalf("first: %d %s", st, b)
 		}
-		if st, b := post(t, f.nodes[zjR].url, req); st != 409 || !bytes.Contains(b, []byte(federation.CodeReplayed)) {
+		if st, b := post(t, f.nodes[zjR].url, req); st != 409 || !bytes.Contains(b, []byte(fault.Replayed.Code())) {
 			t.Fatalf("replay: %d %s", st, b)
 		}
 	})
