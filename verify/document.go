@@ -45,7 +45,7 @@ func (v *Verifier) evaluateDocument(ctx context.Context, d *Document) (vd Verdic
 	}
 	number, err := mapping.ParseResidentID(d.Number)
 	if err != nil {
-		vd = fail(fault.Fail(fault.Malformed, "%s", err.Error()))
+		vd = fail(fault.Fail(fault.Malformed, "%s", fault.MessageOf(err)))
 		vd.Format = FormatIDDocument
 		return vd, ""
 	}

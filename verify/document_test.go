@@ -81,6 +81,9 @@ func TestDocumentVerdicts(t *testing.T) {
 				vd.Conflict != tc.conflict || vd.Degraded != tc.degraded || vd.Source != tc.source || vd.Format != verify.FormatIDDocument {
 				t.Fatalf("verdict %+v", vd)
 			}
+			if tc.number != "" && vd.Detail != "the check character of the resident identity number is wrong" {
+				t.Fatalf("detail %q: the number's refusal, as a client reads it", vd.Detail)
+			}
 			r := w.rec.recs[0]
 			// The record's hash is of the holder key, never of the number.
 			key := "hk:key"
