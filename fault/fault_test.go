@@ -164,3 +164,30 @@ func TestAKindIsItsNameInJSON(t *testing.T) {
 		t.Fatal("an unknown name was read")
 	}
 }
+
+// FuzzKindText: reading a kind's name is the one decoder here; whatever it
+// reads, it writes back the same, and it reads nothing else.
+func FuzzKindText(f *testing.F) {
+	for _, k := range fault.Kinds() {
+		f.Add(k.String())
+	}
+	f.Add("")
+	f.Add("MALFORMED")
+	f.Add("malformed ")
+	f.Fuzz(func(t *testing.T, s string) {
+		var k fault.Kind
+		err := k.UnmarshalText([]byte(s))
+		if err != nil {
+			if _, ok := fault.Parse(s); ok {
+				t.Fatalf("%q: Parse reads it, UnmarshalText refuses it: %v", s, err)
+			}
+			return
+		}
+		if b, _ := k.MarshalText(); string(b) != s {
+			t.Fatalf("%q reads as %d, which writes %q", s, k, b)
+		}
+		if k != fault.None && (k.Code() == "" || k.Status() < 400) {
+			t.Fatalf("%q reads as a kind with no HTTP view", s)
+		}
+	})
+}
