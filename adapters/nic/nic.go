@@ -1,6 +1,3 @@
-// Package nic is the adapter of the national information code, format
-// nic-v1 (DESIGN §3): "NIC1:" + a compact JWS, typ nic+jwt, signed with an
-// endorsed ES256 or EdDSA key.
 package nic
 
 import (
