@@ -344,7 +344,8 @@ func vouches(snap *trust.Snapshot, k *trust.Key, org string, now time.Time) bool
 }
 
 // problemOf classifies any failure as status_unknown (the issuer does not
-// know the code) or issuer_unavailable (everything else).
+// know the code) or issuer_unavailable (everything else, the failure kept
+// as the cause, for logs: a client reads only that the issuer was away).
 func problemOf(err error) error {
 	if err == nil {
 		return nil
@@ -356,7 +357,7 @@ func problemOf(err error) error {
 	if errors.As(err, &p) && p.Kind == fault.IssuerUnavailable {
 		return p
 	}
-	return fault.Fail(fault.IssuerUnavailable, "%v", err)
+	return fault.Wrap(fault.IssuerUnavailable, err, "the issuer could not be asked")
 }
 
 // ask makes one signed status call through peer's breaker, and through
