@@ -92,7 +92,7 @@ func (c *Client) Peers() []string {
 }
 
 // ErrNoRoute means no peer (and no hub) can be asked for an org.
-var ErrNoRoute = errors.New("no route to that region")
+var ErrNoRoute = fault.New(fault.NotFound, "no route to that region")
 
 // errUnknown wraps a peer's "unknown code" so the breaker counts it as a
 // healthy answer.

@@ -240,9 +240,9 @@ type ReceivedCorrection struct {
 // Errors of a CorrectionInbox.
 var (
 	// ErrNoTicket: the inbox has no such ticket from that region.
-	ErrNoTicket = errors.New("no such ticket")
+	ErrNoTicket = fault.New(fault.UnknownTicket, "no such ticket")
 	// ErrTicketTaken: another region already filed a ticket with that id.
-	ErrTicketTaken = errors.New("ticket id already used by another region")
+	ErrTicketTaken = fault.New(fault.Conflict, "ticket id already used by another region")
 )
 
 // CorrectionInbox keeps the corrections that arrive at the org (the
