@@ -62,7 +62,7 @@ func complete(t *testing.T, group string, m map[string]pair, keys ...string) {
 }
 
 // Every reason the verifier can give has a plain explanation in both
-// languages; a reason added to mapping.Reasons without one fails here.
+// languages; a reason added to fault.Reasons without one fails here.
 func TestEveryReasonIsExplainedInBothLanguages(t *testing.T) {
 	l := load(t)
 	keys := []string{""}

@@ -14,9 +14,6 @@ const usage = `hcgw — health-code mutual-recognition gateway
 usage:
   hcgw demo    [--base-port 8090] [--dir DIR] [-v]
                                         a whole federation on loopback: hub + 4 provinces, sample codes
-  hcgw bench   [--duration 5s] [--clients 16,64] [--phases offline,compare,batch,online] [--batch-size 1000]
-               [--mysql DSN] [--issuer-latency 2ms] [--cpuprofile FILE]
-                                        measure verification on this machine (loopback only)
   hcgw serve   [--config FILE]          run the gateway (embedded SQLite by default)
   hcgw migrate [--config FILE]          create or update the database schema and exit
   hcgw keys generate --out FILE [--alg ES256|EdDSA]
@@ -53,12 +50,6 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = cmdServe(rest, stderr)
 	case "demo":
 		err = cmdDemo(rest, stdout, stderr)
-	case "bench":
-		err = cmdBench(rest, stdout, stderr)
-	case "bench-bare": // started by bench
-		err = cmdBenchBare(rest, stdin, stdout)
-	case "bench-load": // started by bench
-		err = cmdBenchLoad(rest, stdout)
 	case "migrate":
 		err = cmdMigrate(rest, stdout)
 	case "keys":

@@ -3,19 +3,9 @@ package main
 import (
 	"io"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 )
-
-// TestMain lets hcgw bench start this test binary as its load generator
-// ("hcgw bench-load"), as it starts the hcgw binary.
-func TestMain(m *testing.M) {
-	if os.Getenv(benchLoadEnv) == "1" {
-		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
-	}
-	os.Exit(m.Run())
-}
 
 // call makes one request to a gateway with a bearer token and returns the
 // status and the body.

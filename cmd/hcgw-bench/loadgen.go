@@ -217,7 +217,7 @@ func (c *rawClient) readChunked() error {
 	}
 }
 
-// loadReport is what "hcgw bench-load" prints: one phase's outcome.
+// loadReport is what "hcgw-bench load" prints: one phase's outcome.
 type loadReport struct {
 	N         int   `json:"n"`
 	Errs      int   `json:"errs"`
@@ -226,14 +226,14 @@ type loadReport struct {
 	P99NS     int64 `json:"p99_ns"`
 }
 
-// cmdBenchLoad is the load generator of hcgw bench run as a process of its
+// cmdBenchLoad is the load generator of hcgw-bench run as a process of its
 // own (bench starts it): it POSTs the bodies of a JSON array file, in turn,
 // from --clients connections for --duration, and prints a loadReport. In a
 // separate process its goroutines and garbage do not share the gateway's
 // scheduler and heap, as a real checkpoint's would not; it still shares
 // the cores.
 func cmdBenchLoad(args []string, stdout io.Writer) error {
-	fs := newFlags("bench-load")
+	fs := newFlags("load")
 	url := fs.String("url", "", "http://127.0.0.1:PORT/path")
 	clients := fs.Int("clients", 16, "connections")
 	dur := fs.Duration("duration", time.Second, "length of the phase")
@@ -266,7 +266,7 @@ func cmdBenchLoad(args []string, stdout io.Writer) error {
 		P50NS: int64(r.p50), P99NS: int64(r.p99)})
 }
 
-// loadElsewhere runs p in a "hcgw bench-load" process, which cycles
+// loadElsewhere runs p in a "hcgw-bench load" process, which cycles
 // through bodies (p.next is not used).
 func (b *bench) loadElsewhere(p phase, bodies [][]byte) (result, error) {
 	texts := make([]string, len(bodies))
@@ -282,17 +282,17 @@ func (b *bench) loadElsewhere(p phase, bodies [][]byte) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
-	cmd := exec.Command(exe, "bench-load", "--url", p.url, "--clients", strconv.Itoa(p.clients),
+	cmd := exec.Command(exe, "load", "--url", p.url, "--clients", strconv.Itoa(p.clients),
 		"--duration", p.dur.String(), "--bodies", f, "--want", string(p.want))
 	cmd.Env = append(os.Environ(), benchLoadEnv+"=1")
 	cmd.Stderr = b.log
 	out, err := cmd.Output()
 	if err != nil {
-		return result{}, fmt.Errorf("bench-load: %w", err)
+		return result{}, fmt.Errorf("load: %w", err)
 	}
 	var rep loadReport
 	if err := json.Unmarshal(out, &rep); err != nil {
-		return result{}, fmt.Errorf("bench-load printed %q: %w", out, err)
+		return result{}, fmt.Errorf("load printed %q: %w", out, err)
 	}
 	return result{name: p.name, n: rep.N, errs: rep.Errs, elapsed: time.Duration(rep.ElapsedNS),
 		p50: time.Duration(rep.P50NS), p99: time.Duration(rep.P99NS)}, nil

@@ -30,13 +30,13 @@ import (
 // The bare reference service (issue #22): what any peer doing this job at
 // least does. It reads the code out of the body with encoding/json, checks
 // its ES256 signature with crypto/ecdsa against one key and writes a fixed
-// answer: no trust registry, no claims, no verdict, no record. hcgw bench
+// answer: no trust registry, no claims, no verdict, no record. hcgw-bench
 // runs it in its own process beside a gateway's, and loads both in turn.
 
 // cmdBenchBare serves the bare verifier on loopback until stdin closes or
 // a signal comes; it prints its URL on the first line of stdout.
 func cmdBenchBare(args []string, stdin io.Reader, stdout io.Writer) error {
-	fs := newFlags("bench-bare")
+	fs := newFlags("bare")
 	keyFile := fs.String("key", "", "the ES256 public JWK the codes are signed with")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -119,14 +119,10 @@ type child struct {
 	url   string
 }
 
-// startChild runs this binary with args; url is the first line the child
-// prints (bench-bare), or, when addr is given, http://addr once its
-// /healthz answers (serve).
-func startChild(addr string, args ...string) (*child, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, err
-	}
+// startChild runs exe with args; url is the first line the child prints
+// (bare), or, when addr is given, http://addr once its /healthz answers
+// (hcgw serve).
+func startChild(exe, addr string, args ...string) (*child, error) {
 	cmd := exec.Command(exe, args...)
 	cmd.Stderr = os.Stderr
 	cmd.Env = append(os.Environ(), benchLoadEnv+"=1") // a test binary runs the command too
@@ -195,6 +191,27 @@ func (c *child) cpu() (time.Duration, error) {
 	return time.Duration(utime+stime) * time.Second / clockTicks, nil
 }
 
+// hcgwBinary is the hcgw binary the bare comparison measures as "hcgw
+// serve": --hcgw, or one built now from this module's source, so that the
+// server measured is the command operators run, at the code being measured.
+func (b *bench) hcgwBinary() (string, error) {
+	if b.hcgw != "" {
+		return b.hcgw, nil
+	}
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		return "", fmt.Errorf("no --hcgw binary, and no go tool to build one: %w", err)
+	}
+	bin := filepath.Join(b.dir, "hcgw")
+	fmt.Fprintf(b.log, "  building hcgw (go build github.com/hcgw/hcgw/cmd/hcgw)…\n")
+	cmd := exec.Command(goTool, "build", "-o", bin, "github.com/hcgw/hcgw/cmd/hcgw")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("building hcgw (run from inside the module, or give --hcgw): %v\n%s", err, out)
+	}
+	b.hcgw = bin
+	return bin, nil
+}
+
 // freeAddr is a loopback address no one listens on now.
 func freeAddr() (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -241,16 +258,24 @@ keys: [%q]
 clients: [{name: bench, role: verifier, token_sha256: %q}]
 audit: {sync: true}
 log: {level: error}
-`, addr, "file:"+filepath.Join(b.dir, "serve.db"), b.rootPub, b.trust, filepath.Join(b.dir, "310000.jwk"), sha256Hex(demoVerifierToken))
+`, addr, "file:"+filepath.Join(b.dir, "serve.db"), b.rootPub, b.trust, filepath.Join(b.dir, "310000.jwk"), sha256Hex(benchToken))
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
 		return nil, err
 	}
-	bare, err := startChild("", "bench-bare", "--key", pubFile)
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	hcgw, err := b.hcgwBinary()
+	if err != nil {
+		return nil, err
+	}
+	bare, err := startChild(self, "", "bare", "--key", pubFile)
 	if err != nil {
 		return nil, err
 	}
 	defer bare.stop()
-	gw, err := startChild(addr, "serve", "--config", cfgFile)
+	gw, err := startChild(hcgw, addr, "serve", "--config", cfgFile)
 	if err != nil {
 		return nil, err
 	}

@@ -21,7 +21,7 @@ import (
 // is there, every request was answered as expected (no errors), and each
 // ratio line is printed.
 func TestBenchMeasuresEveryPhase(t *testing.T) {
-	c, out, e := runCLI(t, "", "bench", "--duration", "150ms", "--clients", "2", "--batch-size", "50", "--phases", "offline,compare,batch,online", "--mysql", "")
+	c, out, e := runCLI(t, "", "--duration", "150ms", "--clients", "2", "--batch-size", "50", "--phases", "offline,compare,batch,online", "--mysql", "")
 	if c != 0 {
 		t.Fatalf("bench: %d %s", c, e)
 	}
@@ -95,6 +95,33 @@ func TestBenchMeasuresEveryPhase(t *testing.T) {
 	}
 }
 
+// TestBenchBareRunsTheRealServe runs the bare comparison briefly: the bare
+// service (this binary) and a real "hcgw serve" process, built from the
+// module as the bench builds it by default, each answered every request and
+// used CPU time of its own.
+func TestBenchBareRunsTheRealServe(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the hcgw binary")
+	}
+	c, out, e := runCLI(t, "", "--duration", "150ms", "--clients", "2", "--phases", "bare", "--mysql", "")
+	if c != 0 {
+		t.Fatalf("bench: %d %s", c, e)
+	}
+	row := regexp.MustCompile(`(?m)^\| (bare service \(net/http, encoding/json, crypto/ecdsa\)|hcgw \(records on SQLite, audit.sync\)) \| (\d+) \|[^|]*\|[^|]*\| ([0-9.]+(?:µs|ms|s)) \| (\d+) \|$`)
+	rows := row.FindAllStringSubmatch(out, -1)
+	if len(rows) != 2 {
+		t.Fatalf("%d rows of the bare comparison, want 2, in\n%s", len(rows), out)
+	}
+	for _, m := range rows {
+		if m[2] == "0" || m[3] == "0s" || m[4] != "0" {
+			t.Errorf("%s: rate %s, CPU %s a verification, %s errors", m[1], m[2], m[3], m[4])
+		}
+	}
+	if !regexp.MustCompile(`(?m)^- hcgw / bare: rate \d+\.\d\d, CPU per verification \d+\.\d\d`).MatchString(out) {
+		t.Errorf("no ratio line in\n%s", out)
+	}
+}
+
 func TestBenchRefusesBadFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"--phases", "offline,nonsense"},
@@ -103,7 +130,7 @@ func TestBenchRefusesBadFlags(t *testing.T) {
 		{"--duration", "-1s"},
 		{"--batch-size", "0"},
 	} {
-		if c, _, e := runCLI(t, "", append([]string{"bench"}, args...)...); c != 2 || e == "" {
+		if c, _, e := runCLI(t, "", args...); c != 2 || e == "" {
 			t.Errorf("bench %v: exit %d, stderr %q; want a usage error", args, c, e)
 		}
 	}
@@ -120,9 +147,9 @@ func TestBenchRefusesBadFlags(t *testing.T) {
 		{[]string{"--url", "http://127.0.0.1:1/v1/verify", "--bodies", filepath.Join(t.TempDir(), "none.json")}, false},
 		{[]string{"--url", "http://127.0.0.1:1/v1/verify", "--bodies", bodies}, false}, // an empty array
 	} {
-		c, _, e := runCLI(t, "", append([]string{"bench-load"}, tc.args...)...)
+		c, _, e := runCLI(t, "", append([]string{"load"}, tc.args...)...)
 		if want := map[bool]int{true: 2, false: 1}[tc.usage]; c != want || e == "" {
-			t.Errorf("bench-load %v: exit %d, stderr %q; want %d and a reason", tc.args, c, e, want)
+			t.Errorf("load %v: exit %d, stderr %q; want %d and a reason", tc.args, c, e, want)
 		}
 	}
 }

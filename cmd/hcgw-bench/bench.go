@@ -47,6 +47,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	issuerLatency := fs.Duration("issuer-latency", 2*time.Millisecond, "the simulated issuer's own latency (online phase)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	batchSize := fs.Int("batch-size", 1000, "codes in one request of the batch phase (1..4096)")
+	hcgwBin := fs.String("hcgw", "", "the hcgw binary the bare phase runs as \"hcgw serve\" (default: built from this module with go build)")
 	phasesFlag := fs.String("phases", strings.Join(benchPhases, ","), "the phases to run besides the raw signature rates: offline, compare (offline at the most clients, loaded by Go's net/http client and from another process), batch, online")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -81,6 +82,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	b.batchSize = *batchSize
+	b.hcgw = *hcgwBin
 
 	defer b.close()
 	if *cpuProfile != "" {
@@ -109,6 +111,7 @@ type bench struct {
 	commits map[string]commitCounters // last reading of each gateway's (commitStats)
 
 	batchSize int
+	hcgw      string // the hcgw binary of the bare phase; built if empty
 }
 
 func newBench(dur time.Duration, log io.Writer) (*bench, error) {
@@ -164,7 +167,7 @@ func (b *bench) gateway(region, driver, dsn string, peers map[string]string, pla
 	cfg.Trust.Anchors = []config.Anchor{{Path: b.rootPub}}
 	cfg.Trust.EndorsementsDir = b.trust
 	cfg.Keys = []string{filepath.Join(b.dir, region+".jwk")}
-	cfg.Clients = []config.Client{{Name: "bench", Role: config.RoleVerifier, TokenSHA256: sha256Hex(demoVerifierToken)}}
+	cfg.Clients = []config.Client{{Name: "bench", Role: config.RoleVerifier, TokenSHA256: sha256Hex(benchToken)}}
 	cfg.Log.Level = "error"
 	for r, u := range peers {
 		cfg.Peers = append(cfg.Peers, config.Peer{Region: r, URL: u})
@@ -264,7 +267,7 @@ func load(p phase) result {
 			hc := &http.Client{Transport: tr, Timeout: 30 * time.Second}
 			return func(body []byte) (bool, time.Duration, bool) {
 				req, _ := http.NewRequest("POST", p.url, bytes.NewReader(body))
-				req.Header.Set("Authorization", "Bearer "+demoVerifierToken)
+				req.Header.Set("Authorization", "Bearer "+benchToken)
 				resp, err := hc.Do(req)
 				if err != nil {
 					return false, 0, false
@@ -283,7 +286,7 @@ func load(p phase) result {
 		}
 		c := newRawClient(addr)
 		return func(body []byte) (bool, time.Duration, bool) {
-			status, out, err := c.do(path, demoVerifierToken, body)
+			status, out, err := c.do(path, benchToken, body)
 			return err == nil && status == 200 && bytes.Contains(out, p.want), c.issuer, c.timed
 		}, c.close
 	}
@@ -399,7 +402,7 @@ func (b *bench) codePool(n int) ([]string, error) {
 var benchPhases = []string{"offline", "compare", "bare", "batch", "online"}
 
 func (b *bench) run(w io.Writer, clients []int, mysqlDSN string, issuerLatency time.Duration, phases map[string]bool) error {
-	fmt.Fprintf(b.log, "hcgw bench: %d cores, %s per phase\n", runtime.GOMAXPROCS(0), b.dur)
+	fmt.Fprintf(b.log, "hcgw-bench: %d cores, %s per phase\n", runtime.GOMAXPROCS(0), b.dur)
 	ek, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	h := sha256.Sum256([]byte("hcgw"))
 	sig, _ := ecdsa.SignASN1(rand.Reader, ek, h[:])
