@@ -329,7 +329,7 @@ func (r *CorrectionResponder) Handle(ctx context.Context, body []byte, hops int,
 	}
 	if fresh && r.Shared != nil {
 		if fresh, err = r.Shared.FirstSeen(ctx, "correction|"+key, time.Unix(exp, 0)); err != nil {
-			r.Logger.Warn("replay store failed", "error", err.Error())
+			r.Logger.Warn("replay store failed", "error", mapping.MaskIdentityNumbers(err.Error()))
 			return errReply(fault.Unavailable, "message ids cannot be checked now; retry")
 		}
 	}
@@ -365,7 +365,7 @@ func (r *CorrectionResponder) Handle(ctx context.Context, body []byte, hops int,
 	case errors.Is(err, ErrTicketTaken):
 		return errReply(fault.Conflict, "this ticket id is another region's")
 	case err != nil:
-		r.Logger.Warn("correction inbox failed", "error", err.Error())
+		r.Logger.Warn("correction inbox failed", "error", mapping.MaskIdentityNumbers(err.Error()))
 		return errReply(fault.Unavailable, "corrections cannot be kept now; retry")
 	}
 	signer, err := trust.PickSigner(r.Signers, snap, trust.UseStatus, r.Region, r.Region, now)
@@ -404,7 +404,7 @@ func (r *CorrectionResponder) relay(ctx context.Context, aud string, body []byte
 		return errReply(fault.NotFound, "no peer for region "+aud)
 	}
 	if err != nil {
-		r.Logger.Warn("correction relay failed", "to", aud, "error", err.Error())
+		r.Logger.Warn("correction relay failed", "to", aud, "error", mapping.MaskIdentityNumbers(err.Error()))
 		return errReply(fault.UpstreamUnavailable, "region "+aud+" could not be reached")
 	}
 	ct := ContentTypeJOSE

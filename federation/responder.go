@@ -120,7 +120,7 @@ func (r *Responder) handle(ctx context.Context, body []byte, hops int) Reply {
 	if fresh && r.Shared != nil {
 		var err error
 		if fresh, err = r.Shared.FirstSeen(ctx, "status|"+key, time.Unix(req.EXP, 0)); err != nil {
-			r.Logger.Warn("replay store failed", "error", err.Error())
+			r.Logger.Warn("replay store failed", "error", mapping.MaskIdentityNumbers(err.Error()))
 			return errReply(fault.Unavailable, "request ids cannot be checked now; retry")
 		}
 	}
@@ -139,7 +139,7 @@ func (r *Responder) handle(ctx context.Context, body []byte, hops int) Reply {
 			return errReply(fault.NotFound, "no peer for region "+req.Aud)
 		}
 		if err != nil {
-			r.Logger.Warn("relay failed", "to", req.Aud, "error", err.Error())
+			r.Logger.Warn("relay failed", "to", req.Aud, "error", mapping.MaskIdentityNumbers(err.Error()))
 			rep := errReply(fault.UpstreamUnavailable, "region "+req.Aud+" could not be reached")
 			rep.Region = req.Aud
 			return rep
@@ -158,7 +158,7 @@ func (r *Responder) handle(ctx context.Context, body []byte, hops int) Reply {
 		return errReply(fault.UnknownCode, "the issuer does not know this code")
 	}
 	if err != nil {
-		r.Logger.Warn("status source failed", "error", err.Error())
+		r.Logger.Warn("status source failed", "error", mapping.MaskIdentityNumbers(err.Error()))
 		return errReply(fault.Unavailable, "the provincial platform cannot answer now")
 	}
 	signer, err := trust.PickSigner(r.Signers, r.Trust.Snapshot(), trust.UseStatus, r.Region, r.Region, now)

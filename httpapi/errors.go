@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/hcgw/hcgw/fault"
+	"github.com/hcgw/hcgw/mapping"
 )
 
 type errorBody struct {
@@ -54,32 +55,5 @@ func (a *api) logFault(c *gin.Context, k fault.Kind, err error) {
 		return
 	}
 	a.Logger.Log(c.Request.Context(), k.Level(), "request refused", "code", k.Code(), "path", c.FullPath(),
-		"request_id", c.GetString(requestIDKey), "error", maskDigits(err.Error()))
-}
-
-// maskDigits hides every run of 15 or more identity-number characters
-// (digits, X) in s: a cause may quote a value it was given, and a log
-// must never hold an identity number.
-func maskDigits(s string) string {
-	var out []byte
-	run := 0
-	for i := 0; i <= len(s); i++ {
-		if i < len(s) && (s[i] >= '0' && s[i] <= '9' || s[i] == 'X' || s[i] == 'x') {
-			run++
-			continue
-		}
-		if run >= 15 {
-			if out == nil {
-				out = []byte(s)
-			}
-			for j := i - run; j < i; j++ {
-				out[j] = '*'
-			}
-		}
-		run = 0
-	}
-	if out == nil {
-		return s
-	}
-	return string(out)
+		"request_id", c.GetString(requestIDKey), "error", mapping.MaskIdentityNumbers(err.Error()))
 }

@@ -341,7 +341,7 @@ func (a *api) event(c *gin.Context, ev TrustEvent) {
 		return
 	}
 	if err := a.Events.TrustEvent(c.Request.Context(), ev); err != nil {
-		a.Logger.Error("trust event not recorded", "action", ev.Action, "kid", ev.Kid, "error", err.Error())
+		a.Logger.Error("trust event not recorded", "action", ev.Action, "kid", ev.Kid, "error", mapping.MaskIdentityNumbers(err.Error()))
 	}
 }
 

@@ -309,7 +309,7 @@ func jsonProblem(err error) string {
 		return "the JSON ends early"
 	case strings.HasPrefix(msg, `json: unknown field "`):
 		// The client's own field name, clipped and never a number.
-		return maskDigits(mapping.Clip(strings.TrimPrefix(msg, "json: "), 80))
+		return mapping.MaskIdentityNumbers(mapping.Clip(strings.TrimPrefix(msg, "json: "), 80))
 	case errors.As(err, &fe): // a value's own decoder
 		return fault.MessageOf(err)
 	}
