@@ -25,3 +25,17 @@ func TestMaskIdentityNumbers(t *testing.T) {
 		})
 	}
 }
+
+// FuzzMaskIdentityNumbers: whatever the text, what is logged holds no
+// identity number and keeps the text's length.
+func FuzzMaskIdentityNumbers(f *testing.F) {
+	f.Add("row of 330102199001011234 taken")
+	f.Add("330102-19900101-123X")
+	f.Add("n=330102900101123;")
+	f.Fuzz(func(t *testing.T, s string) {
+		got := mapping.MaskIdentityNumbers(s)
+		if mapping.HoldsIdentityNumber(got) || len(got) != len(s) {
+			t.Fatalf("MaskIdentityNumbers(%q) = %q", s, got)
+		}
+	})
+}
