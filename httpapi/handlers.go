@@ -323,6 +323,9 @@ func (a *api) issue(c *gin.Context) {
 		// echoes the holder.
 		a.fail(c, fault.Wrap(fault.BadRequest, err, k.String()+": "+fault.MessageOf(err)))
 		return
+	case k == fault.Internal: // the signer's own failure
+		a.fail(c, fault.Wrap(fault.Unavailable, err, "the code could not be signed; retry"))
+		return
 	case err != nil:
 		a.fail(c, err) // nic.ErrNoSigningKey: unavailable
 		return
