@@ -13,21 +13,26 @@ import (
 // endorsements_dir, pull_from, pull_interval), keys, clients, peers and
 // audit.sync; the others are operational additions. docs/configuration.md
 // lists every key with its default.
+//
+// The validate tags are the checks of one value (go-playground/validator,
+// worded by Validate); checks across keys are written in validate.go.
+// Default is the one place that sets defaults: other packages read them
+// from it.
 type Config struct {
 	// Listen is the host:port the HTTP API listens on.
 	Listen string `yaml:"listen"`
 	// Region is the six-digit region this gateway serves; "000000" for the hub.
-	Region string `yaml:"region"`
+	Region string `yaml:"region" validate:"region"`
 	// Database selects the store.
 	Database Database `yaml:"database"`
 	// Trust configures the trust registry.
 	Trust Trust `yaml:"trust"`
 	// Keys are paths of this gateway's own private signing keys (JWK files).
-	Keys []string `yaml:"keys"`
+	Keys []string `yaml:"keys" validate:"dive,required"`
 	// Clients are the bearer-token clients; tokens are stored as SHA-256 hex.
-	Clients []Client `yaml:"clients"`
+	Clients []Client `yaml:"clients" validate:"dive"`
 	// Peers are the other gateways this one talks to, one per region.
-	Peers []Peer `yaml:"peers"`
+	Peers []Peer `yaml:"peers" validate:"dive"`
 	// Audit configures the verification records' group commit.
 	Audit Audit `yaml:"audit"`
 	// Server holds HTTP timeouts and request size limits.
@@ -56,8 +61,8 @@ type Config struct {
 
 // Database selects the store: the embedded SQLite or MySQL (TiDB).
 type Database struct {
-	Driver string `yaml:"driver"` // DriverSQLite or DriverMySQL
-	DSN    string `yaml:"dsn"`    // never logged as is: see RedactDSN
+	Driver string `yaml:"driver" validate:"oneof=sqlite mysql"` // DriverSQLite or DriverMySQL
+	DSN    string `yaml:"dsn" validate:"required"`              // never logged as is: see RedactDSN
 }
 
 // Trust configures the trust registry (DESIGN §5).
@@ -74,7 +79,7 @@ type Trust struct {
 	PullInterval time.Duration `yaml:"pull_interval"`
 	// ExpiryWarning is how long before an endorsement's exp the registry
 	// starts warning about it; 0 disables the warning.
-	ExpiryWarning time.Duration `yaml:"expiry_warning"`
+	ExpiryWarning time.Duration `yaml:"expiry_warning" validate:"gte=0"`
 	// DSCFile is an optional trust-list file of X.509 document signers of
 	// EU Digital COVID Certificates (docs/INTEROP.md), loaded at start.
 	DSCFile string `yaml:"dsc_file"`
@@ -82,16 +87,16 @@ type Trust struct {
 
 // Client is one bearer-token client of the HTTP API.
 type Client struct {
-	Name string `yaml:"name"`
-	Role string `yaml:"role"` // RoleVerifier or RoleAdmin
+	Name string `yaml:"name" validate:"required,clientname"`
+	Role string `yaml:"role" validate:"oneof=verifier admin"` // RoleVerifier or RoleAdmin
 	// TokenSHA256 is the lowercase hex SHA-256 of the token; the token
 	// itself is never configured.
-	TokenSHA256 string `yaml:"token_sha256"`
+	TokenSHA256 string `yaml:"token_sha256" validate:"sha256"`
 }
 
 // Peer is another gateway, the one serving Region.
 type Peer struct {
-	Region string `yaml:"region"`
+	Region string `yaml:"region" validate:"region"`
 	URL    string `yaml:"url"` // base URL, http or https
 }
 
@@ -100,46 +105,47 @@ type Audit struct {
 	// Sync makes a response wait until its record is committed.
 	Sync bool `yaml:"sync"`
 	// QueueSize is how many records may wait for the group commit.
-	QueueSize int `yaml:"queue_size"`
+	QueueSize int `yaml:"queue_size" validate:"min=1,max=1048576"`
 	// MaxBatch is the most records written in one commit.
-	MaxBatch int `yaml:"max_batch"`
+	MaxBatch int `yaml:"max_batch" validate:"min=1,max=1048576"`
 	// Linger is how long a commit may wait for more records to join it: a
 	// little latency for much larger group commits under load.
-	Linger time.Duration `yaml:"linger"`
+	Linger time.Duration `yaml:"linger" validate:"min=0,max=100ms"`
 	// Retention is how long records are kept: older ones are purged (by
 	// whole day partitions on MySQL) at start and every hour. 0 keeps
-	// every record.
-	Retention time.Duration `yaml:"retention"`
+	// every record. At least a day: a shorter one would drop today's
+	// partition.
+	Retention time.Duration `yaml:"retention" validate:"omitempty,min=24h,max=878400h"`
 }
 
 // Server holds the HTTP server's timeouts and the request limits of DESIGN §6.
 type Server struct {
 	// The timeouts of net/http.Server.
-	ReadTimeout       time.Duration `yaml:"read_timeout"`
-	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
-	WriteTimeout      time.Duration `yaml:"write_timeout"`
-	IdleTimeout       time.Duration `yaml:"idle_timeout"`
+	ReadTimeout       time.Duration `yaml:"read_timeout" validate:"gt=0"`
+	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout" validate:"gt=0"`
+	WriteTimeout      time.Duration `yaml:"write_timeout" validate:"gt=0"`
+	IdleTimeout       time.Duration `yaml:"idle_timeout" validate:"gt=0"`
 	// ShutdownTimeout bounds the graceful shutdown (in-flight requests and
 	// the audit queue's last commit).
-	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout" validate:"gt=0"`
 	// MaxBodyBytes limits a request body; larger is 413 too_large.
-	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	MaxBodyBytes int64 `yaml:"max_body_bytes" validate:"min=1,max=1073741824"`
 	// MaxBatchBodyBytes limits the body of POST /v1/verify/batch.
-	MaxBatchBodyBytes int64 `yaml:"max_batch_body_bytes"`
+	MaxBatchBodyBytes int64 `yaml:"max_batch_body_bytes" validate:"min=1,max=1073741824"`
 	// MaxCodeBytes limits one code.
-	MaxCodeBytes int `yaml:"max_code_bytes"`
+	MaxCodeBytes int `yaml:"max_code_bytes" validate:"min=1,max=1073741824"`
 	// MaxBatchCodes limits the codes of one batch.
-	MaxBatchCodes int `yaml:"max_batch_codes"`
+	MaxBatchCodes int `yaml:"max_batch_codes" validate:"min=1,max=100000"`
 	// RateLimit is each client's sustained request rate per second (token
 	// bucket; per remote address for callers without a token); 0: no limit.
-	RateLimit int `yaml:"rate_limit"`
+	RateLimit int `yaml:"rate_limit" validate:"min=0,max=1000000"`
 	// RateBurst is the bucket's size (default 2 × rate_limit).
-	RateBurst int `yaml:"rate_burst"`
+	RateBurst int `yaml:"rate_burst" validate:"min=0,max=10000000"`
 	// IDLookupRate is each client's sustained verifications by identity
 	// document per second (DESIGN §12), on top of rate_limit; 0: no limit.
-	IDLookupRate int `yaml:"id_lookup_rate"`
+	IDLookupRate int `yaml:"id_lookup_rate" validate:"min=0,max=1000000"`
 	// IDLookupBurst is that bucket's size (0: twice id_lookup_rate).
-	IDLookupBurst int `yaml:"id_lookup_burst"`
+	IDLookupBurst int `yaml:"id_lookup_burst" validate:"min=0,max=10000000"`
 	// TLSCertFile and TLSKeyFile switch the listener to HTTPS.
 	TLSCertFile string `yaml:"tls_cert_file"`
 	TLSKeyFile  string `yaml:"tls_key_file"`
@@ -151,14 +157,14 @@ type Server struct {
 // Verify holds the verification settings.
 type Verify struct {
 	// ClockSkew is the tolerance applied to iat/exp/nbf comparisons.
-	ClockSkew time.Duration `yaml:"clock_skew"`
+	ClockSkew time.Duration `yaml:"clock_skew" validate:"min=0,max=5m"`
 	// Deadline bounds one verification, federation calls included.
-	Deadline time.Duration `yaml:"deadline"`
+	Deadline time.Duration `yaml:"deadline" validate:"gt=0"`
 	// BatchDeadline bounds a whole POST /v1/verify/batch; the codes it
 	// leaves no time for are answered unverified (issuer_unavailable).
-	BatchDeadline time.Duration `yaml:"batch_deadline"`
+	BatchDeadline time.Duration `yaml:"batch_deadline" validate:"gt=0"`
 	// BatchParallelism is how many codes of one batch are verified at once.
-	BatchParallelism int `yaml:"batch_parallelism"`
+	BatchParallelism int `yaml:"batch_parallelism" validate:"min=1,max=1024"`
 }
 
 // QR bounds the decoding of uploaded images by memory: an image is refused
@@ -168,19 +174,20 @@ type Verify struct {
 type QR struct {
 	// MaxDecodeBytes is the most memory one decode may need, estimated from
 	// the image's header: pixels × bytes a pixel (bit depth and channels,
-	// the decoder's own buffers) plus the reader's working copies.
-	MaxDecodeBytes int64 `yaml:"max_decode_bytes"`
+	// the decoder's own buffers) plus the reader's working copies. At least
+	// what a 2048-pixel square image needs (2048² × 16), at most 16 GiB.
+	MaxDecodeBytes int64 `yaml:"max_decode_bytes" validate:"min=67108864,max=17179869184"`
 	// MaxConcurrent is how many images are decoded at once.
-	MaxConcurrent int `yaml:"max_concurrent"`
+	MaxConcurrent int `yaml:"max_concurrent" validate:"min=1,max=1024"`
 }
 
 // Federation holds the outbound client settings of DESIGN §7.
 type Federation struct {
-	Retries         int           `yaml:"retries"`
-	BreakerFailures int           `yaml:"breaker_failures"`
-	BreakerOpen     time.Duration `yaml:"breaker_open"`
-	CacheMaxTTL     time.Duration `yaml:"cache_max_ttl"` // 0 disables the cache
-	MaxHops         int           `yaml:"max_hops"`
+	Retries         int           `yaml:"retries" validate:"min=0,max=10"`
+	BreakerFailures int           `yaml:"breaker_failures" validate:"min=1,max=1000"`
+	BreakerOpen     time.Duration `yaml:"breaker_open" validate:"gt=0"`
+	CacheMaxTTL     time.Duration `yaml:"cache_max_ttl" validate:"gte=0"` // 0 disables the cache
+	MaxHops         int           `yaml:"max_hops" validate:"min=1,max=10"`
 	// HolderKeyFile holds the federation-wide secret (at least 32 bytes)
 	// that turns an identity number into the holder key of data sharing;
 	// provincial gateways have it, the hub never does.
@@ -199,7 +206,7 @@ type Platform struct {
 	// Kind is "" (none: the gateway answers no status request), "simulated"
 	// (the built-in simulated platform, codes in this gateway's database) or
 	// "http" (the platform's own JSON API at URL).
-	Kind string `yaml:"kind"`
+	Kind string `yaml:"kind" validate:"oneof='' simulated http"`
 	// URL is the base URL of the platform's JSON API (kind http).
 	URL string `yaml:"url"`
 	// Format names the local format whose mapping table translates the
@@ -224,8 +231,8 @@ type Rules struct {
 
 // Log selects the log output.
 type Log struct {
-	Level  string `yaml:"level"`  // debug, info, warn, error
-	Format string `yaml:"format"` // json, text
+	Level  string `yaml:"level" validate:"oneof=debug info warn error"` // debug, info, warn, error
+	Format string `yaml:"format" validate:"oneof=json text"`            // json, text
 }
 
 // Accepted values of the enumerated keys.
@@ -282,14 +289,12 @@ func Default() Config {
 			IDLookupBurst:     10,
 		},
 		Verify: Verify{
-			ClockSkew: 60 * time.Second,
-			Deadline:  1500 * time.Millisecond,
-			// verify.DefaultBatchDeadline and DefaultBatchParallelism
+			ClockSkew:        60 * time.Second,
+			Deadline:         1500 * time.Millisecond,
 			BatchDeadline:    5 * time.Second,
 			BatchParallelism: 8,
 		},
 		QR: QR{
-			// qr.DefaultMaxDecodeBytes and DefaultMaxConcurrent
 			MaxDecodeBytes: 160 << 20,
 			MaxConcurrent:  2,
 		},

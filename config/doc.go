@@ -8,6 +8,8 @@
 // error names the file (or the environment variable) and the key, so that the
 // gateway never starts half-configured. Validation collects every problem
 // rather than stopping at the first, so an operator fixes a file in one pass.
+// yaml.v3 (KnownFields) and go-playground/validator (the validate tags) do
+// the checking; this package words their findings as file:line:key.
 //
 // The package reads files only to check that the paths it is given are usable
 // (CheckFiles, Anchor.Bytes); it never parses a key, opens a database or

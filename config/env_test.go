@@ -303,7 +303,7 @@ func TestLoadErrors(t *testing.T) {
 			"testdata/full.yaml", map[string]string{"HCGW_AUDIT_SYNC": "maybe", "HCGW_LOG_LEVEL": "loud", "HCGW_KEYS": "testdata/keys/gone.jwk"},
 			[]string{
 				`config env HCGW_AUDIT_SYNC: key audit.sync: must be true or false, not "maybe"`,
-				`config env HCGW_LOG_LEVEL: key log.level: must be debug, info, warn or error, not "loud"`,
+				`config env HCGW_LOG_LEVEL: key log.level: must be "debug", "info", "warn" or "error", not "loud"`,
 				`config env HCGW_KEYS: key keys[0]: key file ` + shown("testdata/keys/gone.jwk") + `: no such file or directory`,
 			},
 		},

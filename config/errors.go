@@ -17,6 +17,7 @@ import (
 type fieldError struct {
 	source string
 	line   int
+	col    int // orders problems on one line; not shown
 	key    string
 	msg    string
 }

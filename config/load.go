@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 )
 
@@ -107,21 +108,9 @@ func yamlErrorLines(name string, err error) error {
 // cutLine splits "line 7: rest" into 7 and "rest".
 func cutLine(s string) (int, string, bool) {
 	rest, ok := strings.CutPrefix(s, "line ")
-	if !ok {
-		return 0, s, false
-	}
-	num, msg, ok := strings.Cut(rest, ": ")
-	if !ok {
-		return 0, s, false
-	}
-	n := 0
-	for _, r := range num {
-		if r < '0' || r > '9' || n > 1e8 {
-			return 0, s, false
-		}
-		n = n*10 + int(r-'0')
-	}
-	if num == "" {
+	num, msg, ok2 := strings.Cut(rest, ": ")
+	n, err := strconv.Atoi(num)
+	if !ok || !ok2 || err != nil || n < 0 {
 		return 0, s, false
 	}
 	return n, msg, true

@@ -2,14 +2,18 @@ package config
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"reflect"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/agnivade/levenshtein"
 	"gopkg.in/yaml.v3"
 )
 
@@ -20,13 +24,12 @@ var (
 
 // decodeStrict decodes one YAML document into c, which holds the defaults.
 //
-// The document is first walked against Config's type, so that every problem
-// is reported with its line and key path in the operator's terms ("unknown
-// key "foo" in trust", "key server.read_timeout: must be a duration …")
-// rather than in Go's ("field foo not found in type config.Trust"). Only a
-// document the walk accepts is then decoded, with yaml.v3's KnownFields as a
-// second, independent guard; anything it still refuses (an alias bomb, say)
-// is reported in its own words.
+// yaml.v3 with KnownFields does the checking: unknown keys, wrong types and
+// duplicate keys. Its messages speak Go ("field foo not found in type
+// config.Trust") and give only a line, so each is translated, with the key
+// path found in a walk of the document (sites). The walk adds what yaml.v3
+// lets through: a key with no value (which would keep the default silently)
+// and a fraction for an integer (which yaml.v3 truncates).
 func decodeStrict(name string, data []byte, c *Config) error {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
@@ -47,18 +50,30 @@ func decodeStrict(name string, data []byte, c *Config) error {
 			msg: `more than one YAML document: a configuration is a single document (remove the "---" separator)`}
 	}
 
-	w := walker{name: name, seen: map[seenKey]bool{}}
-	w.check(&doc, reflect.TypeFor[Config](), "")
-	if err := w.p.err(); err != nil {
-		return err
-	}
-
+	s := sites{name: name, byLine: map[int][]*site{}, seen: map[seenKey]bool{}}
+	s.walk(&doc, reflect.TypeFor[Config](), "")
 	strict := yaml.NewDecoder(bytes.NewReader(data))
 	strict.KnownFields(true)
-	if err := strict.Decode(c); err != nil {
+	err := strict.Decode(c)
+	var te *yaml.TypeError
+	switch {
+	case errors.As(err, &te):
+		for _, e := range te.Errors {
+			s.translate(e)
+		}
+	case err != nil && len(s.found) == 0:
 		return yamlErrorLines(name, err)
 	}
-	return nil
+	// In the file's order, once each: a huge number for an integer is
+	// reported by both the walk and yaml.v3.
+	slices.SortStableFunc(s.found, func(a, b *fieldError) int { return cmp.Or(a.line-b.line, a.col-b.col) })
+	var p problems
+	for i, e := range s.found {
+		if i == 0 || e.Error() != s.found[i-1].Error() {
+			p.errs = append(p.errs, e)
+		}
+	}
+	return p.err()
 }
 
 type seenKey struct {
@@ -66,13 +81,23 @@ type seenKey struct {
 	t reflect.Type
 }
 
-// walker checks a YAML node tree against a Go type, the way yaml.v3 would
-// decode it, collecting every problem.
-type walker struct {
-	name string
-	p    problems
+// site is where a node of the document sits, as yaml.v3 decodes it.
+type site struct {
+	n    *yaml.Node
+	t    reflect.Type // what the node decodes into; for a key, its mapping's struct
+	path string       // the value's key path; for a key, its mapping's
+	key  bool         // n is a mapping's key
+	used bool         // a message has been placed here
+}
+
+// sites indexes a document's nodes by their key paths, following aliases and
+// merges as yaml.v3 does.
+type sites struct {
+	name   string
+	byLine map[int][]*site
+	found  []*fieldError
 	// seen makes the walk linear in the document's size: a node reached
-	// again through an alias is checked once per type.
+	// again through an alias is walked once per type.
 	seen map[seenKey]bool
 }
 
@@ -93,157 +118,169 @@ func isMerge(n *yaml.Node) bool {
 		(n.Tag == "" || n.Tag == "!" || n.Tag == "!!merge" || n.Tag == "tag:yaml.org,2002:merge")
 }
 
-func (w *walker) add(line int, key, format string, args ...any) {
-	w.p.add(w.name, line, key, format, args...)
+func isInt(t reflect.Type) bool {
+	return t != durationType && t.Kind() >= reflect.Int && t.Kind() <= reflect.Int64
 }
 
-func (w *walker) check(n *yaml.Node, t reflect.Type, path string) {
+// add reports a problem at node n.
+func (s *sites) add(n *yaml.Node, key, format string, args ...any) {
+	s.found = append(s.found, &fieldError{source: s.name, line: n.Line, col: n.Column, key: key, msg: fmt.Sprintf(format, args...)})
+}
+
+func (s *sites) walk(n *yaml.Node, t reflect.Type, path string) {
 	n = deref(n)
 	if n.Kind == yaml.DocumentNode {
 		if len(n.Content) > 0 {
-			w.check(n.Content[0], t, path)
+			s.walk(n.Content[0], t, path)
 		}
 		return
 	}
 	k := seenKey{n, t}
-	if w.seen[k] {
+	if s.seen[k] {
 		return
 	}
-	w.seen[k] = true
-
-	if isNull(n) {
-		switch {
-		case t.Kind() == reflect.Struct && t != anchorType && t != durationType:
-			// An empty section ("trust:") keeps its defaults.
-		case t.Kind() == reflect.Slice:
-			// An empty list ("peers:").
-		case t.Kind() == reflect.String:
-			w.add(n.Line, path, `has no value: write "" for an empty value, or remove the key to keep the default`)
-		case t == anchorType:
-			w.add(n.Line, path, "has no value: an anchor must be a JWK file path (a string) or an inline JWK object (a mapping)")
-		default:
-			w.add(n.Line, path, "has no value: remove the key to keep the default")
-		}
-		return
-	}
-
+	s.seen[k] = true
+	s.index(&site{n: n, t: t, path: path})
 	switch {
-	case t == anchorType:
-		var a Anchor
-		if err := n.Decode(&a); err != nil {
-			w.addYAML(err, path)
-		}
-	case t == durationType:
-		w.scalar(n, t, path)
-	case t.Kind() == reflect.Struct:
-		if n.Kind != yaml.MappingNode {
-			if path == "" {
-				w.add(n.Line, "", "the configuration must be a mapping of keys, not %s", kindName(n))
-			} else {
-				w.add(n.Line, path, "must be a mapping of keys, not %s", kindName(n))
-			}
-			return
-		}
-		w.mapping(n, t, path)
-	case t.Kind() == reflect.Slice:
-		if n.Kind != yaml.SequenceNode {
-			w.add(n.Line, path, "must be a list, not %s", kindName(n))
-			return
-		}
+	case isNull(n):
+		s.null(n, t, path)
+	case t == anchorType || t == durationType:
+	case t.Kind() == reflect.Struct && n.Kind == yaml.MappingNode:
+		s.mapping(n, t, path)
+	case t.Kind() == reflect.Slice && n.Kind == yaml.SequenceNode:
 		for i, e := range n.Content {
-			w.check(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i))
+			s.walk(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i))
 		}
-	default:
-		w.scalar(n, t, path)
+	case isInt(t) && n.Kind == yaml.ScalarNode && n.ShortTag() == "!!float":
+		s.add(n, path, "must be an integer, not %s", quote(n.Value))
 	}
 }
 
-// mapping checks the keys of a mapping node against struct type t.
-func (w *walker) mapping(n *yaml.Node, t reflect.Type, path string) {
-	first := map[string]int{}
+// null refuses a key with no value where yaml.v3 would keep the default.
+func (s *sites) null(n *yaml.Node, t reflect.Type, path string) {
+	switch {
+	case t.Kind() == reflect.Struct && t != anchorType, t.Kind() == reflect.Slice:
+		// An empty section ("trust:") keeps its defaults; an empty list is empty.
+	case t.Kind() == reflect.String:
+		s.add(n, path, `has no value: write "" for an empty value, or remove the key to keep the default`)
+	case t == anchorType:
+		s.add(n, path, "has no value: an anchor must be a JWK file path (a string) or an inline JWK object (a mapping)")
+	default:
+		s.add(n, path, "has no value: remove the key to keep the default")
+	}
+}
+
+func (s *sites) mapping(n *yaml.Node, t reflect.Type, path string) {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		kn, vn := deref(n.Content[i]), n.Content[i+1]
 		if isMerge(kn) {
-			w.merge(vn, t, path)
+			s.merge(vn, t, path)
 			continue
 		}
-		if kn.Kind != yaml.ScalarNode {
-			w.add(kn.Line, "", "a key %s is %s; keys are plain names", where(path), kindName(kn))
-			continue
+		s.index(&site{n: kn, t: t, path: path, key: true})
+		if f, ok := fieldByKey(t, kn.Value); ok && kn.Kind == yaml.ScalarNode {
+			s.walk(vn, f.Type, join(path, kn.Value))
 		}
-		key := kn.Value
-		if l, dup := first[key]; dup {
-			w.add(kn.Line, join(path, key), "set twice (first at line %d)", l)
-			continue
-		}
-		first[key] = kn.Line
-		f, ok := fieldByKey(t, key)
-		if !ok {
-			w.add(kn.Line, "", "unknown key %q %s%s", key, where(path), suggest(t, key))
-			continue
-		}
-		w.check(vn, f.Type, join(path, key))
 	}
 }
 
-// merge checks the value of a "<<" key: a mapping, or a list of mappings,
+// merge walks the value of a "<<" key: a mapping, or a list of mappings,
 // whose keys are merged into the enclosing one.
-func (w *walker) merge(v *yaml.Node, t reflect.Type, path string) {
+func (s *sites) merge(v *yaml.Node, t reflect.Type, path string) {
 	v = deref(v)
 	srcs := []*yaml.Node{v}
 	if v.Kind == yaml.SequenceNode {
 		srcs = v.Content
 	}
-	for _, s := range srcs {
-		s = deref(s)
-		if s.Kind != yaml.MappingNode {
-			w.add(s.Line, path, `"<<" (merge) needs a mapping or a list of mappings, not %s`, kindName(s))
+	for _, m := range srcs {
+		m = deref(m)
+		if m.Kind != yaml.MappingNode {
+			// yaml.v3 says this without a line.
+			s.add(m, path, `"<<" (merge) needs a mapping or a list of mappings, not %s`, kindName(m))
 			continue
 		}
-		if k := (seenKey{s, t}); !w.seen[k] {
-			w.seen[k] = true
-			w.mapping(s, t, path)
+		if k := (seenKey{m, t}); !s.seen[k] {
+			s.seen[k] = true
+			s.mapping(m, t, path)
 		}
 	}
 }
 
-// scalar checks that a scalar node decodes into t, by letting yaml.v3 decode
-// it: the walk then agrees with the real decoding by construction.
-func (w *walker) scalar(n *yaml.Node, t reflect.Type, path string) {
-	if n.Kind != yaml.ScalarNode {
-		w.add(n.Line, path, "must be %s, not %s", typeName(t), kindName(n))
-		return
-	}
-	isInt := t != durationType && t.Kind() >= reflect.Int && t.Kind() <= reflect.Int64
-	// yaml.v3 truncates a float into an integer field (1.5 → 1); a strict
-	// configuration refuses it.
-	if isInt && n.ShortTag() == "!!float" {
-		w.add(n.Line, path, "must be an integer, not %s", quote(n.Value))
-		return
-	}
-	if err := n.Decode(reflect.New(t).Interface()); err == nil {
-		return
-	}
-	// Only bool, integer and duration keys get here (any scalar decodes into
-	// a string), and none of them is a secret, so the value may be shown.
-	switch {
-	case t == durationType && isNumber(n.Value):
-		w.add(n.Line, path, `must be a duration with a unit, like "60s" or "1.5s": a plain number such as %s is ambiguous`, n.Value)
-	default:
-		w.add(n.Line, path, "must be %s, not %s", typeName(t), quote(n.Value))
-	}
+func (s *sites) index(x *site) {
+	s.byLine[x.n.Line] = append(s.byLine[x.n.Line], x)
 }
 
-// addYAML reports the errors of a yaml.v3 decoding under key path.
-func (w *walker) addYAML(err error, path string) {
-	var te *yaml.TypeError
-	if !errors.As(err, &te) {
-		w.add(0, path, "%s", strings.TrimPrefix(err.Error(), "yaml: "))
-		return
+// find returns the first site not yet used at line that satisfies ok.
+func (s *sites) find(line int, ok func(site) bool) (*site, bool) {
+	for _, x := range s.byLine[line] {
+		if !x.used && ok(*x) {
+			x.used = true
+			return x, true
+		}
 	}
-	for _, e := range te.Errors {
-		line, msg, _ := cutLine(e)
-		w.add(line, path, "%s", msg)
+	return nil, false
+}
+
+// translate turns one of yaml.v3's unmarshal errors into the operator's
+// terms, at its key path. One it cannot place is kept in its own words.
+func (s *sites) translate(e string) {
+	line, msg, _ := cutLine(e)
+	if rest, ok := strings.CutPrefix(msg, "field "); ok {
+		key, typ, _ := strings.Cut(rest, " not found in type ")
+		if x, ok := s.find(line, func(x site) bool { return x.key && x.n.Value == key && x.t.String() == typ }); ok {
+			s.add(x.n, "", "unknown key %q %s%s", key, where(x.path), suggest(x.t, key))
+			return
+		}
+	}
+	if rest, ok := strings.CutPrefix(msg, "mapping key "); ok {
+		q, first, _ := strings.Cut(rest, " already defined at line ")
+		key, _ := strconv.Unquote(q)
+		if x, ok := s.find(line, func(x site) bool { return x.key && x.n.Value == key }); ok {
+			s.add(x.n, join(x.path, key), "set twice (first at line %s)", first)
+			return
+		}
+	}
+	if strings.HasPrefix(msg, "an anchor must be") {
+		if x, ok := s.find(line, func(x site) bool { return !x.key && x.t == anchorType }); ok {
+			s.add(x.n, x.path, "%s", msg)
+			return
+		}
+	}
+	if rest, ok := strings.CutPrefix(msg, "cannot unmarshal "); ok {
+		tag, _, _ := strings.Cut(rest, " ")
+		into := rest[strings.LastIndex(rest, " into ")+len(" into "):]
+		if into == "string" {
+			if x, ok := s.find(line, func(x site) bool { return x.key && x.n.Kind != yaml.ScalarNode }); ok {
+				s.add(x.n, "", "a key %s is %s; keys are plain names", where(x.path), kindName(x.n))
+				return
+			}
+		}
+		if x, ok := s.find(line, func(x site) bool { return !x.key && x.t.String() == into && x.n.ShortTag() == tag }); ok {
+			s.wrongType(x)
+			return
+		}
+	}
+	// Not placed: kept in yaml.v3's words, without the value it quotes,
+	// which could be a secret.
+	s.add(&yaml.Node{Line: line}, "", "%s", quotedValue.ReplaceAllString(msg, "a value"))
+}
+
+var quotedValue = regexp.MustCompile("`[^`]*`")
+
+// wrongType says what the value at x should have been.
+func (s *sites) wrongType(x *site) {
+	n, t := x.n, x.t
+	switch {
+	case x.path == "":
+		s.add(n, "", "the configuration must be a mapping of keys, not %s", kindName(n))
+	case n.Kind != yaml.ScalarNode || t.Kind() == reflect.Struct || t.Kind() == reflect.Slice:
+		s.add(n, x.path, "must be %s, not %s", typeName(t), kindName(n))
+	case t == durationType && isNumber(n.Value):
+		s.add(n, x.path, `must be a duration with a unit, like "60s" or "1.5s": a plain number such as %s is ambiguous`, n.Value)
+	default:
+		// Only bool, integer and duration keys get here (any scalar decodes
+		// into a string), and none of them is a secret.
+		s.add(n, x.path, "must be %s, not %s", typeName(t), quote(n.Value))
 	}
 }
 
@@ -344,26 +381,11 @@ func suggest(t reflect.Type, key string) string {
 	return ""
 }
 
-// distance is the Levenshtein distance, for short key names.
+// distance is the Levenshtein distance, for key names; a long name (a
+// fuzzer's, say) is no typo of a short key and is not measured.
 func distance(a, b string) int {
 	if len(a) > 64 || len(b) > 64 {
 		return 1 << 30
 	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return levenshtein.ComputeDistance(a, b)
 }

@@ -83,6 +83,13 @@ func TestUnknownKeysAreRejectedWithTheirLine(t *testing.T) {
 			"trust: &t\n  pull_interval: 5s\nverify:\n  <<: *t\n",
 			[]string{`config f.yaml: line 2: unknown key "pull_interval" in verify`},
 		},
+		"in two clients on one line, each at its own index": {
+			"clients: [{name: a, rolez: x}, {name: b, rolez: y}]\n",
+			[]string{
+				`config f.yaml: line 1: unknown key "rolez" in clients[0] (did you mean "role"?)`,
+				`config f.yaml: line 1: unknown key "rolez" in clients[1] (did you mean "role"?)`,
+			},
+		},
 		"a key that is not a name": {
 			"? [a, b]\n: 1\n",
 			[]string{`config f.yaml: line 1: a key at the top level is a list; keys are plain names`},
@@ -138,6 +145,26 @@ func TestWrongTypesAreRejected(t *testing.T) {
 		"a number too large for an integer": {
 			"federation:\n  max_hops: 99999999999999999999\n",
 			`config f.yaml: line 2: key federation.max_hops: must be an integer, not "99999999999999999999"`,
+		},
+		"two wrong values on one line, each at its own key": {
+			"audit: {queue_size: many, max_batch: few}\n",
+			"config f.yaml: line 1: key audit.queue_size: must be an integer, not \"many\"\n" +
+				"config f.yaml: line 1: key audit.max_batch: must be an integer, not \"few\"",
+		},
+		// The fraction is found by the walk, the word by yaml.v3: still in
+		// the order they are written.
+		"a word and a fraction on one line, in their order": {
+			"audit: {queue_size: many, max_batch: 1.5}\n",
+			"config f.yaml: line 1: key audit.queue_size: must be an integer, not \"many\"\n" +
+				"config f.yaml: line 1: key audit.max_batch: must be an integer, not \"1.5\"",
+		},
+		"a wrong value reached through an alias": {
+			"x: &n many\n",
+			`config f.yaml: line 1: unknown key "x" at the top level`,
+		},
+		"a wrong value in a merged mapping": {
+			"peers:\n  - &p {region: \"000000\", url: 7s}\n  - {<<: *p, region: [x]}\n",
+			`config f.yaml: line 3: key peers[1].region: must be a string, not a list`,
 		},
 		"a word for a bool": {
 			"audit:\n  sync: maybe\n",
@@ -323,4 +350,16 @@ func TestDecodeErrorsAreFieldErrors(t *testing.T) {
 	if !errors.As(err, &fe) || fe.source != "f.yaml" || fe.line != 2 || fe.key != "audit.sync" {
 		t.Errorf("got %#v", fe)
 	}
+}
+
+// A yaml.v3 message the walk cannot place keeps its line and its words, but
+// not the value it quotes, which could be a secret.
+func TestAnUnplacedDecodeErrorHidesItsValue(t *testing.T) {
+	s := sites{name: "f.yaml", byLine: map[int][]*site{}, seen: map[seenKey]bool{}}
+	s.translate("line 9: cannot unmarshal !!str `hunter2` into []string")
+	var p problems
+	for _, e := range s.found {
+		p.errs = append(p.errs, e)
+	}
+	wantErrors(t, p.err(), "config f.yaml: line 9: cannot unmarshal !!str a value into []string")
 }

@@ -2,34 +2,25 @@ package config
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
 	"os"
+	"reflect"
+	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
+
+	playground "github.com/go-playground/validator/v10"
 )
 
-// Bounds of the validated values. They exist to catch typos (an extra zero)
-// and values that would overflow where they are used, not to tune anything.
+// Bounds the struct tags cannot say: they depend on another key, or on a
+// file's size.
 const (
-	maxClockSkew        = 5 * time.Minute
-	maxHops             = 10
-	maxRetries          = 10
-	maxBreakerFailures  = 1000
-	maxQueueSize        = 1 << 20
-	maxRetention        = 100 * 366 * 24 * time.Hour // a century
-	maxBodyBytes        = 1 << 30
-	maxBatchCodes       = 100000
-	maxBatchParallelism = 1024
-	// A decode's bound: at least what a QR image as large as /v1/qr/encode
-	// draws needs (qr.MaxSize² pixels, 8 bytes each at most, with the
-	// reader's copies), at most 16 GiB (a typo's extra zeros).
-	minDecodeBytes  = 2048 * 2048 * 16
-	maxDecodeBytes  = 16 << 30
-	maxQRConcurrent = 1024
 	minPullInterval = time.Second
-	maxClientName   = 64
 	// maxDSCFile bounds a trust-list file of document signers (the EU
 	// gateway's list is a few hundred certificates of about 1 KiB).
 	maxDSCFile = 8 << 20
@@ -39,91 +30,37 @@ const (
 
 // Validate checks every key and returns all problems at once (errors.Join),
 // each naming the key and where its value came from (the file, or the
-// environment variable that set it). It reads no file: CheckFiles does.
+// environment variable that set it). The checks of one value are the
+// fields' validate tags; the few here relate keys to each other or parse an
+// address. It reads no file: CheckFiles does.
 func (c *Config) Validate() error {
 	v := validator{c: c}
+	v.tags(tagChecker.Struct(c))
 
 	if err := checkHostPort(c.Listen); err != nil {
 		v.add("listen", "%v", err)
 	}
-	if !validRegion(c.Region) {
-		v.add("region", "must be six digits (a GB/T 2260 region code; %q for the hub), not %s", HubRegion, quote(c.Region))
-	}
-
-	switch c.Database.Driver {
-	case DriverSQLite, DriverMySQL:
-	default:
-		v.add("database.driver", "must be %q or %q, not %s", DriverSQLite, DriverMySQL, quote(c.Database.Driver))
-	}
-	switch {
-	case c.Database.DSN == "":
-		v.add("database.dsn", "must not be empty")
-	case c.Database.Driver == DriverMySQL && !looksLikeMySQLDSN(c.Database.DSN):
+	if c.Database.Driver == DriverMySQL && c.Database.DSN != "" && !looksLikeMySQLDSN(c.Database.DSN) {
 		v.add("database.dsn", "%s is not a MySQL DSN like \"user:password@tcp(host:3306)/hcgw?parseTime=true\"", quote(RedactDSN(c.Database.DSN)))
 	}
-
 	c.validateTrust(&v)
-
-	for i, k := range c.Keys {
-		if k == "" {
-			v.add(fmt.Sprintf("keys[%d]", i), "must be the path of a JWK file, not empty")
-		}
-	}
-
 	c.validateClients(&v)
-
-	switch c.Platform.Kind {
-	case "", PlatformSimulated:
-	case PlatformHTTP:
+	if c.Platform.Kind == PlatformHTTP {
 		if err := checkPeerURL(c.Platform.URL); err != nil {
 			v.add("platform.url", "%v", err)
 		}
 		if c.Platform.Format == "" {
 			v.add("platform.format", "must name the local format whose mapping table translates the platform's statuses")
 		}
-	default:
-		v.add("platform.kind", "must be empty, %q or %q, not %s", PlatformSimulated, PlatformHTTP, quote(c.Platform.Kind))
 	}
 	c.validatePeers(&v)
 
-	v.positiveInt("audit.queue_size", int64(c.Audit.QueueSize), maxQueueSize)
-	v.positiveInt("audit.max_batch", int64(c.Audit.MaxBatch), maxQueueSize)
-	if c.Audit.Linger < 0 || c.Audit.Linger > 100*time.Millisecond {
-		v.add("audit.linger", "must be between 0 and 100ms, not %s", c.Audit.Linger)
+	if a := c.Audit; a.MaxBatch > a.QueueSize && a.QueueSize > 0 {
+		v.add("audit.max_batch", "must not exceed audit.queue_size (%d)", a.QueueSize)
 	}
-	// A day at least: retention drops whole day partitions, and a shorter
-	// one would purge the records of today's verifications.
-	if r := c.Audit.Retention; r != 0 && (r < 24*time.Hour || r > maxRetention) {
-		v.add("audit.retention", "must be 0 (keep every record) or between 24h and %s, not %s", maxRetention, r)
-	}
-	if c.Audit.MaxBatch > c.Audit.QueueSize && c.Audit.QueueSize > 0 {
-		v.add("audit.max_batch", "must not exceed audit.queue_size (%d)", c.Audit.QueueSize)
-	}
-
 	s := c.Server
-	v.positiveDuration("server.read_timeout", s.ReadTimeout)
-	v.positiveDuration("server.read_header_timeout", s.ReadHeaderTimeout)
-	v.positiveDuration("server.write_timeout", s.WriteTimeout)
-	v.positiveDuration("server.idle_timeout", s.IdleTimeout)
-	v.positiveDuration("server.shutdown_timeout", s.ShutdownTimeout)
 	if s.ReadHeaderTimeout > s.ReadTimeout && s.ReadTimeout > 0 {
 		v.add("server.read_header_timeout", "must not exceed server.read_timeout (%v)", s.ReadTimeout)
-	}
-	v.positiveInt("server.max_body_bytes", s.MaxBodyBytes, maxBodyBytes)
-	v.positiveInt("server.max_batch_body_bytes", s.MaxBatchBodyBytes, maxBodyBytes)
-	v.positiveInt("server.max_code_bytes", int64(s.MaxCodeBytes), maxBodyBytes)
-	v.positiveInt("server.max_batch_codes", int64(s.MaxBatchCodes), maxBatchCodes)
-	if s.RateLimit < 0 || s.RateLimit > 1_000_000 {
-		v.add("server.rate_limit", "must be between 0 (no limit) and 1000000 requests per second, not %d", s.RateLimit)
-	}
-	if s.RateBurst < 0 || s.RateBurst > 10_000_000 {
-		v.add("server.rate_burst", "must be between 0 (twice rate_limit) and 10000000, not %d", s.RateBurst)
-	}
-	if s.IDLookupRate < 0 || s.IDLookupRate > 1_000_000 {
-		v.add("server.id_lookup_rate", "must be between 0 (no limit) and 1000000 lookups per second, not %d", s.IDLookupRate)
-	}
-	if s.IDLookupBurst < 0 || s.IDLookupBurst > 10_000_000 {
-		v.add("server.id_lookup_burst", "must be between 0 (twice id_lookup_rate) and 10000000, not %d", s.IDLookupBurst)
 	}
 	if (s.TLSCertFile == "") != (s.TLSKeyFile == "") {
 		v.add("server.tls_cert_file", "tls_cert_file and tls_key_file go together")
@@ -140,57 +77,36 @@ func (c *Config) Validate() error {
 	if s.MaxBodyBytes > 0 && s.MaxBatchBodyBytes > 0 && s.MaxBatchBodyBytes < s.MaxBodyBytes {
 		v.add("server.max_batch_body_bytes", "must not be less than server.max_body_bytes (%d)", s.MaxBodyBytes)
 	}
-
-	switch {
-	case c.Verify.ClockSkew < 0:
-		v.add("verify.clock_skew", "must not be negative")
-	case c.Verify.ClockSkew > maxClockSkew:
-		v.add("verify.clock_skew", "must not exceed %v: a larger skew stretches every validity window", maxClockSkew)
-	}
-	v.positiveDuration("verify.deadline", c.Verify.Deadline)
-	if c.Verify.Deadline > 0 && s.WriteTimeout > 0 && c.Verify.Deadline >= s.WriteTimeout {
+	if d := c.Verify.Deadline; d > 0 && s.WriteTimeout > 0 && d >= s.WriteTimeout {
 		v.add("verify.deadline", "must be shorter than server.write_timeout (%v), or answers are cut off", s.WriteTimeout)
 	}
-	v.positiveDuration("verify.batch_deadline", c.Verify.BatchDeadline)
 	if bd := c.Verify.BatchDeadline; bd > 0 && s.WriteTimeout > 0 && bd >= s.WriteTimeout {
 		v.add("verify.batch_deadline", "must be shorter than server.write_timeout (%v), or batch answers are cut off", s.WriteTimeout)
 	}
-	if n := c.Verify.BatchParallelism; n < 1 || n > maxBatchParallelism {
-		v.add("verify.batch_parallelism", "must be between 1 and %d, not %d", maxBatchParallelism, n)
-	}
-
-	v.positiveInt("qr.max_decode_bytes", c.QR.MaxDecodeBytes, maxDecodeBytes)
-	if c.QR.MaxDecodeBytes > 0 && c.QR.MaxDecodeBytes < minDecodeBytes {
-		v.add("qr.max_decode_bytes", "must be at least %d (a 2048-pixel square QR image), not %d", minDecodeBytes, c.QR.MaxDecodeBytes)
-	}
-	v.positiveInt("qr.max_concurrent", int64(c.QR.MaxConcurrent), maxQRConcurrent)
-
-	f := c.Federation
-	if f.Retries < 0 || f.Retries > maxRetries {
-		v.add("federation.retries", "must be between 0 and %d, not %d", maxRetries, f.Retries)
-	}
-	if f.BreakerFailures < 1 || f.BreakerFailures > maxBreakerFailures {
-		v.add("federation.breaker_failures", "must be between 1 and %d, not %d", maxBreakerFailures, f.BreakerFailures)
-	}
-	v.positiveDuration("federation.breaker_open", f.BreakerOpen)
-	if f.CacheMaxTTL < 0 {
-		v.add("federation.cache_max_ttl", "must not be negative (0 disables the cache)")
-	}
-	if f.MaxHops < 1 || f.MaxHops > maxHops {
-		v.add("federation.max_hops", "must be between 1 and %d, not %d", maxHops, f.MaxHops)
-	}
-
-	switch c.Log.Level {
-	case "debug", "info", "warn", "error":
-	default:
-		v.add("log.level", "must be debug, info, warn or error, not %s", quote(c.Log.Level))
-	}
-	switch c.Log.Format {
-	case "json", "text":
-	default:
-		v.add("log.format", "must be json or text, not %s", quote(c.Log.Format))
-	}
+	// In the file's order, so that an operator fixes it top to bottom.
+	slices.SortStableFunc(v.p.errs, func(a, b error) int {
+		return slices.Compare(keyOrder(a.(*fieldError).key), keyOrder(b.(*fieldError).key))
+	})
 	return v.p.err()
+}
+
+// keyOrder places a key path in Config's field order: "clients[1].role" →
+// [index of clients, 1, index of role].
+func keyOrder(path string) []int {
+	var order []int
+	t := reflect.TypeFor[Config]()
+	for _, part := range strings.Split(path, ".") {
+		name, idx, _ := strings.Cut(part, "[")
+		f, ok := fieldByKey(t, name)
+		if !ok {
+			break
+		}
+		order, t = append(order, f.Index[0]), f.Type
+		if n, err := strconv.Atoi(strings.TrimSuffix(idx, "]")); err == nil && t.Kind() == reflect.Slice {
+			order, t = append(order, n), t.Elem()
+		}
+	}
+	return order
 }
 
 func (c *Config) validateTrust(v *validator) {
@@ -217,60 +133,44 @@ func (c *Config) validateTrust(v *validator) {
 	} else if c.Trust.PullInterval < 0 {
 		v.add("trust.pull_interval", "must not be negative")
 	}
-	if c.Trust.ExpiryWarning < 0 {
-		v.add("trust.expiry_warning", "must not be negative (0 disables the warning)")
-	}
 }
 
+// validateClients refuses two clients with one name or one token; the
+// fields' own checks are tags.
 func (c *Config) validateClients(v *validator) {
 	names := map[string]int{}
 	tokens := map[string]int{}
 	for i, cl := range c.Clients {
 		key := fmt.Sprintf("clients[%d]", i)
-		switch {
-		case cl.Name == "":
-			v.add(key+".name", "must not be empty")
-		case !validClientName(cl.Name):
-			v.add(key+".name", "must be 1 to %d of A-Z a-z 0-9 . _ -, not %s", maxClientName, quote(cl.Name))
-		default:
-			if j, dup := names[cl.Name]; dup {
-				v.add(key+".name", "%s is already the name of clients[%d]", quote(cl.Name), j)
-			} else {
-				names[cl.Name] = i
-			}
+		if j, dup := names[cl.Name]; dup && clientNamePattern.MatchString(cl.Name) {
+			v.add(key+".name", "%s is already the name of clients[%d]", quote(cl.Name), j)
+		} else if !dup {
+			names[cl.Name] = i
 		}
-		switch cl.Role {
-		case RoleVerifier, RoleAdmin:
-		default:
-			v.add(key+".role", "must be %q or %q, not %s", RoleVerifier, RoleAdmin, quote(cl.Role))
-		}
-		// The value is never shown: a hash of a short token can be reversed,
-		// and a "hash" that is really a clear token must not reach a log.
-		if !validTokenHash(cl.TokenSHA256) {
-			v.add(key+".token_sha256", "must be 64 lowercase hex characters (the SHA-256 of the token, never the token)")
-		} else if j, dup := tokens[cl.TokenSHA256]; dup {
+		// The value is never shown: a hash of a short token can be reversed.
+		if j, dup := tokens[cl.TokenSHA256]; dup && tokenHashPattern.MatchString(cl.TokenSHA256) {
 			v.add(key+".token_sha256", "is the same token as clients[%d]: every client needs its own token", j)
-		} else {
+		} else if !dup {
 			tokens[cl.TokenSHA256] = i
 		}
 	}
 }
 
+// validatePeers refuses a peer for this gateway's own region, two peers for
+// one region, and a URL that is not a base URL.
 func (c *Config) validatePeers(v *validator) {
 	regions := map[string]int{}
 	for i, p := range c.Peers {
 		key := fmt.Sprintf("peers[%d]", i)
+		j, dup := regions[p.Region]
 		switch {
-		case !validRegion(p.Region):
-			v.add(key+".region", "must be six digits, not %s", quote(p.Region))
+		case !regionPattern.MatchString(p.Region): // a tag reports it
 		case p.Region == c.Region:
 			v.add(key+".region", "%s is this gateway's own region: a peer for it would send requests to itself", quote(p.Region))
+		case dup:
+			v.add(key+".region", "%s is already the region of peers[%d]: one peer per region", quote(p.Region), j)
 		default:
-			if j, dup := regions[p.Region]; dup {
-				v.add(key+".region", "%s is already the region of peers[%d]: one peer per region", quote(p.Region), j)
-			} else {
-				regions[p.Region] = i
-			}
+			regions[p.Region] = i
 		}
 		if err := checkPeerURL(p.URL); err != nil {
 			v.add(key+".url", "%v", err)
@@ -392,56 +292,103 @@ func (v *validator) add(key, format string, args ...any) {
 	v.p.add(v.c.origin.source(key), 0, key, format, args...)
 }
 
-func (v *validator) positiveDuration(key string, d time.Duration) {
-	if d <= 0 {
-		v.add(key, "must be a positive duration, not %v", d)
+// tagChecker runs the validate tags. Its field names are the YAML keys, so
+// that an error's namespace is the key path ("Config.clients[1].role").
+var tagChecker = func() *playground.Validate {
+	t := playground.New()
+	t.RegisterTagNameFunc(yamlKey)
+	for tag, re := range map[string]*regexp.Regexp{"region": regionPattern, "clientname": clientNamePattern} {
+		if err := t.RegisterValidation(tag, func(fl playground.FieldLevel) bool { return re.MatchString(fl.Field().String()) }); err != nil {
+			panic(err) // a tag name the library refuses: a programming error
+		}
+	}
+	return t
+}()
+
+// tags reports the failures of the validate tags in the words of this
+// package. Only enumerations and numbers are shown: the tags on secrets
+// (required, sha256) have messages without the value.
+func (v *validator) tags(err error) {
+	var errs playground.ValidationErrors
+	if !errors.As(err, &errs) {
+		if err != nil {
+			v.add("", "%v", err)
+		}
+		return
+	}
+	for _, fe := range errs {
+		key := strings.TrimPrefix(fe.Namespace(), "Config.")
+		switch fe.Tag() {
+		case "required":
+			v.add(key, "must not be empty")
+		case "oneof":
+			v.add(key, "must be %s, not %s", alternatives(strings.Fields(fe.Param())), quote(fmt.Sprint(fe.Value())))
+		case "region":
+			v.add(key, "must be six digits (a GB/T 2260 region code; %q for the hub), not %s", HubRegion, quote(fmt.Sprint(fe.Value())))
+		case "clientname":
+			v.add(key, "must be 1 to 64 of A-Z a-z 0-9 . _ -, not %s", quote(fmt.Sprint(fe.Value())))
+		case "sha256":
+			v.add(key, "must be 64 lowercase hex characters (the SHA-256 of the token, never the token)")
+		case "gt": // gt=0, on durations only
+			v.add(key, "must be a positive duration, not %v", fe.Value())
+		case "gte": // gte=0
+			v.add(key, "must not be negative")
+		case "min", "max":
+			v.add(key, "must be %s, not %v", bounds(fe.StructNamespace()), fe.Value())
+		default:
+			v.add(key, "fails the check %s=%s", fe.Tag(), fe.Param())
+		}
 	}
 }
 
-func (v *validator) positiveInt(key string, n, max int64) {
-	if n < 1 || n > max {
-		v.add(key, "must be between 1 and %d, not %d", max, n)
+// bounds states the min and max tags of the field at a Go namespace
+// ("Config.Audit.Retention") as "between MIN and MAX", and an omitempty as
+// "0 or".
+func bounds(namespace string) string {
+	t := reflect.TypeFor[Config]()
+	var f reflect.StructField
+	for _, name := range strings.Split(namespace, ".")[1:] {
+		name, _, _ = strings.Cut(name, "[")
+		for t.Kind() == reflect.Slice {
+			t = t.Elem()
+		}
+		f, _ = t.FieldByName(name)
+		t = f.Type
 	}
+	var lo, hi, zero string
+	for _, rule := range strings.Split(f.Tag.Get("validate"), ",") {
+		k, val, _ := strings.Cut(rule, "=")
+		switch k {
+		case "min":
+			lo = val
+		case "max":
+			hi = val
+		case "omitempty":
+			zero = "0 or "
+		}
+	}
+	return zero + "between " + lo + " and " + hi
 }
 
-// validRegion reports whether s is six ASCII digits. It is the rule of
+// alternatives writes oneof's values as "a", "b" or "c".
+func alternatives(vals []string) string {
+	for i, s := range vals {
+		vals[i] = strconv.Quote(strings.Trim(s, "'"))
+	}
+	if len(vals) < 2 {
+		return strings.Join(vals, "")
+	}
+	return strings.Join(vals[:len(vals)-1], ", ") + " or " + vals[len(vals)-1]
+}
+
+// The patterns of the values the tags region and clientname check, and of a
+// SHA-256 in hex (the sha256 tag). A region is the rule of
 // mapping.ValidRegion, kept here so that this package depends on no other.
-func validRegion(s string) bool {
-	if len(s) != 6 {
-		return false
-	}
-	for i := range len(s) {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-func validTokenHash(s string) bool {
-	if len(s) != 64 {
-		return false
-	}
-	for i := range len(s) {
-		if (s[i] < '0' || s[i] > '9') && (s[i] < 'a' || s[i] > 'f') {
-			return false
-		}
-	}
-	return true
-}
-
-func validClientName(s string) bool {
-	if len(s) == 0 || len(s) > maxClientName {
-		return false
-	}
-	for i := range len(s) {
-		b := s[i]
-		if !('a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || '0' <= b && b <= '9' || b == '.' || b == '_' || b == '-') {
-			return false
-		}
-	}
-	return true
-}
+var (
+	regionPattern     = regexp.MustCompile(`^[0-9]{6}$`)
+	clientNamePattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+	tokenHashPattern  = regexp.MustCompile(`^[0-9a-f]{64}$`)
+)
 
 func checkHostPort(s string) error {
 	host, port, err := net.SplitHostPort(s)

@@ -2,6 +2,7 @@ package config
 
 import (
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -49,6 +50,10 @@ func TestValidConfigurationsPass(t *testing.T) {
 		"records kept ten years":                      func(c *Config) { c.Audit.Retention = 3660 * 24 * time.Hour },
 		"a peer under a path":                         func(c *Config) { c.Peers[0].URL = "https://gw.example/hcgw/" },
 		"a client name with dots and dashes":          func(c *Config) { c.Clients[0].Name = "gate-1.hall_B" },
+		"the simulated platform":                      func(c *Config) { c.Platform.Kind = PlatformSimulated },
+		"a platform's own API": func(c *Config) {
+			c.Platform = Platform{Kind: PlatformHTTP, URL: "http://127.0.0.1:9000/api", Format: "zj-v1"}
+		},
 	}
 	for name, mutate := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -89,8 +94,8 @@ func TestEveryValidationRule(t *testing.T) {
 			c.Trust.PullInterval = 500 * time.Millisecond
 		}, `key trust.pull_interval: must be at least 1s when trust.pull_from is set`},
 		"a negative pull interval":                 {func(c *Config) { c.Trust.PullInterval = -time.Second }, `key trust.pull_interval: must not be negative`},
-		"a negative expiry warning":                {func(c *Config) { c.Trust.ExpiryWarning = -time.Hour }, `key trust.expiry_warning: must not be negative (0 disables the warning)`},
-		"an empty key path":                        {func(c *Config) { c.Keys = append(c.Keys, "") }, `key keys[1]: must be the path of a JWK file, not empty`},
+		"a negative expiry warning":                {func(c *Config) { c.Trust.ExpiryWarning = -time.Hour }, `key trust.expiry_warning: must not be negative`},
+		"an empty key path":                        {func(c *Config) { c.Keys = append(c.Keys, "") }, `key keys[1]: must not be empty`},
 		"a client without a name":                  {func(c *Config) { c.Clients[1].Name = "" }, `key clients[1].name: must not be empty`},
 		"a client name with a space":               {func(c *Config) { c.Clients[1].Name = "ops team" }, `key clients[1].name: must be 1 to 64 of A-Z a-z 0-9 . _ -, not "ops team"`},
 		"two clients with one name":                {func(c *Config) { c.Clients[1].Name = "gate-1" }, `key clients[1].name: "gate-1" is already the name of clients[0]`},
@@ -100,7 +105,7 @@ func TestEveryValidationRule(t *testing.T) {
 		"a token hash in upper case":               {func(c *Config) { c.Clients[1].TokenSHA256 = strings.ToUpper(hashOps) }, `key clients[1].token_sha256: must be 64 lowercase hex characters (the SHA-256 of the token, never the token)`},
 		"a token hash one character short":         {func(c *Config) { c.Clients[1].TokenSHA256 = hashOps[1:] }, `key clients[1].token_sha256: must be 64 lowercase hex characters (the SHA-256 of the token, never the token)`},
 		"two clients with one token":               {func(c *Config) { c.Clients[1].TokenSHA256 = hashGate1 }, `key clients[1].token_sha256: is the same token as clients[0]: every client needs its own token`},
-		"a peer region of letters":                 {func(c *Config) { c.Peers[0].Region = "hub" }, `key peers[0].region: must be six digits, not "hub"`},
+		"a peer region of letters":                 {func(c *Config) { c.Peers[0].Region = "hub" }, `key peers[0].region: must be six digits (a GB/T 2260 region code; "000000" for the hub), not "hub"`},
 		"a peer for the gateway's own region":      {func(c *Config) { c.Peers[0].Region = "310000" }, `key peers[0].region: "310000" is this gateway's own region: a peer for it would send requests to itself`},
 		"two peers for one region":                 {func(c *Config) { c.Peers = append(c.Peers, Peer{Region: HubRegion, URL: "http://b"}) }, `key peers[1].region: "000000" is already the region of peers[0]: one peer per region`},
 		"a peer URL without a scheme":              {func(c *Config) { c.Peers[0].URL = "127.0.0.1:8090" }, `key peers[0].url: must be an absolute http:// or https:// URL`},
@@ -113,9 +118,9 @@ func TestEveryValidationRule(t *testing.T) {
 		"an audit queue of zero":                   {func(c *Config) { c.Audit.QueueSize = 0 }, `key audit.queue_size: must be between 1 and 1048576, not 0`},
 		"an audit queue too large":                 {func(c *Config) { c.Audit.QueueSize = 1 << 21; c.Audit.MaxBatch = 1 }, `key audit.queue_size: must be between 1 and 1048576, not 2097152`},
 		"an audit batch of zero":                   {func(c *Config) { c.Audit.MaxBatch = 0 }, `key audit.max_batch: must be between 1 and 1048576, not 0`},
-		"a retention under a day":                  {func(c *Config) { c.Audit.Retention = 23 * time.Hour }, `key audit.retention: must be 0 (keep every record) or between 24h and 878400h0m0s, not 23h0m0s`},
-		"a negative retention":                     {func(c *Config) { c.Audit.Retention = -time.Hour }, `key audit.retention: must be 0 (keep every record) or between 24h and 878400h0m0s, not -1h0m0s`},
-		"a retention of two centuries":             {func(c *Config) { c.Audit.Retention = 2 * 878400 * time.Hour }, `key audit.retention: must be 0 (keep every record) or between 24h and 878400h0m0s, not 1756800h0m0s`},
+		"a retention under a day":                  {func(c *Config) { c.Audit.Retention = 23 * time.Hour }, `key audit.retention: must be 0 or between 24h and 878400h, not 23h0m0s`},
+		"a negative retention":                     {func(c *Config) { c.Audit.Retention = -time.Hour }, `key audit.retention: must be 0 or between 24h and 878400h, not -1h0m0s`},
+		"a retention of two centuries":             {func(c *Config) { c.Audit.Retention = 2 * 878400 * time.Hour }, `key audit.retention: must be 0 or between 24h and 878400h, not 1756800h0m0s`},
 		"an audit batch larger than its queue":     {func(c *Config) { c.Audit.MaxBatch = 9000 }, `key audit.max_batch: must not exceed audit.queue_size (8192)`},
 		"a zero read timeout":                      {func(c *Config) { c.Server.ReadTimeout = 0; c.Server.ReadHeaderTimeout = 0 }, "key server.read_timeout: must be a positive duration, not 0s\nconfig: key server.read_header_timeout: must be a positive duration, not 0s"},
 		"a negative write timeout":                 {func(c *Config) { c.Server.WriteTimeout = -time.Second; c.Verify.Deadline = time.Second }, `key server.write_timeout: must be a positive duration, not -1s`},
@@ -128,25 +133,28 @@ func TestEveryValidationRule(t *testing.T) {
 		"a code limit beyond the body limit":       {func(c *Config) { c.Server.MaxCodeBytes = 70000 }, `key server.max_code_bytes: must not exceed server.max_body_bytes (65536)`},
 		"a negative code limit":                    {func(c *Config) { c.Server.MaxCodeBytes = -1 }, `key server.max_code_bytes: must be between 1 and 1073741824, not -1`},
 		"a batch of zero codes":                    {func(c *Config) { c.Server.MaxBatchCodes = 0 }, `key server.max_batch_codes: must be between 1 and 100000, not 0`},
-		"a negative clock skew":                    {func(c *Config) { c.Verify.ClockSkew = -time.Second }, `key verify.clock_skew: must not be negative`},
-		"a clock skew of an hour":                  {func(c *Config) { c.Verify.ClockSkew = time.Hour }, `key verify.clock_skew: must not exceed 5m0s: a larger skew stretches every validity window`},
+		"a negative clock skew":                    {func(c *Config) { c.Verify.ClockSkew = -time.Second }, `key verify.clock_skew: must be between 0 and 5m, not -1s`},
+		"a clock skew of an hour":                  {func(c *Config) { c.Verify.ClockSkew = time.Hour }, `key verify.clock_skew: must be between 0 and 5m, not 1h0m0s`},
 		"a zero deadline":                          {func(c *Config) { c.Verify.Deadline = 0 }, `key verify.deadline: must be a positive duration, not 0s`},
 		"a deadline beyond the write timeout":      {func(c *Config) { c.Verify.Deadline = 10 * time.Second }, `key verify.deadline: must be shorter than server.write_timeout (10s), or answers are cut off`},
 		"a batch deadline past the write timeout":  {func(c *Config) { c.Verify.BatchDeadline = 10 * time.Second }, `key verify.batch_deadline: must be shorter than server.write_timeout (10s), or batch answers are cut off`},
 		"a zero batch deadline":                    {func(c *Config) { c.Verify.BatchDeadline = 0 }, `key verify.batch_deadline: must be a positive duration, not 0s`},
 		"a batch verified 2000 at a time":          {func(c *Config) { c.Verify.BatchParallelism = 2000 }, `key verify.batch_parallelism: must be between 1 and 1024, not 2000`},
-		"a decode bound of 1 MiB":                  {func(c *Config) { c.QR.MaxDecodeBytes = 1 << 20 }, `key qr.max_decode_bytes: must be at least 67108864 (a 2048-pixel square QR image), not 1048576`},
-		"a decode bound of 32 GiB":                 {func(c *Config) { c.QR.MaxDecodeBytes = 32 << 30 }, `key qr.max_decode_bytes: must be between 1 and 17179869184, not 34359738368`},
+		"a decode bound of 1 MiB":                  {func(c *Config) { c.QR.MaxDecodeBytes = 1 << 20 }, `key qr.max_decode_bytes: must be between 67108864 and 17179869184, not 1048576`},
+		"a decode bound of 32 GiB":                 {func(c *Config) { c.QR.MaxDecodeBytes = 32 << 30 }, `key qr.max_decode_bytes: must be between 67108864 and 17179869184, not 34359738368`},
 		"no decode at a time":                      {func(c *Config) { c.QR.MaxConcurrent = 0 }, `key qr.max_concurrent: must be between 1 and 1024, not 0`},
 		"negative retries":                         {func(c *Config) { c.Federation.Retries = -1 }, `key federation.retries: must be between 0 and 10, not -1`},
 		"eleven retries":                           {func(c *Config) { c.Federation.Retries = 11 }, `key federation.retries: must be between 0 and 10, not 11`},
 		"a breaker that never opens":               {func(c *Config) { c.Federation.BreakerFailures = 0 }, `key federation.breaker_failures: must be between 1 and 1000, not 0`},
 		"a breaker open for no time":               {func(c *Config) { c.Federation.BreakerOpen = 0 }, `key federation.breaker_open: must be a positive duration, not 0s`},
-		"a negative cache TTL":                     {func(c *Config) { c.Federation.CacheMaxTTL = -time.Minute }, `key federation.cache_max_ttl: must not be negative (0 disables the cache)`},
+		"a negative cache TTL":                     {func(c *Config) { c.Federation.CacheMaxTTL = -time.Minute }, `key federation.cache_max_ttl: must not be negative`},
 		"zero hops":                                {func(c *Config) { c.Federation.MaxHops = 0 }, `key federation.max_hops: must be between 1 and 10, not 0`},
 		"eleven hops":                              {func(c *Config) { c.Federation.MaxHops = 11 }, `key federation.max_hops: must be between 1 and 10, not 11`},
-		"an unknown log level":                     {func(c *Config) { c.Log.Level = "trace" }, `key log.level: must be debug, info, warn or error, not "trace"`},
-		"an unknown log format":                    {func(c *Config) { c.Log.Format = "logfmt" }, `key log.format: must be json or text, not "logfmt"`},
+		"an unknown platform kind":                 {func(c *Config) { c.Platform.Kind = "grpc" }, `key platform.kind: must be "", "simulated" or "http", not "grpc"`},
+		"a platform API without a URL":             {func(c *Config) { c.Platform = Platform{Kind: PlatformHTTP, Format: "zj-v1"} }, `key platform.url: must be an absolute http:// or https:// URL, not empty`},
+		"a platform API without a format":          {func(c *Config) { c.Platform = Platform{Kind: PlatformHTTP, URL: "http://p"} }, `key platform.format: must name the local format whose mapping table translates the platform's statuses`},
+		"an unknown log level":                     {func(c *Config) { c.Log.Level = "trace" }, `key log.level: must be "debug", "info", "warn" or "error", not "trace"`},
+		"an unknown log format":                    {func(c *Config) { c.Log.Format = "logfmt" }, `key log.format: must be "json" or "text", not "logfmt"`},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -254,4 +262,43 @@ func TestCheckFiles(t *testing.T) {
 func shown(p string) string {
 	c := Default()
 	return p + " (" + c.ResolvePath(p) + ")"
+}
+
+// Every validate tag on Config must be one whose failure Validate words;
+// otherwise a new field's check would fail with the library's jargon.
+func TestEveryValidateTagHasAMessage(t *testing.T) {
+	worded := map[string]bool{"required": true, "oneof": true, "region": true, "clientname": true,
+		"sha256": true, "min": true, "max": true, "omitempty": true, "dive": true}
+	var walk func(t reflect.Type, path string)
+	n := 0
+	walk = func(typ reflect.Type, path string) {
+		for i := range typ.NumField() {
+			f := typ.Field(i)
+			for _, rule := range strings.Split(f.Tag.Get("validate"), ",") {
+				name, param, _ := strings.Cut(rule, "=")
+				switch {
+				case rule == "":
+				case name == "gt" || name == "gte":
+					// Their messages say "positive" and "not negative".
+					if param != "0" || f.Type != reflect.TypeFor[time.Duration]() {
+						t.Errorf("%s: %s is worded for durations against 0 only", path+f.Name, rule)
+					}
+				case !worded[name]:
+					t.Errorf("%s: the tag %s has no message of its own", path+f.Name, name)
+				}
+				n++
+			}
+			ft := f.Type
+			if ft.Kind() == reflect.Slice {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct && f.IsExported() {
+				walk(ft, path+f.Name+".")
+			}
+		}
+	}
+	walk(reflect.TypeFor[Config](), "")
+	if n < 40 {
+		t.Errorf("only %d rules found: the walk misses fields", n)
+	}
 }

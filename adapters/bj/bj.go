@@ -4,7 +4,6 @@ import (
 	"github.com/hcgw/hcgw/adapters"
 	"github.com/hcgw/hcgw/adapters/localjws"
 	"github.com/hcgw/hcgw/mapping"
-	"github.com/hcgw/hcgw/trust"
 )
 
 // The constants of the bj-v1 format (DESIGN §9).
@@ -18,7 +17,7 @@ const (
 )
 
 // Spec describes bj-v1 to package localjws. Its Wire are the claim names of
-// DESIGN §9, which Encode writes; the adapter reads the names of its mapping
+// DESIGN §9, which internal/provsim writes; the adapter reads the names of its mapping
 // table, and the shipped table names these.
 func Spec() localjws.Spec {
 	return localjws.Spec{Format: Format, Prefix: Prefix, Region: Region, Province: "Beijing", Typ: Typ, Alg: Alg,
@@ -34,8 +33,3 @@ func New(ts mapping.Tables) (adapters.Adapter, error) { return localjws.New(Spec
 // full name and identity number, and the local status value (未见异常, 弹窗,
 // 居家隔离, 核酸异常, 红码, 未知; any other value decodes as grey).
 type Claims = localjws.Claims
-
-// Encode signs c as a bj-v1 code, as the province would. It refuses what the
-// adapter would refuse as malformed and a signer that is not EdDSA
-// (localjws.Encode); errors never contain the name or number.
-func Encode(s trust.Signer, c Claims) (string, error) { return localjws.Encode(Spec(), s, c) }

@@ -9,13 +9,14 @@ import (
 	"github.com/hcgw/hcgw/adapters/bj"
 	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/adaptertest"
+	"github.com/hcgw/hcgw/internal/provsim"
 	"github.com/hcgw/hcgw/mapping"
 )
 
 const codeID = "bj-code-1"
 
 // format is bj-v1 as the suite of JWS-based local formats tests it.
-var format = adaptertest.JWSFormat{Spec: bj.Spec(), NewAdapter: bj.New, EncodeCode: bj.Encode, KeyName: "bj",
+var format = adaptertest.JWSFormat{Spec: bj.Spec(), NewAdapter: bj.New, EncodeCode: provsim.EncodeBJ, KeyName: "bj",
 	CodeID: codeID, Green: "未见异常", Yellow: "弹窗", Red: "红码", Payload: basePayload()}
 
 func newWorld(t testing.TB) *adaptertest.JWS {

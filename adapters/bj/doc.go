@@ -5,7 +5,7 @@
 //
 // The package owns the format's description (prefix, region, algorithm,
 // claim names); decoding, strict claim reading and masking the holder are
-// package localjws's, shared by every JWS-based local format. Encode builds
-// codes the way the province would (full holder in), for tests, golden
-// vectors and the demo's simulated platform.
+// package localjws's, shared by every JWS-based local format. Codes are built
+// the way the province would (full holder in) by internal/provsim, for
+// tests, golden vectors and the demo.
 package bj

@@ -4,7 +4,6 @@ import (
 	"github.com/hcgw/hcgw/adapters"
 	"github.com/hcgw/hcgw/adapters/localjws"
 	"github.com/hcgw/hcgw/mapping"
-	"github.com/hcgw/hcgw/trust"
 )
 
 // The constants of the gd-v1 format (DESIGN §9).
@@ -18,7 +17,7 @@ const (
 )
 
 // Spec describes gd-v1 to package localjws. Its Wire are the claim names of
-// DESIGN §9, which Encode writes; the adapter reads the names of its mapping
+// DESIGN §9, which internal/provsim writes; the adapter reads the names of its mapping
 // table, and the shipped table names these.
 func Spec() localjws.Spec {
 	return localjws.Spec{Format: Format, Prefix: Prefix, Region: Region, Province: "Guangdong", Typ: Typ, Alg: Alg,
@@ -34,8 +33,3 @@ func New(ts mapping.Tables) (adapters.Adapter, error) { return localjws.New(Spec
 // full name and identity number, and the local status value ("10", "20",
 // "30", "00"; any other value decodes as grey).
 type Claims = localjws.Claims
-
-// Encode signs c as a gd-v1 code, as the province would. It refuses what the
-// adapter would refuse as malformed and a signer that is not ES256
-// (localjws.Encode); errors never contain the name or number.
-func Encode(s trust.Signer, c Claims) (string, error) { return localjws.Encode(Spec(), s, c) }

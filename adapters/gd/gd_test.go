@@ -9,13 +9,14 @@ import (
 	"github.com/hcgw/hcgw/adapters/gd"
 	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/adaptertest"
+	"github.com/hcgw/hcgw/internal/provsim"
 	"github.com/hcgw/hcgw/mapping"
 )
 
 const codeID = "gd-code-1"
 
 // format is gd-v1 as the suite of JWS-based local formats tests it.
-var format = adaptertest.JWSFormat{Spec: gd.Spec(), NewAdapter: gd.New, EncodeCode: gd.Encode, KeyName: "gd",
+var format = adaptertest.JWSFormat{Spec: gd.Spec(), NewAdapter: gd.New, EncodeCode: provsim.EncodeGD, KeyName: "gd",
 	CodeID: codeID, Green: "10", Yellow: "20", Red: "30", Payload: basePayload()}
 
 func newWorld(t testing.TB) *adaptertest.JWS {

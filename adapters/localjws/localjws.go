@@ -1,7 +1,6 @@
 package localjws
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -9,7 +8,6 @@ import (
 	"github.com/hcgw/hcgw/adapters"
 	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/mapping"
-	"github.com/hcgw/hcgw/trust"
 )
 
 // Spec is what a province's package says about its JWS format. Nothing
@@ -24,7 +22,7 @@ type Spec struct {
 	// pinned here, never read off a token.
 	Alg string
 	// Wire are the claim names the province writes (DESIGN §9), which
-	// Encode writes. Decode reads the names of the mapping table; a shipped
+	// the simulator (internal/provsim) writes. Decode reads the names of the mapping table; a shipped
 	// table names the same claims.
 	Wire Fields
 }
@@ -150,33 +148,14 @@ type Claims struct {
 	CodeID              string
 }
 
-// Encode signs c as a code of spec's format, as the province would. It
-// refuses what the adapter would refuse as malformed (a bad code id, times
-// out of order or more than 7 days apart, a name or number that cannot be
-// masked) and a signer of another algorithm than spec.Alg; an unknown
-// status value is allowed, as a province may add one. Errors never contain
-// the name or number.
-func Encode(spec Spec, s trust.Signer, c Claims) (string, error) {
+// CheckClaims applies to a payload the rules Decode applies to a code's
+// claims, and to spec the rules New applies: so that a simulator signing
+// codes as a province would (internal/provsim) refuses what the adapter
+// would refuse as malformed. Errors never contain the name or number.
+func CheckClaims(spec Spec, payload []byte) error {
 	if err := spec.check(); err != nil {
-		return "", err
+		return err
 	}
-	if s.Alg().String() != spec.Alg {
-		return "", fmt.Errorf("%s: codes are signed with %s, not %s", spec.Format, spec.Alg, s.Alg())
-	}
-	w := spec.Wire
-	payload, err := json.Marshal(map[string]any{
-		w.Name: c.Name, w.ID: c.ID, w.Status: c.Status,
-		w.StatusTime: c.StatusTime, w.Expires: c.Expires, w.CodeID: c.CodeID,
-	})
-	if err != nil {
-		return "", err
-	}
-	if _, err := readClaims(payload, &w); err != nil {
-		return "", err
-	}
-	jws, err := s.SignCompact(payload, spec.Typ)
-	if err != nil {
-		return "", err
-	}
-	return spec.Prefix + jws, nil
+	_, err := readClaims(payload, &spec.Wire)
+	return err
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/hcgw/hcgw/adapters/gd"
 	"github.com/hcgw/hcgw/adapters/localjws"
 	"github.com/hcgw/hcgw/internal/adaptertest"
+	"github.com/hcgw/hcgw/internal/provsim"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
 )
@@ -41,7 +42,7 @@ func TestSpecIsChecked(t *testing.T) {
 			s := gd.Spec()
 			tc.change(&s)
 			a, err := localjws.New(s, ts)
-			code, eerr := localjws.Encode(s, key, claims)
+			code, eerr := provsim.EncodeLocalJWS(s, key, claims)
 			if tc.wantErr == "" {
 				if err != nil || a == nil || eerr != nil || !strings.HasPrefix(code, s.Prefix) {
 					t.Fatalf("New: %v, %v; Encode: %q, %v", a, err, code, eerr)

@@ -9,8 +9,9 @@
 //
 // Shanghai masks the holder before it signs; this package refuses a code
 // whose name or identity number is not in its masked form, so a full
-// identity never enters the gateway through this format. Encode (tests, golden
-// vectors, the demo's simulated platform) masks full values before signing.
+// identity never enters the gateway through this format. internal/provsim
+// signs codes as Shanghai would (tests, golden vectors, the demo), masking
+// full values through CheckClaims before signing.
 //
 // The package owns the format's parsing and its key search. It does not
 // decide validity against the clock (package verify) nor ask Shanghai for a

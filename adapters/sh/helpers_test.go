@@ -9,6 +9,7 @@ import (
 	"github.com/hcgw/hcgw/adapters"
 	"github.com/hcgw/hcgw/adapters/sh"
 	"github.com/hcgw/hcgw/internal/adaptertest"
+	"github.com/hcgw/hcgw/internal/provsim"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
@@ -44,7 +45,7 @@ func with(c sh.Claims, f func(*sh.Claims)) sh.Claims { f(&c); return c }
 
 func encode(t testing.TB, s trust.Signer, c sh.Claims) string {
 	t.Helper()
-	code, err := sh.Encode(s, c)
+	code, err := provsim.EncodeSH(s, c)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -51,7 +51,8 @@ func fieldFail(i int, format string, args ...any) *fault.Error {
 }
 
 // Claims are the contents of a code before masking and signing. Name and ID
-// are the holder's FULL values: Encode masks them and nothing keeps them.
+// are the holder's FULL values: CheckClaims masks them and nothing keeps
+// them.
 type Claims struct {
 	CodeID string
 	State  string // Shanghai's value: "0" green, "1" yellow, "2" red, "9" grey
@@ -272,40 +273,31 @@ func validState(s string) bool {
 	return true
 }
 
-// Encode masks the holder and signs c as a sh-v1 code with s, which must be
-// an Ed25519 key (the format has no other algorithm). Every rule Decode
-// applies to the syntax is applied here first, so Encode never makes a code
-// Decode would call malformed.
-func Encode(s trust.Signer, c Claims) (string, error) {
-	if s == nil || s.Alg() != jwa.EdDSA {
-		return "", errors.New("sh-v1 codes are signed with Ed25519 keys only")
-	}
+// CheckClaims applies to c every rule Decode applies to a code's syntax and
+// masks its holder, which it returns as a code carries it: so that a
+// simulator signing codes as Shanghai would (internal/provsim) never makes
+// a code Decode calls malformed. Errors never contain the name or number.
+func CheckClaims(c Claims) (mapping.Holder, error) {
 	switch {
 	case cidProblem(c.CodeID) != "":
-		return "", fault.Fail(fault.Malformed, "code id: %s", cidProblem(c.CodeID))
+		return mapping.Holder{}, fault.Fail(fault.Malformed, "code id: %s", cidProblem(c.CodeID))
 	case !validState(c.State):
-		return "", fault.Fail(fault.Malformed, "state: must be 1 to %d ASCII letters or digits", maxState)
+		return mapping.Holder{}, fault.Fail(fault.Malformed, "state: must be 1 to %d ASCII letters or digits", maxState)
 	case c.Issued <= 0 || c.Issued > maxUnixSec:
-		return "", fault.Fail(fault.Malformed, "issued: must be a unix time after 1970 and before year 10000")
+		return mapping.Holder{}, fault.Fail(fault.Malformed, "issued: must be a unix time after 1970 and before year 10000")
 	case c.TTL < 1 || c.TTL > MaxTTL:
-		return "", fault.Fail(fault.Malformed, "ttl: must be 1 to %d seconds", MaxTTL)
+		return mapping.Holder{}, fault.Fail(fault.Malformed, "ttl: must be 1 to %d seconds", MaxTTL)
 	case c.Issued+c.TTL > maxUnixSec:
-		return "", fault.Fail(fault.Malformed, "ttl: the code would expire after year 9999")
+		return mapping.Holder{}, fault.Fail(fault.Malformed, "ttl: the code would expire after year 9999")
 	}
 	h, err := mapping.NewHolder(c.Name, c.ID)
 	if err != nil {
-		return "", err
+		return mapping.Holder{}, err
 	}
 	// A name's first and last characters survive masking; a bar there would
 	// split the code into another number of fields.
 	if strings.Contains(h.Name, "|") {
-		return "", fault.Fail(fault.Malformed, "name: a masked name may not show a %q", "|")
+		return mapping.Holder{}, fault.Fail(fault.Malformed, "name: a masked name may not show a %q", "|")
 	}
-	body := strings.Join([]string{magic, c.CodeID, c.State,
-		strconv.FormatInt(c.Issued, 10), strconv.FormatInt(c.TTL, 10), h.Name, h.ID}, "|")
-	sig, err := s.Sign([]byte(body))
-	if err != nil {
-		return "", fmt.Errorf("sign %s code: %w", Format, err)
-	}
-	return body + "|" + base64.RawURLEncoding.EncodeToString(sig), nil
+	return h, nil
 }

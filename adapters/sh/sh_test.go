@@ -13,6 +13,7 @@ import (
 	"github.com/hcgw/hcgw/adapters/sh"
 	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/adaptertest"
+	"github.com/hcgw/hcgw/internal/provsim"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
@@ -231,7 +232,7 @@ func TestEncode(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			code, err := sh.Encode(tc.signer, tc.claims)
+			code, err := provsim.EncodeSH(tc.signer, tc.claims)
 			if !tc.ok {
 				if err == nil {
 					t.Fatalf("encoded %q", code)
@@ -302,7 +303,7 @@ func TestNoFullIdentityLeaves(t *testing.T) {
 		with(claims("0"), func(c *sh.Claims) { c.ID = fullID + "!" }),
 		with(claims("0"), func(c *sh.Claims) { c.ID = fullName }),
 	} {
-		_, err := sh.Encode(k, c)
+		_, err := provsim.EncodeSH(k, c)
 		if err == nil {
 			t.Fatalf("encoded %+v", c)
 		}

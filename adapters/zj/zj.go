@@ -1,8 +1,6 @@
 package zj
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	"strings"
 
@@ -22,8 +20,6 @@ const (
 const (
 	MinToken = 16
 	MaxToken = 64
-
-	newTokenBytes = 24 // 32 characters
 )
 
 type adapter struct {
@@ -67,7 +63,7 @@ func (*adapter) Decode(code string, _ adapters.Env) (*adapters.Code, error) {
 	if !ok {
 		return nil, fault.Fail(fault.Malformed, "not a %s code: it must start with %q", Format, Prefix)
 	}
-	if err := checkToken(token); err != nil {
+	if err := CheckToken(token); err != nil {
 		return nil, err
 	}
 	return &adapters.Code{
@@ -81,10 +77,11 @@ func (*adapter) Decode(code string, _ adapters.Env) (*adapters.Code, error) {
 	}, nil
 }
 
-// checkToken accepts 16 to 64 base64url characters and nothing else: a
+// CheckToken accepts 16 to 64 base64url characters and nothing else: a
 // query, a fragment, a trailing slash or a percent-escape makes the URL
-// another URL, not another spelling of this one.
-func checkToken(token string) error {
+// another URL, not another spelling of this one. The simulator
+// (internal/provsim) builds codes with it.
+func CheckToken(token string) error {
 	if len(token) < MinToken || len(token) > MaxToken {
 		return fault.Fail(fault.Malformed, "token: must be %d to %d base64url characters", MinToken, MaxToken)
 	}
@@ -96,21 +93,4 @@ func checkToken(token string) error {
 		return fault.Fail(fault.Malformed, "token: must not hold a resident identity number")
 	}
 	return nil
-}
-
-// Encode builds the code of a token, refusing a token Decode would refuse.
-func Encode(token string) (string, error) {
-	if err := checkToken(token); err != nil {
-		return "", err
-	}
-	return Prefix + token, nil
-}
-
-// NewToken returns a random token: 24 bytes from crypto/rand, 32 base64url
-// characters. It is for tests and the demo's simulated platform; Zhejiang
-// issues the real ones.
-func NewToken() string {
-	var b [newTokenBytes]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
-	return base64.RawURLEncoding.EncodeToString(b[:])
 }

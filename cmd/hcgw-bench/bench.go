@@ -27,10 +27,10 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jwa"
 
 	"github.com/hcgw/hcgw/adapters/nic"
-	"github.com/hcgw/hcgw/adapters/zj"
 	"github.com/hcgw/hcgw/config"
 	"github.com/hcgw/hcgw/httpapi"
 	"github.com/hcgw/hcgw/internal/gateway"
+	"github.com/hcgw/hcgw/internal/provsim"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
 )
@@ -605,7 +605,7 @@ func (b *bench) online(issuerLatency time.Duration) ([]result, error) {
 	var seq atomic.Int64 // every token is new, across phases
 	for _, n := range []int{1, 16} {
 		tokens := func(int) []byte {
-			tok, _ := zj.Encode(fmt.Sprintf("bench-token-%012d", seq.Add(1)))
+			tok, _ := provsim.EncodeZJ(fmt.Sprintf("bench-token-%012d", seq.Add(1)))
 			return []byte(`{"code":"` + tok + `"}`)
 		}
 		fmt.Fprintf(b.log, "  online verify through a peer, %d clients…\n", n)

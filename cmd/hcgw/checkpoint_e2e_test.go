@@ -16,7 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/hcgw/hcgw/adapters/sh"
-	"github.com/hcgw/hcgw/adapters/zj"
+	"github.com/hcgw/hcgw/internal/provsim"
 )
 
 // chromiumPath is Debian's chromium. A developer without it skips the
@@ -351,7 +351,7 @@ func TestCheckpointPageInChromium(t *testing.T) {
 	})
 
 	t.Run("a code its issuer does not know is an unverified card", func(t *testing.T) {
-		unknown, err := zj.Encode(zj.NewToken())
+		unknown, err := provsim.EncodeZJ(provsim.NewZJToken())
 		if err != nil {
 			t.Fatal(err)
 		}

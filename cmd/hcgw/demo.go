@@ -29,6 +29,7 @@ import (
 	"github.com/hcgw/hcgw/config"
 	"github.com/hcgw/hcgw/configs"
 	"github.com/hcgw/hcgw/internal/gateway"
+	"github.com/hcgw/hcgw/internal/provsim"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
 )
@@ -205,7 +206,7 @@ func startDemo(ctx context.Context, dir string, basePort int, verbose bool, logw
 			return nil, err
 		}
 		logger := gateway.NewLogger(cfg.Log, logw).With("gateway", n.name)
-		if n.g, err = gateway.New(ctx, &cfg, gateway.Options{Logger: logger}); err != nil {
+		if n.g, err = gateway.New(ctx, &cfg, gateway.Options{Logger: logger, Simulated: provsim.NewPlatform}); err != nil {
 			return nil, fmt.Errorf("%s gateway: %w", n.name, err)
 		}
 		n.g.UseListener(n.ln)
@@ -222,7 +223,7 @@ func startDemo(ctx context.Context, dir string, basePort int, verbose bool, logw
 // a sample code of every format.
 func (d *demo) seed(ctx context.Context, now time.Time) error {
 	set := func(region, cid string, st mapping.Status, name, id string) error {
-		p, ok := d.node(region).g.Platform.(*gateway.SimulatedPlatform)
+		p, ok := d.node(region).g.Platform.(*provsim.Platform)
 		if !ok {
 			return errors.New("demo: no simulated platform")
 		}
@@ -235,18 +236,18 @@ func (d *demo) seed(ctx context.Context, now time.Time) error {
 		d.codes = append(d.codes, demoCode{format, region, holder, expect, code})
 		return nil
 	}
-	token := zj.NewToken()
+	token := provsim.NewZJToken()
 	if err := set("330000", token, mapping.Green, "张三丰", "330102199001011234"); err != nil {
 		return err
 	}
-	code, err := zj.Encode(token)
+	code, err := provsim.EncodeZJ(token)
 	if err := add(zj.Format, "330000", "张*丰", "green (online only, through the hub)", code, err); err != nil {
 		return err
 	}
 	if err := set("440000", "gd-demo-1", mapping.Yellow, "王小明", "440102199203034567"); err != nil {
 		return err
 	}
-	code, err = gd.Encode(d.node("440000").key, gd.Claims{Name: "王小明", ID: "440102199203034567", Status: "10",
+	code, err = provsim.EncodeGD(d.node("440000").key, gd.Claims{Name: "王小明", ID: "440102199203034567", Status: "10",
 		StatusTime: now.Add(-time.Hour).Unix(), Expires: now.Add(24 * time.Hour).Unix(), CodeID: "gd-demo-1"})
 	if err := add(gd.Format, "440000", "王*明", "yellow: signed green, the platform now says yellow (conflict)", code, err); err != nil {
 		return err
@@ -254,7 +255,7 @@ func (d *demo) seed(ctx context.Context, now time.Time) error {
 	if err := set("310000", "sh-demo-1", mapping.Green, "李四", "310101198001010011"); err != nil {
 		return err
 	}
-	code, err = sh.Encode(d.node("310000").key, sh.Claims{CodeID: "sh-demo-1", State: "0", Issued: now.Add(-time.Hour).Unix(),
+	code, err = provsim.EncodeSH(d.node("310000").key, sh.Claims{CodeID: "sh-demo-1", State: "0", Issued: now.Add(-time.Hour).Unix(),
 		TTL: 86400, Name: "李四", ID: "310101198001010011"})
 	if err := add(sh.Format, "310000", "李*", "green", code, err); err != nil {
 		return err
@@ -262,7 +263,7 @@ func (d *demo) seed(ctx context.Context, now time.Time) error {
 	if err := set("110000", "bj-demo-1", mapping.Red, "欧阳娜娜", "11010519491231002X"); err != nil {
 		return err
 	}
-	code, err = bj.Encode(d.node("110000").key, bj.Claims{Name: "欧阳娜娜", ID: "11010519491231002X", Status: "弹窗",
+	code, err = provsim.EncodeBJ(d.node("110000").key, bj.Claims{Name: "欧阳娜娜", ID: "11010519491231002X", Status: "弹窗",
 		StatusTime: now.Add(-time.Hour).Unix(), Expires: now.Add(24 * time.Hour).Unix(), CodeID: "bj-demo-1"})
 	if err := add(bj.Format, "110000", "欧**娜", "red: signed yellow (弹窗), the platform now says red", code, err); err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hcgw/hcgw/config"
 	"github.com/hcgw/hcgw/internal/gateway"
+	"github.com/hcgw/hcgw/internal/provsim"
 	"github.com/hcgw/hcgw/store"
 )
 
@@ -37,7 +38,7 @@ func cmdServe(args []string, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	g, err := gateway.New(ctx, cfg, gateway.Options{Logger: gateway.NewLogger(cfg.Log, stderr)})
+	g, err := gateway.New(ctx, cfg, gateway.Options{Logger: gateway.NewLogger(cfg.Log, stderr), Simulated: provsim.NewPlatform})
 	if err != nil {
 		return err
 	}

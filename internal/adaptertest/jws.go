@@ -82,7 +82,7 @@ func (w *JWS) Signer(t testing.TB) trust.Signer {
 	return w.Key(t, w.KeyName)
 }
 
-// Encode signs c with the package's Encode.
+// Encode signs c with the format's encoder in internal/provsim (EncodeCode).
 func (w *JWS) Encode(t testing.TB, s trust.Signer, c localjws.Claims) string {
 	t.Helper()
 	code, err := w.EncodeCode(s, c)

@@ -153,7 +153,7 @@ type EncodeCase struct {
 	Claims localjws.Claims
 }
 
-// RunEncodeRefuses checks that the package's Encode refuses the claims
+// RunEncodeRefuses checks that the format's encoder refuses the claims
 // every localjws format refuses, signed by the province's key, and own, with
 // an error that holds no part of the holder.
 func (w *JWS) RunEncodeRefuses(t *testing.T, own map[string]EncodeCase) {

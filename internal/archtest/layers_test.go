@@ -45,6 +45,9 @@ var allowed = map[string][]string{
 	"internal/testkit":     {"fault", "mapping", "trust"},
 	"internal/adaptertest": {"fault", "adapters", "configs", "internal/testkit", "mapping", "trust", "verify"},
 	"internal/testdb":      {},
+	// The provinces' side, simulated: their encoders and the simulated
+	// platform (the demo, the bench and tests).
+	"internal/provsim": {"fault", "adapters", "federation", "mapping", "store", "trust"},
 	// The commands.
 	"cmd": {""}, // everything
 }
@@ -141,6 +144,9 @@ func TestTheCheckCatchesAWrongImport(t *testing.T) {
 		"a format importing another format":   {map[string][]string{"adapters/gd": {"adapters/localjws", "adapters"}}, 0},
 		"the commands importing tooling":      {map[string][]string{"cmd/hcgw": {"internal/conformance/dcc"}}, 0},
 		"the gateway importing the conformer": {map[string][]string{"internal/gateway": {"internal/conformance/rules"}}, 1},
+		"an adapter importing the simulator":  {map[string][]string{"adapters/sh": {"internal/provsim"}}, 1},
+		"the gateway importing the simulator": {map[string][]string{"internal/gateway": {"internal/provsim"}}, 1},
+		"the demo importing the simulator":    {map[string][]string{"cmd/hcgw": {"internal/provsim"}}, 0},
 	} {
 		t.Run(name, func(t *testing.T) {
 			if got := violations(tc.graph); len(got) != tc.want {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/hcgw/hcgw/adapters/zj"
 	"github.com/hcgw/hcgw/fault"
+	"github.com/hcgw/hcgw/internal/provsim"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/verify"
@@ -77,10 +78,10 @@ func (f *fed) tokens(t *testing.T, n int) []string {
 	now := time.Now()
 	codes := make([]string, n)
 	for i := range codes {
-		tok := zj.NewToken()
+		tok := provsim.NewZJToken()
 		f.nodes[zjR].platform.Set(tok, mapping.LiveStatus{Status: mapping.Green, At: now, Expires: now.Add(time.Minute),
 			Holder: mapping.Holder{Name: "张*三", ID: "3301**********1234"}})
-		c, err := zj.Encode(tok)
+		c, err := provsim.EncodeZJ(tok)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -24,6 +24,7 @@ import (
 	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/federation"
 	"github.com/hcgw/hcgw/internal/gateway"
+	"github.com/hcgw/hcgw/internal/provsim"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/verify"
@@ -62,7 +63,7 @@ func decodeTicket(t *testing.T, st int, b []byte, want int) ticketOut {
 func (f *fed) gdCode(cid string, live mapping.Status) string {
 	f.t.Helper()
 	now := time.Now()
-	code, err := gd.Encode(f.nodes[gdR].key, gd.Claims{Name: "王小明", ID: "440102199001015678", Status: "10",
+	code, err := provsim.EncodeGD(f.nodes[gdR].key, gd.Claims{Name: "王小明", ID: "440102199001015678", Status: "10",
 		StatusTime: now.Add(-time.Minute).Unix(), Expires: now.Add(time.Hour).Unix(), CodeID: cid})
 	if err != nil {
 		f.t.Fatal(err)
@@ -294,7 +295,7 @@ func TestCorrectionBadInput(t *testing.T) {
 	})
 	t.Run("no ticket for a code whose org never issued it", func(t *testing.T) {
 		now := time.Now()
-		code, _ := gd.Encode(f.nodes[gdR].key, gd.Claims{Name: "王小明", ID: "440102199001015678", Status: "10",
+		code, _ := provsim.EncodeGD(f.nodes[gdR].key, gd.Claims{Name: "王小明", ID: "440102199001015678", Status: "10",
 			StatusTime: now.Unix(), Expires: now.Add(time.Hour).Unix(), CodeID: "gd-never-issued"})
 		st, b := f.file(shR, code, "status_wrong", "")
 		tk := decodeTicket(t, st, b, 201)

@@ -26,12 +26,12 @@ import (
 	"github.com/hcgw/hcgw/adapters/gd"
 	"github.com/hcgw/hcgw/adapters/nic"
 	"github.com/hcgw/hcgw/adapters/sh"
-	"github.com/hcgw/hcgw/adapters/zj"
 	"github.com/hcgw/hcgw/config"
 	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/federation"
 	"github.com/hcgw/hcgw/httpapi"
 	"github.com/hcgw/hcgw/internal/gateway"
+	"github.com/hcgw/hcgw/internal/provsim"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/verify"
@@ -546,7 +546,7 @@ func TestEveryFormatAcrossProvinces(t *testing.T) {
 		}
 		return code
 	}
-	token := zj.NewToken()
+	token := provsim.NewZJToken()
 	live(zjR, token, mapping.Yellow)
 	live(gdR, "gd-1", mapping.Green)
 	live(bjR, "bj-1", mapping.Red)
@@ -555,10 +555,10 @@ func TestEveryFormatAcrossProvinces(t *testing.T) {
 		status mapping.Status
 		source verify.Source
 	}{
-		"zj-v1: an online-only token takes the issuer's status": {must(zj.Encode(token)), mapping.Yellow, verify.SourceOnline},
-		"gd-v1: signed green, live green": {must(gd.Encode(f.nodes[gdR].key, gd.Claims{Name: "王小明", ID: "440102199001015678", Status: "10",
+		"zj-v1: an online-only token takes the issuer's status": {must(provsim.EncodeZJ(token)), mapping.Yellow, verify.SourceOnline},
+		"gd-v1: signed green, live green": {must(provsim.EncodeGD(f.nodes[gdR].key, gd.Claims{Name: "王小明", ID: "440102199001015678", Status: "10",
 			StatusTime: now.Add(-time.Minute).Unix(), Expires: now.Add(time.Hour).Unix(), CodeID: "gd-1"})), mapping.Green, verify.SourceOnline},
-		"bj-v1: signed green, live red → red": {must(bj.Encode(f.nodes[bjR].key, bj.Claims{Name: "王小明", ID: "110102199001015678", Status: "未见异常",
+		"bj-v1: signed green, live red → red": {must(provsim.EncodeBJ(f.nodes[bjR].key, bj.Claims{Name: "王小明", ID: "110102199001015678", Status: "未见异常",
 			StatusTime: now.Add(-time.Minute).Unix(), Expires: now.Add(time.Hour).Unix(), CodeID: "bj-1"})), mapping.Red, verify.SourceOnline},
 		"nic-v1: signed yellow, issuer unknown to the platform → degraded": {f.code(zjR, mapping.Yellow, ""), mapping.Yellow, verify.SourceOffline},
 	}
@@ -575,23 +575,23 @@ func TestEveryFormatAcrossProvinces(t *testing.T) {
 	}
 	t.Run("sh-v1 at Zhejiang's gateway", func(t *testing.T) {
 		live(shR, "sh-1", mapping.Green)
-		code := must(sh.Encode(f.nodes[shR].key, sh.Claims{CodeID: "sh-1", State: "0", Issued: now.Add(-time.Minute).Unix(), TTL: 3600, Name: "李四", ID: "310101198001010011"}))
+		code := must(provsim.EncodeSH(f.nodes[shR].key, sh.Claims{CodeID: "sh-1", State: "0", Issued: now.Add(-time.Minute).Unix(), TTL: 3600, Name: "李四", ID: "310101198001010011"}))
 		if vd := f.verify(zjR, code); vd.Result != fault.Valid || vd.Status != mapping.Green || vd.Source != verify.SourceOnline {
 			t.Fatalf("%+v", vd)
 		}
 	})
 	t.Run("an online-only token the issuer does not know is unverified / status_unknown", func(t *testing.T) {
-		vd := f.verify(shR, must(zj.Encode(zj.NewToken())))
+		vd := f.verify(shR, must(provsim.EncodeZJ(provsim.NewZJToken())))
 		if vd.Result != fault.Unverified || vd.Reason != fault.StatusUnknown || vd.Status != mapping.Grey {
 			t.Fatalf("%+v", vd)
 		}
 	})
 	t.Run("an online-only token whose issuer is down is unverified / issuer_unavailable, never green", func(t *testing.T) {
-		tok := zj.NewToken()
+		tok := provsim.NewZJToken()
 		live(zjR, tok, mapping.Green)
 		f.nodes[zjR].platform.Err = fmt.Errorf("down")
 		defer func() { f.nodes[zjR].platform.Err = nil }()
-		vd := f.verify(shR, must(zj.Encode(tok)))
+		vd := f.verify(shR, must(provsim.EncodeZJ(tok)))
 		if vd.Result != fault.Unverified || vd.Reason != fault.IssuerUnavailable || vd.Status != mapping.Grey {
 			t.Fatalf("%+v", vd)
 		}

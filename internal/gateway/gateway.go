@@ -96,6 +96,11 @@ type Options struct {
 	// Platform is this region's own status source (the provincial
 	// platform behind the gateway); nil: none.
 	Platform federation.Source
+	// Simulated builds the simulated provincial platform of platform.kind:
+	// simulated on the gateway's database (internal/provsim.NewPlatform,
+	// which no production package imports: the commands give it); nil: such
+	// a configuration is refused.
+	Simulated func(db *store.DB, region string, holderSecret []byte) federation.Source
 	// HTTPClient for calls to peers (tests); nil: a default transport.
 	HTTPClient *http.Client
 	// CorrectionInterval is how often pending corrections are delivered
@@ -203,7 +208,10 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 	switch cfg.Platform.Kind {
 	case config.PlatformSimulated:
 		if platform == nil {
-			platform = &SimulatedPlatform{DB: g.DB, Region: cfg.Region, HolderSecret: holderSecret}
+			if opt.Simulated == nil {
+				return nil, errors.New("platform.kind: simulated: this command has no simulated platform (hcgw serve and hcgw demo have)")
+			}
+			platform = opt.Simulated(g.DB, cfg.Region, holderSecret)
 		}
 	case config.PlatformHTTP:
 		t, err := tables.Get(cfg.Platform.Format)

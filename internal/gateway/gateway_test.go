@@ -22,6 +22,7 @@ import (
 	"github.com/hcgw/hcgw/adapters/nic"
 	"github.com/hcgw/hcgw/config"
 	"github.com/hcgw/hcgw/internal/gateway"
+	"github.com/hcgw/hcgw/internal/provsim"
 	"github.com/hcgw/hcgw/internal/testdb"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
@@ -99,7 +100,7 @@ type running struct {
 
 func start(t testing.TB, e *env) *running {
 	t.Helper()
-	g, err := gateway.New(context.Background(), e.cfg, gateway.Options{Logger: testLogger(t)})
+	g, err := gateway.New(context.Background(), e.cfg, gateway.Options{Logger: testLogger(t), Simulated: provsim.NewPlatform})
 	if err != nil {
 		t.Fatal(err)
 	}

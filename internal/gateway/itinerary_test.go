@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/hcgw/hcgw/adapters/nic"
-	"github.com/hcgw/hcgw/adapters/zj"
 	"github.com/hcgw/hcgw/fault"
+	"github.com/hcgw/hcgw/internal/provsim"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/verify"
@@ -61,10 +61,10 @@ func TestItineraryStarAtAVenue(t *testing.T) {
 
 	// An online-only token: the itinerary comes in Zhejiang's signed status
 	// answer (relayed by the hub), and stays with the cached answer.
-	token := zj.NewToken()
+	token := provsim.NewZJToken()
 	f.nodes[zjR].platform.Set(token, mapping.LiveStatus{Status: mapping.Green, At: now, Expires: now.Add(time.Minute),
 		IT: &mapping.Itinerary{Regions: []string{"420100"}, Star: true, Time: now.Add(-time.Hour).Unix()}})
-	code, err := zj.Encode(token)
+	code, err := provsim.EncodeZJ(token)
 	if err != nil {
 		t.Fatal(err)
 	}

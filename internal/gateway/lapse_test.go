@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/hcgw/hcgw/adapters/nic"
-	"github.com/hcgw/hcgw/adapters/zj"
 	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/federation"
+	"github.com/hcgw/hcgw/internal/provsim"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
@@ -151,11 +151,11 @@ func TestALapsedStatusIsGreyEverywhere(t *testing.T) {
 // answers that key signs, and they are refused.
 func TestACachedAnswerOfARevokedKeyIsNotServed(t *testing.T) {
 	f := newFed(t, []string{hub, shR, zjR}, map[string][]string{hub: {shR, zjR}, shR: {hub}, zjR: {hub}}, "", nil)
-	tok := zj.NewToken()
+	tok := provsim.NewZJToken()
 	now := time.Now()
 	f.nodes[zjR].platform.Set(tok, mapping.LiveStatus{Status: mapping.Green, At: now, Expires: now.Add(10 * time.Minute),
 		Holder: mapping.Holder{Name: "张*三", ID: "3301**********1234"}})
-	code, err := zj.Encode(tok) // online-only: no signature of its own to be revoked
+	code, err := provsim.EncodeZJ(tok) // online-only: no signature of its own to be revoked
 	if err != nil {
 		t.Fatal(err)
 	}

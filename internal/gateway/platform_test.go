@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/hcgw/hcgw/config"
 	"github.com/hcgw/hcgw/internal/gateway"
+	"github.com/hcgw/hcgw/internal/provsim"
 	"github.com/hcgw/hcgw/mapping"
 )
 
@@ -24,8 +26,13 @@ func TestSimulatedPlatform(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.cfg = cfg
+	// The simulated platform is tooling (internal/provsim): a command that
+	// does not give it cannot start one.
+	if _, err := gateway.New(context.Background(), cfg, gateway.Options{Logger: testLogger(t)}); err == nil || !strings.Contains(err.Error(), "platform.kind: simulated") {
+		t.Fatalf("a gateway without the simulator started a simulated platform: %v", err)
+	}
 	r := start(t, e)
-	if _, ok := r.g.Platform.(*gateway.SimulatedPlatform); !ok {
+	if _, ok := r.g.Platform.(*provsim.Platform); !ok {
 		t.Fatalf("platform %T", r.g.Platform)
 	}
 	st, b := r.call(t, "POST", "/v1/issue", adminToken, `{"status":"green","holder":{"name":"张三丰","id":"330102199001011234"}}`)

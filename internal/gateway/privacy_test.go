@@ -19,6 +19,7 @@ import (
 	"github.com/hcgw/hcgw/adapters/gd"
 
 	"github.com/hcgw/hcgw/internal/gateway"
+	"github.com/hcgw/hcgw/internal/provsim"
 	"github.com/hcgw/hcgw/internal/testkit"
 )
 
@@ -76,11 +77,11 @@ func TestNoFullNameOrIdentityNumberIsLoggedOrStored(t *testing.T) {
 		}
 	}
 	now := time.Now()
-	gdCode, err := gd.Encode(gdKey, gd.Claims{Name: name, ID: id, Status: "10", StatusTime: now.Add(-time.Minute).Unix(), Expires: now.Add(time.Hour).Unix(), CodeID: "gd-privacy"})
+	gdCode, err := provsim.EncodeGD(gdKey, gd.Claims{Name: name, ID: id, Status: "10", StatusTime: now.Add(-time.Minute).Unix(), Expires: now.Add(time.Hour).Unix(), CodeID: "gd-privacy"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	bjCode, err := bj.Encode(bjKey, bj.Claims{Name: name, ID: id, Status: "弹窗", StatusTime: now.Add(-time.Minute).Unix(), Expires: now.Add(time.Hour).Unix(), CodeID: "bj-privacy"})
+	bjCode, err := provsim.EncodeBJ(bjKey, bj.Claims{Name: name, ID: id, Status: "弹窗", StatusTime: now.Add(-time.Minute).Unix(), Expires: now.Add(time.Hour).Unix(), CodeID: "bj-privacy"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,12 +3,14 @@ package testdb
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"os"
 	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
 )
@@ -164,7 +166,17 @@ func TestFreshGaleraIsOneDatabaseOnEveryNode(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, db := range dbs {
-		if _, err := db.ExecContext(ctx, "INSERT INTO t VALUES (?, ?)", i, "n"+strconv.Itoa(i+1)); err != nil {
+		// A write on a node still applying the CREATE TABLE (total order
+		// isolation) can be aborted with a deadlock error: Galera's rule is
+		// to try such a write again.
+		var err error
+		for attempt := 0; attempt < 20; attempt++ {
+			if _, err = db.ExecContext(ctx, "INSERT INTO t VALUES (?, ?)", i, "n"+strconv.Itoa(i+1)); !isDeadlock(err) {
+				break
+			}
+			time.Sleep(time.Duration(attempt+1) * 10 * time.Millisecond)
+		}
+		if err != nil {
 			t.Fatalf("insert through node %d: %v", i+1, err)
 		}
 	}
@@ -182,4 +194,9 @@ func TestFreshGaleraIsOneDatabaseOnEveryNode(t *testing.T) {
 			t.Fatalf("node %d sees %d rows, want %d", i+1, n, len(dbs))
 		}
 	}
+}
+
+func isDeadlock(err error) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && me.Number == 1213
 }
