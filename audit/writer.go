@@ -8,6 +8,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/jonboulle/clockwork"
 )
 
 var (
@@ -65,6 +67,9 @@ type Options struct {
 	// adds to a sync verification). It runs on the writer's goroutine: keep
 	// it cheap.
 	OnCommit func(records int, took, waited time.Duration)
+	// Clock runs the linger, MaxWait and retry timers and times commits
+	// (nil: the real clock); tests step a fake one instead of sleeping.
+	Clock clockwork.Clock
 }
 
 // Defaults of Options.
@@ -99,7 +104,7 @@ type batch struct {
 	// late is closed MaxWait after the batch opened (nil without MaxWait);
 	// lateTimer closes it.
 	late      chan struct{}
-	lateTimer *time.Timer
+	lateTimer clockwork.Timer
 }
 
 // Writer group-commits records to a Sink from one goroutine: every commit
@@ -150,6 +155,9 @@ func newWriter(sink Sink, opt Options, rmin, rmax time.Duration, log *slog.Logge
 	}
 	opt.MaxBatch = min(opt.MaxBatch, opt.QueueSize)
 	opt.Linger = max(opt.Linger, 0)
+	if opt.Clock == nil {
+		opt.Clock = clockwork.NewRealClock()
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	w := &Writer{
 		sink: sink, opt: opt, retryMin: rmin, retryMax: rmax, log: log,
@@ -158,7 +166,7 @@ func newWriter(sink Sink, opt Options, rmin, rmax time.Duration, log *slog.Logge
 		abort:   make(chan struct{}),
 		exited:  make(chan struct{}),
 		sinkCtx: ctx, cancelSink: cancel,
-		epoch: time.Now(),
+		epoch: opt.Clock.Now(),
 	}
 	go w.run()
 	return w
@@ -304,7 +312,7 @@ func (b *batch) answered() bool {
 }
 
 // since is the writer's monotonic clock, in nanoseconds.
-func (w *Writer) since() int64 { return int64(time.Since(w.epoch)) }
+func (w *Writer) since() int64 { return int64(w.opt.Clock.Since(w.epoch)) }
 
 func (w *Writer) signal() {
 	select {
@@ -326,7 +334,7 @@ func (w *Writer) newBatchLocked() *batch {
 	if w.opt.MaxWait > 0 && w.opt.Sync {
 		late := make(chan struct{})
 		b.late = late
-		b.lateTimer = time.AfterFunc(w.opt.MaxWait, func() { close(late) })
+		b.lateTimer = w.opt.Clock.AfterFunc(w.opt.MaxWait, func() { close(late) })
 	}
 	return b
 }
@@ -408,11 +416,11 @@ func (w *Writer) largestRecent() int {
 // large as the largest of the last commits with nothing announced still to
 // come; false means abort.
 func (w *Writer) linger() bool {
-	t := time.NewTimer(w.opt.Linger)
+	t := w.opt.Clock.NewTimer(w.opt.Linger)
 	defer t.Stop()
 	for {
 		select {
-		case <-t.C:
+		case <-t.Chan():
 			return true
 		case <-w.closing:
 			return true
@@ -435,15 +443,15 @@ func (w *Writer) linger() bool {
 // gives up (false).
 func (w *Writer) commit(b *batch) bool {
 	delay := w.retryMin
-	var timer *time.Timer
+	var timer clockwork.Timer
 	for {
-		start := time.Now()
+		start := w.opt.Clock.Now()
 		err := w.sink.InsertRecords(w.sinkCtx, b.recs)
 		if err == nil {
 			if w.opt.OnCommit != nil {
 				end := w.since()
 				waited := time.Duration(int64(len(b.recs))*end - b.queuedAt)
-				w.opt.OnCommit(len(b.recs), time.Since(start), waited)
+				w.opt.OnCommit(len(b.recs), w.opt.Clock.Since(start), waited)
 			}
 			w.failing = false
 			w.mu.Lock()
@@ -473,13 +481,13 @@ func (w *Writer) commit(b *batch) bool {
 		// Async, or sync writers already answered ErrLate (told their
 		// records would still be committed): retry until stored.
 		if timer == nil {
-			timer = time.NewTimer(delay)
+			timer = w.opt.Clock.NewTimer(delay)
 			defer timer.Stop()
 		} else {
 			timer.Reset(delay)
 		}
 		select {
-		case <-timer.C:
+		case <-timer.Chan():
 		case <-w.abort:
 			return false
 		}

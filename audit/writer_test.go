@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/jonboulle/clockwork"
 )
 
 // fakeSink is the hand-written Sink of these tests: one func field.
@@ -74,6 +76,17 @@ func recv[T any](t *testing.T, ch <-chan T, what string) T {
 	case <-time.After(10 * time.Second):
 		t.Fatalf("timed out waiting for %s", what)
 		panic("unreachable")
+	}
+}
+
+// blockUntil waits for n timers on clock, failing the test after a generous
+// bound (a hang turned into a failure, deciding nothing).
+func blockUntil(t *testing.T, clock *clockwork.FakeClock, n int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := clock.BlockUntilContext(ctx, n); err != nil {
+		t.Fatalf("waiting for %d timers: %v", n, err)
 	}
 }
 
@@ -238,9 +251,9 @@ func TestSyncWriteWaitsForCommit(t *testing.T) {
 	}
 }
 
-// TestCommitReportsHowLongRecordsWaited checks OnCommit's waited: each
-// record counts from its Write to the end of its commit, so records queued
-// behind a slow commit report that commit too.
+// TestCommitReportsHowLongRecordsWaited checks OnCommit's took and waited
+// on a fake clock: each record counts from its Write to the end of its
+// commit, so records queued behind a slow commit report that commit too.
 func TestCommitReportsHowLongRecordsWaited(t *testing.T) {
 	type commit struct {
 		records      int
@@ -248,42 +261,36 @@ func TestCommitReportsHowLongRecordsWaited(t *testing.T) {
 	}
 	commits := make(chan commit, 2)
 	g := newGate()
-	w, _ := testWriter(t, g.sink(), Options{Sync: true, OnCommit: func(n int, took, waited time.Duration) {
+	clock := clockwork.NewFakeClock()
+	w, _ := testWriter(t, g.sink(), Options{Sync: true, Clock: clock, OnCommit: func(n int, took, waited time.Duration) {
 		commits <- commit{n, took, waited}
 	}})
 
-	t0 := time.Now()
 	done := make(chan error, 2)
 	go func() { done <- w.Write(context.Background(), rec(1), rec(2)) }()
 	recv(t, g.entered, "first commit")
 	go func() { done <- w.Write(context.Background(), rec(3), rec(4), rec(5)) }()
 	waitDepth(t, w, 5)
-	queued := time.Now() // the second write's records are queued by now
-	time.Sleep(3 * time.Millisecond)
+	clock.Advance(3 * time.Millisecond) // the first commit takes 3 ms
 	g.release <- nil
 	recv(t, g.entered, "second commit")
-	time.Sleep(3 * time.Millisecond)
-	released := time.Now() // the second commit ends after this
+	clock.Advance(5 * time.Millisecond) // the second 5 ms
 	g.release <- nil
 	for range 2 {
 		if err := recv(t, done, "Write"); err != nil {
 			t.Fatalf("Write: %v", err)
 		}
 	}
-	total := time.Since(t0) // every record's wait lies inside [t0, now]
 
-	first, second := recv(t, commits, "first OnCommit"), recv(t, commits, "second OnCommit")
-	if first.records != 2 || second.records != 3 {
-		t.Fatalf("commits of %d and %d records, want 2 and 3", first.records, second.records)
+	want := []commit{
+		{records: 2, took: 3 * time.Millisecond, waited: 2 * 3 * time.Millisecond},
+		// Written at the start, committed 3 + 5 ms later.
+		{records: 3, took: 5 * time.Millisecond, waited: 3 * 8 * time.Millisecond},
 	}
-	for _, c := range []commit{first, second} {
-		if c.waited < time.Duration(c.records)*c.took || c.waited > time.Duration(c.records)*total {
-			t.Errorf("%d records waited %v in all: want between %d × the commit's %v and %d × %v",
-				c.records, c.waited, c.records, c.took, c.records, total)
+	for i, w := range want {
+		if got := recv(t, commits, "OnCommit"); got != w {
+			t.Errorf("commit %d: %+v, want %+v", i+1, got, w)
 		}
-	}
-	if min := 3 * released.Sub(queued); second.waited < min {
-		t.Errorf("the second commit's records waited %v in all, want at least %v (queued behind the first commit)", second.waited, min)
 	}
 }
 
@@ -292,14 +299,33 @@ func TestCommitReportsHowLongRecordsWaited(t *testing.T) {
 // behind it, and their records are still committed when it returns.
 func TestMaxWaitReleasesWritersOfAHungCommit(t *testing.T) {
 	g := newGate()
-	w, _ := testWriter(t, g.sink(), Options{Sync: true, MaxWait: 20 * time.Millisecond})
+	clock := clockwork.NewFakeClock()
+	const maxWait = 20 * time.Millisecond
+	w, _ := testWriter(t, g.sink(), Options{Sync: true, MaxWait: maxWait, Clock: clock})
 
 	first := make(chan error, 1)
 	go func() { first <- w.Write(context.Background(), rec(1)) }()
 	recv(t, g.entered, "first commit")
 	second := make(chan error, 1)
 	go func() { second <- w.Write(context.Background(), rec(2), rec(3)) }()
-	for name, ch := range map[string]chan error{"the hung commit's writer": first, "a writer queued behind it": second} {
+	waitDepth(t, w, 3)
+	// Both batches' MaxWait timers are set; just short of MaxWait nobody
+	// is released.
+	blockUntil(t, clock, 2)
+	clock.Advance(maxWait - time.Nanosecond)
+	writers := map[string]chan error{"the hung commit's writer": first, "a writer queued behind it": second}
+	for name, ch := range writers {
+		// A fake timer's func runs on its own goroutine: give a wrong
+		// release a moment to show (this can only miss a bug, never fail
+		// a right writer).
+		select {
+		case err := <-ch:
+			t.Fatalf("%s: Write returned %v before MaxWait", name, err)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	clock.Advance(time.Nanosecond)
+	for name, ch := range writers {
 		if err := recv(t, ch, name); !errors.Is(err, ErrLate) {
 			t.Fatalf("%s: Write returned %v, want ErrLate", name, err)
 		}
@@ -597,6 +623,32 @@ func TestLingerGrowsABatchUntilFull(t *testing.T) {
 	if err := recv(t, closed, "Close"); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestLingerEndsAfterLinger: a batch waiting for announced records that do
+// not come is committed once Linger has passed, not before.
+func TestLingerEndsAfterLinger(t *testing.T) {
+	g := newGate()
+	clock := clockwork.NewFakeClock()
+	const linger = 5 * time.Millisecond
+	w, _ := testWriter(t, g.sink(), Options{Sync: false, MaxBatch: 100, Linger: linger, Clock: clock})
+	w.Expect(3)
+	if err := w.Write(context.Background(), rec(1)); err != nil {
+		t.Fatal(err)
+	}
+	blockUntil(t, clock, 1) // the linger timer
+	clock.Advance(linger - time.Nanosecond)
+	select { // a moment for a wrong commit to show (can only miss a bug)
+	case n := <-g.entered:
+		t.Fatalf("a commit of %d records before the linger ended", n)
+	case <-time.After(20 * time.Millisecond):
+	}
+	clock.Advance(time.Nanosecond)
+	if n := recv(t, g.entered, "the commit once the linger ended"); n != 1 {
+		t.Fatalf("the commit took %d records, want 1", n)
+	}
+	g.release <- nil
+	closeWriter(t, w)
 }
 
 // TestLingerOnlyWhenRecordsAreAnnounced: with an hour's linger, a record

@@ -54,6 +54,8 @@ type Config struct {
 	MappingsDir string `yaml:"mappings_dir"`
 	// Rules configures the admission rules' evaluation (DESIGN §11).
 	Rules Rules `yaml:"rules"`
+	// Debug holds operator-only diagnostics, off by default.
+	Debug Debug `yaml:"debug"`
 
 	// origin remembers where values came from, for error messages.
 	origin origin
@@ -77,6 +79,12 @@ type Trust struct {
 	// PullInterval is the pull period, and so the propagation bound of a
 	// revocation.
 	PullInterval time.Duration `yaml:"pull_interval"`
+	// DBRefresh is how often a replica on a MySQL-protocol database reads
+	// the trust entries other replicas saved, and so the bound within which
+	// a revocation posted at one holds at all (docs/storage.md). More often
+	// than 50 ms is load for nothing; less often than a minute leaves a
+	// revoked key verifying at other replicas too long.
+	DBRefresh time.Duration `yaml:"db_refresh" validate:"min=50ms,max=1m"`
 	// ExpiryWarning is how long before an endorsement's exp the registry
 	// starts warning about it; 0 disables the warning.
 	ExpiryWarning time.Duration `yaml:"expiry_warning" validate:"gte=0"`
@@ -229,6 +237,13 @@ type Rules struct {
 	ValueSets string `yaml:"value_sets"`
 }
 
+// Debug holds operator-only diagnostics.
+type Debug struct {
+	// PprofAddr is a loopback host:port where net/http/pprof is served on
+	// a listener of its own, never the API's; "" serves no profile.
+	PprofAddr string `yaml:"pprof_addr"`
+}
+
 // Log selects the log output.
 type Log struct {
 	Level  string `yaml:"level" validate:"oneof=debug info warn error"` // debug, info, warn, error
@@ -266,6 +281,7 @@ func Default() Config {
 		},
 		Trust: Trust{
 			PullInterval:  60 * time.Second,
+			DBRefresh:     2 * time.Second,
 			ExpiryWarning: 7 * 24 * time.Hour,
 		},
 		Audit: Audit{

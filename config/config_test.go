@@ -122,6 +122,7 @@ func TestGoldenFiles(t *testing.T) {
 			EndorsementsDir: "testdata/endorsements",
 			PullFrom:        "https://hub.example:8443",
 			PullInterval:    30 * time.Second,
+			DBRefresh:       500 * time.Millisecond,
 			ExpiryWarning:   72 * time.Hour,
 			DSCFile:         "testdata/dsc/trust-list.json",
 		},
@@ -150,6 +151,7 @@ func TestGoldenFiles(t *testing.T) {
 		MappingsDir: "testdata/endorsements",
 		Platform:    Platform{Kind: "http", URL: "http://127.0.0.1:9000/api", Format: "zj-v1"},
 		Rules:       Rules{ValueSets: "testdata/valuesets.json"},
+		Debug:       Debug{PprofAddr: "127.0.0.1:6060"},
 	}
 	design := Default()
 	design.Trust.Anchors = []Anchor{{Path: "configs/keys/national-root.pub.jwk"}}

@@ -19,6 +19,7 @@ func TestEnvNamesFollowTheYAMLKeys(t *testing.T) {
 		"HCGW_TRUST_ENDORSEMENTS_DIR",
 		"HCGW_TRUST_PULL_FROM",
 		"HCGW_TRUST_PULL_INTERVAL",
+		"HCGW_TRUST_DB_REFRESH",
 		"HCGW_TRUST_EXPIRY_WARNING",
 		"HCGW_TRUST_DSC_FILE",
 		"HCGW_KEYS",
@@ -65,6 +66,7 @@ func TestEnvNamesFollowTheYAMLKeys(t *testing.T) {
 		"HCGW_PLATFORM_FORMAT",
 		"HCGW_MAPPINGS_DIR",
 		"HCGW_RULES_VALUE_SETS",
+		"HCGW_DEBUG_PPROF_ADDR",
 	}
 	got := EnvNames()
 	if !slices.Equal(got, want) {

@@ -40,6 +40,11 @@ func (c *Config) Validate() error {
 	if err := checkHostPort(c.Listen); err != nil {
 		v.add("listen", "%v", err)
 	}
+	if c.Debug.PprofAddr != "" {
+		if err := checkLoopbackHostPort(c.Debug.PprofAddr); err != nil {
+			v.add("debug.pprof_addr", "%v", err)
+		}
+	}
 	if c.Database.Driver == DriverMySQL && c.Database.DSN != "" && !looksLikeMySQLDSN(c.Database.DSN) {
 		v.add("database.dsn", "%s is not a MySQL DSN like \"user:password@tcp(host:3306)/hcgw?parseTime=true\"", quote(RedactDSN(c.Database.DSN)))
 	}
@@ -398,6 +403,20 @@ func checkHostPort(s string) error {
 	_ = host // any host name or address; an empty host listens on all interfaces
 	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 		return fmt.Errorf("port must be a number from 0 to 65535, not %s", quote(port))
+	}
+	return nil
+}
+
+// checkLoopbackHostPort checks a host:port whose host is a loopback IP
+// address: a profile shows the process's memory and must not be reachable
+// from the network.
+func checkLoopbackHostPort(s string) error {
+	if err := checkHostPort(s); err != nil {
+		return err
+	}
+	host, _, _ := net.SplitHostPort(s)
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("must be a loopback address like \"127.0.0.1:6060\", not %s", quote(s))
 	}
 	return nil
 }

@@ -151,8 +151,10 @@ func TestACollapsedCallEndsWithItsLastCaller(t *testing.T) {
 	n := newNation(t, shR, zjR)
 	ended := make(chan error, 1)
 	var started atomic.Int64
+	running := make(chan struct{}, 3)
 	src := sourceFunc(func(ctx context.Context, _ string) (mapping.LiveStatus, error) {
 		started.Add(1)
+		running <- struct{}{}
 		<-ctx.Done()
 		ended <- ctx.Err()
 		return mapping.LiveStatus{}, ctx.Err()
@@ -167,9 +169,10 @@ func TestACollapsedCallEndsWithItsLastCaller(t *testing.T) {
 			done <- err
 		}()
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for started.Load() == 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
+	select {
+	case <-running: // the shared call has reached the issuer
+	case <-time.After(5 * time.Second):
+		t.Fatal("the call did not reach the issuer in 5 s")
 	}
 	cancel()
 	for range 3 {

@@ -19,7 +19,7 @@ type Source interface {
 }
 
 // ErrUnknownCode is the problem a Source reports for a code it never issued.
-var ErrUnknownCode = &fault.Error{Kind: fault.StatusUnknown, Message: "the issuer does not know this code"}
+var ErrUnknownCode = fault.New(fault.StatusUnknown, "the issuer does not know this code")
 
 // MemorySource is a Source held in memory: the tests' and the demo's
 // simulated platform. Statuses can change at any time with Set.

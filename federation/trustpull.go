@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+	"github.com/jonboulle/clockwork"
 
 	"github.com/hcgw/hcgw/trust"
 )
@@ -30,6 +31,8 @@ type Puller struct {
 	Interval time.Duration
 	Client   *http.Client
 	Logger   *slog.Logger
+	// Clock paces Run (nil: the real clock).
+	Clock clockwork.Clock
 
 	etag string
 	http *retryablehttp.Client
@@ -119,7 +122,10 @@ func (p *Puller) Run(ctx context.Context) {
 	if p.Interval <= 0 {
 		p.Interval = time.Minute
 	}
-	t := time.NewTicker(p.Interval)
+	if p.Clock == nil {
+		p.Clock = clockwork.NewRealClock()
+	}
+	t := p.Clock.NewTicker(p.Interval)
 	defer t.Stop()
 	for {
 		res, err := p.PullOnce(ctx)
@@ -132,7 +138,7 @@ func (p *Puller) Run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-t.Chan():
 		}
 	}
 }

@@ -82,11 +82,11 @@ func hash(tok string) string {
 	return hex.EncodeToString(s[:])
 }
 
-func newFixture(t *testing.T) *fixture { return newFixtureScoped(t, nil) }
+func newFixture(t testing.TB) *fixture { return newFixtureScoped(t, nil) }
 
 // newFixtureScoped endorses the gateway's own key (Shanghai) with scope
 // ownScope (nil: [310000]).
-func newFixtureScoped(t *testing.T, ownScope []string) *fixture {
+func newFixtureScoped(t testing.TB, ownScope []string) *fixture {
 	t.Helper()
 	f := &fixture{root: testkit.NewRoot(t), zjKey: testkit.Key(t, jwa.ES256), own: testkit.Key(t, jwa.EdDSA),
 		recs: &memRecords{recs: map[string]audit.Record{}}, events: &memEvents{}}

@@ -109,7 +109,7 @@ func (a *api) readVerifyRequest(c *gin.Context) (verify.Request, bool) {
 		return verify.Request{}, false
 	}
 	if a.idrl != nil {
-		if ok, wait := a.idrl.allow(clientName(c), time.Now()); !ok {
+		if ok, wait := a.idrl.allow(clientName(c), a.Clock()); !ok {
 			c.Header("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 			renderError(c, fault.RateLimited, "too many identity document lookups from this client; retry after the indicated delay")
 			return verify.Request{}, false

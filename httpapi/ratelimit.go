@@ -95,7 +95,7 @@ func (a *api) limit(c *gin.Context) {
 	if cl, ok := a.auth.identify(c.GetHeader("Authorization")); ok {
 		key = "client:" + cl.Name
 	}
-	if ok, wait := a.rl.allow(key, time.Now()); !ok {
+	if ok, wait := a.rl.allow(key, a.Clock()); !ok {
 		c.Header("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 		renderError(c, fault.RateLimited, "too many requests from this client; retry after the indicated delay")
 	}

@@ -84,6 +84,8 @@ type Deps struct {
 	Metrics http.Handler
 	// RateLimit is each client's token bucket (zero: no limit).
 	RateLimit RateLimit
+	// Clock fills the buckets (nil: time.Now); tests step a fake one.
+	Clock func() time.Time
 	// IDLookupLimit is each client's token bucket for verifications by
 	// identity document (DESIGN §12), on top of RateLimit (zero: no limit).
 	IDLookupLimit RateLimit
@@ -139,6 +141,9 @@ func New(d Deps) http.Handler {
 	}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
+	}
+	if d.Clock == nil {
+		d.Clock = time.Now
 	}
 	a := &api{Deps: d, auth: authenticator{clients: d.Clients}, rl: newRateLimiter(d.RateLimit),
 		idrl: newRateLimiter(d.IDLookupLimit)}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"gorm.io/gorm"
 
@@ -34,21 +35,28 @@ func (db *DB) InsertRecords(ctx context.Context, recs []audit.Record) error {
 	if len(recs) == 0 {
 		return nil
 	}
-	rows := make([]recordRow, len(recs))
+	ap := insertArgs.Get().(*[]any)
+	defer func() {
+		if cap(*ap) <= maxPooledArgs {
+			clear(*ap) // drop the records' strings now, not at the next commit
+			insertArgs.Put(ap)
+		}
+	}()
+	args := (*ap)[:0]
 	for i := range recs {
-		rows[i] = toRecordRow(&recs[i])
-		if len(rows[i].ID) > idLen {
-			return fmt.Errorf("store: record id %q longer than %d characters", rows[i].ID, idLen)
+		var err error
+		if args, err = appendRecordArgs(args, &recs[i]); err != nil {
+			return err
 		}
 	}
-	args := recordArgs(rows)
+	*ap = args
 	err := db.withRetry(ctx, func() error {
-		if len(rows) <= insertChunk {
-			return db.execInsert(ctx, nil, len(rows), args)
+		if len(recs) <= insertChunk {
+			return db.execInsert(ctx, nil, len(recs), args)
 		}
 		return db.insertInTx(ctx, args)
 	})
-	if err != nil && duplicateKey(err) && db.allStored(ctx, rows) {
+	if err != nil && duplicateKey(err) && db.allStored(ctx, args) {
 		// An earlier attempt committed and its answer was lost (the
 		// connection or the node died after COMMIT): the batch is stored.
 		// Ids are time plus 62 random bits, so finding every one of them
@@ -56,16 +64,26 @@ func (db *DB) InsertRecords(ctx context.Context, recs []audit.Record) error {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("store: insert %d records: %w", len(rows), err)
+		return fmt.Errorf("store: insert %d records: %w", len(recs), err)
 	}
 	return nil
 }
 
-// allStored reports whether every one of rows' ids is in the records table.
-func (db *DB) allStored(ctx context.Context, rows []recordRow) bool {
-	ids := make([]string, len(rows))
-	for i := range rows {
-		ids[i] = rows[i].ID
+// insertArgs hold a commit's INSERT arguments between commits: a commit
+// is up to MaxBatch records of recordColumnCount arguments each, every
+// one of which would otherwise be a new slice for the collector to sweep.
+var insertArgs = sync.Pool{New: func() any { return new([]any) }}
+
+// maxPooledArgs is the largest arguments slice kept: audit's default
+// MaxBatch of records.
+const maxPooledArgs = audit.DefaultMaxBatch * recordColumnCount
+
+// allStored reports whether every id of the rows whose arguments are args
+// is in the records table.
+func (db *DB) allStored(ctx context.Context, args []any) bool {
+	ids := make([]string, 0, len(args)/recordColumnCount)
+	for i := 0; i < len(args); i += recordColumnCount {
+		ids = append(ids, args[i].(string))
 	}
 	var n int64
 	for chunk := range slices.Chunk(ids, 500) {
@@ -192,37 +210,6 @@ func (db *DB) CountRecords(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-func toRecordRow(r *audit.Record) recordRow {
-	at := dbTime(r.CreatedAt)
-	id := r.ID
-	if id == "" {
-		id = audit.NewID(at)
-	}
-	return recordRow{
-		ID:             id,
-		CreatedAt:      at,
-		Gateway:        mapping.Clip(r.Gateway, regionLen),
-		Checkpoint:     mapping.Clip(r.Checkpoint, checkpointLen),
-		Scene:          mapping.Clip(r.Scene, sceneLen),
-		Issuer:         mapping.Clip(r.Issuer, regionLen),
-		Org:            mapping.Clip(r.Org, regionLen),
-		Format:         mapping.Clip(r.Format, formatLen),
-		CodeID:         mapping.Clip(r.CodeID, codeIDLen),
-		Result:         mapping.Clip(r.Result, wordLen),
-		Reason:         mapping.Clip(r.Reason, wordLen),
-		Status:         mapping.Clip(r.Status, wordLen),
-		Source:         mapping.Clip(r.Source, wordLen),
-		Degraded:       r.Degraded,
-		Conflict:       r.Conflict,
-		HolderName:     mapping.Clip(r.HolderName, holderNameLen),
-		HolderID:       mapping.Clip(r.HolderID, holderIDLen),
-		CodeSHA256:     mapping.Clip(r.CodeSHA256, 64),
-		DurationMicros: r.DurationMicros,
-		Admission:      mapping.Clip(r.Admission, admissionLen),
-		Star:           r.Star,
-	}
-}
-
 func fromRecordRow(row *recordRow) audit.Record {
 	return audit.Record{
 		ID:             row.ID,
@@ -269,12 +256,37 @@ func insertSQL(n int) string {
 	return b.String()
 }
 
-func recordArgs(rows []recordRow) []any {
-	args := make([]any, 0, len(rows)*recordColumnCount)
-	for i := range rows {
-		r := &rows[i]
-		args = append(args, r.ID, r.CreatedAt, r.Gateway, r.Checkpoint, r.Scene, r.Issuer, r.Org, r.Format, r.CodeID, r.Result,
-			r.Reason, r.Status, r.Source, r.Degraded, r.Conflict, r.HolderName, r.HolderID, r.CodeSHA256, r.DurationMicros, r.Admission, r.Star)
+// appendRecordArgs appends r's INSERT arguments, in recordColumns' order,
+// as the records table stores them: a record without an ID is given one,
+// one without a time is stamped now, display strings longer than their
+// column are clipped.
+func appendRecordArgs(args []any, r *audit.Record) ([]any, error) {
+	at := dbTime(r.CreatedAt)
+	id := r.ID
+	if id == "" {
+		id = audit.NewID(at)
 	}
-	return args
+	if len(id) > idLen {
+		return args, fmt.Errorf("store: record id %q longer than %d characters", id, idLen)
+	}
+	return append(args, id, at,
+		mapping.Clip(r.Gateway, regionLen),
+		mapping.Clip(r.Checkpoint, checkpointLen),
+		mapping.Clip(r.Scene, sceneLen),
+		mapping.Clip(r.Issuer, regionLen),
+		mapping.Clip(r.Org, regionLen),
+		mapping.Clip(r.Format, formatLen),
+		mapping.Clip(r.CodeID, codeIDLen),
+		mapping.Clip(r.Result, wordLen),
+		mapping.Clip(r.Reason, wordLen),
+		mapping.Clip(r.Status, wordLen),
+		mapping.Clip(r.Source, wordLen),
+		r.Degraded,
+		r.Conflict,
+		mapping.Clip(r.HolderName, holderNameLen),
+		mapping.Clip(r.HolderID, holderIDLen),
+		mapping.Clip(r.CodeSHA256, 64),
+		r.DurationMicros,
+		mapping.Clip(r.Admission, admissionLen),
+		r.Star), nil
 }

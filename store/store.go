@@ -154,7 +154,7 @@ func (db *DB) migrate() error {
 	// exists" and a second pass finds the table made.
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
-		if err = tx.AutoMigrate(&recordRow{}, &trustEntryRow{}, &trustEventRow{}, &platformCodeRow{}, &correctionRow{}, &replayRow{}); err == nil {
+		if err = tx.AutoMigrate(&recordRow{}, &trustEntryRow{}, &trustEventRow{}, &platformCodeRow{}, &correctionRow{}, &replayRow{}, &leaseRow{}); err == nil {
 			return nil
 		}
 	}

@@ -22,6 +22,7 @@ const (
 // re-verifies JWS against its anchors when it loads it, so the store is not
 // trusted with anything but keeping it.
 type TrustEntry struct {
+	Seq       int64  // the row's sequence, set by the store (read only)
 	Kind      string // "endorsement", "revocation" or "rule"
 	Kid       string
 	JTI       string
@@ -67,7 +68,44 @@ func (db *DB) TrustEntries(ctx context.Context) ([]TrustEntry, error) {
 	}
 	out := make([]TrustEntry, len(rows))
 	for i, r := range rows {
-		out[i] = TrustEntry{Kind: r.Kind, Kid: r.Kid, JTI: r.JTI, Sub: r.Sub, JWS: r.JWS, CreatedAt: r.CreatedAt.UTC()}
+		out[i] = fromTrustRow(r)
+	}
+	return out, nil
+}
+
+func fromTrustRow(r trustEntryRow) TrustEntry {
+	return TrustEntry{Seq: r.Seq, Kind: r.Kind, Kid: r.Kid, JTI: r.JTI, Sub: r.Sub, JWS: r.JWS, CreatedAt: r.CreatedAt.UTC()}
+}
+
+// TrustSeqs returns the sequence of every trust entry above after, in
+// ascending order: what a replica polls to learn of entries other
+// replicas saved (internal/gateway's trust refresh). It reads the primary
+// key alone; the table holds thousands of rows, not millions.
+func (db *DB) TrustSeqs(ctx context.Context, after int64) ([]int64, error) {
+	var seqs []int64
+	err := db.gdb.WithContext(ctx).Model(&trustEntryRow{}).Where("seq > ?", after).Order("seq").Pluck("seq", &seqs).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: trust sequences: %w", err)
+	}
+	return seqs, nil
+}
+
+// trustFetchChunk bounds the IN list of one TrustEntriesBySeq statement.
+const trustFetchChunk = 200
+
+// TrustEntriesBySeq returns the trust entries of those sequences that exist,
+// in ascending sequence order.
+func (db *DB) TrustEntriesBySeq(ctx context.Context, seqs []int64) ([]TrustEntry, error) {
+	var out []TrustEntry
+	for start := 0; start < len(seqs); start += trustFetchChunk {
+		var rows []trustEntryRow
+		chunk := seqs[start:min(start+trustFetchChunk, len(seqs))]
+		if err := db.gdb.WithContext(ctx).Where("seq IN ?", chunk).Order("seq").Find(&rows).Error; err != nil {
+			return nil, fmt.Errorf("store: trust entries by sequence: %w", err)
+		}
+		for _, r := range rows {
+			out = append(out, fromTrustRow(r))
+		}
 	}
 	return out, nil
 }

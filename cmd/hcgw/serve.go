@@ -2,12 +2,18 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/hcgw/hcgw/config"
 	"github.com/hcgw/hcgw/internal/gateway"
@@ -46,7 +52,39 @@ func cmdServe(args []string, stderr io.Writer) error {
 		_ = g.Close(context.Background())
 		return err
 	}
+	if cfg.Debug.PprofAddr != "" {
+		stopProfiles, err := serveProfiles(cfg.Debug.PprofAddr, g.Logger)
+		if err != nil {
+			_ = g.Close(context.Background())
+			return err
+		}
+		defer stopProfiles()
+	}
 	return g.Serve(ctx)
+}
+
+// serveProfiles serves net/http/pprof on a listener of its own at addr (a
+// loopback address, config's rule), so that no profile is ever reachable
+// through the API's listener, its TLS or its clients' tokens.
+func serveProfiles(addr string, log *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("debug.pprof_addr: listen %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	log.Info("serving profiles", "addr", ln.Addr().String())
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Warn("profiles", "error", err.Error())
+		}
+	}()
+	return func() { _ = srv.Close() }, nil
 }
 
 func cmdMigrate(args []string, stdout io.Writer) error {

@@ -68,7 +68,10 @@ func (c *Corrections) File(ctx context.Context, f httpapi.CorrectionFiling) (htt
 	}
 	now := c.now()
 	t := store.Correction{Ticket: audit.NewID(now), Side: store.CorrectionFiled, Peer: org, CID: cid, Claim: f.Claim,
-		Detail: f.Detail, Checkpoint: f.Checkpoint, Actor: f.Actor, State: store.CorrectionPending, FiledAt: now, NextTry: now}
+		Detail: f.Detail, Checkpoint: f.Checkpoint, Actor: f.Actor, State: store.CorrectionPending, FiledAt: now,
+		// Not due before this first delivery has had its time: the
+		// replica holding the delivery loop's lease would send it too.
+		NextTry: now.Add(c.Retry)}
 	if _, _, err := c.g.DB.PutCorrection(ctx, t); err != nil {
 		c.g.Logger.Error("correction not stored", "error", err.Error())
 		return httpapi.CorrectionTicket{}, httpapi.ErrCorrectionsUnavailable
@@ -421,15 +424,21 @@ func (c *Corrections) Step(ctx context.Context) int {
 	return n
 }
 
-// Run steps every Interval until ctx ends.
+// Run steps every Interval until ctx ends, while this replica holds the
+// lease "corrections": of the replicas of a region, one delivers, so that
+// a pending ticket reaches its org once, not once a replica.
 func (c *Corrections) Run(ctx context.Context) {
-	tk := time.NewTicker(c.Interval)
+	c.g.whileLeased(ctx, "corrections", c.run)
+}
+
+func (c *Corrections) run(ctx context.Context) {
+	tk := c.g.timers.NewTicker(c.Interval)
 	defer tk.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-tk.C:
+		case <-tk.Chan():
 			c.Step(ctx)
 		}
 	}

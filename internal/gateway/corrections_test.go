@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	"github.com/lestrrat-go/jwx/v2/jwa"
 
 	"github.com/hcgw/hcgw/adapters/gd"
@@ -326,8 +327,11 @@ func TestPendingCorrectionDeliveredAfterTheOrgComesBack(t *testing.T) {
 	}
 
 	// Shanghai restarts: the ticket is in its database, due at once. The
-	// loop is slow here (an hour), the retry quick: the test steps it.
-	f.restart(shR, gateway.Options{CorrectionInterval: time.Hour, CorrectionRetry: time.Millisecond})
+	// loop is slow here (an hour) and the test steps it, on a fake clock
+	// (within the peers' clock skew of theirs).
+	clock := clockwork.NewFakeClockAt(time.Now())
+	const retry = 5 * time.Second
+	f.restart(shR, gateway.Options{CorrectionInterval: time.Hour, CorrectionRetry: retry, Timers: clock})
 	if n := f.nodes[shR].g.Corrections.Step(context.Background()); n != 1 {
 		t.Fatalf("the restarted gateway handled %d pending tickets, want 1", n)
 	}
@@ -337,9 +341,14 @@ func TestPendingCorrectionDeliveredAfterTheOrgComesBack(t *testing.T) {
 	}
 
 	proxy.down.Store(false)
-	time.Sleep(5 * time.Millisecond)
+	// Its second failed try: the next waits 2 x retry, and not less.
+	clock.Advance(2*retry - time.Millisecond)
+	if n := f.nodes[shR].g.Corrections.Step(context.Background()); n != 0 {
+		t.Fatalf("%d tickets handled before the retry was due", n)
+	}
+	clock.Advance(time.Millisecond)
 	if n := f.nodes[shR].g.Corrections.Step(context.Background()); n != 1 {
-		t.Fatalf("%d tickets handled", n)
+		t.Fatalf("%d tickets handled once the retry was due", n)
 	}
 	st, b = do(t, "GET", f.nodes[gdR].url+"/v1/corrections?state=open", adminToken, "")
 	if st != 200 || !bytes.Contains(b, []byte(tk.Ticket)) || !bytes.Contains(b, []byte(`"from":"310000"`)) {

@@ -11,6 +11,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"github.com/hcgw/hcgw/adapters/all"
 	"github.com/hcgw/hcgw/adapters/nic"
 	"github.com/hcgw/hcgw/admission"
@@ -50,9 +52,12 @@ type Gateway struct {
 	// (corrections.go); its delivery loop runs while the gateway serves.
 	Corrections *Corrections
 
+	shared shared // what this replica shares with the others through the database (replicas.go)
+
 	server *http.Server
 	ln     net.Listener
 	clock  func() time.Time
+	timers clockwork.Clock
 	tls    *tls.Config
 }
 
@@ -75,7 +80,7 @@ func (g *Gateway) expiryWarnings() []string {
 
 // watchExpiry logs the expiry warnings at start and every hour.
 func (g *Gateway) watchExpiry(ctx context.Context) {
-	t := time.NewTicker(time.Hour)
+	t := g.timers.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
 		for _, w := range g.expiryWarnings() {
@@ -84,14 +89,18 @@ func (g *Gateway) watchExpiry(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-t.Chan():
 		}
 	}
 }
 
 // Options are the parts a caller may replace (tests inject a clock).
 type Options struct {
-	Clock  func() time.Time
+	Clock func() time.Time
+	// Timers runs the gateway's loops and the audit writer's and trust
+	// puller's timers (nil: the real clock); when Clock is nil it is
+	// Timers.Now, so a test steps one fake clock.
+	Timers clockwork.Clock
 	Logger *slog.Logger
 	// Platform is this region's own status source (the provincial
 	// platform behind the gateway); nil: none.
@@ -114,13 +123,16 @@ type Options struct {
 // New builds a gateway from cfg. Any problem stops it: it never starts half
 // configured.
 func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err error) {
+	if opt.Timers == nil {
+		opt.Timers = clockwork.NewRealClock()
+	}
 	if opt.Clock == nil {
-		opt.Clock = time.Now
+		opt.Clock = opt.Timers.Now
 	}
 	if opt.Logger == nil {
 		opt.Logger = NewLogger(cfg.Log, os.Stderr)
 	}
-	g := &Gateway{Config: cfg, Logger: opt.Logger, clock: opt.Clock, PeerStats: federation.NewPeerStats(0, nil)}
+	g := &Gateway{Config: cfg, Logger: opt.Logger, clock: opt.Clock, timers: opt.Timers, PeerStats: federation.NewPeerStats(0, nil)}
 	defer func() {
 		if err != nil {
 			_ = g.Close(context.Background()) // the audit writer, then the database
@@ -261,7 +273,8 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 	// The writer bounds each answer's wait for its record (one timer a
 	// batch), so the verifier need not make a deadline per verification.
 	g.Audit = audit.NewWriter(g.DB, audit.Options{Sync: cfg.Audit.Sync, QueueSize: cfg.Audit.QueueSize, MaxBatch: cfg.Audit.MaxBatch,
-		OnCommit: g.Metrics.Commit, Linger: cfg.Audit.Linger, MaxWait: verify.DefaultRecordTimeout})
+		OnCommit: g.Metrics.Commit, Linger: cfg.Audit.Linger, MaxWait: verify.DefaultRecordTimeout,
+		Clock: opt.Timers})
 	g.Verifier = &verify.Verifier{
 		ValueSets: valueSets,
 		Adapters:  reg, Trust: g.Trust, Clock: opt.Clock, Skew: cfg.Verify.ClockSkew,
@@ -308,7 +321,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 	}
 	if cfg.Trust.PullFrom != "" {
 		g.Puller = &federation.Puller{URL: cfg.Trust.PullFrom, Registry: g.Trust, Interval: cfg.Trust.PullInterval,
-			Client: opt.HTTPClient, Logger: g.Logger}
+			Client: opt.HTTPClient, Logger: g.Logger, Clock: opt.Timers}
 	}
 	var share httpapi.Sharer
 	if g.Peers != nil && len(holderSecret) > 0 {
@@ -363,7 +376,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err 
 		Limits: httpapi.Limits{MaxBody: cfg.Server.MaxBodyBytes, MaxBatchBody: cfg.Server.MaxBatchBodyBytes,
 			MaxBatchCodes: cfg.Server.MaxBatchCodes},
 		Logger: g.Logger, Warnings: g.expiryWarnings, Metrics: g.Metrics.Handler(),
-		RateLimit:       httpapi.RateLimit{Rate: cfg.Server.RateLimit, Burst: cfg.Server.RateBurst},
+		RateLimit: httpapi.RateLimit{Rate: cfg.Server.RateLimit, Burst: cfg.Server.RateBurst}, Clock: opt.Clock,
 		IDLookupLimit:   httpapi.RateLimit{Rate: cfg.Server.IDLookupRate, Burst: cfg.Server.IDLookupBurst},
 		RequirePeerCert: cfg.Server.TLSClientCAFile != "", Federation: responder, Platform: simulatedAdmin(platform), Share: share,
 		Ops: opsSource{g}, QR: g.QR, Corrections: g.Corrections, CorrectionPeer: correctionPeer,
@@ -426,6 +439,7 @@ func (g *Gateway) Serve(ctx context.Context) error {
 		go g.Puller.Run(ctx)
 	}
 	go g.watchExpiry(ctx)
+	go g.watchTrust(ctx)
 	go g.watchRecords(ctx)
 	if g.Config.Database.Driver == config.DriverMySQL {
 		go g.watchReplays(ctx)

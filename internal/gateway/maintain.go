@@ -32,11 +32,16 @@ func (g *Gateway) prepareRecords(ctx context.Context) error {
 }
 
 // watchRecords enforces audit.retention now and every maintainEvery until
-// ctx ends. A failure is logged and tried again at the next tick: records
-// past their retention are a compliance matter, not a reason to stop
-// verifying.
+// ctx ends, on the one replica holding the lease "records" (the others
+// would only repeat its DDL). A failure is logged and tried again at the
+// next tick: records past their retention are a compliance matter, not a
+// reason to stop verifying.
 func (g *Gateway) watchRecords(ctx context.Context) {
-	t := time.NewTicker(maintainEvery)
+	g.whileLeased(ctx, "records", g.maintainRecords)
+}
+
+func (g *Gateway) maintainRecords(ctx context.Context) {
+	t := g.timers.NewTicker(maintainEvery)
 	defer t.Stop()
 	for {
 		m, err := g.DB.MaintainRecords(ctx, g.clock(), g.Config.Audit.Retention)
@@ -51,22 +56,27 @@ func (g *Gateway) watchRecords(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-t.Chan():
 		}
 	}
 }
 
 // watchReplays deletes the federation request ids whose exp has passed
-// (they live a minute), every minute, in bounded batches: the replays
-// table holds about a minute of the region's federation traffic.
+// (they live a minute), every minute, in bounded batches, on the one
+// replica holding the lease "replays": the replays table holds about a
+// minute of the region's federation traffic.
 func (g *Gateway) watchReplays(ctx context.Context) {
-	t := time.NewTicker(time.Minute)
+	g.whileLeased(ctx, "replays", g.purgeReplays)
+}
+
+func (g *Gateway) purgeReplays(ctx context.Context) {
+	t := g.timers.NewTicker(time.Minute)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-t.Chan():
 		}
 		for batch := 0; batch < 1000; batch++ {
 			n, err := g.DB.PurgeReplays(ctx, g.clock().Add(-time.Minute), replayPurgeBatch)

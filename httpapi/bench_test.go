@@ -1,0 +1,76 @@
+package httpapi_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/hcgw/hcgw/adapters"
+	"github.com/hcgw/hcgw/adapters/nic"
+	"github.com/hcgw/hcgw/httpapi"
+	"github.com/hcgw/hcgw/internal/testkit"
+	"github.com/hcgw/hcgw/mapping"
+	"github.com/hcgw/hcgw/verify"
+)
+
+// discard is a ResponseWriter that keeps the status and drops the body.
+type discard struct {
+	h      http.Header
+	status int
+	n      int
+}
+
+func (d *discard) Header() http.Header { return d.h }
+func (d *discard) Write(b []byte) (int, error) {
+	if d.status == 0 {
+		d.status = 200
+	}
+	d.n += len(b)
+	return len(b), nil
+}
+func (d *discard) WriteHeader(s int) { d.status = s }
+
+// BenchmarkVerifyHandler is POST /v1/verify through the handler alone (the
+// middleware chain, the token check, the body's reading, verification and
+// the verdict's JSON), without net/http's connection or a database: the
+// API layer's own cost beside verify's BenchmarkVerify.
+func BenchmarkVerifyHandler(b *testing.B) {
+	f := newFixture(b)
+	code, err := nic.Encode(f.zjKey, testkit.Claims(zj, mapping.Green))
+	if err != nil {
+		b.Fatal(err)
+	}
+	// The fixture's handler with the log of `hcgw bench`'s gateway
+	// (log.level: error), which prints no line per request.
+	ads, _ := adapters.NewRegistry(nic.New())
+	v := &verify.Verifier{Adapters: ads, Trust: f.reg, Clock: testkit.Clock, Skew: verify.DefaultSkew, Region: sh, Recorder: f.recs}
+	vc, _ := httpapi.NewClient("gate-1", httpapi.RoleVerifier, hash(verifierToken))
+	h := httpapi.New(httpapi.Deps{Verifier: v, Trust: f.reg, Records: f.recs, Events: f.events, Clients: []httpapi.Client{vc},
+		Ready:  func(context.Context) []string { return nil },
+		Logger: slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelError}))})
+	body := `{"code":"` + code + `","checkpoint":"SH-HQ-01","scene":"rail"}`
+	req, _ := http.NewRequest("POST", "/v1/verify", nil)
+	req.Header.Set("Authorization", "Bearer "+verifierToken)
+	req.Header.Set("Content-Type", "application/json")
+	w := &discard{h: http.Header{}}
+	b.ReportAllocs()
+	for b.Loop() {
+		r := req.Clone(req.Context())
+		r.Body = noClose{strings.NewReader(body)}
+		r.ContentLength = int64(len(body))
+		clear(w.h)
+		w.status, w.n = 0, 0
+		h.ServeHTTP(w, r)
+		if w.status != 200 || w.n == 0 {
+			b.Fatalf("status %d, %d bytes", w.status, w.n)
+		}
+		clear(f.recs.recs)
+	}
+}
+
+type noClose struct{ *strings.Reader }
+
+func (noClose) Close() error { return nil }
