@@ -19,6 +19,7 @@ func TestMySQLDSNNormalisation(t *testing.T) {
 		"another charset is refused":      {in: "u:p@tcp(db:3306)/hcgw?charset=latin1", wantErr: `charset "latin1"`},
 		"another collation is refused":    {in: "u:p@tcp(db:3306)/hcgw?collation=latin1_swedish_ci", wantErr: "collation"},
 		"garbage is refused":              {in: "not a dsn", wantErr: "mysql DSN"},
+		"clientFoundRows is turned off":   {in: "u:p@tcp(db:3306)/hcgw?clientFoundRows=true", charset: "utf8mb4"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -36,8 +37,8 @@ func TestMySQLDSNNormalisation(t *testing.T) {
 			if err != nil {
 				t.Fatalf("result %q does not parse: %v", got, err)
 			}
-			if !cfg.ParseTime || cfg.Params["charset"] != tc.charset {
-				t.Fatalf("mysqlDSN(%q) = %q: parseTime %v, charset %q", tc.in, got, cfg.ParseTime, cfg.Params["charset"])
+			if !cfg.ParseTime || cfg.Params["charset"] != tc.charset || cfg.ClientFoundRows {
+				t.Fatalf("mysqlDSN(%q) = %q: parseTime %v, charset %q, clientFoundRows %v", tc.in, got, cfg.ParseTime, cfg.Params["charset"], cfg.ClientFoundRows)
 			}
 		})
 	}

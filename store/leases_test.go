@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hcgw/hcgw/internal/testdb"
 	"github.com/hcgw/hcgw/store"
 )
 
@@ -172,4 +173,32 @@ func leaseCausal(ctx context.Context, t *testing.T, db *store.DB, name string) (
 	err = c.QueryRowContext(ctx, "SELECT name, holder, expires_at FROM leases WHERE name = ?", name).Scan(&l.Name, &l.Holder, &l.ExpiresAt)
 	_, _ = c.ExecContext(ctx, "SET SESSION wsrep_sync_wait = 0")
 	return l, err
+}
+
+// TestClientFoundRowsCannotMakeTwoFirsts opens the database with
+// clientFoundRows=true, under which the server counts a duplicate left as
+// it was as an affected row: a second taker of a held lease and a second
+// sighting of a request id must still be refused.
+func TestClientFoundRowsCannotMakeTwoFirsts(t *testing.T) {
+	dsn := testdb.FreshMySQL(t)
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	db := open(t, store.DriverMySQL, dsn+sep+"clientFoundRows=true")
+	ctx := context.Background()
+	now := time.Now()
+	if held, err := db.TakeLease(ctx, "corrections", "replica-a", now, time.Minute); err != nil || !held {
+		t.Fatalf("first taker: held %v, %v", held, err)
+	}
+	if held, err := db.TakeLease(ctx, "corrections", "replica-b", now, time.Minute); err != nil || held {
+		t.Fatalf("second taker of a held lease: held %v, %v; want refused", held, err)
+	}
+	until := now.Add(time.Minute)
+	if first, err := db.FirstSeen(ctx, "jti-1", until); err != nil || !first {
+		t.Fatalf("first sighting: %v, %v", first, err)
+	}
+	if first, err := db.FirstSeen(ctx, "jti-1", until); err != nil || first {
+		t.Fatalf("second sighting: first %v, %v; want a replay", first, err)
+	}
 }

@@ -223,6 +223,11 @@ func mysqlDSN(dsn string) (string, error) {
 		return "", fmt.Errorf("store: mysql DSN: %w", err)
 	}
 	cfg.ParseTime = true
+	// With clientFoundRows the server counts a row matched but left as it
+	// was as affected: an INSERT that did nothing on a duplicate would then
+	// read as "made", and a replayed request id or another replica's lease
+	// as this one's. The store decides by affected rows, so it is off.
+	cfg.ClientFoundRows = false
 	if cs, ok := cfg.Params["charset"]; ok {
 		if first, _, _ := strings.Cut(cs, ","); first != "utf8mb4" {
 			return "", fmt.Errorf("store: mysql DSN: charset %q: want utf8mb4", cs)

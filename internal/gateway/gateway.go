@@ -396,6 +396,9 @@ func (g *Gateway) ready(ctx context.Context) []string {
 	} else if g.Trust.Snapshot().Len() == 0 {
 		problems = append(problems, "trust: no endorsed key loaded")
 	}
+	if p := g.trustStale(time.Now()); p != "" {
+		problems = append(problems, p)
+	}
 	return problems
 }
 

@@ -59,6 +59,10 @@ type trustRefresh struct {
 	marks   []hwMark          // recent passes' high-water marks, oldest first
 	swept   time.Time         // when the last full pass began
 
+	started atomic.Int64 // unix nanoseconds watchTrust began
+	lastOK  atomic.Int64 // unix nanoseconds the latest pass completed
+	every   time.Duration
+
 	passes  atomic.Int64 // passes completed
 	applied atomic.Int64 // entries published by them
 	bad     atomic.Int64 // rows refused (counted once each)
@@ -69,8 +73,9 @@ type hwMark struct {
 	hw int64
 }
 
+// refusal is a refused row's count of tries; the row itself is read
+// again to retry it (a row may be large: the table is not trusted).
 type refusal struct {
-	entry trust.Entry
 	tries int
 }
 
@@ -79,6 +84,11 @@ const (
 	// became readable a row may still commit (one autocommit INSERT: its
 	// certification and apply, or a lock wait), for the windowed pass.
 	lateCommit = time.Minute
+	// trustPassTimeout bounds one refresh pass (at least one period).
+	trustPassTimeout = 10 * time.Second
+	// trustStaleAfter is how long a replica may go without a completed
+	// refresh before /readyz fails (at least ten periods).
+	trustStaleAfter = time.Minute
 	// sweepEvery is how often a pass reads every sequence instead.
 	sweepEvery = 10 * time.Minute
 	// refusedRetries is how many times in all a refused row is tried (a
@@ -102,11 +112,17 @@ func (g *Gateway) watchTrust(ctx context.Context) {
 	if every <= 0 {
 		every = config.Default().Trust.DBRefresh
 	}
+	g.shared.trust.every = every
+	g.shared.trust.started.Store(time.Now().UnixNano())
 	t := g.timers.NewTicker(every)
 	defer t.Stop()
 	failing := false
 	for {
-		err := g.RefreshTrust(ctx)
+		// A pass that hangs on the database must not hold the loop (and
+		// the replica's view of revocations) for good.
+		pctx, cancel := context.WithTimeout(ctx, max(trustPassTimeout, every))
+		err := g.RefreshTrust(pctx)
+		cancel()
 		switch {
 		case err != nil && ctx.Err() == nil && !failing:
 			g.Logger.Error("trust refresh from the database failed; tried again every trust.db_refresh", "err", err)
@@ -146,8 +162,9 @@ func (g *Gateway) RefreshTrust(ctx context.Context) error {
 	// commit can be, which a test's frozen clock does not change.
 	now := time.Now()
 	floor := r.floor(now)
-	if now.Sub(r.swept) >= sweepEvery {
-		floor, r.swept = 0, now
+	sweep := now.Sub(r.swept) >= sweepEvery
+	if sweep {
+		floor = 0 // r.swept is set once the pass has succeeded
 	}
 	seqs, err := g.DB.TrustSeqs(ctx, floor)
 	if err != nil {
@@ -175,15 +192,39 @@ func (g *Gateway) RefreshTrust(ctx context.Context) error {
 			return err
 		}
 	}
+	if sweep {
+		r.swept = now
+	}
 	r.marks = append(r.marks, hwMark{at: now, hw: r.hw})
 	r.passes.Add(1)
+	r.lastOK.Store(time.Now().UnixNano())
 	return nil
 }
 
-// floor is the high-water mark of the latest pass at least lateCommit ago
-// (0 before there is one); older marks are dropped.
+// trustStale is the readiness problem of a replica whose trust refresh
+// has not completed for trustStaleAfter (and at least ten periods): it may
+// be missing a revocation another replica saved, so the balancer should
+// send its scans elsewhere. Empty while the refresh keeps up, or where
+// none runs (SQLite).
+func (g *Gateway) trustStale(now time.Time) string {
+	r := &g.shared.trust
+	since := max(r.lastOK.Load(), r.started.Load())
+	if since == 0 {
+		return ""
+	}
+	limit := max(trustStaleAfter, 10*r.every)
+	if late := now.Sub(time.Unix(0, since)); late > limit {
+		return fmt.Sprintf("trust: changes saved by other replicas not read for %s (trust.db_refresh)", late.Truncate(time.Second))
+	}
+	return ""
+}
+
+// floor is the high-water mark of the latest pass at least lateCommit and
+// one period ago (0 before there is one); older marks are dropped. The
+// period is added so that a long trust.db_refresh does not shrink the
+// window a late commit has.
 func (r *trustRefresh) floor(now time.Time) int64 {
-	cut := now.Add(-lateCommit)
+	cut := now.Add(-lateCommit - r.every)
 	i := 0
 	for i+1 < len(r.marks) && !r.marks[i+1].at.After(cut) {
 		i++
@@ -221,7 +262,7 @@ func (r *trustRefresh) apply(ctx context.Context, g *Gateway, rows []store.Trust
 				"kid", clipText(row.Kid, 64), "error", rerr.Error())
 		}
 		if len(r.refused) < maxRefusedKept {
-			r.refused[row.Seq] = refusal{entry: entries[i], tries: 1}
+			r.refused[row.Seq] = refusal{tries: 1}
 		} else {
 			r.seen[row.Seq] = true
 		}
@@ -240,10 +281,28 @@ func (r *trustRefresh) apply(ctx context.Context, g *Gateway, rows []store.Trust
 // be the key a rule needs); a row refused refusedRetries times is given up.
 // r.mu is held.
 func (r *trustRefresh) retry(ctx context.Context, g *Gateway) error {
-	seqs := make([]int64, 0, len(r.refused))
-	entries := make([]trust.Entry, 0, len(r.refused))
-	for s, f := range r.refused {
-		seqs, entries = append(seqs, s), append(entries, f.entry)
+	want := make([]int64, 0, len(r.refused))
+	for s := range r.refused {
+		want = append(want, s)
+	}
+	rows, err := g.DB.TrustEntriesBySeq(ctx, want)
+	if err != nil {
+		return err
+	}
+	seqs := make([]int64, len(rows))
+	entries := make([]trust.Entry, len(rows))
+	gone := make(map[int64]bool, len(want))
+	for _, s := range want {
+		gone[s] = true
+	}
+	for i, row := range rows {
+		delete(gone, row.Seq)
+		seqs[i] = row.Seq
+		entries[i] = trust.Entry{Kind: row.Kind, Kid: row.Kid, JTI: row.JTI, Sub: row.Sub, JWS: row.JWS}
+	}
+	for s := range gone { // deleted meanwhile: nothing to retry
+		delete(r.refused, s)
+		r.seen[s] = true
 	}
 	added, refused, err := g.Trust.ApplyStored(ctx, entries)
 	if err != nil {
@@ -312,7 +371,10 @@ func (g *Gateway) whileLeased(ctx context.Context, name string, job func(context
 		return
 	}
 	holder := holderID()
-	t := g.timers.NewTicker(leaseRenew)
+	// The wall clock, not the injected one: expiry is compared with every
+	// replica's time.Now, and a renewal a fake clock held back would let
+	// the lease lapse under a job still running.
+	t := time.NewTicker(leaseRenew)
 	defer t.Stop()
 	var (
 		stop func()
@@ -333,7 +395,12 @@ func (g *Gateway) whileLeased(ctx context.Context, name string, job func(context
 		_ = g.DB.ReleaseLease(rctx, name, holder) // the database may be closing; the lease lapses anyway
 	}()
 	for {
-		held, err := g.DB.TakeLease(ctx, name, holder, time.Now(), leaseTTL)
+		// A renewal is bounded so that a database that stops answering
+		// ends the job (as a refused renewal does) well before the lease
+		// lapses and another replica starts it.
+		lctx, cancel := context.WithTimeout(ctx, leaseRenew)
+		held, err := g.DB.TakeLease(lctx, name, holder, time.Now(), leaseTTL)
+		cancel()
 		switch {
 		case ctx.Err() != nil:
 			return
@@ -355,7 +422,7 @@ func (g *Gateway) whileLeased(ctx context.Context, name string, job func(context
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.Chan():
+		case <-t.C:
 		}
 	}
 }
