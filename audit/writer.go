@@ -123,6 +123,11 @@ type Writer struct {
 	coming  int      // records announced by Expect and not yet given to Write
 	closed  bool
 	free    [][]Record
+	// What the committer waits for, so that a Write wakes it only when
+	// it has something to do: idle, any batch; lingering, the oldest
+	// batch to be ready (ripeLocked). Busy committing, it looks at pending
+	// when done, and no Write wakes it.
+	idle, lingering bool
 
 	wake      chan struct{} // capacity 1: "there is news", coalesced
 	closing   chan struct{} // closed by Close: stop lingering, drain, exit
@@ -139,6 +144,7 @@ type Writer struct {
 	commits int     // commits taken, the ring's cursor
 	failing bool
 	lost    int
+	wakes   int // times a Write or Expect woke the committer (tests)
 }
 
 // NewWriter starts a Writer; Close stops it.
@@ -195,9 +201,11 @@ func newWriter(sink Sink, opt Options, rmin, rmax time.Duration, log *slog.Logge
 func (w *Writer) Expect(n int) {
 	w.mu.Lock()
 	w.coming = max(w.coming+n, 0)
+	// A lingering batch may have nothing left to wait for.
+	wake := n < 0 && w.lingering && w.ripeLocked()
 	w.mu.Unlock()
-	if n < 0 {
-		w.signal() // a lingering batch may have nothing left to wait for
+	if wake {
+		w.signal()
 	}
 }
 
@@ -239,8 +247,11 @@ func (w *Writer) Write(ctx context.Context, recs ...Record) error {
 		w.open = nil
 	}
 	w.queued += n
+	wake := w.idle || w.lingering && w.ripeLocked()
 	w.mu.Unlock()
-	w.signal()
+	if wake {
+		w.signal()
+	}
 
 	if !w.opt.Sync {
 		return nil
@@ -374,6 +385,7 @@ func (w *Writer) next() *batch {
 		if len(w.pending) > 0 {
 			b := w.pending[0]
 			if w.opt.Linger > 0 && !lingered && !w.closed && b == w.open && w.coming > 0 {
+				w.lingering = true // set with the decision: no Write in between goes unseen
 				w.mu.Unlock()
 				lingered = true
 				if !w.linger() {
@@ -393,15 +405,20 @@ func (w *Writer) next() *batch {
 			return b
 		}
 		closed := w.closed
+		w.idle = !closed
 		w.mu.Unlock()
 		if closed {
 			return nil
 		}
 		select {
 		case <-w.wake:
+			w.wakes++
 		case <-w.abort:
 			return nil
 		}
+		w.mu.Lock()
+		w.idle = false
+		w.mu.Unlock()
 	}
 }
 
@@ -412,12 +429,23 @@ func (w *Writer) largestRecent() int {
 	return slices.Max(w.recent[:])
 }
 
-// linger waits up to Linger for the oldest batch to fill, or to be as
-// large as the largest of the last commits with nothing announced still to
-// come; false means abort.
+// ripeLocked reports whether the oldest batch need linger no longer: it
+// is full, or as large as the largest of the last commits with nothing
+// announced still to come. Called with w.mu held.
+func (w *Writer) ripeLocked() bool {
+	return len(w.pending) > 0 && (w.pending[0] != w.open || w.coming == 0 && len(w.pending[0].recs) >= w.largestRecent())
+}
+
+// linger waits up to Linger for the oldest batch to ripen (ripeLocked);
+// false means abort. next set w.lingering; linger clears it.
 func (w *Writer) linger() bool {
 	t := w.opt.Clock.NewTimer(w.opt.Linger)
 	defer t.Stop()
+	defer func() {
+		w.mu.Lock()
+		w.lingering = false
+		w.mu.Unlock()
+	}()
 	for {
 		select {
 		case <-t.Chan():
@@ -427,8 +455,9 @@ func (w *Writer) linger() bool {
 		case <-w.abort:
 			return false
 		case <-w.wake:
+			w.wakes++
 			w.mu.Lock()
-			full := len(w.pending) > 0 && (w.pending[0] != w.open || w.coming == 0 && len(w.pending[0].recs) >= w.largestRecent())
+			full := w.ripeLocked()
 			w.mu.Unlock()
 			if full {
 				return true

@@ -769,3 +769,56 @@ func BenchmarkWriteSync(b *testing.B) {
 		b.ReportMetric(float64(busy.Load())/float64(c)/1e3, "µs/commit")
 	}
 }
+
+// TestLingeringCommitterIsWokenOnlyWhenReady: while a batch lingers for
+// announced records, a Write that leaves it short of ready does not wake
+// the committer (a wake-up a record was most of its scheduler work); the
+// one that makes it ready does, and the batch is committed then, not when
+// the linger ends.
+func TestLingeringCommitterIsWokenOnlyWhenReady(t *testing.T) {
+	const n = 20
+	got := make(chan int, 1)
+	w, _ := testWriter(t, &fakeSink{insert: func(_ context.Context, recs []Record) error {
+		got <- len(recs)
+		return nil
+	}}, Options{Linger: time.Hour, Clock: clockwork.NewFakeClock()}) // never advanced: the linger never ends by itself
+	w.Expect(n)
+	if err := w.Write(context.Background(), Record{ID: "r0"}); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		w.mu.Lock()
+		lingering := w.lingering
+		w.mu.Unlock()
+		if lingering {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the committer never lingered on a batch with records announced")
+		}
+	}
+	for i := 1; i < n; i++ {
+		if err := w.Write(context.Background(), Record{ID: fmt.Sprintf("r%d", i)}); err != nil {
+			t.Fatal(err)
+		}
+		// Give a woken committer the time to run, so that wake-ups are
+		// not merged into one.
+		time.Sleep(time.Millisecond)
+	}
+	// All n arrived: nothing announced is still to come, and the batch is
+	// as large as any before it.
+	select {
+	case k := <-got:
+		if k != n {
+			t.Fatalf("the first commit took %d records, want %d", k, n)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the ready batch was not committed: its last Write did not wake the committer")
+	}
+	closeWriter(t, w)
+	// One wake-up for the first record (the committer was idle), one for
+	// the last; none for the 18 between.
+	if w.wakes > 2 {
+		t.Fatalf("the committer was woken %d times for %d records, want at most 2", w.wakes, n)
+	}
+}

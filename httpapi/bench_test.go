@@ -37,20 +37,26 @@ func (d *discard) WriteHeader(s int) { d.status = s }
 // middleware chain, the token check, the body's reading, verification and
 // the verdict's JSON), without net/http's connection or a database: the
 // API layer's own cost beside verify's BenchmarkVerify.
-func BenchmarkVerifyHandler(b *testing.B) {
+func BenchmarkVerifyHandler(b *testing.B) { benchVerifyHandler(b, slog.LevelError) }
+
+// BenchmarkVerifyHandlerInfoLog is BenchmarkVerifyHandler with the
+// production default, log.level info: one line per request.
+func BenchmarkVerifyHandlerInfoLog(b *testing.B) { benchVerifyHandler(b, slog.LevelInfo) }
+
+func benchVerifyHandler(b *testing.B, level slog.Level) {
 	f := newFixture(b)
 	code, err := nic.Encode(f.zjKey, testkit.Claims(zj, mapping.Green))
 	if err != nil {
 		b.Fatal(err)
 	}
-	// The fixture's handler with the log of `hcgw bench`'s gateway
-	// (log.level: error), which prints no line per request.
+	// The fixture's handler with a log at level: at error, the log of
+	// `hcgw bench`'s gateway, no line per request.
 	ads, _ := adapters.NewRegistry(nic.New())
 	v := &verify.Verifier{Adapters: ads, Trust: f.reg, Clock: testkit.Clock, Skew: verify.DefaultSkew, Region: sh, Recorder: f.recs}
 	vc, _ := httpapi.NewClient("gate-1", httpapi.RoleVerifier, hash(verifierToken))
 	h := httpapi.New(httpapi.Deps{Verifier: v, Trust: f.reg, Records: f.recs, Events: f.events, Clients: []httpapi.Client{vc},
 		Ready:  func(context.Context) []string { return nil },
-		Logger: slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelError}))})
+		Logger: slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: level}))})
 	body := `{"code":"` + code + `","checkpoint":"SH-HQ-01","scene":"rail"}`
 	req, _ := http.NewRequest("POST", "/v1/verify", nil)
 	req.Header.Set("Authorization", "Bearer "+verifierToken)

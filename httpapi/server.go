@@ -212,8 +212,11 @@ func (a *api) requestLog(c *gin.Context) {
 	c.Request = c.Request.WithContext(federation.WithRequestID(c.Request.Context(), id))
 	c.Next()
 	if a.Logger.Enabled(c.Request.Context(), slog.LevelInfo) { // spare the arguments' boxing when off
-		a.Logger.Info("request", "method", c.Request.Method, "path", c.FullPath(), "status", c.Writer.Status(),
-			"duration_us", time.Since(start).Microseconds(), "client", clientName(c), "request_id", id)
+		// Typed attributes: no argument is boxed into an interface.
+		a.Logger.LogAttrs(c.Request.Context(), slog.LevelInfo, "request", slog.String("method", c.Request.Method),
+			slog.String("path", c.FullPath()), slog.Int("status", c.Writer.Status()),
+			slog.Int64("duration_us", time.Since(start).Microseconds()), slog.String("client", clientName(c)),
+			slog.String("request_id", id))
 	}
 }
 

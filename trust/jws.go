@@ -1,17 +1,20 @@
 package trust
 
 import (
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/sha256"
 	"encoding/base64"
 	"hash/maphash"
+	"math/big"
 	"strings"
 	"sync/atomic"
 
 	"github.com/go-json-experiment/json/jsontext"
-	"github.com/lestrrat-go/jwx/v2/jwa"
-	"github.com/lestrrat-go/jwx/v2/jws"
-
 	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/mapping"
+	"github.com/lestrrat-go/jwx/v2/jwa"
 )
 
 // b64 is strict base64url: spare bits must be zero, so one signature has
@@ -168,34 +171,50 @@ func checkHeader(h Header, typ string) error {
 	return nil
 }
 
-// verifiers holds one jwx verifier per accepted algorithm, made once: a
-// verifier is stateless.
-var verifiers = func() map[jwa.SignatureAlgorithm]jws.Verifier {
-	m := map[jwa.SignatureAlgorithm]jws.Verifier{}
-	for _, alg := range []jwa.SignatureAlgorithm{jwa.ES256, jwa.EdDSA} {
-		v, err := jws.NewVerifier(alg)
-		if err != nil {
-			panic(err) // both are built into jwx
-		}
-		m[alg] = v
-	}
-	return m
-}()
-
 // verifyWith checks token's signature with pub, the algorithm pinned by the
 // key; a header naming another algorithm is a bad signature. The token was
-// split and checked by SplitCompact already, so jwx's algorithm verifier is
+// split and checked by SplitCompact already, so the standard library is
 // handed the signing input and the signature directly (no second parse of
-// the message).
+// the message). The key was checked once when it entered the registry
+// (CheckPublicKey), so it is not converted or curve-checked again here, as
+// jwx's verifier did on every call; crypto/ecdsa still refuses a point off
+// the curve.
 func verifyWith(token string, sig []byte, h Header, pub *PublicKey) error {
 	if h.Alg != pub.Alg.String() {
 		return fault.Fail(fault.BadSignature, "header alg %q does not match the key's %q", h.Alg, pub.Alg)
 	}
 	last := strings.LastIndexByte(token, '.')
-	if err := verifiers[pub.Alg].Verify([]byte(token[:last]), sig, pub.Raw); err != nil {
+	if !verifySignature(pub.Alg, pub.Raw, []byte(token[:last]), sig) {
 		return fault.Fail(fault.BadSignature, "signature does not verify with key %s", pub.Kid)
 	}
 	return nil
+}
+
+// verifySignature reports whether sig is alg's signature of input by raw.
+// ES256 takes the JWS form (RFC 7518 §3.4: R and S, 32 bytes each, big
+// endian), EdDSA Ed25519's 64 bytes; a key of another type or curve, or a
+// signature of another length, never verifies.
+func verifySignature(alg jwa.SignatureAlgorithm, raw any, input, sig []byte) bool {
+	switch alg {
+	case jwa.ES256:
+		k, ok := raw.(*ecdsa.PublicKey)
+		if !ok || k == nil || k.Curve != elliptic.P256() || len(sig) != 64 {
+			return false
+		}
+		var r, s big.Int
+		r.SetBytes(sig[:32])
+		s.SetBytes(sig[32:])
+		digest := sha256.Sum256(input)
+		return ecdsa.Verify(k, digest[:], &r, &s)
+	case jwa.EdDSA:
+		k, ok := raw.(ed25519.PublicKey)
+		// ed25519.Verify panics on a key of another length.
+		if !ok || len(k) != ed25519.PublicKeySize {
+			return false
+		}
+		return ed25519.Verify(k, input, sig)
+	}
+	return false
 }
 
 // VerifyCompact checks a compact JWS of type typ against the snapshot:
