@@ -189,15 +189,12 @@ func newWriter(sink Sink, opt Options, rmin, rmax time.Duration, log *slog.Logge
 //
 // The count touching zero alone does not end a linger: under load it does
 // so between every two verifications while more are about to announce
-// theirs, and committing there made commits small and the gateway 20-30%
-// slower at 64 clients. Nor does reaching the last commit's size alone
-// (commits stop growing: 35% slower). The count at zero and a batch as
-// large as the largest of the last 16 commits together let 16 clients
-// commit as soon as all 16 are in, while 64 gather commits as large as
-// the linger allows: against the last commit's size, 64 clients went
-// 11.3-13.5k -> 13.4-14.0k verifications/s and p99 10.7-14.3 -> 9.7-10.2
-// ms, 16 clients 0-9% lower (hcgw bench, four alternating pairs). After
-// the load falls, at most 16 commits wait out the linger.
+// theirs, and commits stay small. Nor does reaching the last commit's size
+// alone: commits then stop growing. The count at zero and a batch as large
+// as the largest of the last 16 commits together let a few clients commit
+// as soon as all are in, while many gather commits as large as the linger
+// allows (docs/PERFORMANCE.md has the measurements). After the load falls,
+// at most 16 commits wait out the linger.
 func (w *Writer) Expect(n int) {
 	w.mu.Lock()
 	w.coming = max(w.coming+n, 0)

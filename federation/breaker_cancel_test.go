@@ -20,7 +20,7 @@ func TestCancelledCallsDoNotHealABreaker(t *testing.T) {
 	})
 	zj := serve(t, serveResponder(n.responder(zjR, src, time.Now)))
 	c := n.client(shR, map[string]string{zjR: zj.URL}, func(o *federation.Options) {
-		o.Retries, o.Deadline, o.BreakerFailures = -1, 50*time.Millisecond, 3
+		o.Retries, o.Deadline, o.BreakerFailures = 0, 50*time.Millisecond, 3
 	})
 	for round := 0; round < 4 && c.BreakerState(zjR) == "closed"; round++ {
 		for i := 0; i < 2; i++ { // two timeouts: failures

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -28,7 +29,9 @@ import (
 	"github.com/hcgw/hcgw/trust"
 )
 
-// Options configure a Client. Zero values take the defaults of DESIGN §7.
+// Options configure a Client. The bounds of DESIGN §7 come from the
+// configuration (config.Default holds their defaults); NewClient refuses a
+// Deadline, BreakerFailures or BreakerOpen left at zero rather than guess.
 type Options struct {
 	Region          string            // this gateway's region
 	Peers           map[string]string // region → base URL; "000000" is the hub
@@ -37,10 +40,10 @@ type Options struct {
 	Local           Source // this gateway's own platform, asked directly for its region's codes
 	Clock           func() time.Time
 	Skew            time.Duration
-	Deadline        time.Duration // whole call, retries included; default 1.5 s
-	Retries         int           // default 2 (negative: none)
-	BreakerFailures uint32        // consecutive failures that open a breaker; default 5
-	BreakerOpen     time.Duration // open → half-open; default 10 s
+	Deadline        time.Duration // whole call, retries included (verify.deadline)
+	Retries         int           // retries of a failed call; 0: none (federation.retries)
+	BreakerFailures uint32        // consecutive failures that open a breaker (federation.breaker_failures)
+	BreakerOpen     time.Duration // open → half-open (federation.breaker_open)
 	CacheMaxTTL     time.Duration // cap on an answer's exp; 0: no cache
 	CacheMaxEntries int           // default 1,000,000
 	// MaxInFlight bounds concurrent calls to one peer, and to one region
@@ -98,24 +101,31 @@ var ErrNoRoute = fault.New(fault.NotFound, "no route to that region")
 // healthy answer.
 var errUnknown = errors.New("unknown code")
 
-// NewClient builds a client with one breaker per peer.
-func NewClient(o Options) *Client {
+// NewTransport is the transport of calls to peers: idle connections kept
+// for a busy checkpoint's load, tc (nil: the system's roots, no client
+// certificate), and responseHeader as the longest wait for an answer's
+// headers.
+func NewTransport(tc *tls.Config, responseHeader time.Duration) *http.Transport {
+	return &http.Transport{TLSClientConfig: tc, MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second,
+		ResponseHeaderTimeout: responseHeader}
+}
+
+// NewClient builds a client with one breaker per peer. A call to a peer is
+// always bounded, and a breaker must be able to open: a Deadline,
+// BreakerFailures or BreakerOpen not set, or negative Retries, is refused.
+func NewClient(o Options) (*Client, error) {
+	switch {
+	case o.Deadline <= 0:
+		return nil, fmt.Errorf("federation client: Deadline must be positive, not %s (verify.deadline)", o.Deadline)
+	case o.Retries < 0:
+		return nil, fmt.Errorf("federation client: Retries must be 0 (none) or more, not %d (federation.retries)", o.Retries)
+	case o.BreakerFailures == 0:
+		return nil, errors.New("federation client: BreakerFailures must be at least 1 (federation.breaker_failures)")
+	case o.BreakerOpen <= 0:
+		return nil, fmt.Errorf("federation client: BreakerOpen must be positive, not %s (federation.breaker_open)", o.BreakerOpen)
+	}
 	if o.Clock == nil {
 		o.Clock = time.Now
-	}
-	if o.Deadline <= 0 {
-		o.Deadline = 1500 * time.Millisecond
-	}
-	if o.Retries == 0 {
-		o.Retries = 2
-	} else if o.Retries < 0 {
-		o.Retries = 0
-	}
-	if o.BreakerFailures == 0 {
-		o.BreakerFailures = 5
-	}
-	if o.BreakerOpen <= 0 {
-		o.BreakerOpen = 10 * time.Second
 	}
 	if o.CacheMaxEntries <= 0 {
 		o.CacheMaxEntries = 1_000_000
@@ -131,10 +141,9 @@ func NewClient(o Options) *Client {
 	}
 	hc := o.HTTPClient
 	if hc == nil {
-		hc = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second,
-			// A safety net: the call's context bounds it (flight.go),
-			// extended by later callers up to this.
-			ResponseHeaderTimeout: 2 * o.Deadline}}
+		// The header timeout is a safety net: the call's context bounds
+		// it (flight.go), extended by later callers up to this.
+		hc = &http.Client{Transport: NewTransport(nil, 2*o.Deadline)}
 	}
 	peers := make(map[string]string, len(o.Peers))
 	for r, u := range o.Peers {
@@ -165,7 +174,7 @@ func NewClient(o Options) *Client {
 			return errors.As(err, &re)
 		})
 	}
-	return c
+	return c, nil
 }
 
 // newBreaker makes a breaker with the configured thresholds; besides

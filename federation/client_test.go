@@ -88,21 +88,21 @@ func TestClientRetriesOnlyTransientFailures(t *testing.T) {
 		want         fault.Kind
 	}{
 		"a peer answering 503 twice, then well, is retried and its answer taken": {
-			script: []int{503, 503}, wantAttempts: 3},
+			script: []int{503, 503}, retries: 2, wantAttempts: 3},
 		"a peer answering 502 then 504, then well, is retried and its answer taken": {
-			script: []int{502, 504}, wantAttempts: 3},
+			script: []int{502, 504}, retries: 2, wantAttempts: 3},
 		"a peer answering 503 three times is given up after two retries": {
-			script: []int{503, 503, 503, 503}, wantAttempts: 3, want: fault.IssuerUnavailable},
+			script: []int{503, 503, 503, 503}, retries: 2, wantAttempts: 3, want: fault.IssuerUnavailable},
 		"a peer answering 500 is not retried": {
-			script: []int{500, 500, 500}, wantAttempts: 1, want: fault.IssuerUnavailable},
+			script: []int{500, 500, 500}, retries: 2, wantAttempts: 1, want: fault.IssuerUnavailable},
 		"a peer answering 400 is not retried": {
-			script: []int{400, 400, 400}, wantAttempts: 1, want: fault.IssuerUnavailable},
+			script: []int{400, 400, 400}, retries: 2, wantAttempts: 1, want: fault.IssuerUnavailable},
 		"a peer answering 429 is not retried": {
-			script: []int{429, 429, 429}, wantAttempts: 1, want: fault.IssuerUnavailable},
+			script: []int{429, 429, 429}, retries: 2, wantAttempts: 1, want: fault.IssuerUnavailable},
 		"with four retries a peer answering 503 four times is asked five times": {
 			script: []int{503, 503, 503, 503}, retries: 4, wantAttempts: 5},
 		"with retries off a 503 is not retried": {
-			script: []int{503}, retries: -1, wantAttempts: 1, want: fault.IssuerUnavailable},
+			script: []int{503}, retries: 0, wantAttempts: 1, want: fault.IssuerUnavailable},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -170,9 +170,9 @@ func TestClientRetriesARefusedConnection(t *testing.T) {
 		retries      int
 		wantAttempts int64
 	}{
-		"by default a refused connection is tried three times": {0, 3},
-		"with four retries it is tried five times":             {4, 5},
-		"with retries off it is tried once":                    {-1, 1},
+		"with the configured two retries a refused connection is tried three times": {2, 3},
+		"with four retries it is tried five times":                                  {4, 5},
+		"with retries off it is tried once":                                         {0, 1},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -292,7 +292,7 @@ func TestClientBreaker(t *testing.T) {
 			}
 			hc, ct := newCountingClient()
 			c := n.client(shR, map[string]string{zjR: url}, func(o *federation.Options) {
-				o.Retries, o.HTTPClient, o.BreakerFailures, o.BreakerOpen = -1, hc, failures, time.Minute
+				o.Retries, o.HTTPClient, o.BreakerFailures, o.BreakerOpen = 0, hc, failures, time.Minute
 			})
 			calls := failures
 			if !tc.wantOpen {
@@ -367,7 +367,7 @@ func TestClientBreakerHalfOpens(t *testing.T) {
 			}))
 			var log lockedBuffer
 			c := n.client(shR, map[string]string{zjR: srv.URL}, func(o *federation.Options) {
-				o.Retries, o.BreakerFailures, o.BreakerOpen = -1, 2, time.Nanosecond
+				o.Retries, o.BreakerFailures, o.BreakerOpen = 0, 2, time.Nanosecond
 				o.Logger = slog.New(slog.NewJSONHandler(&log, nil))
 			})
 			for i := 0; i < 2; i++ {

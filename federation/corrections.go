@@ -270,7 +270,7 @@ type CorrectionResponder struct {
 	Relay   *Client
 	Clock   func() time.Time
 	Skew    time.Duration
-	MaxHops int // default 3
+	MaxHops int // hops a message may have made (federation.max_hops); at least 1
 	Logger  *slog.Logger
 	// Shared, when set, holds message ids for every replica of this region.
 	Shared Replays
@@ -278,18 +278,20 @@ type CorrectionResponder struct {
 	replay *replayCache
 }
 
-// Init prepares the replay cache; call once before serving.
-func (r *CorrectionResponder) Init() {
+// Init prepares the replay cache; call once before serving. A MaxHops
+// under 1 is refused, as Responder.Init refuses it.
+func (r *CorrectionResponder) Init() error {
+	if r.MaxHops < 1 {
+		return fmt.Errorf("federation correction responder: MaxHops must be at least 1, not %d (federation.max_hops)", r.MaxHops)
+	}
 	if r.Clock == nil {
 		r.Clock = time.Now
-	}
-	if r.MaxHops <= 0 {
-		r.MaxHops = 3
 	}
 	if r.Logger == nil {
 		r.Logger = slog.Default()
 	}
 	r.replay = newReplayCache(1 << 18)
+	return nil
 }
 
 // Handle answers one correction message (query false) or question (query

@@ -13,6 +13,7 @@ import (
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
 
+	"github.com/hcgw/hcgw/config"
 	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/federation"
 	"github.com/hcgw/hcgw/internal/testkit"
@@ -85,8 +86,10 @@ func serveCorrections(r *federation.CorrectionResponder) http.HandlerFunc {
 
 func (n *nation) correctionResponder(region string, inbox federation.CorrectionInbox, relay *federation.Client) *federation.CorrectionResponder {
 	r := &federation.CorrectionResponder{Region: region, Trust: n.reg, Signers: []trust.Signer{n.keys[region]}, Inbox: inbox,
-		Relay: relay, Logger: quiet()}
-	r.Init()
+		Relay: relay, MaxHops: config.Default().Federation.MaxHops, Logger: quiet()}
+	if err := r.Init(); err != nil {
+		n.t.Fatal(err)
+	}
 	return r
 }
 
@@ -315,9 +318,9 @@ func TestCorrectionToAnUnreachableOrgFailsAlone(t *testing.T) {
 	n := newNation(t, hubR, shR, gdR)
 	dead := serve(t, http.NotFoundHandler())
 	dead.Close()
-	hubClient := n.client(hubR, map[string]string{gdR: dead.URL}, func(o *federation.Options) { o.Retries = -1 })
+	hubClient := n.client(hubR, map[string]string{gdR: dead.URL}, func(o *federation.Options) { o.Retries = 0 })
 	hub := serve(t, serveCorrections(n.correctionResponder(hubR, nil, hubClient)))
-	sh := n.client(shR, map[string]string{hubR: hub.URL}, func(o *federation.Options) { o.BreakerFailures = 3; o.Retries = -1 })
+	sh := n.client(shR, map[string]string{hubR: hub.URL}, func(o *federation.Options) { o.BreakerFailures = 3; o.Retries = 0 })
 	for i := 0; i < 4; i++ {
 		if _, err := sh.FileCorrection(context.Background(), gdR, ticket, "gd-1", federation.ClaimOther, ""); err == nil {
 			t.Fatal("delivered to an unreachable org")

@@ -16,6 +16,7 @@ import (
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
 
+	"github.com/hcgw/hcgw/config"
 	"github.com/hcgw/hcgw/federation"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
@@ -109,19 +110,27 @@ func quiet() *slog.Logger { return slog.New(slog.NewJSONHandler(io.Discard, nil)
 // responder is region's gateway answering from src (nil on the hub).
 func (n *nation) responder(region string, src federation.Source, clock func() time.Time) *federation.Responder {
 	r := &federation.Responder{Region: region, Trust: n.reg, Signers: []trust.Signer{n.keys[region]},
-		Source: src, Clock: clock, Logger: quiet()}
-	r.Init()
+		Source: src, Clock: clock, MaxHops: config.Default().Federation.MaxHops, Logger: quiet()}
+	if err := r.Init(); err != nil {
+		n.t.Fatal(err)
+	}
 	return r
 }
 
 // client is region's outbound client; mod adjusts the options.
 func (n *nation) client(region string, peers map[string]string, mod func(*federation.Options)) *federation.Client {
+	d := config.Default() // the bounds a gateway gets when it configures none
 	o := federation.Options{Region: region, Peers: peers, Trust: n.reg, Signers: []trust.Signer{n.keys[region]},
-		Logger: quiet()}
+		Deadline: d.Verify.Deadline, Retries: d.Federation.Retries, BreakerFailures: uint32(d.Federation.BreakerFailures),
+		BreakerOpen: d.Federation.BreakerOpen, Logger: quiet()}
 	if mod != nil {
 		mod(&o)
 	}
-	return federation.NewClient(o)
+	c, err := federation.NewClient(o)
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	return c
 }
 
 // serveResponder does what httpapi does for POST /v1/federation/status:

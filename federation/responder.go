@@ -26,7 +26,7 @@ type Responder struct {
 	Relay     *Client // the hub's outbound client (nil elsewhere)
 	Clock     func() time.Time
 	Skew      time.Duration
-	MaxHops   int           // default 3
+	MaxHops   int           // hops a request may have made (federation.max_hops); at least 1
 	AnswerTTL time.Duration // how long an answer may be cached; default 60 s
 	Logger    *slog.Logger
 	// Shared, when set, holds request ids for every replica of this region;
@@ -72,13 +72,14 @@ func errReply(k fault.Kind, msg string) Reply {
 	return Reply{Status: k.Status(), Body: b, ContentType: "application/json"}
 }
 
-// Init prepares the replay cache; call once before serving.
-func (r *Responder) Init() {
+// Init prepares the replay cache; call once before serving. A MaxHops
+// under 1 is refused: it would refuse every request, relayed or not.
+func (r *Responder) Init() error {
+	if r.MaxHops < 1 {
+		return fmt.Errorf("federation responder: MaxHops must be at least 1, not %d (federation.max_hops)", r.MaxHops)
+	}
 	if r.Clock == nil {
 		r.Clock = time.Now
-	}
-	if r.MaxHops <= 0 {
-		r.MaxHops = 3
 	}
 	if r.AnswerTTL <= 0 {
 		r.AnswerTTL = 60 * time.Second
@@ -87,6 +88,7 @@ func (r *Responder) Init() {
 		r.Logger = slog.Default()
 	}
 	r.replay = newReplayCache(1 << 20)
+	return nil
 }
 
 // Handle answers one status request body that arrived after hops hops,

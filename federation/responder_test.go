@@ -61,7 +61,9 @@ func TestResponderHandle(t *testing.T) {
 	down := n.responder(zjR, &federation.MemorySource{Err: errors.New("platform database down")}, clock)
 	oneHop := n.responder(zjR, platform(now, time.Minute), clock)
 	oneHop.MaxHops = 1
-	oneHop.Init()
+	if err := oneHop.Init(); err != nil {
+		t.Fatal(err)
+	}
 	hub := n.responder(hubR, nil, clock)
 	hub.Relay = n.client(hubR, map[string]string{gdR: deadURL(t)}, nil)
 
@@ -214,7 +216,9 @@ func TestResponderAnswerExpiry(t *testing.T) {
 			src.Set("code-1", mapping.LiveStatus{Status: mapping.Yellow, At: now.Add(-time.Minute), Expires: tc.expires})
 			r := n.responder(zjR, src, func() time.Time { return now })
 			r.AnswerTTL = tc.answerTTL
-			r.Init()
+			if err := r.Init(); err != nil {
+				t.Fatal(err)
+			}
 			q := request(shR, zjR, "code-1", now)
 			rep := r.Handle(context.Background(), []byte(signRequest(t, n.keys[shR], q)), 0)
 			if rep.Status != 200 {

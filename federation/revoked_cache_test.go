@@ -52,11 +52,13 @@ func TestACachedAnswerEndsWithItsKey(t *testing.T) {
 				t.Fatal(err)
 			}
 			zj := &federation.Responder{Region: zjR, Trust: n.reg, Signers: []trust.Signer{statusKey},
-				Source: anyCode(clock.Now, time.Hour, 0, nil), Clock: clock.Now, AnswerTTL: 10 * time.Minute, Logger: quiet()}
-			zj.Init()
+				Source: anyCode(clock.Now, time.Hour, 0, nil), Clock: clock.Now, AnswerTTL: 10 * time.Minute, MaxHops: 3, Logger: quiet()}
+			if err := zj.Init(); err != nil {
+				t.Fatal(err)
+			}
 			peer := &recorder{next: serveResponder(zj)}
 			c := n.client(shR, map[string]string{zjR: serve(t, peer).URL}, func(o *federation.Options) {
-				o.Clock, o.CacheMaxTTL, o.Retries = clock.Now, 10*time.Minute, -1
+				o.Clock, o.CacheMaxTTL, o.Retries = clock.Now, 10*time.Minute, 0
 			})
 			ctx := context.Background()
 			if st, _, err := c.Status(ctx, zjR, "code-1"); err != nil || st.Status != mapping.Green || st.Cached {

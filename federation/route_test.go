@@ -46,7 +46,7 @@ func TestAHubsFailureForOneRegion(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			n := newNation(t, hubR, shR, zjR, gdR)
 			zj := serve(t, serveResponder(n.responder(zjR, anyCode(time.Now, time.Minute, 0, nil), time.Now)))
-			relay := n.client(hubR, map[string]string{zjR: zj.URL, gdR: deadURL(t)}, func(o *federation.Options) { o.Retries = -1 })
+			relay := n.client(hubR, map[string]string{zjR: zj.URL, gdR: deadURL(t)}, func(o *federation.Options) { o.Retries = 0 })
 			h := n.responder(hubR, nil, time.Now)
 			h.Relay = relay
 			real := serveResponder(h)
@@ -63,7 +63,7 @@ func TestAHubsFailureForOneRegion(t *testing.T) {
 				_, _ = w.Write(rec.Body.Bytes())
 			}))
 			c := n.client(shR, map[string]string{hubR: hubSrv.URL}, func(o *federation.Options) {
-				o.Retries, o.BreakerFailures, o.BreakerOpen = -1, 3, time.Minute
+				o.Retries, o.BreakerFailures, o.BreakerOpen = 0, 3, time.Minute
 			})
 			for i := range 6 {
 				if _, _, err := c.Status(context.Background(), gdR, fmt.Sprint("gd-", i)); fault.ReasonOf(err) != fault.IssuerUnavailable {
@@ -160,7 +160,7 @@ func TestACollapsedCallEndsWithItsLastCaller(t *testing.T) {
 		return mapping.LiveStatus{}, ctx.Err()
 	})
 	zj := serve(t, serveResponder(n.responder(zjR, src, time.Now)))
-	c := n.client(shR, map[string]string{zjR: zj.URL}, func(o *federation.Options) { o.Retries, o.Deadline = -1, 10*time.Second })
+	c := n.client(shR, map[string]string{zjR: zj.URL}, func(o *federation.Options) { o.Retries, o.Deadline = 0, 10*time.Second })
 	done := make(chan error, 3)
 	ctx, cancel := context.WithCancel(context.Background())
 	for range 3 {

@@ -121,7 +121,7 @@ func TestClientRefusesAHostilePeersAmbiguousAnswers(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			peer := ambiguous(t, n.keys[zjR], extra)
-			c := n.client(shR, map[string]string{zjR: serve(t, peer).URL}, func(o *federation.Options) { o.Retries = -1 })
+			c := n.client(shR, map[string]string{zjR: serve(t, peer).URL}, func(o *federation.Options) { o.Retries = 0 })
 			st, routed, err := c.Status(context.Background(), zjR, "code-1")
 			if !routed {
 				t.Fatal("zj is not routed")

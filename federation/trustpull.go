@@ -28,7 +28,7 @@ const MaxTrustList = 64 << 20
 type Puller struct {
 	URL      string // the peer's base URL
 	Registry *trust.Registry
-	Interval time.Duration
+	Interval time.Duration // between pulls (trust.pull_interval); 0: one pull
 	Client   *http.Client
 	Logger   *slog.Logger
 	// Clock paces Run (nil: the real clock).
@@ -117,16 +117,18 @@ func (p *Puller) PullOnce(ctx context.Context) (PullResult, error) {
 	return PullResult{Added: added, Refused: refused}, nil
 }
 
-// Run pulls at once and then every Interval until ctx ends.
+// Run pulls at once and then every Interval until ctx ends; with no
+// Interval it pulls once.
 func (p *Puller) Run(ctx context.Context) {
-	if p.Interval <= 0 {
-		p.Interval = time.Minute
-	}
 	if p.Clock == nil {
 		p.Clock = clockwork.NewRealClock()
 	}
-	t := p.Clock.NewTicker(p.Interval)
-	defer t.Stop()
+	var tick <-chan time.Time // nil: once
+	if p.Interval > 0 {
+		t := p.Clock.NewTicker(p.Interval)
+		defer t.Stop()
+		tick = t.Chan()
+	}
 	for {
 		res, err := p.PullOnce(ctx)
 		switch {
@@ -135,10 +137,13 @@ func (p *Puller) Run(ctx context.Context) {
 		case res.Added > 0:
 			p.Logger.Info("trust list pulled", "from", p.URL, "added", res.Added, "refused", res.Refused)
 		}
+		if tick == nil {
+			return
+		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.Chan():
+		case <-tick:
 		}
 	}
 }

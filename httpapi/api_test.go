@@ -22,6 +22,7 @@ import (
 	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/httpapi"
 	"github.com/hcgw/hcgw/internal/testkit"
+	"github.com/hcgw/hcgw/issuing"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
 	"github.com/hcgw/hcgw/verify"
@@ -92,11 +93,11 @@ func newFixtureScoped(t testing.TB, ownScope []string) *fixture {
 		recs: &memRecords{recs: map[string]audit.Record{}}, events: &memEvents{}}
 	f.reg = testkit.Registry(t, f.root, f.root.Endorse(f.zjKey, zj, testkit.Spec{}), f.root.Endorse(f.own, sh, testkit.Spec{Scope: ownScope}))
 	ads, _ := adapters.NewRegistry(nic.New())
-	v := &verify.Verifier{Adapters: ads, Trust: f.reg, Clock: testkit.Clock, Skew: verify.DefaultSkew, Region: sh, Recorder: f.recs}
+	v := &verify.Verifier{Adapters: ads, Trust: f.reg, Clock: testkit.Clock, Skew: trust.DefaultSkew, Region: sh, Recorder: f.recs}
 	vc, _ := httpapi.NewClient("gate-1", httpapi.RoleVerifier, hash(verifierToken))
 	ac, _ := httpapi.NewClient("ops", httpapi.RoleAdmin, hash(adminToken))
 	h := httpapi.New(httpapi.Deps{Verifier: v, Trust: f.reg, Signers: []trust.Signer{f.own},
-		Issuer:  &nic.Issuer{Region: sh, Signers: []trust.Signer{f.own}, Trust: f.reg, Clock: testkit.Clock},
+		Issuer:  &issuing.Issuer{Region: sh, Signers: []trust.Signer{f.own}, Trust: f.reg, Clock: testkit.Clock},
 		Records: f.recs, Events: f.events, Clients: []httpapi.Client{vc, ac},
 		Ready: func(context.Context) []string { return nil }})
 	f.srv = httptest.NewServer(h)

@@ -14,10 +14,10 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/hcgw/hcgw/adapters/nic"
 	"github.com/hcgw/hcgw/audit"
 	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/federation"
+	"github.com/hcgw/hcgw/issuing"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
 	"github.com/hcgw/hcgw/verify"
@@ -315,7 +315,7 @@ func (a *api) issue(c *gin.Context) {
 		renderError(c, fault.BadRequest, fmt.Sprintf(`field "ttl_seconds" must be between 1 and %d`, int64(mapping.MaxValidity/time.Second)))
 		return
 	}
-	out, err := a.Issuer.Issue(nic.IssueRequest{Status: st, Name: req.Holder.Name, ID: req.Holder.ID,
+	out, err := a.Issuer.Issue(issuing.Request{Status: st, Name: req.Holder.Name, ID: req.Holder.ID,
 		NAT: req.NAT, Vac: req.Vac, IT: req.IT, TTL: time.Duration(req.TTLSeconds) * time.Second})
 	switch k := fault.KindOf(err); {
 	case k.IsVerdict():
@@ -327,7 +327,7 @@ func (a *api) issue(c *gin.Context) {
 		a.fail(c, fault.Wrap(fault.Unavailable, err, "the code could not be signed; retry"))
 		return
 	case err != nil:
-		a.fail(c, err) // nic.ErrNoSigningKey: unavailable
+		a.fail(c, err) // issuing.ErrNoSigningKey: unavailable
 		return
 	}
 	claims := out.Claims

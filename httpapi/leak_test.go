@@ -22,6 +22,7 @@ import (
 	"github.com/hcgw/hcgw/federation"
 	"github.com/hcgw/hcgw/httpapi"
 	"github.com/hcgw/hcgw/internal/testkit"
+	"github.com/hcgw/hcgw/issuing"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
 	"github.com/hcgw/hcgw/verify"
@@ -114,15 +115,17 @@ func leakServer(t *testing.T, deps failing, log *syncBuffer) (*httptest.Server, 
 	// The endorsements are loaded as a snapshot would be (the store is
 	// down for writes only).
 	mem := testkit.Registry(t, root, root.Endorse(zjKey, zj, testkit.Spec{}), root.Endorse(own, sh, testkit.Spec{}))
-	v := &verify.Verifier{Adapters: ads, Trust: mem, Clock: testkit.Clock, Skew: verify.DefaultSkew, Region: sh,
+	v := &verify.Verifier{Adapters: ads, Trust: mem, Clock: testkit.Clock, Skew: trust.DefaultSkew, Region: sh,
 		Recorder: deps, Online: peerDown{}}
 	vc, _ := httpapi.NewClient("gate-1", httpapi.RoleVerifier, hash(verifierToken))
 	ac, _ := httpapi.NewClient("ops", httpapi.RoleAdmin, hash(adminToken))
 	logger := slog.New(slog.NewJSONHandler(log, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	peers := &federation.Responder{Region: sh, Trust: reg, Logger: logger}
-	peers.Init()
+	peers := &federation.Responder{Region: sh, Trust: reg, Logger: logger, MaxHops: 3}
+	if err := peers.Init(); err != nil {
+		t.Fatal(err)
+	}
 	h := httpapi.New(httpapi.Deps{Verifier: v, Trust: reg, Signers: []trust.Signer{own},
-		Issuer:  &nic.Issuer{Region: sh, Trust: reg, Clock: testkit.Clock}, // no signer in force
+		Issuer:  &issuing.Issuer{Region: sh, Trust: reg, Clock: testkit.Clock}, // no signer in force
 		Records: deps, Clients: []httpapi.Client{vc, ac}, Platform: deps, Corrections: deps,
 		Federation: peers, Logger: logger})
 	srv := httptest.NewServer(h)

@@ -15,6 +15,7 @@ import (
 	"github.com/hcgw/hcgw/httpapi"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
+	"github.com/hcgw/hcgw/trust"
 	"github.com/hcgw/hcgw/verify"
 )
 
@@ -29,7 +30,7 @@ func TestRequestLogLine(t *testing.T) {
 	}
 	var logBuf bytes.Buffer
 	ads, _ := adapters.NewRegistry(nic.New())
-	v := &verify.Verifier{Adapters: ads, Trust: f.reg, Clock: testkit.Clock, Skew: verify.DefaultSkew, Region: sh, Recorder: f.recs}
+	v := &verify.Verifier{Adapters: ads, Trust: f.reg, Clock: testkit.Clock, Skew: trust.DefaultSkew, Region: sh, Recorder: f.recs}
 	vc, _ := httpapi.NewClient("gate-1", httpapi.RoleVerifier, hash(verifierToken))
 	h := httpapi.New(httpapi.Deps{Verifier: v, Trust: f.reg, Records: f.recs, Events: f.events, Clients: []httpapi.Client{vc},
 		Ready:  func(context.Context) []string { return nil },

@@ -36,7 +36,7 @@ func newRulesFixture(t *testing.T) *rulesFixture {
 		t.Fatalf("registry: %d %v %v", n, bad, err)
 	}
 	ads, _ := adapters.NewRegistry(nic.New())
-	v := &verify.Verifier{Adapters: ads, Trust: f.reg, Clock: testkit.Clock, Skew: verify.DefaultSkew, Region: sh, Recorder: f.recs}
+	v := &verify.Verifier{Adapters: ads, Trust: f.reg, Clock: testkit.Clock, Skew: trust.DefaultSkew, Region: sh, Recorder: f.recs}
 	vc, _ := httpapi.NewClient("gate-1", httpapi.RoleVerifier, hash(verifierToken))
 	ac, _ := httpapi.NewClient("ops", httpapi.RoleAdmin, hash(adminToken))
 	f.srv = httptest.NewServer(httpapi.New(httpapi.Deps{Verifier: v, Trust: f.reg, Records: f.recs, Events: f.events,

@@ -16,10 +16,10 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/hcgw/hcgw/adapters/nic"
 	"github.com/hcgw/hcgw/audit"
 	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/federation"
+	"github.com/hcgw/hcgw/issuing"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/qr"
 	"github.com/hcgw/hcgw/trust"
@@ -68,11 +68,12 @@ func (l *Limits) defaults() {
 	}
 }
 
-// Deps is everything the API calls.
+// Deps is everything the API calls: the interfaces below, which name only
+// what the handlers use, so that a handler's test brings just that part.
 type Deps struct {
-	Verifier *verify.Verifier
-	Trust    *trust.Registry
-	Issuer   *nic.Issuer // nil: /v1/issue answers 503
+	Verifier Verifier
+	Trust    TrustRegistry
+	Issuer   Issuer // nil: /v1/issue answers 503
 	Signers  []trust.Signer
 	Records  RecordReader // nil: /v1/records answers 503
 	Events   EventWriter  // nil: events are only logged
@@ -97,7 +98,7 @@ type Deps struct {
 	Logger          *slog.Logger
 	// Federation answers POST /v1/federation/status (peers authenticate by
 	// signature, not by bearer token); nil: the endpoint answers 503.
-	Federation *federation.Responder
+	Federation StatusPeer
 	// Platform is the built-in simulated provincial platform, when this
 	// gateway runs one (POST /v1/platform/codes); nil: 404.
 	Platform PlatformAdmin
@@ -107,11 +108,43 @@ type Deps struct {
 	Ops Ops
 	// QR decodes the images of POST /v1/qr/decode within its memory and
 	// concurrency bounds; nil: a decoder with qr's defaults.
-	QR *qr.Decoder
+	QR QRDecoder
 	// Corrections serves /v1/corrections (corrections.go); CorrectionPeer
 	// the federation's correction endpoints. nil: 503.
 	Corrections    Corrections
 	CorrectionPeer CorrectionPeer
+}
+
+// Verifier decides verdicts and converts codes (verify.Verifier).
+type Verifier interface {
+	Verify(ctx context.Context, req verify.Request) (verify.Verdict, error)
+	VerifyBatch(ctx context.Context, reqs []verify.Request) ([]verify.Verdict, error)
+	Convert(ctx context.Context, req verify.Request, signers []trust.Signer) (*verify.Converted, error)
+}
+
+// TrustRegistry is the trust data the API lists and adds to
+// (trust.Registry).
+type TrustRegistry interface {
+	Snapshot() *trust.Snapshot
+	AddEndorsement(ctx context.Context, token string) (*trust.Endorsement, bool, error)
+	AddRevocation(ctx context.Context, token string) (*trust.Revocation, bool, error)
+	AddRule(ctx context.Context, token string) (*trust.Rule, bool, error)
+}
+
+// Issuer signs this gateway's own codes (issuing.Issuer).
+type Issuer interface {
+	Issue(req issuing.Request) (*issuing.Issued, error)
+}
+
+// StatusPeer answers a peer's signed status request
+// (federation.Responder).
+type StatusPeer interface {
+	Handle(ctx context.Context, body []byte, hops int) federation.Reply
+}
+
+// QRDecoder reads the code in an image within its bounds (qr.Decoder).
+type QRDecoder interface {
+	Decode(ctx context.Context, img []byte) (string, error)
 }
 
 // Sharer asks every region for a holder's status (DESIGN §7 data sharing).

@@ -75,7 +75,7 @@ func TestIdentityPointForgeryIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := &verify.Verifier{Adapters: ads, Trust: reg, Clock: testkit.Clock, Skew: verify.DefaultSkew, Region: sh}
+	v := &verify.Verifier{Adapters: ads, Trust: reg, Clock: testkit.Clock, Skew: trust.DefaultSkew, Region: sh}
 	vd, err := v.Verify(t.Context(), verify.Request{Code: code})
 	if err != nil {
 		t.Fatal(err)

@@ -12,28 +12,9 @@ import (
 	"github.com/hcgw/hcgw/fault"
 )
 
-// DefaultBatchDeadline bounds a whole batch: past it, the codes not yet
-// started are answered unverified rather than holding the request.
-const DefaultBatchDeadline = 5 * time.Second
-
-// DefaultBatchParallelism is how many codes of one batch are verified at
-// once: enough to hide issuers' round trips, few enough that one batch
-// cannot flood a peer (or the gateway's cores) on its own.
-const DefaultBatchParallelism = 8
-
-func (v *Verifier) batchDeadline() time.Duration {
-	if v.BatchDeadline <= 0 {
-		return DefaultBatchDeadline
-	}
-	return v.BatchDeadline
-}
-
-func (v *Verifier) batchParallelism() int {
-	if v.BatchParallelism <= 0 {
-		return DefaultBatchParallelism
-	}
-	return v.BatchParallelism
-}
+// batchParallelism is how many codes of one batch are verified at once:
+// BatchParallelism (verify.batch_parallelism), one at a time when unset.
+func (v *Verifier) batchParallelism() int { return max(v.BatchParallelism, 1) }
 
 // evaluateBatch fills out, codes and recs for every request: at most
 // batchParallelism at once, all within one deadline. A code whose issuer
@@ -43,7 +24,7 @@ func (v *Verifier) batchParallelism() int {
 // other. A panic in a worker is raised again in the caller's goroutine, as
 // if the batch had run there.
 func (v *Verifier) evaluateBatch(ctx context.Context, reqs []Request, out []Verdict, codes []*adapters.Code, recs []audit.Record, announced expecter) {
-	d := v.batchDeadline()
+	d := v.BatchDeadline
 	dctx, cancel := v.batchContext(ctx)
 	defer cancel()
 	var (
@@ -97,9 +78,13 @@ func (v *Verifier) evaluateBatch(ctx context.Context, reqs []Request, out []Verd
 // expires: a call it cuts is the batch's doing, not a failure of the
 // issuer, and must not count towards opening its breaker (federation counts
 // a cancelled call as no failure, an expired one as a failure).
+// With no BatchDeadline only ctx (the request's) ends it.
 func (v *Verifier) batchContext(ctx context.Context) (context.Context, func()) {
 	dctx, cancel := context.WithCancelCause(ctx)
-	timer := time.AfterFunc(v.batchDeadline(), func() { cancel(errBatchDeadline) })
+	if v.BatchDeadline <= 0 {
+		return dctx, func() { cancel(nil) }
+	}
+	timer := time.AfterFunc(v.BatchDeadline, func() { cancel(errBatchDeadline) })
 	return dctx, func() { timer.Stop(); cancel(nil) }
 }
 
@@ -110,12 +95,12 @@ var errBatchDeadline = errors.New("the batch's deadline passed")
 // time for: its status was never established, so it is unverified, never
 // green. Only its format is told, which needs no decoding.
 func (v *Verifier) notReached(code string, d time.Duration) Verdict {
-	vd := fail(fault.Fail(fault.IssuerUnavailable, "not reached within the batch's deadline of %s", d))
-	max := v.MaxCodeBytes
-	if max <= 0 {
-		max = DefaultMaxCodeBytes
+	err := fault.Fail(fault.IssuerUnavailable, "not reached before the batch's request ended")
+	if d > 0 {
+		err = fault.Fail(fault.IssuerUnavailable, "not reached within the batch's deadline of %s", d)
 	}
-	if len(code) <= max {
+	vd := fail(err)
+	if len(code) <= v.maxCodeBytes() {
 		if a, ok := v.Adapters.Detect(code); ok {
 			vd.Format = a.Format()
 		}

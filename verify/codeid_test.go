@@ -39,7 +39,7 @@ func TestACodeIDHoldingAnIdentityNumberIsRefusedWhateverTheAdapter(t *testing.T)
 		t.Fatal(err)
 	}
 	rec := &fakeRecorder{}
-	v := &verify.Verifier{Adapters: ads, Trust: w.reg, Clock: testkit.Clock, Skew: verify.DefaultSkew,
+	v := &verify.Verifier{Adapters: ads, Trust: w.reg, Clock: testkit.Clock, Skew: trust.DefaultSkew,
 		Region: mapping.NationalRegion, Recorder: rec}
 	signers := []trust.Signer{w.hub}
 	ctx := context.Background()

@@ -54,11 +54,7 @@ func (v *Verifier) evaluateDocument(ctx context.Context, d *Document) (vd Verdic
 		vd.Format = FormatIDDocument
 		return vd, ""
 	}
-	dl := v.Deadline
-	if dl <= 0 {
-		dl = DefaultDeadline
-	}
-	dctx, cancel := context.WithTimeout(ctx, dl)
+	dctx, cancel := withDeadline(ctx, v.Deadline)
 	sh, masked, key, err := v.Holders.LookupHolder(dctx, number)
 	cancel()
 	if err != nil {

@@ -55,7 +55,7 @@ func BenchmarkVerifyScale(b *testing.B) {
 			runtime.GC()
 			runtime.ReadMemStats(&after)
 			ads, _ := adapters.NewRegistry(nic.New())
-			v := &verify.Verifier{Adapters: ads, Trust: reg, Clock: testkit.Clock, Skew: verify.DefaultSkew, Recorder: nopRecorder{}}
+			v := &verify.Verifier{Adapters: ads, Trust: reg, Clock: testkit.Clock, Skew: trust.DefaultSkew, Recorder: nopRecorder{}}
 			code, err := nic.Encode(signer, testkit.Claims(regs[0], mapping.Green))
 			if err != nil {
 				b.Fatal(err)

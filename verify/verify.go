@@ -14,14 +14,6 @@ import (
 	"github.com/hcgw/hcgw/trust"
 )
 
-// DefaultSkew is the clock-skew allowance: a code (or a key's endorsement)
-// may start up to this long in the future of the gateway's clock. Expiry gets
-// no allowance: a lapsed code never passes late (fail closed).
-const DefaultSkew = 60 * time.Second
-
-// DefaultMaxCodeBytes is the largest code accepted (DESIGN §6).
-const DefaultMaxCodeBytes = 4096
-
 // Recorder writes verification records; audit.Writer implements it.
 type Recorder interface {
 	Write(ctx context.Context, recs ...audit.Record) error
@@ -62,15 +54,27 @@ func (v *Verifier) routes(org string) bool {
 // to be committed before it answers 503.
 const DefaultRecordTimeout = 2 * time.Second
 
+func (v *Verifier) maxCodeBytes() int {
+	if v.MaxCodeBytes <= 0 {
+		return DefaultMaxCodeBytes
+	}
+	return v.MaxCodeBytes
+}
+
+// withDeadline is ctx bounded by d, or ctx itself when d is zero.
+func withDeadline(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	if d <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, d)
+}
+
 func recordTimeout(d time.Duration) time.Duration {
 	if d <= 0 {
 		return DefaultRecordTimeout
 	}
 	return d
 }
-
-// DefaultDeadline bounds one verification's online part (DESIGN §7).
-const DefaultDeadline = 1500 * time.Millisecond
 
 // Request is one code to verify, with where it was scanned.
 type Request struct {
@@ -80,27 +84,45 @@ type Request struct {
 	Checkpoint string
 }
 
-// Verifier runs verifications. Every field but Online and Recorder is
-// required; build one with its fields and share it.
+// DefaultMaxCodeBytes is the largest code accepted when MaxCodeBytes is
+// not set: DESIGN §6's bound, kept here because no bound would fail open
+// (formats such as bj-v1 verify a code of any size).
+const DefaultMaxCodeBytes = 4096
+
+// Verifier runs verifications. Adapters, Trust and Clock are required;
+// build one with its fields and share it. Its bounds are the
+// configuration's (config.Default holds their defaults): a deadline left
+// at zero is none of the verifier's own.
 type Verifier struct {
-	Adapters     *adapters.Registry
-	Trust        *trust.Registry
-	Clock        func() time.Time
-	Skew         time.Duration
+	Adapters *adapters.Registry
+	Trust    *trust.Registry
+	Clock    func() time.Time
+	// Skew is the clock-skew allowance (verify.clock_skew): a code (or a
+	// key's endorsement) may start up to this long in the future of Clock.
+	// Expiry gets none: a lapsed code never passes late (fail closed).
+	Skew time.Duration
+	// MaxCodeBytes is the largest code accepted (server.max_code_bytes);
+	// zero: DefaultMaxCodeBytes.
 	MaxCodeBytes int
-	Region       string        // this gateway's region, recorded
-	Online       StatusSource  // nil: offline only
-	Deadline     time.Duration // online part of one verification; default 1.5 s
+	Region       string       // this gateway's region, recorded
+	Online       StatusSource // nil: offline only
+	// Deadline bounds one verification's online part (verify.deadline,
+	// DESIGN §7); zero: only Online's own bound on each call
+	// (federation.NewClient refuses a client without one).
+	Deadline time.Duration
 	// RecordTimeout is how long an answer waits for its record (default
 	// 2 s); negative: the Recorder bounds the wait itself (the gateway's
 	// audit.Writer, with MaxWait) and Verify adds no deadline of its own.
 	RecordTimeout time.Duration
 	Recorder      Recorder // nil: nothing recorded (the offline CLI)
-	// BatchDeadline bounds a whole VerifyBatch (default 5 s); the codes it
-	// leaves no time for are unverified (batch.go).
+	// BatchDeadline bounds a whole VerifyBatch (verify.batch_deadline); the
+	// codes it leaves no time for are unverified (batch.go). Zero: only the
+	// request's context bounds it.
 	BatchDeadline time.Duration
 	// BatchParallelism is how many codes of a batch are verified at once
-	// (default 8).
+	// (verify.batch_parallelism): enough to hide issuers' round trips, few
+	// enough that one batch cannot flood a peer or the cores; under 1: one
+	// at a time.
 	BatchParallelism int
 	// Holders answers verifications by identity document; nil: they are
 	// unverified (issuer_unavailable).
@@ -125,11 +147,7 @@ func (v *Verifier) Evaluate(ctx context.Context, code string) (Verdict, *adapter
 // for this code, withdrawn while a peer is asked (a commit must not wait
 // for an answer that takes the issuer's time).
 func (v *Verifier) evaluate(ctx context.Context, code string, announced expecter) (Verdict, *adapters.Code) {
-	max := v.MaxCodeBytes
-	if max <= 0 {
-		max = DefaultMaxCodeBytes
-	}
-	if len(code) > max {
+	if max := v.maxCodeBytes(); len(code) > max {
 		return fail(fault.Fail(fault.Malformed, "code longer than %d bytes", max)), nil
 	}
 	a, ok := v.Adapters.Detect(code)
@@ -200,11 +218,7 @@ func (v *Verifier) establish(ctx context.Context, vd Verdict, c *adapters.Code, 
 	// Only a region of the federation can be asked; a foreign issuer
 	// (eu-dcc's "eu:DE") has no peer, and its signed status stands alone.
 	if v.Online != nil && mapping.ValidRegion(c.Org) && v.routes(c.Org) {
-		d := v.Deadline
-		if d <= 0 {
-			d = DefaultDeadline
-		}
-		octx, cancel := context.WithTimeout(ctx, d)
+		octx, cancel := withDeadline(ctx, v.Deadline)
 		on, routed, err = v.askIssuer(octx, c, announced)
 		cancel()
 		// Whatever the source: a status past its issuer's end is grey.

@@ -16,6 +16,7 @@ import (
 	"github.com/hcgw/hcgw/adapters"
 	"github.com/hcgw/hcgw/adapters/nic"
 	"github.com/hcgw/hcgw/audit"
+	"github.com/hcgw/hcgw/config"
 	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/adaptertest"
 	"github.com/hcgw/hcgw/internal/testkit"
@@ -83,8 +84,10 @@ func newWorld(t testing.TB) *world {
 		t.Fatal(err)
 	}
 	w.rec = &fakeRecorder{}
-	w.v = &verify.Verifier{Adapters: ads, Trust: w.reg, Clock: testkit.Clock, Skew: verify.DefaultSkew,
-		Region: sh, Recorder: w.rec}
+	d := config.Default() // the bounds a gateway gets when it configures none
+	w.v = &verify.Verifier{Adapters: ads, Trust: w.reg, Clock: testkit.Clock, Skew: trust.DefaultSkew,
+		Region: sh, Recorder: w.rec, MaxCodeBytes: d.Server.MaxCodeBytes, Deadline: d.Verify.Deadline,
+		BatchDeadline: d.Verify.BatchDeadline, BatchParallelism: d.Verify.BatchParallelism}
 	return w
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
+	"github.com/hcgw/hcgw/trust"
 	"github.com/hcgw/hcgw/verify"
 )
 
@@ -65,7 +66,7 @@ func TestGoldenVectors(t *testing.T) {
 			t.Fatalf("%s: %v", f, err)
 		}
 		at := vf.ValidationTime
-		v := &verify.Verifier{Adapters: reg, Trust: g.Registry, Clock: func() time.Time { return at }, Skew: verify.DefaultSkew}
+		v := &verify.Verifier{Adapters: reg, Trust: g.Registry, Clock: func() time.Time { return at }, Skew: trust.DefaultSkew}
 		for _, tc := range vf.Cases {
 			t.Run(vf.Format+"/"+tc.Name, func(t *testing.T) {
 				vd, c := v.Evaluate(context.Background(), tc.Code)

@@ -54,7 +54,7 @@ func newWorld(t *testing.T) *world {
 	}
 	rec := &records{}
 	return &world{g: g, reg: reg, rec: rec, signers: []trust.Signer{g.Keys["hub"]},
-		v: &verify.Verifier{Adapters: reg, Trust: g.Registry, Clock: testkit.GoldenClock, Skew: verify.DefaultSkew,
+		v: &verify.Verifier{Adapters: reg, Trust: g.Registry, Clock: testkit.GoldenClock, Skew: trust.DefaultSkew,
 			Region: mapping.NationalRegion, Recorder: rec}}
 }
 
@@ -132,7 +132,7 @@ func TestNoIdentityNumberTravelsAsACodeID(t *testing.T) {
 	for _, f := range idFormats {
 		code := w.codeWithID(t, f, "clean-code-id-0001")
 		a, _ := w.reg.Detect(code)
-		if c, err := a.Decode(code, adapters.Env{Trust: w.g.Registry.Snapshot(), Skew: verify.DefaultSkew, Now: testkit.GoldenTime}); err != nil || c.ID != "clean-code-id-0001" {
+		if c, err := a.Decode(code, adapters.Env{Trust: w.g.Registry.Snapshot(), Skew: trust.DefaultSkew, Now: testkit.GoldenTime}); err != nil || c.ID != "clean-code-id-0001" {
 			t.Fatalf("%s: the control code does not decode: %v", f, err)
 		}
 	}
@@ -149,7 +149,7 @@ func TestNoIdentityNumberTravelsAsACodeID(t *testing.T) {
 				if !ok || a.Format() != f {
 					t.Fatalf("detected as %v", a)
 				}
-				c, err := a.Decode(code, adapters.Env{Trust: w.g.Registry.Snapshot(), Skew: verify.DefaultSkew, Now: testkit.GoldenTime})
+				c, err := a.Decode(code, adapters.Env{Trust: w.g.Registry.Snapshot(), Skew: trust.DefaultSkew, Now: testkit.GoldenTime})
 				if fault.ReasonOf(err) != fault.Malformed || c != nil {
 					t.Fatalf("adapter: %v (%v), want malformed", err, c)
 				}

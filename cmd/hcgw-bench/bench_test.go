@@ -103,7 +103,9 @@ func TestBenchBareRunsTheRealServe(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the hcgw binary")
 	}
-	c, out, e := runCLI(t, "", "--duration", "150ms", "--clients", "2", "--phases", "bare", "--mysql", "")
+	// Long enough for each server to use several of /proc's 10 ms clock
+	// ticks of CPU even on a loaded machine (150 ms read 0 s under load).
+	c, out, e := runCLI(t, "", "--duration", "1s", "--clients", "4", "--phases", "bare", "--mysql", "")
 	if c != 0 {
 		t.Fatalf("bench: %d %s", c, e)
 	}

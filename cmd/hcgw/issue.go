@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hcgw/hcgw/adapters/nic"
+	"github.com/hcgw/hcgw/issuing"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/qr"
 	"github.com/hcgw/hcgw/trust"
@@ -22,7 +23,7 @@ func cmdIssue(args []string, stdout io.Writer) error {
 	status := fs.String("status", "", "green, yellow, red or grey")
 	name := fs.String("name", "", "holder's full name (masked before signing)")
 	id := fs.String("id", "", "holder's identity number (masked before signing)")
-	ttl := fs.Duration("ttl", nic.DefaultTTL, "offline validity (at most 168h)")
+	ttl := fs.Duration("ttl", issuing.DefaultTTL, "offline validity (at most 168h)")
 	vac := fs.Int("vac", -1, "vaccine doses (omit when negative)")
 	nat := fs.String("nat", "", "last nucleic-acid test result: negative or positive")
 	natTime := fs.Int64("nat-time", 0, "time of that test (unix seconds)")

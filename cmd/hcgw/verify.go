@@ -64,7 +64,12 @@ func cmdVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "hcgw verify:", err)
 		return 1
 	}
-	v := &verify.Verifier{Adapters: ads, Trust: reg, Clock: time.Now, Skew: verify.DefaultSkew}
+	bounds := config.Default() // the skew and code size of cfg, else the defaults
+	if cfg != nil {
+		bounds = *cfg
+	}
+	v := &verify.Verifier{Adapters: ads, Trust: reg, Clock: time.Now, Skew: bounds.Verify.ClockSkew,
+		MaxCodeBytes: bounds.Server.MaxCodeBytes}
 	vd, _ := v.Evaluate(context.Background(), code)
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")

@@ -85,7 +85,7 @@ func Verifier(t testing.TB, region string, a adapters.Adapter) *verify.Verifier 
 		t.Fatal(err)
 	}
 	return &verify.Verifier{Adapters: reg, Trust: testkit.LoadGolden(t).Registry, Clock: testkit.GoldenClock,
-		Skew: verify.DefaultSkew, Region: region}
+		Skew: Skew, Region: region}
 }
 
 // VerdictCheck looks further at the verdict a case got.

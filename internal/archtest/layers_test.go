@@ -19,7 +19,6 @@ const module = "github.com/hcgw/hcgw/"
 // first; a package not named here is refused, so a new one must be placed.
 var allowed = map[string][]string{
 	// The model and the leaves: nothing of hcgw below them.
-	// fault, the error vocabulary, is below everything, the model included.
 	"fault":   {},
 	"mapping": {"fault"}, "certlogic": {}, "audit": {}, "config": {}, "configs": {}, "qr": {"fault"}, "web": {},
 	"adapters/eudcc/base45": {},
@@ -32,13 +31,14 @@ var allowed = map[string][]string{
 	"adapters":   {"fault", "adapters", "mapping", "trust"},
 	"federation": {"fault", "mapping", "trust"},
 	"admission":  {"fault", "certlogic", "mapping", "trust"},
-	// The verification.
-	"verify": {"fault", "adapters", "admission", "audit", "certlogic", "federation", "mapping", "trust"},
+	// The verification, and the issuance of this gateway's own codes.
+	"verify":  {"fault", "adapters", "admission", "audit", "certlogic", "federation", "mapping", "trust"},
+	"issuing": {"fault", "adapters/nic", "mapping", "trust"},
 	// HTTP.
-	"httpapi": {"fault", "adapters", "audit", "federation", "mapping", "qr", "trust", "verify", "web"},
+	"httpapi": {"fault", "adapters", "audit", "federation", "issuing", "mapping", "qr", "trust", "verify", "web"},
 	// The composition root: everything in production, nothing of tooling.
 	"internal/gateway": {"fault", "adapters", "admission", "audit", "certlogic", "config", "configs", "federation", "httpapi",
-		"internal/metrics", "mapping", "qr", "store", "trust", "verify", "web"},
+		"internal/metrics", "issuing", "mapping", "qr", "store", "trust", "verify", "web"},
 	// Tooling and test kits: anything in production, never each other's
 	// callers' concern.
 	"internal/conformance": {"fault", "adapters", "certlogic", "configs", "mapping", "qr", "trust", "verify"},
@@ -137,6 +137,8 @@ func TestTheCheckCatchesAWrongImport(t *testing.T) {
 		want  int
 	}{
 		"an adapter importing verify":         {map[string][]string{"adapters/zj": {"mapping", "verify"}}, 1},
+		"an adapter importing issuing":        {map[string][]string{"adapters/nic": {"mapping", "issuing"}}, 1},
+		"issuing importing verify":            {map[string][]string{"issuing": {"adapters/nic", "verify"}}, 1},
 		"the model importing trust":           {map[string][]string{"mapping": {"trust"}}, 1},
 		"production importing a test kit":     {map[string][]string{"verify": {"internal/testkit"}}, 1},
 		"httpapi importing the gateway":       {map[string][]string{"httpapi": {"internal/gateway"}}, 1},

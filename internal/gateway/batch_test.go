@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hcgw/hcgw/adapters/zj"
+	"github.com/hcgw/hcgw/config"
 	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/provsim"
 	"github.com/hcgw/hcgw/internal/testkit"
@@ -199,7 +200,7 @@ func TestABatchHasOneDeadline(t *testing.T) {
 		}
 		calls, peak := s.counts()
 		t.Logf("answered after %v: %d valid, %d unverified; %d calls, at most %d at once", took.Round(time.Millisecond), valid, 1000-valid, calls, peak)
-		if peak > verify.DefaultBatchParallelism || valid == 1000 {
+		if peak > config.Default().Verify.BatchParallelism || valid == 1000 {
 			t.Fatalf("%d calls, %d at once, %d valid", calls, peak, valid)
 		}
 		// The calls the deadline cut (8 here, more than the breaker's 5)

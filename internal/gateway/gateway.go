@@ -13,17 +13,11 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
-	"github.com/hcgw/hcgw/adapters/all"
-	"github.com/hcgw/hcgw/adapters/nic"
-	"github.com/hcgw/hcgw/admission"
 	"github.com/hcgw/hcgw/audit"
-	"github.com/hcgw/hcgw/certlogic"
 	"github.com/hcgw/hcgw/config"
-	"github.com/hcgw/hcgw/configs"
 	"github.com/hcgw/hcgw/federation"
 	"github.com/hcgw/hcgw/httpapi"
 	"github.com/hcgw/hcgw/internal/metrics"
-	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/qr"
 	"github.com/hcgw/hcgw/store"
 	"github.com/hcgw/hcgw/trust"
@@ -54,11 +48,12 @@ type Gateway struct {
 
 	shared shared // what this replica shares with the others through the database (replicas.go)
 
-	server *http.Server
-	ln     net.Listener
-	clock  func() time.Time
-	timers clockwork.Clock
-	tls    *tls.Config
+	server   *http.Server
+	ln       net.Listener
+	clock    func() time.Time
+	timers   clockwork.Clock
+	tls      *tls.Config
+	cleanups []cleanup // of the parts opened, in order (Close runs them last first)
 }
 
 // expiryWarnings names every key whose endorsements in force end within
@@ -120,268 +115,70 @@ type Options struct {
 	CorrectionRetry time.Duration
 }
 
-// New builds a gateway from cfg. Any problem stops it: it never starts half
-// configured.
+// New builds a gateway from cfg, one capability after the other: trust,
+// records, formats and rules, federation, issuing, HTTP. Any problem stops
+// it: it never starts half configured (what was opened is closed again).
 func New(ctx context.Context, cfg *config.Config, opt Options) (_ *Gateway, err error) {
-	if opt.Timers == nil {
-		opt.Timers = clockwork.NewRealClock()
-	}
-	if opt.Clock == nil {
-		opt.Clock = opt.Timers.Now
-	}
-	if opt.Logger == nil {
-		opt.Logger = NewLogger(cfg.Log, os.Stderr)
-	}
+	opt = opt.orDefaults(cfg)
 	g := &Gateway{Config: cfg, Logger: opt.Logger, clock: opt.Clock, timers: opt.Timers, PeerStats: federation.NewPeerStats(0, nil)}
 	defer func() {
 		if err != nil {
-			_ = g.Close(context.Background()) // the audit writer, then the database
+			_ = g.Close(context.Background()) // what was opened, last first
 		}
 	}()
-
-	var anchorJWKs [][]byte
-	for i, a := range cfg.Trust.Anchors {
-		b, err := a.Bytes()
-		if err != nil {
-			return nil, fmt.Errorf("trust.anchors[%d]: %w", i, err)
-		}
-		anchorJWKs = append(anchorJWKs, b)
-	}
-	// With no anchor the gateway still starts (DESIGN §10: `hcgw serve`
-	// alone starts) but trusts nothing: every code is invalid and /readyz
-	// says why.
-	anchors := trust.Anchors{}
-	if len(anchorJWKs) > 0 {
-		if anchors, err = trust.NewAnchors(anchorJWKs...); err != nil {
-			return nil, fmt.Errorf("trust.anchors: %w", err)
-		}
-	} else {
-		g.Logger.Warn("no trust anchor configured (trust.anchors): this gateway trusts no key until one is")
-	}
-	for i, path := range cfg.Keys {
-		s, err := trust.LoadPrivateJWK(cfg.ResolvePath(path))
-		if err != nil {
-			return nil, fmt.Errorf("keys[%d]: %w", i, err)
-		}
-		g.Signers = append(g.Signers, s)
-	}
-
-	g.DB, err = store.Open(cfg.Database.Driver, cfg.Database.DSN)
-	if err != nil {
-		return nil, fmt.Errorf("database (%s %s): %w", cfg.Database.Driver, config.RedactDSN(cfg.Database.DSN), err)
-	}
-	if err := g.prepareRecords(ctx); err != nil {
-		return nil, fmt.Errorf("database (%s %s): %w", cfg.Database.Driver, config.RedactDSN(cfg.Database.DSN), err)
-	}
-	g.Trust = trust.NewRegistry(anchors, trustStore{g.DB})
-	loaded, skipped, err := g.Trust.LoadStore(ctx)
+	anchors, signers, err := loadKeys(cfg.Trust, cfg.Keys, cfg.ResolvePath, g.Logger)
 	if err != nil {
 		return nil, err
 	}
-	if skipped > 0 {
-		g.Logger.Warn("stored trust entries no longer verify against the configured anchors; ignored", "count", skipped)
-	}
-	if dir := cfg.Trust.EndorsementsDir; dir != "" {
-		n, err := g.Trust.LoadDir(ctx, cfg.ResolvePath(dir))
-		if err != nil {
-			return nil, err
-		}
-		loaded += n
-	}
-	if f := cfg.Trust.DSCFile; f != "" {
-		n, err := g.Trust.LoadDSCFile(cfg.ResolvePath(f))
-		if err != nil {
-			return nil, err
-		}
-		g.Logger.Info("document signers loaded", "count", n)
-	}
-	g.Logger.Info("trust registry loaded", "keys", g.Trust.Snapshot().Len(), "new_entries", loaded,
-		"version", g.Trust.Snapshot().Version())
-
-	var holderSecret []byte
-	if f := cfg.Federation.HolderKeyFile; f != "" {
-		if holderSecret, err = os.ReadFile(cfg.ResolvePath(f)); err != nil {
-			return nil, fmt.Errorf("federation.holder_key_file: %w", err)
-		}
-	}
-	tables, err := LoadTables(cfg)
+	g.Signers = signers
+	db, closeDB, err := openRecords(ctx, cfg.Database, g.clock(), g.Logger)
 	if err != nil {
 		return nil, err
 	}
-	valueSets, err := loadValueSets(cfg)
+	g.DB, g.cleanups = db, append(g.cleanups, closeDB)
+	if g.Trust, err = newTrust(ctx, cfg.Trust, cfg.Verify.ClockSkew, cfg.ResolvePath, anchors, trustStore{db}, g.Logger); err != nil {
+		return nil, err
+	}
+	f, err := loadFormats(cfg)
 	if err != nil {
 		return nil, err
 	}
-	reg, err := all.Registry(tables)
+	g.Metrics = g.newMetrics()
+	w, closeAudit := newAudit(db, cfg.Audit, verify.DefaultRecordTimeout, g.Metrics.Commit, g.timers)
+	g.Audit, g.cleanups = w, append(g.cleanups, closeAudit)
+	p, err := g.newPeering(cfg, f.tables, opt.HTTPClient, opt.Platform, opt.Simulated)
 	if err != nil {
-		return nil, fmt.Errorf("adapters: %w", err)
+		return nil, err
 	}
-	platform := opt.Platform
-	switch cfg.Platform.Kind {
-	case config.PlatformSimulated:
-		if platform == nil {
-			if opt.Simulated == nil {
-				return nil, errors.New("platform.kind: simulated: this command has no simulated platform (hcgw serve and hcgw demo have)")
-			}
-			platform = opt.Simulated(g.DB, cfg.Region, holderSecret)
-		}
-	case config.PlatformHTTP:
-		t, err := tables.Get(cfg.Platform.Format)
-		if err != nil {
-			return nil, fmt.Errorf("platform.format: %w", err)
-		}
-		if t.Region != cfg.Region {
-			return nil, fmt.Errorf("platform.format: %s is region %s's format, not %s's", t.Format, t.Region, cfg.Region)
-		}
-		platform = &federation.HTTPSource{URL: cfg.Platform.URL, Table: t, Client: opt.HTTPClient}
-	}
-	g.Metrics = metrics.New(metrics.Sources{
-		QueueDepth: func() int { return g.Audit.QueueDepth() },
-		Breakers: func() map[string]string {
-			out := map[string]string{}
-			if g.Peers != nil {
-				for _, p := range g.Peers.Peers() {
-					out[p] = g.Peers.BreakerState(p)
-				}
-			}
-			return out
-		},
-		RouteBreakers: func() map[string]string {
-			out := map[string]string{}
-			if g.Peers != nil {
-				for _, r := range g.Peers.RelayedRegions() {
-					out[r] = g.Peers.RouteBreakerState(r)
-				}
-			}
-			return out
-		},
-		CacheStats: func() (int64, int64) {
-			if g.Peers == nil {
-				return 0, 0
-			}
-			return g.Peers.CacheStats()
-		},
-		NearestLapse: func() (time.Duration, bool) {
-			now := g.clock()
-			exp := g.Trust.Snapshot().Expiring(now, 100*365*24*time.Hour)
-			if len(exp) == 0 {
-				return 0, false
-			}
-			return exp[0].Left(now), true
-		},
-	})
-	// The writer bounds each answer's wait for its record (one timer a
-	// batch), so the verifier need not make a deadline per verification.
-	g.Audit = audit.NewWriter(g.DB, audit.Options{Sync: cfg.Audit.Sync, QueueSize: cfg.Audit.QueueSize, MaxBatch: cfg.Audit.MaxBatch,
-		OnCommit: g.Metrics.Commit, Linger: cfg.Audit.Linger, MaxWait: verify.DefaultRecordTimeout,
-		Clock: opt.Timers})
-	g.Verifier = &verify.Verifier{
-		ValueSets: valueSets,
-		Adapters:  reg, Trust: g.Trust, Clock: opt.Clock, Skew: cfg.Verify.ClockSkew,
-		MaxCodeBytes: cfg.Server.MaxCodeBytes, Region: cfg.Region, Recorder: g.Audit, RecordTimeout: -1,
-		BatchDeadline: cfg.Verify.BatchDeadline, BatchParallelism: cfg.Verify.BatchParallelism,
-		Observe: func(scene string, vd verify.Verdict) {
-			g.Metrics.Verdict(vd.Result, vd.Reason, vd.Issuer, string(vd.Source))
-			g.Metrics.Admission(scene, string(vd.Admission.Decision))
-		},
-	}
-	g.Platform = platform
+	g.Platform, g.Peers, g.Puller = p.platform, p.client, p.puller
+	g.Verifier = g.newVerifier(cfg.Verify, cfg.Server.MaxCodeBytes, f, p)
 	g.QR = qr.NewDecoder(qr.Limits{MaxDecodeBytes: cfg.QR.MaxDecodeBytes, MaxConcurrent: cfg.QR.MaxConcurrent})
-	if opt.HTTPClient == nil && (cfg.Federation.TLSCAFile != "" || cfg.Federation.TLSCertFile != "") {
-		tc, err := peerTLS(cfg)
-		if err != nil {
-			return nil, err
-		}
-		opt.HTTPClient = &http.Client{Transport: &http.Transport{TLSClientConfig: tc, MaxIdleConnsPerHost: 64,
-			IdleConnTimeout: 90 * time.Second, ResponseHeaderTimeout: cfg.Verify.Deadline}}
-	}
-	if cfg.Server.TLSCertFile != "" {
-		if g.tls, err = listenerTLS(cfg); err != nil {
-			return nil, err
-		}
-	}
-	if len(cfg.Peers) > 0 || platform != nil {
-		peers := map[string]string{}
-		for _, p := range cfg.Peers {
-			peers[p.Region] = p.URL
-		}
-		retries := cfg.Federation.Retries
-		if retries == 0 {
-			retries = -1 // configured: no retry
-		}
-		g.Peers = federation.NewClient(federation.Options{
-			Region: cfg.Region, Peers: peers, Trust: g.Trust, Signers: g.Signers, Local: platform,
-			Clock: opt.Clock, Skew: cfg.Verify.ClockSkew, Deadline: cfg.Verify.Deadline, Retries: retries,
-			BreakerFailures: uint32(cfg.Federation.BreakerFailures), BreakerOpen: cfg.Federation.BreakerOpen,
-			CacheMaxTTL: cfg.Federation.CacheMaxTTL, HTTPClient: opt.HTTPClient, Logger: g.Logger,
-			OnCall: g.peerCall, OnRoute: g.routeCall, // metrics and PeerStats (ops.go)
-		})
-		g.Verifier.Online = g.Peers
-		g.Verifier.Deadline = cfg.Verify.Deadline
-	}
-	if cfg.Trust.PullFrom != "" {
-		g.Puller = &federation.Puller{URL: cfg.Trust.PullFrom, Registry: g.Trust, Interval: cfg.Trust.PullInterval,
-			Client: opt.HTTPClient, Logger: g.Logger, Clock: opt.Timers}
-	}
-	var share httpapi.Sharer
-	if g.Peers != nil && len(holderSecret) > 0 {
-		s := &sharer{client: g.Peers, secret: holderSecret, dl: cfg.Verify.Deadline, regs: func() []string {
-			var out []string
-			for _, r := range g.Trust.Snapshot().Regions() {
-				if r != mapping.NationalRegion {
-					out = append(out, r)
-				}
-			}
-			return out
-		}}
-		share, g.Verifier.Holders = s, s
-	}
-	responder := &federation.Responder{Region: cfg.Region, Trust: g.Trust, Signers: g.Signers, Source: platform,
-		Relay: g.Peers, Clock: opt.Clock, Skew: cfg.Verify.ClockSkew, MaxHops: cfg.Federation.MaxHops, Logger: g.Logger}
-	if cfg.Database.Driver == config.DriverMySQL {
-		// Replicas of one region share a MySQL-protocol database: a request
-		// one accepted is refused by all. (The embedded SQLite serves one
-		// process, whose own cache suffices.)
-		responder.Shared = g.DB
-	}
-	responder.Init()
-	g.Corrections = newCorrections(g, holderSecret, opt.CorrectionInterval, opt.CorrectionRetry)
-	if n, err := g.DB.RetryCorrectionsNow(ctx, opt.Clock()); err != nil {
+	a, corrections, err := g.newResponders(ctx, cfg.Database, cfg.Verify.ClockSkew, cfg.Federation.MaxHops, p,
+		opt.CorrectionInterval, opt.CorrectionRetry)
+	if err != nil {
 		return nil, err
-	} else if n > 0 {
-		g.Logger.Info("pending corrections to deliver", "count", n)
 	}
-	correctionPeer := &federation.CorrectionResponder{Region: cfg.Region, Trust: g.Trust, Signers: g.Signers, Inbox: g.Corrections,
-		Source: platform, Relay: g.Peers, Clock: opt.Clock, Skew: cfg.Verify.ClockSkew, MaxHops: cfg.Federation.MaxHops, Logger: g.Logger}
-	if cfg.Region == mapping.NationalRegion {
-		correctionPeer.Inbox = nil // the hub relays; it resolves nothing
+	g.Corrections = corrections
+	if g.Handler, g.tls, err = g.newHTTP(cfg.Server, cfg.Clients, cfg.ResolvePath, p, a, g.newIssuer()); err != nil {
+		return nil, err
 	}
-	correctionPeer.Shared = responder.Shared
-	correctionPeer.Init()
-	var issuer *nic.Issuer
-	if len(g.Signers) > 0 {
-		issuer = &nic.Issuer{Region: cfg.Region, Signers: g.Signers, Trust: g.Trust, Clock: opt.Clock}
-	}
-	clients := make([]httpapi.Client, 0, len(cfg.Clients))
-	for _, c := range cfg.Clients {
-		cl, err := httpapi.NewClient(c.Name, c.Role, c.TokenSHA256)
-		if err != nil {
-			return nil, fmt.Errorf("clients: %w", err)
-		}
-		clients = append(clients, cl)
-	}
-	g.Handler = httpapi.New(httpapi.Deps{
-		Verifier: g.Verifier, Trust: g.Trust, Issuer: issuer, Signers: g.Signers,
-		Records: recordStore{g.DB}, Events: eventStore{g.DB, opt.Clock}, Ready: g.ready, Clients: clients,
-		Limits: httpapi.Limits{MaxBody: cfg.Server.MaxBodyBytes, MaxBatchBody: cfg.Server.MaxBatchBodyBytes,
-			MaxBatchCodes: cfg.Server.MaxBatchCodes},
-		Logger: g.Logger, Warnings: g.expiryWarnings, Metrics: g.Metrics.Handler(),
-		RateLimit: httpapi.RateLimit{Rate: cfg.Server.RateLimit, Burst: cfg.Server.RateBurst}, Clock: opt.Clock,
-		IDLookupLimit:   httpapi.RateLimit{Rate: cfg.Server.IDLookupRate, Burst: cfg.Server.IDLookupBurst},
-		RequirePeerCert: cfg.Server.TLSClientCAFile != "", Federation: responder, Platform: simulatedAdmin(platform), Share: share,
-		Ops: opsSource{g}, QR: g.QR, Corrections: g.Corrections, CorrectionPeer: correctionPeer,
-	})
 	return g, nil
+}
+
+// orDefaults fills what the caller left out: the real clock for timers,
+// Timers.Now for the time (a test steps one fake clock), and the logger of
+// cfg.log writing to stderr.
+func (o Options) orDefaults(cfg *config.Config) Options {
+	if o.Timers == nil {
+		o.Timers = clockwork.NewRealClock()
+	}
+	if o.Clock == nil {
+		o.Clock = o.Timers.Now
+	}
+	if o.Logger == nil {
+		o.Logger = NewLogger(cfg.Log, os.Stderr)
+	}
+	return o
 }
 
 func (g *Gateway) ready(ctx context.Context) []string {
@@ -467,15 +264,14 @@ func (g *Gateway) Serve(ctx context.Context) error {
 	return errors.Join(ignoreClosed(serveErr), g.Close(sctx))
 }
 
-// Close flushes the records and closes the database.
+// Close flushes the records and closes the database: the cleanups of the
+// parts New opened, last first.
 func (g *Gateway) Close(ctx context.Context) error {
 	var errs []error
-	if g.Audit != nil {
-		errs = append(errs, g.Audit.Close(ctx))
+	for i := len(g.cleanups) - 1; i >= 0; i-- {
+		errs = append(errs, g.cleanups[i](ctx))
 	}
-	if g.DB != nil {
-		errs = append(errs, g.DB.Close())
-	}
+	g.cleanups = nil
 	return errors.Join(errs...)
 }
 
@@ -484,21 +280,4 @@ func ignoreClosed(err error) error {
 		return nil
 	}
 	return err
-}
-
-// loadValueSets reads the value sets admission rules see (rules.value_sets,
-// else the EU's built in).
-func loadValueSets(cfg *config.Config) (certlogic.Value, error) {
-	data := configs.EUValueSets()
-	if f := cfg.Rules.ValueSets; f != "" {
-		var err error
-		if data, err = os.ReadFile(cfg.ResolvePath(f)); err != nil {
-			return certlogic.Null(), fmt.Errorf("rules.value_sets: %w", err)
-		}
-	}
-	v, err := admission.ParseValueSets(data)
-	if err != nil {
-		return certlogic.Null(), fmt.Errorf("rules.value_sets: %w", err)
-	}
-	return v, nil
 }

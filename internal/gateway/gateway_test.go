@@ -291,3 +291,17 @@ func TestFailedStartLeavesNoAuditWriter(t *testing.T) {
 		t.Fatalf("%d record writers running after the failed start, %d before", after, before)
 	}
 }
+
+// TestAGatewayWithoutKeysIssuesNothing: with no key of its own a gateway
+// has no issuer, and POST /v1/issue answers 503, never a handler's panic
+// (the API's Issuer is an interface: a nil *issuing.Issuer in it would not
+// be nil).
+func TestAGatewayWithoutKeysIssuesNothing(t *testing.T) {
+	e := newEnv(t, "sqlite", "")
+	e.cfg.Keys = nil
+	r := start(t, e)
+	st, b := r.call(t, "POST", "/v1/issue", adminToken, `{"status":"green","holder":{"name":"张三丰","id":"330102199001011234"}}`)
+	if st != http.StatusServiceUnavailable || !bytes.Contains(b, []byte(`"code":"unavailable"`)) {
+		t.Fatalf("%d %s", st, b)
+	}
+}

@@ -2,7 +2,10 @@ package gateway
 
 import (
 	"context"
+	"log/slog"
 	"time"
+
+	"github.com/hcgw/hcgw/store"
 )
 
 // maintainEvery is how often the records table is maintained: partitions
@@ -14,17 +17,17 @@ const maintainEvery = time.Hour
 // prepareRecords makes the records partitions of the days ahead before the
 // gateway answers anything (fast: a few DDL statements at most), so that no
 // record meets a day without its partition.
-func (g *Gateway) prepareRecords(ctx context.Context) error {
-	m, err := g.DB.MaintainRecords(ctx, g.clock(), 0)
+func prepareRecords(ctx context.Context, db *store.DB, now time.Time, log *slog.Logger) error {
+	m, err := db.MaintainRecords(ctx, now, 0)
 	if err != nil {
 		return err
 	}
 	if len(m.Added) > 0 {
-		g.Logger.Info("records partitions added", "partitions", m.Added)
+		log.Info("records partitions added", "partitions", m.Added)
 	}
-	if g.DB.Driver() == "mysql" {
-		if p, err := g.DB.Partitioned(ctx); err == nil && !p {
-			g.Logger.Warn("the records table is not partitioned by day (made before partitioning): " +
+	if db.Driver() == "mysql" {
+		if p, err := db.Partitioned(ctx); err == nil && !p {
+			log.Warn("the records table is not partitioned by day (made before partitioning): " +
 				"retention deletes in batches; docs/storage.md says how to partition it")
 		}
 	}

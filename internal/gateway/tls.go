@@ -12,14 +12,14 @@ import (
 // listenerTLS is the HTTPS configuration of the listener: TLS 1.2 at
 // least; with server.tls_client_ca_file, peers' client certificates are
 // asked for and verified (the federation endpoint then requires one).
-func listenerTLS(cfg *config.Config) (*tls.Config, error) {
-	cert, err := tls.LoadX509KeyPair(cfg.ResolvePath(cfg.Server.TLSCertFile), cfg.ResolvePath(cfg.Server.TLSKeyFile))
+func listenerTLS(s config.Server, resolve func(string) string) (*tls.Config, error) {
+	cert, err := tls.LoadX509KeyPair(resolve(s.TLSCertFile), resolve(s.TLSKeyFile))
 	if err != nil {
 		return nil, fmt.Errorf("server.tls_cert_file / tls_key_file: %w", err)
 	}
 	tc := &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
-	if f := cfg.Server.TLSClientCAFile; f != "" {
-		pool, err := certPool(cfg.ResolvePath(f))
+	if f := s.TLSClientCAFile; f != "" {
+		pool, err := certPool(resolve(f))
 		if err != nil {
 			return nil, fmt.Errorf("server.tls_client_ca_file: %w", err)
 		}
@@ -29,17 +29,17 @@ func listenerTLS(cfg *config.Config) (*tls.Config, error) {
 }
 
 // peerTLS is the TLS configuration of calls to peers.
-func peerTLS(cfg *config.Config) (*tls.Config, error) {
+func peerTLS(c config.Federation, resolve func(string) string) (*tls.Config, error) {
 	tc := &tls.Config{MinVersion: tls.VersionTLS12}
-	if f := cfg.Federation.TLSCAFile; f != "" {
-		pool, err := certPool(cfg.ResolvePath(f))
+	if f := c.TLSCAFile; f != "" {
+		pool, err := certPool(resolve(f))
 		if err != nil {
 			return nil, fmt.Errorf("federation.tls_ca_file: %w", err)
 		}
 		tc.RootCAs = pool
 	}
-	if cfg.Federation.TLSCertFile != "" {
-		cert, err := tls.LoadX509KeyPair(cfg.ResolvePath(cfg.Federation.TLSCertFile), cfg.ResolvePath(cfg.Federation.TLSKeyFile))
+	if c.TLSCertFile != "" {
+		cert, err := tls.LoadX509KeyPair(resolve(c.TLSCertFile), resolve(c.TLSKeyFile))
 		if err != nil {
 			return nil, fmt.Errorf("federation.tls_cert_file / tls_key_file: %w", err)
 		}

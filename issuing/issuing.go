@@ -1,4 +1,4 @@
-package nic
+package issuing
 
 import (
 	"crypto/rand"
@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hcgw/hcgw/adapters/nic"
 	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
@@ -23,8 +24,8 @@ type Issuer struct {
 	Clock   func() time.Time
 }
 
-// IssueRequest carries the full holder, which is masked here and never kept.
-type IssueRequest struct {
+// Request carries the full holder, which is masked here and never kept.
+type Request struct {
 	Status   mapping.Status
 	Name, ID string
 	NAT      *mapping.NAT
@@ -46,7 +47,7 @@ type Issued struct {
 }
 
 // Issue masks the holder, builds and signs a code.
-func (is *Issuer) Issue(req IssueRequest) (*Issued, error) {
+func (is *Issuer) Issue(req Request) (*Issued, error) {
 	if !req.Status.Valid() {
 		return nil, fault.Fail(fault.Malformed, "status must be green, yellow, red or grey")
 	}
@@ -75,7 +76,7 @@ func (is *Issuer) Issue(req IssueRequest) (*Issued, error) {
 		IAT: now.Unix(), EXP: now.Add(ttl).Unix(), St: req.Status, SA: now.Unix(),
 		HN: holder.Name, HID: holder.ID, NAT: req.NAT, Vac: req.Vac, IT: req.IT,
 	}
-	code, err := Encode(s, c)
+	code, err := nic.Encode(s, c)
 	if err != nil {
 		return nil, err
 	}
