@@ -61,7 +61,7 @@ type Adapter interface {
 	Prefixes() []string
 	// Decode decodes code (prefix included), checks its signature and the
 	// signer's authority, and returns it in the national model. Failures are
-	// *mapping.Problem with a stable reason.
+	// *fault.Error with a stable reason.
 	Decode(code string, env Env) (*Code, error)
 }
 

@@ -7,7 +7,7 @@ import (
 
 	"github.com/hcgw/hcgw/adapters"
 	"github.com/hcgw/hcgw/adapters/nic"
-	"github.com/hcgw/hcgw/mapping"
+	"github.com/hcgw/hcgw/fault"
 )
 
 // fakeAdapter detects by its prefixes and decodes nothing.
@@ -19,7 +19,7 @@ type fakeAdapter struct {
 func (a fakeAdapter) Format() string     { return a.format }
 func (a fakeAdapter) Prefixes() []string { return a.prefixes }
 func (a fakeAdapter) Decode(string, adapters.Env) (*adapters.Code, error) {
-	return nil, mapping.Fail(mapping.Malformed, "fake")
+	return nil, fault.Fail(fault.Malformed, "fake")
 }
 
 func fake(format string, prefixes ...string) adapters.Adapter {

@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
 )
@@ -15,9 +17,9 @@ import (
 func VerifyJWS(env Env, token, typ string, issOf func(payload []byte) string) (*trust.Key, []byte, error) {
 	key, payload, err := env.Trust.VerifyCompact(token, typ)
 	if err != nil {
-		if mapping.ReasonOf(err) == mapping.UnknownKey && payload != nil && issOf != nil {
+		if fault.ReasonOf(err) == fault.UnknownKey && payload != nil && issOf != nil {
 			if iss := issOf(payload); iss != "" && len(env.Trust.KeysOf(iss)) == 0 {
-				return nil, nil, mapping.Fail(mapping.UnknownIssuer, "no key of region %s is endorsed", iss)
+				return nil, nil, fault.Fail(fault.UnknownIssuer, "no key of region %s is endorsed", iss)
 			}
 		}
 		return nil, nil, err

@@ -7,8 +7,8 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jwa"
 
 	"github.com/hcgw/hcgw/adapters"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/testkit"
-	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
 )
 
@@ -41,22 +41,22 @@ func TestVerifyJWS(t *testing.T) {
 	tests := map[string]struct {
 		token  string
 		issOf  func([]byte) string
-		reason mapping.Reason
+		reason fault.Kind
 	}{
 		"an unknown key claiming a region without keys is an unknown issuer": {
-			token: sign(stranger, `{"iss":"440000"}`), issOf: iss, reason: mapping.UnknownIssuer},
+			token: sign(stranger, `{"iss":"440000"}`), issOf: iss, reason: fault.UnknownIssuer},
 		"an unknown key claiming a region with keys is an unknown key": {
-			token: sign(stranger, `{"iss":"330000"}`), issOf: iss, reason: mapping.UnknownKey},
+			token: sign(stranger, `{"iss":"330000"}`), issOf: iss, reason: fault.UnknownKey},
 		"an unknown key claiming no region is an unknown key": {
-			token: sign(stranger, `{"iss":"Guangdong"}`), issOf: iss, reason: mapping.UnknownKey},
+			token: sign(stranger, `{"iss":"Guangdong"}`), issOf: iss, reason: fault.UnknownKey},
 		"an unknown key whose payload is not JSON is an unknown key": {
-			token: sign(stranger, `not json`), issOf: iss, reason: mapping.UnknownKey},
+			token: sign(stranger, `not json`), issOf: iss, reason: fault.UnknownKey},
 		"without issOf an unknown key stays an unknown key": {
-			token: sign(stranger, `{"iss":"440000"}`), reason: mapping.UnknownKey},
+			token: sign(stranger, `{"iss":"440000"}`), reason: fault.UnknownKey},
 		"a revoked key is revoked, whatever region it claims": {
-			token: sign(revoked, `{"iss":"440000"}`), issOf: iss, reason: mapping.RevokedKey},
+			token: sign(revoked, `{"iss":"440000"}`), issOf: iss, reason: fault.RevokedKey},
 		"a malformed token is malformed": {
-			token: "a.b", issOf: iss, reason: mapping.Malformed},
+			token: "a.b", issOf: iss, reason: fault.Malformed},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -64,7 +64,7 @@ func TestVerifyJWS(t *testing.T) {
 			if k != nil || p != nil {
 				t.Errorf("key %v and payload %q returned with an error", k, p)
 			}
-			if got := mapping.ReasonOf(err); got != tc.reason {
+			if got := fault.ReasonOf(err); got != tc.reason {
 				t.Fatalf("reason %s (%v), want %s", got, err, tc.reason)
 			}
 		})
@@ -73,7 +73,7 @@ func TestVerifyJWS(t *testing.T) {
 		statusOnly := testkit.Key(t, jwa.ES256)
 		reg := testkit.Registry(t, root, root.Endorse(statusOnly, "330000", testkit.Spec{Use: []trust.Use{trust.UseStatus}}))
 		k := reg.Snapshot().Key(statusOnly.Kid())
-		if got := mapping.ReasonOf(adapters.Authorize(adapters.Env{Trust: reg.Snapshot()}, k, "330000", "330000", testkit.Now)); got != mapping.ScopeViolation {
+		if got := fault.ReasonOf(adapters.Authorize(adapters.Env{Trust: reg.Snapshot()}, k, "330000", "330000", testkit.Now)); got != fault.ScopeViolation {
 			t.Fatalf("reason %s, want scope_violation", got)
 		}
 	})

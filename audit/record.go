@@ -11,7 +11,7 @@ import (
 
 // Record is one verification, as stored. Strings are plain so that the package
 // stays free of other hcgw packages; the values are those of the verdict
-// vocabulary (mapping.Result, mapping.Reason, mapping.Status …).
+// vocabulary (fault.Result, fault.Kind, mapping.Status …).
 type Record struct {
 	ID         string    // NewID(CreatedAt)
 	CreatedAt  time.Time // when the verification was made

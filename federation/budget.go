@@ -2,12 +2,13 @@ package federation
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strconv"
 	"sync"
 
 	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/hcgw/hcgw/fault"
 )
 
 // Retry budget headers (docs/federation.md, a refinement of DESIGN §7 that
@@ -49,7 +50,7 @@ func RetryBudgetFrom(ctx context.Context, h http.Header) (context.Context, error
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 0 || n > MaxRetryBudget || strconv.Itoa(n) != v {
-		return ctx, fmt.Errorf("%s must be an integer from 0 to %d", RetryBudgetHeader, MaxRetryBudget)
+		return ctx, fault.Fail(fault.BadRequest, "%s must be an integer from 0 to %d", RetryBudgetHeader, MaxRetryBudget)
 	}
 	return WithRetryBudget(ctx, n), nil
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 	"github.com/sony/gobreaker/v2"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
 )
@@ -94,7 +95,7 @@ func (c *Client) Peers() []string {
 }
 
 // ErrNoRoute means no peer (and no hub) can be asked for an org.
-var ErrNoRoute = errors.New("no route to that region")
+var ErrNoRoute = fault.New(fault.NotFound, "no route to that region")
 
 // errUnknown wraps a peer's "unknown code" so the breaker counts it as a
 // healthy answer.
@@ -294,7 +295,7 @@ func (c *Client) Status(ctx context.Context, org, cid string) (mapping.LiveStatu
 	if !cidRe.MatchString(cid) {
 		// Never sent: a peer would refuse it and the refusal would count
 		// against its breaker.
-		return mapping.LiveStatus{}, true, mapping.Fail(mapping.IssuerUnavailable, "code id cannot be asked in the status protocol")
+		return mapping.LiveStatus{}, true, fault.Fail(fault.IssuerUnavailable, "code id cannot be asked in the status protocol")
 	}
 	key := org + "\x00" + cid
 	now := c.o.Clock()
@@ -331,7 +332,7 @@ func (c *Client) Status(ctx context.Context, org, cid string) (mapping.LiveStatu
 		return st, nil
 	})
 	if errors.Is(err, errDeadline) || errors.Is(err, errAbandoned) {
-		return mapping.LiveStatus{}, true, mapping.Fail(mapping.IssuerUnavailable, "deadline passed waiting for region %s", org)
+		return mapping.LiveStatus{}, true, fault.Fail(fault.IssuerUnavailable, "deadline passed waiting for region %s", org)
 	}
 	if err != nil {
 		return mapping.LiveStatus{}, true, problemOf(err)
@@ -352,19 +353,20 @@ func vouches(snap *trust.Snapshot, k *trust.Key, org string, now time.Time) bool
 }
 
 // problemOf classifies any failure as status_unknown (the issuer does not
-// know the code) or issuer_unavailable (everything else).
+// know the code) or issuer_unavailable (everything else, the failure kept
+// as the cause, for logs: a client reads only that the issuer was away).
 func problemOf(err error) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, errUnknown) || mapping.ReasonOf(err) == mapping.StatusUnknown {
-		return mapping.Fail(mapping.StatusUnknown, "the issuer does not know this code")
+	if errors.Is(err, errUnknown) || fault.ReasonOf(err) == fault.StatusUnknown {
+		return fault.Fail(fault.StatusUnknown, "the issuer does not know this code")
 	}
-	var p *mapping.Problem
-	if errors.As(err, &p) && p.Reason == mapping.IssuerUnavailable {
+	var p *fault.Error
+	if errors.As(err, &p) && p.Kind == fault.IssuerUnavailable {
 		return p
 	}
-	return mapping.Fail(mapping.IssuerUnavailable, "%v", err)
+	return fault.Wrap(fault.IssuerUnavailable, err, "the issuer could not be asked")
 }
 
 // ask makes one signed status call through peer's breaker, and through
@@ -419,7 +421,7 @@ func (c *Client) ask(ctx context.Context, peer, org, cid string) (ans *Answer, t
 			return nil, hubFault(relayed, fmt.Errorf("peer %s answered 404", peer))
 		case http.StatusBadGateway:
 			if relayed && (hdr.Get(UpstreamRegionHeader) == org ||
-				hdr.Get(UpstreamRegionHeader) == "" && bytes.Contains(data, []byte(`"`+CodeUpstream+`"`))) {
+				hdr.Get(UpstreamRegionHeader) == "" && bytes.Contains(data, []byte(`"`+fault.UpstreamUnavailable.Code()+`"`))) {
 				return nil, &regionError{fmt.Errorf("peer %s could not reach region %s", peer, org)}
 			}
 			return nil, hubFault(relayed, fmt.Errorf("peer %s answered %d", peer, status))
@@ -467,9 +469,9 @@ func (c *Client) ask(ctx context.Context, peer, org, cid string) (ans *Answer, t
 	if err != nil {
 		if errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests) {
 			if errors.Is(err, errRegionOpen) {
-				return nil, 0, mapping.Fail(mapping.IssuerUnavailable, "region %s through peer %s: circuit open", org, peer)
+				return nil, 0, fault.Fail(fault.IssuerUnavailable, "region %s through peer %s: circuit open", org, peer)
 			}
-			return nil, 0, mapping.Fail(mapping.IssuerUnavailable, "peer %s: circuit open", peer)
+			return nil, 0, fault.Fail(fault.IssuerUnavailable, "peer %s: circuit open", peer)
 		}
 		return nil, 0, err
 	}

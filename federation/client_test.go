@@ -20,6 +20,7 @@ import (
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/federation"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
@@ -84,24 +85,24 @@ func TestClientRetriesOnlyTransientFailures(t *testing.T) {
 		script       []int // what the peer answers before the responder gets a turn
 		retries      int
 		wantAttempts int64
-		want         mapping.Reason
+		want         fault.Kind
 	}{
 		"a peer answering 503 twice, then well, is retried and its answer taken": {
 			script: []int{503, 503}, retries: 2, wantAttempts: 3},
 		"a peer answering 502 then 504, then well, is retried and its answer taken": {
 			script: []int{502, 504}, retries: 2, wantAttempts: 3},
 		"a peer answering 503 three times is given up after two retries": {
-			script: []int{503, 503, 503, 503}, retries: 2, wantAttempts: 3, want: mapping.IssuerUnavailable},
+			script: []int{503, 503, 503, 503}, retries: 2, wantAttempts: 3, want: fault.IssuerUnavailable},
 		"a peer answering 500 is not retried": {
-			script: []int{500, 500, 500}, retries: 2, wantAttempts: 1, want: mapping.IssuerUnavailable},
+			script: []int{500, 500, 500}, retries: 2, wantAttempts: 1, want: fault.IssuerUnavailable},
 		"a peer answering 400 is not retried": {
-			script: []int{400, 400, 400}, retries: 2, wantAttempts: 1, want: mapping.IssuerUnavailable},
+			script: []int{400, 400, 400}, retries: 2, wantAttempts: 1, want: fault.IssuerUnavailable},
 		"a peer answering 429 is not retried": {
-			script: []int{429, 429, 429}, retries: 2, wantAttempts: 1, want: mapping.IssuerUnavailable},
+			script: []int{429, 429, 429}, retries: 2, wantAttempts: 1, want: fault.IssuerUnavailable},
 		"with four retries a peer answering 503 four times is asked five times": {
 			script: []int{503, 503, 503, 503}, retries: 4, wantAttempts: 5},
 		"with retries off a 503 is not retried": {
-			script: []int{503}, retries: 0, wantAttempts: 1, want: mapping.IssuerUnavailable},
+			script: []int{503}, retries: 0, wantAttempts: 1, want: fault.IssuerUnavailable},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -116,7 +117,7 @@ func TestClientRetriesOnlyTransientFailures(t *testing.T) {
 			if !routed {
 				t.Fatal("not routed")
 			}
-			if r := mapping.ReasonOf(err); r != tc.want {
+			if r := fault.ReasonOf(err); r != tc.want {
 				t.Fatalf("reason %q, want %q (err %v)", r, tc.want, err)
 			}
 			if got := peer.hits.Load(); got != tc.wantAttempts {
@@ -137,7 +138,7 @@ func TestClientRetriesOnlyTransientFailures(t *testing.T) {
 				}
 				jtis[s.req.JTI] = true
 			}
-			if tc.want != mapping.ReasonNone {
+			if tc.want != fault.None {
 				return
 			}
 			if st.Status != mapping.Green || st.Cached || st.Asked <= 0 {
@@ -180,7 +181,7 @@ func TestClientRetriesARefusedConnection(t *testing.T) {
 				o.Retries, o.HTTPClient, o.Deadline = tc.retries, hc, 5*time.Second
 			})
 			_, routed, err := c.Status(context.Background(), zjR, "code-1")
-			if !routed || mapping.ReasonOf(err) != mapping.IssuerUnavailable {
+			if !routed || fault.ReasonOf(err) != fault.IssuerUnavailable {
 				t.Fatalf("routed %v, err %v; want issuer_unavailable", routed, err)
 			}
 			if got := ct.n.Load(); got != tc.wantAttempts {
@@ -221,7 +222,7 @@ func TestClientStaysInsideItsDeadline(t *testing.T) {
 			_, routed, err := c.Status(ctx, zjR, "code-1")
 			took := time.Since(start)
 			t.Logf("returned after %s", took)
-			if !routed || mapping.ReasonOf(err) != mapping.IssuerUnavailable {
+			if !routed || fault.ReasonOf(err) != fault.IssuerUnavailable {
 				t.Fatalf("routed %v, err %v; want issuer_unavailable", routed, err)
 			}
 			if took > 1500*time.Millisecond {
@@ -252,7 +253,7 @@ func TestClientDeadlineDoesNotDependOnTheInjectedClock(t *testing.T) {
 	start := time.Now()
 	_, _, err := c.Status(ctx, zjR, "code-1")
 	took := time.Since(start)
-	if mapping.ReasonOf(err) != mapping.IssuerUnavailable || took > 1500*time.Millisecond {
+	if fault.ReasonOf(err) != fault.IssuerUnavailable || took > 1500*time.Millisecond {
 		t.Fatalf("err %v after %s; want issuer_unavailable well inside 1.5 s", err, took)
 	}
 }
@@ -263,24 +264,24 @@ func TestClientBreaker(t *testing.T) {
 	tests := map[string]struct {
 		peer     http.Handler // nil: a dead address
 		wantOpen bool
-		want     mapping.Reason
+		want     fault.Kind
 	}{
 		"consecutive 500s open it": {
 			peer: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(500) }), wantOpen: true,
-			want: mapping.IssuerUnavailable},
-		"a dead peer opens it": {wantOpen: true, want: mapping.IssuerUnavailable},
+			want: fault.IssuerUnavailable},
+		"a dead peer opens it": {wantOpen: true, want: fault.IssuerUnavailable},
 		"answers signed by a key no anchor endorsed open it": {
-			peer: answering(t, stranger, nil), wantOpen: true, want: mapping.IssuerUnavailable},
+			peer: answering(t, stranger, nil), wantOpen: true, want: fault.IssuerUnavailable},
 		"answers to another request (rjti) open it": {
 			peer: answering(t, n.keys[zjR], func(a *federation.Answer) { a.RJTI = "not-yours" }), wantOpen: true,
-			want: mapping.IssuerUnavailable},
+			want: fault.IssuerUnavailable},
 		"lapsed answers open it": {
 			peer: answering(t, n.keys[zjR], func(a *federation.Answer) { a.IAT, a.EXP = a.IAT-120, a.IAT-60 }), wantOpen: true,
-			want: mapping.IssuerUnavailable},
+			want: fault.IssuerUnavailable},
 		"a plain 404 (no status endpoint there) opens it": {
-			peer: http.NotFoundHandler(), wantOpen: true, want: mapping.IssuerUnavailable},
+			peer: http.NotFoundHandler(), wantOpen: true, want: fault.IssuerUnavailable},
 		"404 unknown_code answers leave it closed": {
-			peer: serveResponder(n.responder(zjR, federation.NewMemorySource(), nil)), want: mapping.StatusUnknown},
+			peer: serveResponder(n.responder(zjR, federation.NewMemorySource(), nil)), want: fault.StatusUnknown},
 	}
 	const failures = 3
 	for name, tc := range tests {
@@ -298,7 +299,7 @@ func TestClientBreaker(t *testing.T) {
 				calls = 10 * failures
 			}
 			for i := 0; i < calls; i++ {
-				if _, _, err := c.Status(context.Background(), zjR, fmt.Sprintf("code-%d", i)); mapping.ReasonOf(err) != tc.want {
+				if _, _, err := c.Status(context.Background(), zjR, fmt.Sprintf("code-%d", i)); fault.ReasonOf(err) != tc.want {
 					t.Fatalf("call %d: %v, want %s", i, err, tc.want)
 				}
 			}
@@ -317,7 +318,7 @@ func TestClientBreaker(t *testing.T) {
 			}
 			start := time.Now()
 			_, routed, err := c.Status(context.Background(), zjR, "code-x")
-			if !routed || mapping.ReasonOf(err) != mapping.IssuerUnavailable {
+			if !routed || fault.ReasonOf(err) != fault.IssuerUnavailable {
 				t.Fatalf("open breaker: routed %v, err %v", routed, err)
 			}
 			if got := ct.n.Load(); got != int64(calls) {
@@ -567,7 +568,7 @@ func TestClientCache(t *testing.T) {
 		peer := &recorder{next: serveResponder(n.responder(zjR, federation.NewMemorySource(), nil))}
 		c := n.client(shR, map[string]string{zjR: serve(t, peer).URL}, func(o *federation.Options) { o.CacheMaxTTL = time.Hour })
 		for i := 0; i < 2; i++ {
-			if _, _, err := c.Status(context.Background(), zjR, "code-1"); mapping.ReasonOf(err) != mapping.StatusUnknown {
+			if _, _, err := c.Status(context.Background(), zjR, "code-1"); fault.ReasonOf(err) != fault.StatusUnknown {
 				t.Fatal(i, err)
 			}
 		}
@@ -656,8 +657,8 @@ func TestClientWithoutAFederationKeyFailsClosed(t *testing.T) {
 		o.Signers = []trust.Signer{noFed}
 	})
 	_, routed, err := c.Status(context.Background(), zjR, "code-1")
-	var p *mapping.Problem
-	if !routed || !errors.As(err, &p) || p.Reason != mapping.IssuerUnavailable {
+	var p *fault.Error
+	if !routed || !errors.As(err, &p) || p.Kind != fault.IssuerUnavailable {
 		t.Fatalf("routed %v, err %v; want issuer_unavailable", routed, err)
 	}
 	if peer.hits.Load() != 0 {

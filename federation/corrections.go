@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
 )
@@ -26,9 +27,6 @@ const (
 	CorrectionQueryPath = "/v1/federation/corrections/query"
 	// MaxCorrectionText bounds detail and note, in characters.
 	MaxCorrectionText = 500
-	// CodeUnknownTicket is the org's answer to a query for a ticket it
-	// never received from the asker.
-	CodeUnknownTicket = "unknown_ticket"
 )
 
 // Correction claims and states.
@@ -90,15 +88,15 @@ type CorrectionAck struct {
 func checkHeader(iss, aud, jti string, iat, exp int64, now time.Time, skew time.Duration) error {
 	switch {
 	case !mapping.ValidRegion(iss) || !mapping.ValidRegion(aud):
-		return mapping.Fail(mapping.Malformed, "iss and aud must be regions")
+		return fault.Fail(fault.Malformed, "iss and aud must be regions")
 	case !mapping.IDText(jti, mapping.MaxJTILen):
-		return mapping.Fail(mapping.Malformed, "jti must be 1-64 of [A-Za-z0-9_-]")
+		return fault.Fail(fault.Malformed, "jti must be 1-64 of [A-Za-z0-9_-]")
 	case iat <= 0 || exp <= iat || exp-iat > int64(MaxRequestLifetime/time.Second):
-		return mapping.Fail(mapping.Malformed, "exp must be after iat and at most %s later", MaxRequestLifetime)
+		return fault.Fail(fault.Malformed, "exp must be after iat and at most %s later", MaxRequestLifetime)
 	case now.Add(skew).Before(time.Unix(iat, 0)):
-		return mapping.Fail(mapping.NotYetValid, "message issued in the future")
+		return fault.Fail(fault.NotYetValid, "message issued in the future")
 	case !now.Before(time.Unix(exp, 0)):
-		return mapping.Fail(mapping.Expired, "message expired")
+		return fault.Fail(fault.Expired, "message expired")
 	}
 	return nil
 }
@@ -112,10 +110,10 @@ func ValidTicket(t string) bool { return mapping.IDText(t, 36) }
 // (mapping.FreeTextProblem). The error never repeats the text.
 func CheckCorrectionText(field, s string) error {
 	if utf8.RuneCountInString(s) > MaxCorrectionText {
-		return mapping.Fail(mapping.Malformed, "%s: at most %d characters", field, MaxCorrectionText)
+		return fault.Fail(fault.Malformed, "%s: at most %d characters", field, MaxCorrectionText)
 	}
 	if why := mapping.FreeTextProblem(s); why != "" {
-		return mapping.Fail(mapping.Malformed, "%s: %s", field, why)
+		return fault.Fail(fault.Malformed, "%s: %s", field, why)
 	}
 	return nil
 }
@@ -138,11 +136,11 @@ func VerifyCorrection(snap *trust.Snapshot, token string, now time.Time, skew ti
 	}
 	switch {
 	case !ValidTicket(m.Ticket):
-		return nil, mapping.Fail(mapping.Malformed, "ticket must be 1-36 of [A-Za-z0-9_-]")
+		return nil, fault.Fail(fault.Malformed, "ticket must be 1-36 of [A-Za-z0-9_-]")
 	case !cidRe.MatchString(m.CID) || mapping.HoldsIdentityNumber(m.CID):
-		return nil, mapping.Fail(mapping.Malformed, "cid must be 1-128 of [A-Za-z0-9_.:-], never an identity number")
+		return nil, fault.Fail(fault.Malformed, "cid must be 1-128 of [A-Za-z0-9_.:-], never an identity number")
 	case !ValidClaim(m.Claim):
-		return nil, mapping.Fail(mapping.Malformed, "claim must be status_wrong, identity_wrong or other")
+		return nil, fault.Fail(fault.Malformed, "claim must be status_wrong, identity_wrong or other")
 	}
 	if err := CheckCorrectionText("detail", m.Detail); err != nil {
 		return nil, err
@@ -168,7 +166,7 @@ func VerifyCorrectionQuery(snap *trust.Snapshot, token string, now time.Time, sk
 		return nil, err
 	}
 	if !ValidTicket(q.Ticket) {
-		return nil, mapping.Fail(mapping.Malformed, "ticket must be 1-36 of [A-Za-z0-9_-]")
+		return nil, fault.Fail(fault.Malformed, "ticket must be 1-36 of [A-Za-z0-9_-]")
 	}
 	if err := key.Authorize(trust.UseFederation, q.Iss, q.Iss, time.Unix(q.IAT, 0), skew); err != nil {
 		return nil, err
@@ -195,26 +193,26 @@ func VerifyAck(snap *trust.Snapshot, token string, want AckExpect, now time.Time
 	}
 	switch {
 	case a.Iss != want.Org:
-		return nil, mapping.Fail(mapping.ScopeViolation, "acknowledgement from %q, sent to %s", clip(a.Iss), want.Org)
+		return nil, fault.Fail(fault.ScopeViolation, "acknowledgement from %q, sent to %s", clip(a.Iss), want.Org)
 	case a.Aud != want.Aud:
-		return nil, mapping.Fail(mapping.Malformed, "acknowledgement for audience %q, not this gateway", clip(a.Aud))
+		return nil, fault.Fail(fault.Malformed, "acknowledgement for audience %q, not this gateway", clip(a.Aud))
 	case a.RJTI != want.RJTI:
-		return nil, mapping.Fail(mapping.Malformed, "acknowledgement of another message")
+		return nil, fault.Fail(fault.Malformed, "acknowledgement of another message")
 	case a.Ticket != want.Ticket:
-		return nil, mapping.Fail(mapping.Malformed, "acknowledgement of another ticket")
+		return nil, fault.Fail(fault.Malformed, "acknowledgement of another ticket")
 	case a.State != StateOpen && a.State != StateCorrected && a.State != StateRejected:
-		return nil, mapping.Fail(mapping.Malformed, "acknowledgement state %q", clip(a.State))
+		return nil, fault.Fail(fault.Malformed, "acknowledgement state %q", clip(a.State))
 	case a.St != "" && (!a.St.Valid() || a.State != StateCorrected):
-		return nil, mapping.Fail(mapping.Malformed, "a new status only with a correction")
+		return nil, fault.Fail(fault.Malformed, "a new status only with a correction")
 	case (a.RAT != 0) != (a.State != StateOpen) || a.RAT < 0:
-		return nil, mapping.Fail(mapping.Malformed, "rat is the time of a resolution, and only of one")
+		return nil, fault.Fail(fault.Malformed, "rat is the time of a resolution, and only of one")
 	case a.IAT <= 0 || a.EXP <= a.IAT || a.EXP-a.IAT > int64(MaxRequestLifetime/time.Second):
 		// Made for the message it names (rjti), so as short-lived as it.
-		return nil, mapping.Fail(mapping.Malformed, "acknowledgement times")
+		return nil, fault.Fail(fault.Malformed, "acknowledgement times")
 	case now.Add(skew).Before(time.Unix(a.IAT, 0)):
-		return nil, mapping.Fail(mapping.NotYetValid, "acknowledgement issued in the future")
+		return nil, fault.Fail(fault.NotYetValid, "acknowledgement issued in the future")
 	case !now.Before(time.Unix(a.EXP, 0).Add(skew)):
-		return nil, mapping.Fail(mapping.Expired, "acknowledgement expired")
+		return nil, fault.Fail(fault.Expired, "acknowledgement expired")
 	}
 	if err := CheckCorrectionText("note", a.Note); err != nil {
 		return nil, err
@@ -242,9 +240,9 @@ type ReceivedCorrection struct {
 // Errors of a CorrectionInbox.
 var (
 	// ErrNoTicket: the inbox has no such ticket from that region.
-	ErrNoTicket = errors.New("no such ticket")
+	ErrNoTicket = fault.New(fault.UnknownTicket, "no such ticket")
 	// ErrTicketTaken: another region already filed a ticket with that id.
-	ErrTicketTaken = errors.New("ticket id already used by another region")
+	ErrTicketTaken = fault.New(fault.Conflict, "ticket id already used by another region")
 )
 
 // CorrectionInbox keeps the corrections that arrive at the org (the
@@ -300,7 +298,7 @@ func (r *CorrectionResponder) Init() error {
 // true) that arrived after hops hops.
 func (r *CorrectionResponder) Handle(ctx context.Context, body []byte, hops int, query bool) Reply {
 	if hops > r.MaxHops {
-		return errReply(http.StatusLoopDetected, CodeLoopDetected, fmt.Sprintf("more than %d hops", r.MaxHops))
+		return errReply(fault.LoopDetected, fmt.Sprintf("more than %d hops", r.MaxHops))
 	}
 	token := strings.TrimSpace(string(body))
 	now := r.Clock()
@@ -329,22 +327,22 @@ func (r *CorrectionResponder) Handle(ctx context.Context, body []byte, hops int,
 	key := kind + iss + "|" + jti
 	fresh, full := r.replay.first(key, time.Unix(exp, 0), now)
 	if full {
-		return errReply(http.StatusServiceUnavailable, "unavailable", "too many requests in flight; retry")
+		return errReply(fault.Unavailable, "too many requests in flight; retry")
 	}
 	if fresh && r.Shared != nil {
 		if fresh, err = r.Shared.FirstSeen(ctx, "correction|"+key, time.Unix(exp, 0)); err != nil {
-			r.Logger.Warn("replay store failed", "error", err.Error())
-			return errReply(http.StatusServiceUnavailable, "unavailable", "message ids cannot be checked now; retry")
+			r.Logger.Warn("replay store failed", "error", mapping.MaskIdentityNumbers(err.Error()))
+			return errReply(fault.Unavailable, "message ids cannot be checked now; retry")
 		}
 	}
 	if !fresh {
-		return errReply(http.StatusConflict, CodeReplayed, "this message id was seen already")
+		return errReply(fault.Replayed, "this message id was seen already")
 	}
 	if aud != r.Region {
 		return r.relay(ctx, aud, body, hops, query)
 	}
 	if r.Inbox == nil {
-		return errReply(http.StatusMisdirectedRequest, CodeWrongGateway, "this gateway takes no corrections")
+		return errReply(fault.WrongGateway, "this gateway takes no corrections")
 	}
 	var st CorrectionState
 	var ticket string
@@ -354,8 +352,8 @@ func (r *CorrectionResponder) Handle(ctx context.Context, body []byte, hops int,
 	} else {
 		ticket = msg.Ticket
 		if r.Source != nil {
-			if _, lerr := r.Source.Lookup(ctx, msg.CID); mapping.ReasonOf(lerr) == mapping.StatusUnknown || errors.Is(lerr, ErrUnknownCode) {
-				return errReply(http.StatusNotFound, CodeUnknownCode, "the issuer does not know this code")
+			if _, lerr := r.Source.Lookup(ctx, msg.CID); fault.ReasonOf(lerr) == fault.StatusUnknown || errors.Is(lerr, ErrUnknownCode) {
+				return errReply(fault.UnknownCode, "the issuer does not know this code")
 			}
 			// Any other failure of the platform does not stop a
 			// correction: the admin sees it either way.
@@ -365,16 +363,16 @@ func (r *CorrectionResponder) Handle(ctx context.Context, body []byte, hops int,
 	}
 	switch {
 	case errors.Is(err, ErrNoTicket):
-		return errReply(http.StatusNotFound, CodeUnknownTicket, "no such ticket from region "+iss)
+		return errReply(fault.UnknownTicket, "no such ticket from region "+iss)
 	case errors.Is(err, ErrTicketTaken):
-		return errReply(http.StatusConflict, "conflict", "this ticket id is another region's")
+		return errReply(fault.Conflict, "this ticket id is another region's")
 	case err != nil:
-		r.Logger.Warn("correction inbox failed", "error", err.Error())
-		return errReply(http.StatusServiceUnavailable, "unavailable", "corrections cannot be kept now; retry")
+		r.Logger.Warn("correction inbox failed", "error", mapping.MaskIdentityNumbers(err.Error()))
+		return errReply(fault.Unavailable, "corrections cannot be kept now; retry")
 	}
 	signer, err := trust.PickSigner(r.Signers, snap, trust.UseStatus, r.Region, r.Region, now)
 	if err != nil {
-		return errReply(http.StatusServiceUnavailable, "unavailable", "this gateway has no status key in force")
+		return errReply(fault.Unavailable, "this gateway has no status key in force")
 	}
 	ack := CorrectionAck{Iss: r.Region, Aud: iss, IAT: now.Unix(), EXP: now.Add(MaxRequestLifetime).Unix(), RJTI: jti,
 		Ticket: ticket, State: st.State, Note: st.Note}
@@ -387,17 +385,17 @@ func (r *CorrectionResponder) Handle(ctx context.Context, body []byte, hops int,
 	payload, _ := json.Marshal(ack)
 	tok, err := signer.SignCompact(payload, TypCorrectionAck)
 	if err != nil {
-		return errReply(http.StatusServiceUnavailable, "unavailable", "signing failed")
+		return errReply(fault.Unavailable, "signing failed")
 	}
 	return Reply{Status: http.StatusOK, Body: []byte(tok), ContentType: ContentTypeJOSE}
 }
 
 func (r *CorrectionResponder) relay(ctx context.Context, aud string, body []byte, hops int, query bool) Reply {
 	if r.Region != mapping.NationalRegion || r.Relay == nil {
-		return errReply(http.StatusMisdirectedRequest, CodeWrongGateway, "this gateway answers for region "+r.Region)
+		return errReply(fault.WrongGateway, "this gateway answers for region "+r.Region)
 	}
 	if hops+1 > r.MaxHops {
-		return errReply(http.StatusLoopDetected, CodeLoopDetected, fmt.Sprintf("more than %d hops", r.MaxHops))
+		return errReply(fault.LoopDetected, fmt.Sprintf("more than %d hops", r.MaxHops))
 	}
 	path := CorrectionsPath
 	if query {
@@ -405,11 +403,11 @@ func (r *CorrectionResponder) relay(ctx context.Context, aud string, body []byte
 	}
 	status, data, err := r.Relay.ForwardTo(ctx, aud, path, body, hops+1)
 	if errors.Is(err, ErrNoRoute) {
-		return errReply(http.StatusNotFound, "not_found", "no peer for region "+aud)
+		return errReply(fault.NotFound, "no peer for region "+aud)
 	}
 	if err != nil {
-		r.Logger.Warn("correction relay failed", "to", aud, "error", err.Error())
-		return errReply(http.StatusBadGateway, CodeUpstream, "region "+aud+" could not be reached")
+		r.Logger.Warn("correction relay failed", "to", aud, "error", mapping.MaskIdentityNumbers(err.Error()))
+		return errReply(fault.UpstreamUnavailable, "region "+aud+" could not be reached")
 	}
 	ct := ContentTypeJOSE
 	if status != http.StatusOK {
@@ -420,15 +418,7 @@ func (r *CorrectionResponder) relay(ctx context.Context, aud string, body []byte
 
 // correctionRefused maps a refused correction message to the HTTP status a
 // peer sees, as requestRefused does for status requests.
-func correctionRefused(err error) Reply {
-	switch mapping.ReasonOf(err) {
-	case mapping.BadSignature, mapping.UnknownKey, mapping.UnknownIssuer, mapping.RevokedKey:
-		return errReply(http.StatusUnauthorized, "unauthenticated", "correction message refused: "+err.Error())
-	case mapping.ScopeViolation, mapping.KeyNotValid:
-		return errReply(http.StatusForbidden, "forbidden", "correction message refused: "+err.Error())
-	}
-	return errReply(http.StatusBadRequest, "bad_request", "correction message refused: "+err.Error())
-}
+func correctionRefused(err error) Reply { return refused("correction message", err) }
 
 // ValidCID reports whether s can be named in the status and correction
 // protocols as a code id.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/sony/gobreaker/v2"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
 )
@@ -82,7 +83,7 @@ func (c *Client) correctionCall(ctx context.Context, org, path, typ, ticket stri
 			}
 			return nil, err
 		}
-		if isRelayed && status == http.StatusBadGateway && bytes.Contains(data, []byte(`"`+CodeUpstream+`"`)) {
+		if isRelayed && status == http.StatusBadGateway && bytes.Contains(data, []byte(`"`+fault.UpstreamUnavailable.Code()+`"`)) {
 			// The hub could not reach the org: the org's route fails.
 			return nil, &regionError{fmt.Errorf("peer %s could not reach region %s", peer, org)}
 		}

@@ -5,6 +5,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/federation"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
@@ -28,7 +29,7 @@ func FuzzVerifyCorrectionClaims(f *testing.F) {
 		}
 		m, err := federation.VerifyCorrection(n.reg.Snapshot(), tok, now, skew)
 		if err != nil {
-			if m != nil || mapping.ReasonOf(err) == mapping.ReasonNone {
+			if m != nil || fault.ReasonOf(err) == fault.None {
 				t.Fatalf("refusal %v came with %+v", err, m)
 			}
 			return

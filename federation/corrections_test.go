@@ -14,6 +14,7 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jwa"
 
 	"github.com/hcgw/hcgw/config"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/federation"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
@@ -122,7 +123,7 @@ func TestCorrectionThroughTheHub(t *testing.T) {
 	if err != nil || ack.State != federation.StateCorrected || ack.St != mapping.Green || ack.RAT != at.Unix() || ack.Note != "已更正" {
 		t.Fatalf("%+v %v", ack, err)
 	}
-	if _, err := sh.QueryCorrection(ctx, gdR, "no-such-ticket"); federation.RefusedCode(err) != federation.CodeUnknownTicket {
+	if _, err := sh.QueryCorrection(ctx, gdR, "no-such-ticket"); federation.RefusedCode(err) != fault.UnknownTicket.Code() {
 		t.Fatalf("unknown ticket: %v", err)
 	}
 	if st := sh.BreakerState(hubR); st != "closed" {
@@ -162,7 +163,7 @@ func TestCorrectionResponderRefusals(t *testing.T) {
 				t.Fatalf("first: %d %s", rep.Status, rep.Body)
 			}
 			return tok
-		}, 409, federation.CodeReplayed},
+		}, 409, fault.Replayed.Code()},
 		"an unknown claim value": {func() string {
 			m := goodCorrection(now, "a3")
 			m.Claim = "colour_wrong"
@@ -204,7 +205,7 @@ func TestCorrectionResponderRefusals(t *testing.T) {
 			m := goodCorrection(now, "a11")
 			m.Aud = zjR
 			return signCorrection(t, n.keys[shR], m)
-		}, 421, federation.CodeWrongGateway},
+		}, 421, fault.WrongGateway.Code()},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -218,7 +219,7 @@ func TestCorrectionResponderRefusals(t *testing.T) {
 		r := n.correctionResponder(gdR, newInbox(), nil)
 		r.Source = federation.NewMemorySource()
 		rep := r.Handle(context.Background(), []byte(signCorrection(t, n.keys[shR], goodCorrection(now, "b1"))), 0, false)
-		if rep.Status != 404 || errorCode(rep.Body) != federation.CodeUnknownCode {
+		if rep.Status != 404 || errorCode(rep.Body) != fault.UnknownCode.Code() {
 			t.Fatalf("%d %s", rep.Status, rep.Body)
 		}
 	})

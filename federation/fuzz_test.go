@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/federation"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
@@ -31,7 +32,7 @@ func FuzzVerifyRequestClaims(f *testing.F) {
 		}
 		r, err := federation.VerifyRequest(n.reg.Snapshot(), tok, now, skew)
 		if err != nil {
-			if r != nil || mapping.ReasonOf(err) == mapping.ReasonNone {
+			if r != nil || fault.ReasonOf(err) == fault.None {
 				t.Fatalf("refusal %v came with %+v", err, r)
 			}
 			return
@@ -69,7 +70,7 @@ func FuzzVerifyAnswerClaims(f *testing.F) {
 		}
 		a, err := federation.VerifyAnswer(n.reg.Snapshot(), tok, want, now, skew)
 		if err != nil {
-			if a != nil || mapping.ReasonOf(err) == mapping.ReasonNone {
+			if a != nil || fault.ReasonOf(err) == fault.None {
 				t.Fatalf("refusal %v came with %+v", err, a)
 			}
 			return

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hcgw/hcgw/configs"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/federation"
 	"github.com/hcgw/hcgw/mapping"
 )
@@ -63,20 +64,20 @@ func TestHTTPSource(t *testing.T) {
 		cid    string
 		status mapping.Status
 		holder mapping.Holder
-		reason mapping.Reason // "" ok; status_unknown; or "error" for any other failure
+		reason fault.Kind // None ok; status_unknown; or Internal for any other failure
 	}{
 		"a local G is green and the full holder is masked": {cid: "green", status: mapping.Green, holder: mapping.Holder{Name: "张*丰", ID: "3301**********1234"}},
 		"an already masked holder stays as it is":          {cid: "red-masked", status: mapping.Red, holder: mapping.Holder{Name: "张*丰", ID: "3301**********1234"}},
 		"a local value the table does not know is grey":    {cid: "new-value", status: mapping.Grey},
 		"503s are retried":                            {cid: "flaky", status: mapping.Yellow},
-		"404 is an unknown code":                      {cid: "nope", reason: mapping.StatusUnknown},
-		"a 500 is a failure":                          {cid: "down", reason: "error"},
-		"a broken body is a failure":                  {cid: "broken", reason: "error"},
-		"an answer without status_time is a failure":  {cid: "no-time", reason: "error"},
-		"a holder that cannot be masked is a failure": {cid: "bad-holder", reason: "error"},
+		"404 is an unknown code":                      {cid: "nope", reason: fault.StatusUnknown},
+		"a 500 is a failure":                          {cid: "down", reason: fault.Internal},
+		"a broken body is a failure":                  {cid: "broken", reason: fault.Internal},
+		"an answer without status_time is a failure":  {cid: "no-time", reason: fault.Internal},
+		"a holder that cannot be masked is a failure": {cid: "bad-holder", reason: fault.Internal},
 		"an itinerary is read":                        {cid: "star", status: mapping.Green},
-		"a status given twice is a failure":           {cid: "twice", reason: "error"},
-		"a malformed itinerary is a failure":          {cid: "bad-itinerary", reason: "error"},
+		"a status given twice is a failure":           {cid: "twice", reason: fault.Internal},
+		"a malformed itinerary is a failure":          {cid: "bad-itinerary", reason: fault.Internal},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -84,19 +85,19 @@ func TestHTTPSource(t *testing.T) {
 			defer cancel()
 			st, err := src.Lookup(ctx, tc.cid)
 			switch tc.reason {
-			case "":
+			case fault.None:
 				if err != nil || st.Status != tc.status || st.Holder != tc.holder {
 					t.Fatalf("got %+v, %v", st, err)
 				}
 				if (st.IT != nil) != (tc.cid == "star") || st.IT != nil && (!st.IT.Star || st.IT.Regions[0] != "420100" || st.IT.Time != 1795410000) {
 					t.Fatalf("itinerary %+v", st.IT)
 				}
-			case "error":
-				if err == nil || mapping.ReasonOf(err) == mapping.StatusUnknown {
+			case fault.Internal:
+				if err == nil || fault.ReasonOf(err) == fault.StatusUnknown {
 					t.Fatalf("got %+v, %v; want a failure", st, err)
 				}
 			default:
-				if mapping.ReasonOf(err) != tc.reason {
+				if fault.ReasonOf(err) != tc.reason {
 					t.Fatalf("got %v, want %s", err, tc.reason)
 				}
 			}

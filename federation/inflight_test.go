@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/federation"
 	"github.com/hcgw/hcgw/mapping"
 )
@@ -54,7 +55,7 @@ func TestCallsInFlightToOnePeerAreBounded(t *testing.T) {
 			switch {
 			case err == nil:
 				ok.Add(1)
-			case mapping.ReasonOf(err) == mapping.IssuerUnavailable:
+			case fault.ReasonOf(err) == fault.IssuerUnavailable:
 				busy.Add(1)
 				settled <- struct{}{}
 			default:

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
 )
@@ -68,21 +69,21 @@ func VerifyRequest(snap *trust.Snapshot, token string, now time.Time, skew time.
 	}
 	switch {
 	case !mapping.ValidRegion(r.Iss) || !mapping.ValidRegion(r.Aud) || !mapping.ValidRegion(r.Org):
-		return nil, mapping.Fail(mapping.Malformed, "iss, aud and org must be regions")
+		return nil, fault.Fail(fault.Malformed, "iss, aud and org must be regions")
 	case !mapping.IDText(r.JTI, mapping.MaxJTILen):
-		return nil, mapping.Fail(mapping.Malformed, "jti must be 1-64 of [A-Za-z0-9_-]")
+		return nil, fault.Fail(fault.Malformed, "jti must be 1-64 of [A-Za-z0-9_-]")
 	case !cidRe.MatchString(r.CID):
-		return nil, mapping.Fail(mapping.Malformed, "cid must be 1-128 of [A-Za-z0-9_.:-]")
+		return nil, fault.Fail(fault.Malformed, "cid must be 1-128 of [A-Za-z0-9_.:-]")
 	case mapping.HoldsIdentityNumber(r.CID):
 		// A peer asking about a resident identity number in clear is refused
 		// before anything is logged or looked up (docs/masking.md).
-		return nil, mapping.Fail(mapping.Malformed, "cid must not hold a resident identity number")
+		return nil, fault.Fail(fault.Malformed, "cid must not hold a resident identity number")
 	case r.IAT <= 0 || r.EXP <= r.IAT || r.EXP-r.IAT > int64(MaxRequestLifetime/time.Second):
-		return nil, mapping.Fail(mapping.Malformed, "exp must be after iat and at most %s later", MaxRequestLifetime)
+		return nil, fault.Fail(fault.Malformed, "exp must be after iat and at most %s later", MaxRequestLifetime)
 	case now.Add(skew).Before(time.Unix(r.IAT, 0)):
-		return nil, mapping.Fail(mapping.NotYetValid, "request issued in the future")
+		return nil, fault.Fail(fault.NotYetValid, "request issued in the future")
 	case !now.Before(time.Unix(r.EXP, 0)):
-		return nil, mapping.Fail(mapping.Expired, "request expired")
+		return nil, fault.Fail(fault.Expired, "request expired")
 	}
 	if err := key.Authorize(trust.UseFederation, r.Iss, r.Iss, time.Unix(r.IAT, 0), skew); err != nil {
 		return nil, err
@@ -109,25 +110,25 @@ func VerifyAnswer(snap *trust.Snapshot, token string, want Expect, now time.Time
 	}
 	switch {
 	case a.Iss != want.Org:
-		return nil, mapping.Fail(mapping.ScopeViolation, "answer from %q, asked %s", clip(a.Iss), want.Org)
+		return nil, fault.Fail(fault.ScopeViolation, "answer from %q, asked %s", clip(a.Iss), want.Org)
 	case a.Aud != want.Aud:
-		return nil, mapping.Fail(mapping.Malformed, "answer for audience %q, not this gateway", clip(a.Aud))
+		return nil, fault.Fail(fault.Malformed, "answer for audience %q, not this gateway", clip(a.Aud))
 	case a.RJTI != want.RJTI:
-		return nil, mapping.Fail(mapping.Malformed, "answer to another request")
+		return nil, fault.Fail(fault.Malformed, "answer to another request")
 	case a.CID != want.CID:
-		return nil, mapping.Fail(mapping.Malformed, "answer about another code")
+		return nil, fault.Fail(fault.Malformed, "answer about another code")
 	case !a.St.Valid():
-		return nil, mapping.Fail(mapping.Malformed, "answer status %q", clip(string(a.St)))
+		return nil, fault.Fail(fault.Malformed, "answer status %q", clip(string(a.St)))
 	case a.IAT <= 0 || a.SA <= 0 || a.EXP <= 0:
-		return nil, mapping.Fail(mapping.Malformed, "answer times")
+		return nil, fault.Fail(fault.Malformed, "answer times")
 	case now.Add(skew).Before(time.Unix(a.IAT, 0)):
-		return nil, mapping.Fail(mapping.NotYetValid, "answer issued in the future")
+		return nil, fault.Fail(fault.NotYetValid, "answer issued in the future")
 	case now.Add(-MaxRequestLifetime).After(time.Unix(a.IAT, 0).Add(skew)):
 		// Answers are made for the request they name (rjti): one signed
 		// long before it was asked for is not an answer to it.
-		return nil, mapping.Fail(mapping.Expired, "answer issued before its request")
+		return nil, fault.Fail(fault.Expired, "answer issued before its request")
 	case a.HN != "" && !mapping.IsMaskedName(a.HN), a.HID != "" && !mapping.IsMaskedID(a.HID):
-		return nil, mapping.Fail(mapping.Malformed, "answer carries an unmasked holder")
+		return nil, fault.Fail(fault.Malformed, "answer carries an unmasked holder")
 	}
 	if a.IT != nil {
 		if err := mapping.CheckItinerary(payload, a.IT); err != nil {

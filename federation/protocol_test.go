@@ -8,6 +8,7 @@ import (
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/federation"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
@@ -56,111 +57,111 @@ func TestVerifyRequest(t *testing.T) {
 
 	tests := map[string]struct {
 		token string
-		want  mapping.Reason
+		want  fault.Kind
 	}{
-		"a request signed by the requester's federation key is accepted": {goodTok, mapping.ReasonNone},
+		"a request signed by the requester's federation key is accepted": {goodTok, fault.None},
 		"a request signed with an ES256 federation key is accepted": {
-			sign(t, esFed, federation.TypRequest, good), mapping.ReasonNone},
+			sign(t, esFed, federation.TypRequest, good), fault.None},
 		"a request issued inside the clock skew ahead is accepted": {
 			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) {
 				r.IAT, r.EXP = now.Add(29*time.Second).Unix(), now.Add(60*time.Second).Unix()
-			})), mapping.ReasonNone},
+			})), fault.None},
 		"a request living exactly 60 s is accepted": {
-			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.EXP = r.IAT + 60 })), mapping.ReasonNone},
+			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.EXP = r.IAT + 60 })), fault.None},
 		"a cid using every allowed character is accepted": {
-			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.CID = "Az09_.:-" + strings.Repeat("x", 120) })), mapping.ReasonNone},
+			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.CID = "Az09_.:-" + strings.Repeat("x", 120) })), fault.None},
 
-		"an unsigned request (empty signature part) is malformed": {goodTok[:dot+1], mapping.Malformed},
+		"an unsigned request (empty signature part) is malformed": {goodTok[:dot+1], fault.Malformed},
 		"a cid holding a resident identity number is malformed": {
-			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.CID = "tok-330102199001011234" })), mapping.Malformed},
+			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.CID = "tok-330102199001011234" })), fault.Malformed},
 		"a cid holding an identity number with separators is malformed": {
-			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.CID = "330102-19900101-123X" })), mapping.Malformed},
+			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.CID = "330102-19900101-123X" })), fault.Malformed},
 		"alg none is a bad signature": {
-			hostile(t, sh, "none", federation.TypRequest, goodJSON), mapping.BadSignature},
+			hostile(t, sh, "none", federation.TypRequest, goodJSON), fault.BadSignature},
 		"alg HS256 keyed with the public key is a bad signature": {
 			testkit.HMACToken(t, map[string]any{"alg": "HS256", "kid": sh.Kid(), "typ": federation.TypRequest}, goodJSON, sh.JWK),
-			mapping.BadSignature},
+			fault.BadSignature},
 		"a header naming ES256 for an EdDSA key is a bad signature": {
-			hostile(t, sh, "ES256", federation.TypRequest, goodJSON), mapping.BadSignature},
+			hostile(t, sh, "ES256", federation.TypRequest, goodJSON), fault.BadSignature},
 		"a payload changed after signing is a bad signature": {
 			strings.Split(goodTok, ".")[0] + "." + testkit.B64(testkit.JSON(t, with(func(r *federation.Request) { r.CID = "code-2" }))) +
-				goodTok[dot:], mapping.BadSignature},
+				goodTok[dot:], fault.BadSignature},
 		"the answer's typ is malformed": {
-			sign(t, sh, federation.TypAnswer, good), mapping.Malformed},
+			sign(t, sh, federation.TypAnswer, good), fault.Malformed},
 		"a code's typ is malformed": {
-			sign(t, sh, "nic+jwt", good), mapping.Malformed},
+			sign(t, sh, "nic+jwt", good), fault.Malformed},
 		"a signer no anchor endorsed is an unknown key": {
-			sign(t, stranger, federation.TypRequest, good), mapping.UnknownKey},
+			sign(t, stranger, federation.TypRequest, good), fault.UnknownKey},
 		"a revoked signer is refused": {
-			sign(t, revoked, federation.TypRequest, good), mapping.RevokedKey},
+			sign(t, revoked, federation.TypRequest, good), fault.RevokedKey},
 		"a signer endorsed for codes and status but not federation is a scope violation": {
-			sign(t, noFed, federation.TypRequest, good), mapping.ScopeViolation},
+			sign(t, noFed, federation.TypRequest, good), fault.ScopeViolation},
 		"a signer whose endorsement window has passed is not valid": {
-			sign(t, lapsed, federation.TypRequest, good), mapping.KeyNotValid},
+			sign(t, lapsed, federation.TypRequest, good), fault.KeyNotValid},
 		"iss another province than the key's is a scope violation": {
-			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.Iss = zjR })), mapping.ScopeViolation},
+			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.Iss = zjR })), fault.ScopeViolation},
 		"iss the hub's, signed by a province's key, is a scope violation": {
-			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.Iss = hubR })), mapping.ScopeViolation},
+			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.Iss = hubR })), fault.ScopeViolation},
 		"exp 61 s after iat is malformed": {
-			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.EXP = r.IAT + 61 })), mapping.Malformed},
+			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.EXP = r.IAT + 61 })), fault.Malformed},
 		"exp equal to iat is malformed": {
-			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.EXP = r.IAT })), mapping.Malformed},
+			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.EXP = r.IAT })), fault.Malformed},
 		"iat zero is malformed": {
-			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.IAT, r.EXP = 0, 30 })), mapping.Malformed},
+			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.IAT, r.EXP = 0, 30 })), fault.Malformed},
 		"a request whose exp is now has expired": {
 			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) {
 				r.IAT, r.EXP = now.Add(-30*time.Second).Unix(), now.Unix()
-			})), mapping.Expired},
+			})), fault.Expired},
 		"a request that expired a minute ago has expired": {
 			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) {
 				r.IAT, r.EXP = now.Add(-2*time.Minute).Unix(), now.Add(-time.Minute).Unix()
-			})), mapping.Expired},
+			})), fault.Expired},
 		"a request issued beyond the clock skew ahead is not yet valid": {
 			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) {
 				r.IAT, r.EXP = now.Add(31*time.Second).Unix(), now.Add(61*time.Second).Unix()
-			})), mapping.NotYetValid},
+			})), fault.NotYetValid},
 		"an empty jti is malformed": {
-			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.JTI = "" })), mapping.Malformed},
+			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.JTI = "" })), fault.Malformed},
 		"a jti with a dot is malformed": {
-			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.JTI = "a.b" })), mapping.Malformed},
+			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.JTI = "a.b" })), fault.Malformed},
 		"a jti of 65 characters is malformed": {
-			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.JTI = strings.Repeat("j", 65) })), mapping.Malformed},
+			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.JTI = strings.Repeat("j", 65) })), fault.Malformed},
 		"a jti with a space is malformed": {
-			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.JTI = "a b" })), mapping.Malformed},
+			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.JTI = "a b" })), fault.Malformed},
 		"a 65-character jti is malformed": {
-			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.JTI = strings.Repeat("j", 65) })), mapping.Malformed},
+			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.JTI = strings.Repeat("j", 65) })), fault.Malformed},
 		"an empty cid is malformed": {
-			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.CID = "" })), mapping.Malformed},
+			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.CID = "" })), fault.Malformed},
 		"a cid with a slash is malformed": {
-			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.CID = "../etc" })), mapping.Malformed},
+			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.CID = "../etc" })), fault.Malformed},
 		"a cid with a newline is malformed": {
-			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.CID = "a\nb" })), mapping.Malformed},
+			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.CID = "a\nb" })), fault.Malformed},
 		"a 129-character cid is malformed": {
-			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.CID = strings.Repeat("c", 129) })), mapping.Malformed},
+			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.CID = strings.Repeat("c", 129) })), fault.Malformed},
 		"an aud of five digits is malformed": {
-			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.Aud = "33000" })), mapping.Malformed},
+			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.Aud = "33000" })), fault.Malformed},
 		"an aud of letters is malformed": {
-			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.Aud = "zjzjzj" })), mapping.Malformed},
+			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.Aud = "zjzjzj" })), fault.Malformed},
 		"an empty org is malformed": {
-			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.Org = "" })), mapping.Malformed},
+			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.Org = "" })), fault.Malformed},
 		"an org of seven digits is malformed": {
-			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.Org = "3300000" })), mapping.Malformed},
+			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.Org = "3300000" })), fault.Malformed},
 		"an iss that is not a region is malformed": {
-			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.Iss = "sh" })), mapping.Malformed},
+			sign(t, sh, federation.TypRequest, with(func(r *federation.Request) { r.Iss = "sh" })), fault.Malformed},
 		"a second JSON object after the claims is malformed": {
-			hostile(t, sh, "EdDSA", federation.TypRequest, append(append([]byte{}, goodJSON...), "{}"...)), mapping.Malformed},
+			hostile(t, sh, "EdDSA", federation.TypRequest, append(append([]byte{}, goodJSON...), "{}"...)), fault.Malformed},
 		"garbage after the claims is malformed": {
-			hostile(t, sh, "EdDSA", federation.TypRequest, append(append([]byte{}, goodJSON...), " x"...)), mapping.Malformed},
+			hostile(t, sh, "EdDSA", federation.TypRequest, append(append([]byte{}, goodJSON...), " x"...)), fault.Malformed},
 		"claims that are not an object are malformed": {
-			hostile(t, sh, "EdDSA", federation.TypRequest, []byte(`["310000"]`)), mapping.Malformed},
+			hostile(t, sh, "EdDSA", federation.TypRequest, []byte(`["310000"]`)), fault.Malformed},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			got, err := federation.VerifyRequest(n.reg.Snapshot(), tc.token, now, skew)
-			if r := mapping.ReasonOf(err); r != tc.want {
+			if r := fault.ReasonOf(err); r != tc.want {
 				t.Fatalf("reason %q, want %q (err %v)", r, tc.want, err)
 			}
-			if tc.want != mapping.ReasonNone {
+			if tc.want != fault.None {
 				if got != nil {
 					t.Fatalf("a refused request came back: %+v", got)
 				}
@@ -192,83 +193,83 @@ func TestVerifyAnswer(t *testing.T) {
 
 	tests := map[string]struct {
 		token  string
-		want   mapping.Reason
+		want   fault.Kind
 		lapsed bool // accepted, and grey as of now
 	}{
-		"an answer signed by the org's status key is accepted": {ans(zj, good), mapping.ReasonNone, false},
+		"an answer signed by the org's status key is accepted": {ans(zj, good), fault.None, false},
 		"an answer without a holder is accepted": {
-			ans(zj, with(func(a *federation.Answer) { a.HN, a.HID = "", "" })), mapping.ReasonNone, false},
+			ans(zj, with(func(a *federation.Answer) { a.HN, a.HID = "", "" })), fault.None, false},
 		"an answer issued inside the clock skew ahead is accepted": {
-			ans(zj, with(func(a *federation.Answer) { a.IAT = now.Add(29 * time.Second).Unix() })), mapping.ReasonNone, false},
+			ans(zj, with(func(a *federation.Answer) { a.IAT = now.Add(29 * time.Second).Unix() })), fault.None, false},
 
 		"an answer to another request (rjti) is malformed": {
-			ans(zj, with(func(a *federation.Answer) { a.RJTI = "rq-2" })), mapping.Malformed, false},
+			ans(zj, with(func(a *federation.Answer) { a.RJTI = "rq-2" })), fault.Malformed, false},
 		"an answer about another code (cid) is malformed": {
-			ans(zj, with(func(a *federation.Answer) { a.CID = "code-2" })), mapping.Malformed, false},
+			ans(zj, with(func(a *federation.Answer) { a.CID = "code-2" })), fault.Malformed, false},
 		"an answer for another gateway (aud) is malformed": {
-			ans(zj, with(func(a *federation.Answer) { a.Aud = gdR })), mapping.Malformed, false},
+			ans(zj, with(func(a *federation.Answer) { a.Aud = gdR })), fault.Malformed, false},
 		"an answer from a region that was not asked is a scope violation": {
-			ans(n.keys[gdR], with(func(a *federation.Answer) { a.Iss = gdR })), mapping.ScopeViolation, false},
+			ans(n.keys[gdR], with(func(a *federation.Answer) { a.Iss = gdR })), fault.ScopeViolation, false},
 		"an answer signed by a key without the status use is a scope violation": {
-			ans(noStatus, good), mapping.ScopeViolation, false},
+			ans(noStatus, good), fault.ScopeViolation, false},
 		"an answer claiming the org but signed by another province's key is a scope violation": {
-			ans(n.keys[shR], good), mapping.ScopeViolation, false},
+			ans(n.keys[shR], good), fault.ScopeViolation, false},
 		"an answer claiming the org, signed by a key whose scope covers it but of another region, is a scope violation": {
-			ans(gdForZJ, good), mapping.ScopeViolation, false},
+			ans(gdForZJ, good), fault.ScopeViolation, false},
 		"an answer claiming the org but signed by the hub (scope *) is a scope violation": {
-			ans(n.keys[hubR], good), mapping.ScopeViolation, false},
+			ans(n.keys[hubR], good), fault.ScopeViolation, false},
 		"an answer whose exp is now is accepted, and its status has lapsed: grey": {
-			ans(zj, with(func(a *federation.Answer) { a.IAT, a.EXP = now.Add(-time.Minute).Unix(), now.Unix() })), mapping.ReasonNone, true},
+			ans(zj, with(func(a *federation.Answer) { a.IAT, a.EXP = now.Add(-time.Minute).Unix(), now.Unix() })), fault.None, true},
 		"an answer whose exp is before its iat (the platform's status ended before) is grey": {
-			ans(zj, with(func(a *federation.Answer) { a.EXP = now.Add(-10 * time.Minute).Unix() })), mapping.ReasonNone, true},
+			ans(zj, with(func(a *federation.Answer) { a.EXP = now.Add(-10 * time.Minute).Unix() })), fault.None, true},
 		"an answer whose exp equals its iat is grey": {
-			ans(zj, with(func(a *federation.Answer) { a.EXP = a.IAT })), mapping.ReasonNone, true},
+			ans(zj, with(func(a *federation.Answer) { a.EXP = a.IAT })), fault.None, true},
 		"an answer issued two hours ago is no answer to a request made now": {
-			ans(zj, with(func(a *federation.Answer) { a.IAT, a.EXP = now.Add(-2*time.Hour).Unix(), now.Add(-time.Hour).Unix() })), mapping.Expired, false},
+			ans(zj, with(func(a *federation.Answer) { a.IAT, a.EXP = now.Add(-2*time.Hour).Unix(), now.Add(-time.Hour).Unix() })), fault.Expired, false},
 		"an answer without exp is malformed": {
-			ans(zj, with(func(a *federation.Answer) { a.EXP = 0 })), mapping.Malformed, false},
+			ans(zj, with(func(a *federation.Answer) { a.EXP = 0 })), fault.Malformed, false},
 		"an answer issued beyond the clock skew ahead is not yet valid": {
 			ans(zj, with(func(a *federation.Answer) {
 				a.IAT, a.EXP = now.Add(31*time.Second).Unix(), now.Add(90*time.Second).Unix()
-			})), mapping.NotYetValid, false},
+			})), fault.NotYetValid, false},
 		"an answer without sa is malformed": {
-			ans(zj, with(func(a *federation.Answer) { a.SA = 0 })), mapping.Malformed, false},
+			ans(zj, with(func(a *federation.Answer) { a.SA = 0 })), fault.Malformed, false},
 		"an answer carrying a full three-character name is malformed": {
-			ans(zj, with(func(a *federation.Answer) { a.HN = "张三丰" })), mapping.Malformed, false},
+			ans(zj, with(func(a *federation.Answer) { a.HN = "张三丰" })), fault.Malformed, false},
 		"an answer carrying a full two-character name is malformed": {
-			ans(zj, with(func(a *federation.Answer) { a.HN = "张三" })), mapping.Malformed, false},
+			ans(zj, with(func(a *federation.Answer) { a.HN = "张三" })), fault.Malformed, false},
 		"an answer carrying a full identity number is malformed": {
-			ans(zj, with(func(a *federation.Answer) { a.HID = "330102199001011234" })), mapping.Malformed, false},
+			ans(zj, with(func(a *federation.Answer) { a.HID = "330102199001011234" })), fault.Malformed, false},
 		"an answer with status blue is malformed": {
-			ans(zj, with(func(a *federation.Answer) { a.St = "blue" })), mapping.Malformed, false},
+			ans(zj, with(func(a *federation.Answer) { a.St = "blue" })), fault.Malformed, false},
 		"an answer with status GREEN in capitals is malformed": {
-			ans(zj, with(func(a *federation.Answer) { a.St = "GREEN" })), mapping.Malformed, false},
+			ans(zj, with(func(a *federation.Answer) { a.St = "GREEN" })), fault.Malformed, false},
 		"an answer without a status is malformed": {
-			ans(zj, with(func(a *federation.Answer) { a.St = "" })), mapping.Malformed, false},
-		"an answer signed by a revoked key is refused":                   {ans(revoked, good), mapping.RevokedKey, false},
-		"an answer signed by a key no anchor endorsed is an unknown key": {ans(stranger, good), mapping.UnknownKey, false},
-		"an answer typed as a request is malformed":                      {sign(t, zj, federation.TypRequest, good), mapping.Malformed, false},
-		"alg none is a bad signature":                                    {hostile(t, zj, "none", federation.TypAnswer, goodJSON), mapping.BadSignature, false},
+			ans(zj, with(func(a *federation.Answer) { a.St = "" })), fault.Malformed, false},
+		"an answer signed by a revoked key is refused":                   {ans(revoked, good), fault.RevokedKey, false},
+		"an answer signed by a key no anchor endorsed is an unknown key": {ans(stranger, good), fault.UnknownKey, false},
+		"an answer typed as a request is malformed":                      {sign(t, zj, federation.TypRequest, good), fault.Malformed, false},
+		"alg none is a bad signature":                                    {hostile(t, zj, "none", federation.TypAnswer, goodJSON), fault.BadSignature, false},
 		"data after the claims is malformed": {
-			hostile(t, zj, "EdDSA", federation.TypAnswer, append(append([]byte{}, goodJSON...), "{}"...)), mapping.Malformed, false},
+			hostile(t, zj, "EdDSA", federation.TypAnswer, append(append([]byte{}, goodJSON...), "{}"...)), fault.Malformed, false},
 		"an answer with an itinerary is accepted": {
 			ans(zj, with(func(a *federation.Answer) {
 				a.IT = &mapping.Itinerary{Regions: []string{"420100"}, Star: true, Time: now.Add(-time.Hour).Unix()}
-			})), mapping.ReasonNone, false},
+			})), fault.None, false},
 		"an itinerary without its star is malformed": {
-			hostile(t, zj, "EdDSA", federation.TypAnswer, []byte(strings.TrimSuffix(string(goodJSON), "}")+`,"it":{"r":[],"t":1700000000}}`)), mapping.Malformed, false},
+			hostile(t, zj, "EdDSA", federation.TypAnswer, []byte(strings.TrimSuffix(string(goodJSON), "}")+`,"it":{"r":[],"t":1700000000}}`)), fault.Malformed, false},
 		"an itinerary with a region of five digits is malformed": {
-			ans(zj, with(func(a *federation.Answer) { a.IT = &mapping.Itinerary{Regions: []string{"42010"}, Time: now.Unix()} })), mapping.Malformed, false},
+			ans(zj, with(func(a *federation.Answer) { a.IT = &mapping.Itinerary{Regions: []string{"42010"}, Time: now.Unix()} })), fault.Malformed, false},
 		"an itinerary whose star is given twice is malformed": {
-			hostile(t, zj, "EdDSA", federation.TypAnswer, []byte(strings.TrimSuffix(string(goodJSON), "}")+`,"it":{"r":[],"star":false,"st\u0061r":true,"t":1700000000}}`)), mapping.Malformed, false},
+			hostile(t, zj, "EdDSA", federation.TypAnswer, []byte(strings.TrimSuffix(string(goodJSON), "}")+`,"it":{"r":[],"star":false,"st\u0061r":true,"t":1700000000}}`)), fault.Malformed, false},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			got, err := federation.VerifyAnswer(n.reg.Snapshot(), tc.token, want, now, skew)
-			if r := mapping.ReasonOf(err); r != tc.want {
+			if r := fault.ReasonOf(err); r != tc.want {
 				t.Fatalf("reason %q, want %q (err %v)", r, tc.want, err)
 			}
-			if tc.want != mapping.ReasonNone {
+			if tc.want != fault.None {
 				if got != nil {
 					t.Fatalf("a refused answer came back: %+v", got)
 				}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
 )
@@ -63,18 +64,12 @@ func (rep Reply) SetHeaders(h http.Header) {
 	}
 }
 
-// Error codes of the federation endpoint (besides the common ones).
-const (
-	CodeReplayed     = "replayed"
-	CodeUnknownCode  = "unknown_code"
-	CodeLoopDetected = "loop_detected"
-	CodeWrongGateway = "wrong_gateway"
-	CodeUpstream     = "upstream_unavailable"
-)
-
-func errReply(status int, code, msg string) Reply {
-	b, _ := json.Marshal(map[string]any{"error": map[string]string{"code": code, "message": msg}})
-	return Reply{Status: status, Body: b, ContentType: "application/json"}
+// errReply is the error envelope of kind k (its status and code are the
+// kind's: fault's table holds the federation's codes too). msg is client
+// text: never an internal error's.
+func errReply(k fault.Kind, msg string) Reply {
+	b, _ := json.Marshal(map[string]any{"error": map[string]string{"code": k.Code(), "message": msg}})
+	return Reply{Status: k.Status(), Body: b, ContentType: "application/json"}
 }
 
 // Init prepares the replay cache; call once before serving. A MaxHops
@@ -111,7 +106,7 @@ func (r *Responder) Handle(ctx context.Context, body []byte, hops int) Reply {
 
 func (r *Responder) handle(ctx context.Context, body []byte, hops int) Reply {
 	if hops > r.MaxHops {
-		return errReply(http.StatusLoopDetected, CodeLoopDetected, fmt.Sprintf("more than %d hops", r.MaxHops))
+		return errReply(fault.LoopDetected, fmt.Sprintf("more than %d hops", r.MaxHops))
 	}
 	token := strings.TrimSpace(string(body))
 	now := r.Clock()
@@ -122,32 +117,32 @@ func (r *Responder) handle(ctx context.Context, body []byte, hops int) Reply {
 	key := req.Iss + "|" + req.JTI
 	fresh, full := r.replay.first(key, time.Unix(req.EXP, 0), now)
 	if full {
-		return errReply(http.StatusServiceUnavailable, "unavailable", "too many requests in flight; retry")
+		return errReply(fault.Unavailable, "too many requests in flight; retry")
 	}
 	if fresh && r.Shared != nil {
 		var err error
 		if fresh, err = r.Shared.FirstSeen(ctx, "status|"+key, time.Unix(req.EXP, 0)); err != nil {
-			r.Logger.Warn("replay store failed", "error", err.Error())
-			return errReply(http.StatusServiceUnavailable, "unavailable", "request ids cannot be checked now; retry")
+			r.Logger.Warn("replay store failed", "error", mapping.MaskIdentityNumbers(err.Error()))
+			return errReply(fault.Unavailable, "request ids cannot be checked now; retry")
 		}
 	}
 	if !fresh {
-		return errReply(http.StatusConflict, CodeReplayed, "this request id was seen already")
+		return errReply(fault.Replayed, "this request id was seen already")
 	}
 	if req.Aud != r.Region {
 		if r.Region != mapping.NationalRegion || r.Relay == nil {
-			return errReply(http.StatusMisdirectedRequest, CodeWrongGateway, "this gateway answers for region "+r.Region)
+			return errReply(fault.WrongGateway, "this gateway answers for region "+r.Region)
 		}
 		if hops+1 > r.MaxHops {
-			return errReply(http.StatusLoopDetected, CodeLoopDetected, fmt.Sprintf("more than %d hops", r.MaxHops))
+			return errReply(fault.LoopDetected, fmt.Sprintf("more than %d hops", r.MaxHops))
 		}
 		status, data, err := r.Relay.Forward(ctx, req.Aud, body, hops+1)
 		if errors.Is(err, ErrNoRoute) {
-			return errReply(http.StatusNotFound, "not_found", "no peer for region "+req.Aud)
+			return errReply(fault.NotFound, "no peer for region "+req.Aud)
 		}
 		if err != nil {
-			r.Logger.Warn("relay failed", "to", req.Aud, "error", err.Error())
-			rep := errReply(http.StatusBadGateway, CodeUpstream, "region "+req.Aud+" could not be reached")
+			r.Logger.Warn("relay failed", "to", req.Aud, "error", mapping.MaskIdentityNumbers(err.Error()))
+			rep := errReply(fault.UpstreamUnavailable, "region "+req.Aud+" could not be reached")
 			rep.Region = req.Aud
 			return rep
 		}
@@ -158,19 +153,19 @@ func (r *Responder) handle(ctx context.Context, body []byte, hops int) Reply {
 		return Reply{Status: status, Body: data, ContentType: ct}
 	}
 	if req.Org != r.Region || r.Source == nil {
-		return errReply(http.StatusMisdirectedRequest, CodeWrongGateway, "this gateway answers only for region "+r.Region)
+		return errReply(fault.WrongGateway, "this gateway answers only for region "+r.Region)
 	}
 	st, err := r.Source.Lookup(ctx, req.CID)
-	if mapping.ReasonOf(err) == mapping.StatusUnknown {
-		return errReply(http.StatusNotFound, CodeUnknownCode, "the issuer does not know this code")
+	if fault.ReasonOf(err) == fault.StatusUnknown {
+		return errReply(fault.UnknownCode, "the issuer does not know this code")
 	}
 	if err != nil {
-		r.Logger.Warn("status source failed", "error", err.Error())
-		return errReply(http.StatusServiceUnavailable, "unavailable", "the provincial platform cannot answer now")
+		r.Logger.Warn("status source failed", "error", mapping.MaskIdentityNumbers(err.Error()))
+		return errReply(fault.Unavailable, "the provincial platform cannot answer now")
 	}
 	signer, err := trust.PickSigner(r.Signers, r.Trust.Snapshot(), trust.UseStatus, r.Region, r.Region, now)
 	if err != nil {
-		return errReply(http.StatusServiceUnavailable, "unavailable", "this gateway has no status key in force")
+		return errReply(fault.Unavailable, "this gateway has no status key in force")
 	}
 	exp := now.Add(r.AnswerTTL)
 	if !st.Expires.IsZero() && st.Expires.Before(exp) {
@@ -188,18 +183,27 @@ func (r *Responder) handle(ctx context.Context, body []byte, hops int) Reply {
 	payload, _ := json.Marshal(ans)
 	tok, err := signer.SignCompact(payload, TypAnswer)
 	if err != nil {
-		return errReply(http.StatusServiceUnavailable, "unavailable", "signing failed")
+		return errReply(fault.Unavailable, "signing failed")
 	}
 	return Reply{Status: http.StatusOK, Body: []byte(tok), ContentType: ContentTypeJOSE}
 }
 
 // requestRefused maps a refused request to the HTTP status a peer sees.
-func requestRefused(err error) Reply {
-	switch mapping.ReasonOf(err) {
-	case mapping.BadSignature, mapping.UnknownKey, mapping.UnknownIssuer, mapping.RevokedKey:
-		return errReply(http.StatusUnauthorized, "unauthenticated", "status request refused: "+err.Error())
-	case mapping.ScopeViolation, mapping.KeyNotValid:
-		return errReply(http.StatusForbidden, "forbidden", "status request refused: "+err.Error())
+func requestRefused(err error) Reply { return refused("status request", err) }
+
+// refused answers a refused message: its reason and its client message,
+// never the internal text of its causes.
+func refused(what string, err error) Reply {
+	r := fault.ReasonOf(err)
+	msg := what + " refused: " + r.String()
+	if fault.KindOf(err) != fault.Internal {
+		msg += ": " + fault.MessageOf(err)
 	}
-	return errReply(http.StatusBadRequest, "bad_request", "status request refused: "+err.Error())
+	switch r {
+	case fault.BadSignature, fault.UnknownKey, fault.UnknownIssuer, fault.RevokedKey:
+		return errReply(fault.Unauthenticated, msg)
+	case fault.ScopeViolation, fault.KeyNotValid:
+		return errReply(fault.Forbidden, msg)
+	}
+	return errReply(fault.BadRequest, msg)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/federation"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
@@ -77,7 +78,7 @@ func TestACachedAnswerEndsWithItsKey(t *testing.T) {
 			if st.Cached || peer.hits.Load() != 2 {
 				t.Fatalf("after the key stopped vouching: %+v %v, %d asks; want a new ask, not the cache", st, err, peer.hits.Load())
 			}
-			if mapping.ReasonOf(err) != mapping.IssuerUnavailable {
+			if fault.ReasonOf(err) != fault.IssuerUnavailable {
 				t.Fatalf("the issuer has no status key in force, yet: %+v %v", st, err)
 			}
 		})

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hcgw/hcgw/configs"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/federation"
 	"github.com/hcgw/hcgw/mapping"
 )
@@ -65,7 +66,7 @@ func TestAHubsFailureForOneRegion(t *testing.T) {
 				o.Retries, o.BreakerFailures, o.BreakerOpen = 0, 3, time.Minute
 			})
 			for i := range 6 {
-				if _, _, err := c.Status(context.Background(), gdR, fmt.Sprint("gd-", i)); mapping.ReasonOf(err) != mapping.IssuerUnavailable {
+				if _, _, err := c.Status(context.Background(), gdR, fmt.Sprint("gd-", i)); fault.ReasonOf(err) != fault.IssuerUnavailable {
 					t.Fatalf("Guangdong code %d: %v", i, err)
 				}
 			}
@@ -175,7 +176,7 @@ func TestACollapsedCallEndsWithItsLastCaller(t *testing.T) {
 	}
 	cancel()
 	for range 3 {
-		if err := <-done; mapping.ReasonOf(err) != mapping.IssuerUnavailable {
+		if err := <-done; fault.ReasonOf(err) != fault.IssuerUnavailable {
 			t.Fatalf("a caller that gave up: %v", err)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/mapping"
 )
 
@@ -91,7 +92,7 @@ func (c *Client) Share(ctx context.Context, regions []string, holderKey string) 
 			} else {
 				res.Status = mapping.MostSevere(res.Status, o.st.Status)
 			}
-		case o.routed && mapping.ReasonOf(o.err) == mapping.StatusUnknown:
+		case o.routed && fault.ReasonOf(o.err) == fault.StatusUnknown:
 			res.Unknown = append(res.Unknown, o.region)
 		default:
 			res.Unavailable = append(res.Unavailable, o.region)

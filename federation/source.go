@@ -6,19 +6,20 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/mapping"
 )
 
 // Source is a province's own platform as its gateway sees it: the live
 // status of one of its codes. A code it does not know is a
-// *mapping.Problem with reason StatusUnknown; any other error means the
+// *fault.Error with reason StatusUnknown; any other error means the
 // platform could not answer.
 type Source interface {
 	Lookup(ctx context.Context, cid string) (mapping.LiveStatus, error)
 }
 
 // ErrUnknownCode is the problem a Source reports for a code it never issued.
-var ErrUnknownCode = &mapping.Problem{Reason: mapping.StatusUnknown, Detail: "the issuer does not know this code"}
+var ErrUnknownCode = fault.New(fault.StatusUnknown, "the issuer does not know this code")
 
 // MemorySource is a Source held in memory: the tests' and the demo's
 // simulated platform. Statuses can change at any time with Set.

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/federation"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
@@ -86,12 +87,12 @@ func TestStatusMessagesAreReadStrictly(t *testing.T) {
 					t.Fatalf("accepted %s as %+v", tc.payload, r)
 				}
 			}
-			var p *mapping.Problem
-			if !errors.As(err, &p) || p.Reason != mapping.Malformed {
-				t.Fatalf("error %v (%T), want a malformed *mapping.Problem", err, err)
+			var p *fault.Error
+			if !errors.As(err, &p) || p.Kind != fault.Malformed {
+				t.Fatalf("error %v (%T), want a malformed *fault.Error", err, err)
 			}
-			if !strings.Contains(p.Detail, tc.want) {
-				t.Errorf("detail %q, want it to contain %q", p.Detail, tc.want)
+			if !strings.Contains(p.Message, tc.want) {
+				t.Errorf("detail %q, want it to contain %q", p.Message, tc.want)
 			}
 		})
 	}
@@ -128,7 +129,7 @@ func TestClientRefusesAHostilePeersAmbiguousAnswers(t *testing.T) {
 			if err == nil || st.Status == mapping.Green || st.Status == mapping.Red {
 				t.Fatalf("Status = %+v, %v; want an unestablished status", st, err)
 			}
-			if r := mapping.ReasonOf(err); r != mapping.IssuerUnavailable {
+			if r := fault.ReasonOf(err); r != fault.IssuerUnavailable {
 				t.Fatalf("reason %s (%v), want issuer_unavailable", r, err)
 			}
 		})

@@ -19,6 +19,7 @@ import (
 	"github.com/hcgw/hcgw/adapters"
 	"github.com/hcgw/hcgw/adapters/nic"
 	"github.com/hcgw/hcgw/audit"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/httpapi"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/issuing"
@@ -244,7 +245,7 @@ func TestBatchKeepsOrder(t *testing.T) {
 	if resp.StatusCode != 200 || json.Unmarshal(b, &out) != nil || len(out.Results) != 2 {
 		t.Fatalf("%d %s", resp.StatusCode, b)
 	}
-	if out.Results[0].Reason != mapping.UnrecognizedFormat || out.Results[1].Status != mapping.Red {
+	if out.Results[0].Reason != fault.UnrecognizedFormat || out.Results[1].Status != mapping.Red {
 		t.Fatalf("%s", b)
 	}
 }
@@ -265,7 +266,7 @@ func TestIssueThenVerify(t *testing.T) {
 	if resp.StatusCode != 200 || json.Unmarshal(b, &vd) != nil {
 		t.Fatalf("%d %s", resp.StatusCode, b)
 	}
-	if vd.Result != mapping.Valid || vd.Status != mapping.Yellow || vd.Issuer != sh || vd.Holder.Name != "欧**娜" || vd.Holder.ID != "1101**********002X" {
+	if vd.Result != fault.Valid || vd.Status != mapping.Yellow || vd.Issuer != sh || vd.Holder.Name != "欧**娜" || vd.Holder.ID != "1101**********002X" {
 		t.Fatalf("verdict %+v holder %+v", vd, vd.Holder)
 	}
 	if len(f.events.evs) != 1 || f.events.evs[0].Action != "issue" || f.events.evs[0].Actor != "ops" {
@@ -362,7 +363,7 @@ func TestConvert(t *testing.T) {
 		if resp.StatusCode != 200 || json.Unmarshal(b, &vd) != nil {
 			t.Fatalf("%d %s", resp.StatusCode, b)
 		}
-		if vd.Result != mapping.Valid || vd.Status != mapping.Yellow || vd.Issuer != zj || vd.Holder.Name != "张*三" {
+		if vd.Result != fault.Valid || vd.Status != mapping.Yellow || vd.Issuer != zj || vd.Holder.Name != "张*三" {
 			t.Fatalf("converted code verdict: %s", b)
 		}
 		_, payload, err := trust.SplitCompact(strings.TrimPrefix(out.NationalCode, nic.Prefix))

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/hcgw/hcgw/fault"
 )
 
 // Roles of DESIGN §6.
@@ -61,7 +63,7 @@ func (a *authenticator) require(roles ...string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		cl, ok := a.identify(c.GetHeader("Authorization"))
 		if !ok {
-			renderError(c, CodeUnauthenticated, "a valid bearer token is required")
+			renderError(c, fault.Unauthenticated, "a valid bearer token is required")
 			return
 		}
 		for _, r := range roles {
@@ -71,7 +73,7 @@ func (a *authenticator) require(roles ...string) gin.HandlerFunc {
 				return
 			}
 		}
-		renderError(c, CodeForbidden, fmt.Sprintf("role %q may not call this endpoint", cl.Role))
+		renderError(c, fault.Forbidden, fmt.Sprintf("role %q may not call this endpoint", cl.Role))
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/federation"
 	"github.com/hcgw/hcgw/mapping"
 )
@@ -60,18 +61,19 @@ type CorrectionTicket struct {
 	ResolvedAt time.Time
 }
 
-// Errors a Corrections returns besides ErrNotFound and *mapping.Problem
-// (a bad field: 400).
+// Errors a Corrections returns besides ErrNotFound and a verdict kind's
+// *fault.Error (a bad field: 400). An error of no kind is a 503.
 var (
-	// ErrUnreadable: the code is not one this gateway can read (400).
-	ErrUnreadable = errors.New("this gateway cannot read that code")
+	// ErrUnreadable: the code is not one this gateway can read (400);
+	// fault.Detail says why.
+	ErrUnreadable = fault.New(fault.BadRequest, "this gateway cannot read that code")
 	// ErrNoHolder: no region knows the holder of the document (404).
-	ErrNoHolder = errors.New("no region knows this holder")
+	ErrNoHolder = fault.New(fault.NotFound, "no region knows this holder")
 	// ErrResolved: the ticket is resolved already (409).
-	ErrResolved = errors.New("the ticket is resolved already")
+	ErrResolved = fault.New(fault.Conflict, "the ticket is resolved already")
 	// ErrCorrectionsUnavailable: the database, the regions or the platform
-	// cannot take it now (503).
-	ErrCorrectionsUnavailable = errors.New("corrections cannot be handled now")
+	// cannot take it now (503). What it wraps is for the log.
+	ErrCorrectionsUnavailable = fault.New(fault.Unavailable, "corrections cannot be handled now; retry")
 )
 
 // CorrectionPeer answers the federation's correction endpoints
@@ -142,27 +144,23 @@ func (a *api) ticketView(t CorrectionTicket) ticketJSON {
 
 // correctionFailed renders a Corrections error.
 func (a *api) correctionFailed(c *gin.Context, err error) {
-	var p *mapping.Problem
-	switch {
-	case errors.As(err, &p):
-		renderError(c, CodeBadRequest, p.Error())
-	case errors.Is(err, ErrUnreadable):
-		renderError(c, CodeBadRequest, "a correction needs a code this gateway can read: "+err.Error())
+	switch k := fault.KindOf(err); {
+	case k.IsVerdict(): // a field or a code refused
+		a.fail(c, fault.Wrap(fault.BadRequest, err, k.String()+": "+fault.MessageOf(err)))
 	case errors.Is(err, ErrNotFound):
-		renderError(c, CodeNotFound, "no such ticket")
-	case errors.Is(err, ErrNoHolder):
-		renderError(c, CodeNotFound, err.Error())
-	case errors.Is(err, ErrResolved):
-		renderError(c, CodeConflict, err.Error())
+		a.fail(c, fault.Wrap(fault.NotFound, err, "no such ticket"))
+	case errors.Is(err, ErrUnreadable):
+		a.fail(c, fault.Wrap(fault.BadRequest, err, "a correction needs a code this gateway can read: "+fault.MessageOf(err)))
+	case k == fault.Internal: // no kind: the database, a region, the platform
+		a.fail(c, fault.Wrap(fault.Unavailable, err, ErrCorrectionsUnavailable.Message))
 	default:
-		a.Logger.Warn("correction not handled", "request_id", c.GetString(requestIDKey), "error", err.Error())
-		renderError(c, CodeUnavailable, "corrections cannot be handled now; retry")
+		a.fail(c, err)
 	}
 }
 
 func (a *api) fileCorrection(c *gin.Context) {
 	if a.Corrections == nil {
-		renderError(c, CodeUnavailable, "this gateway takes no corrections")
+		renderError(c, fault.Unavailable, "this gateway takes no corrections")
 		return
 	}
 	var req correctionRequest
@@ -172,25 +170,25 @@ func (a *api) fileCorrection(c *gin.Context) {
 	f := CorrectionFiling{Claim: req.Claim, Detail: req.Detail, Checkpoint: req.Checkpoint, Actor: clientName(c)}
 	switch {
 	case (req.Code == nil) == (req.IDDocument == nil):
-		renderError(c, CodeBadRequest, `exactly one of "code" and "id_document" is required`)
+		renderError(c, fault.BadRequest, `exactly one of "code" and "id_document" is required`)
 		return
 	case req.Code != nil && *req.Code == "":
-		renderError(c, CodeBadRequest, `field "code" must not be empty`)
+		renderError(c, fault.BadRequest, `field "code" must not be empty`)
 		return
 	case req.Code != nil:
 		f.Code = *req.Code
 	case req.IDDocument.Type != "resident_id":
-		renderError(c, CodeBadRequest, `field "id_document.type" must be "resident_id"`)
+		renderError(c, fault.BadRequest, `field "id_document.type" must be "resident_id"`)
 		return
 	default:
 		f.IDNumber = req.IDDocument.Number
 	}
 	if !federation.ValidClaim(req.Claim) {
-		renderError(c, CodeBadRequest, `field "claim" must be status_wrong, identity_wrong or other`)
+		renderError(c, fault.BadRequest, `field "claim" must be status_wrong, identity_wrong or other`)
 		return
 	}
 	if err := federation.CheckCorrectionText("detail", req.Detail); err != nil {
-		renderError(c, CodeBadRequest, err.Error())
+		renderError(c, fault.BadRequest, fault.MessageOf(err))
 		return
 	}
 	t, err := a.Corrections.File(c.Request.Context(), f)
@@ -203,12 +201,12 @@ func (a *api) fileCorrection(c *gin.Context) {
 
 func (a *api) getCorrection(c *gin.Context) {
 	if a.Corrections == nil {
-		renderError(c, CodeUnavailable, "this gateway takes no corrections")
+		renderError(c, fault.Unavailable, "this gateway takes no corrections")
 		return
 	}
 	id := c.Param("ticket")
 	if !federation.ValidTicket(id) {
-		renderError(c, CodeNotFound, "no such ticket")
+		renderError(c, fault.NotFound, "no such ticket")
 		return
 	}
 	t, err := a.Corrections.Ticket(c.Request.Context(), id)
@@ -221,18 +219,18 @@ func (a *api) getCorrection(c *gin.Context) {
 
 func (a *api) listCorrections(c *gin.Context) {
 	if a.Corrections == nil {
-		renderError(c, CodeUnavailable, "this gateway takes no corrections")
+		renderError(c, fault.Unavailable, "this gateway takes no corrections")
 		return
 	}
 	state, side := c.DefaultQuery("state", federation.StateOpen), c.Query("side")
 	switch state {
 	case federation.StatePending, federation.StateOpen, federation.StateCorrected, federation.StateRejected:
 	default:
-		renderError(c, CodeBadRequest, `parameter "state" must be pending, open, corrected or rejected`)
+		renderError(c, fault.BadRequest, `parameter "state" must be pending, open, corrected or rejected`)
 		return
 	}
 	if side != "" && side != "filed" && side != "received" {
-		renderError(c, CodeBadRequest, `parameter "side" must be filed or received`)
+		renderError(c, fault.BadRequest, `parameter "side" must be filed or received`)
 		return
 	}
 	ts, err := a.Corrections.List(c.Request.Context(), side, state)
@@ -260,12 +258,12 @@ type resolveRequest struct {
 
 func (a *api) resolveCorrection(c *gin.Context) {
 	if a.Corrections == nil {
-		renderError(c, CodeUnavailable, "this gateway takes no corrections")
+		renderError(c, fault.Unavailable, "this gateway takes no corrections")
 		return
 	}
 	id := c.Param("ticket")
 	if !federation.ValidTicket(id) {
-		renderError(c, CodeNotFound, "no such ticket")
+		renderError(c, fault.NotFound, "no such ticket")
 		return
 	}
 	var req resolveRequest
@@ -276,23 +274,23 @@ func (a *api) resolveCorrection(c *gin.Context) {
 	switch req.Outcome {
 	case federation.StateCorrected, federation.StateRejected:
 	default:
-		renderError(c, CodeBadRequest, `field "outcome" must be corrected or rejected`)
+		renderError(c, fault.BadRequest, `field "outcome" must be corrected or rejected`)
 		return
 	}
 	if req.Status != "" {
 		st, ok := mapping.ParseStatus(req.Status)
 		if !ok {
-			renderError(c, CodeBadRequest, `field "status" must be green, yellow, red or grey`)
+			renderError(c, fault.BadRequest, `field "status" must be green, yellow, red or grey`)
 			return
 		}
 		if req.Outcome != federation.StateCorrected {
-			renderError(c, CodeBadRequest, `field "status" goes only with outcome "corrected"`)
+			renderError(c, fault.BadRequest, `field "status" goes only with outcome "corrected"`)
 			return
 		}
 		r.Status = st
 	}
 	if err := federation.CheckCorrectionText("note", req.Note); err != nil {
-		renderError(c, CodeBadRequest, err.Error())
+		renderError(c, fault.BadRequest, fault.MessageOf(err))
 		return
 	}
 	t, err := a.Corrections.Resolve(c.Request.Context(), id, r)
@@ -308,7 +306,7 @@ func (a *api) resolveCorrection(c *gin.Context) {
 func (a *api) federationCorrection(query bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if a.CorrectionPeer == nil {
-			renderError(c, CodeUnavailable, "this gateway does not federate corrections")
+			renderError(c, fault.Unavailable, "this gateway does not federate corrections")
 			return
 		}
 		hops, ok := a.peerHops(c)

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/federation"
 	"github.com/hcgw/hcgw/httpapi"
 	"github.com/hcgw/hcgw/issuing"
@@ -41,7 +42,7 @@ func TestHandlersOverTheirInterfaces(t *testing.T) {
 	}{
 		"issued":                     {nil, http.StatusOK},
 		"no key endorsed now":        {issuing.ErrNoSigningKey, http.StatusServiceUnavailable},
-		"a request the issuer fails": {mapping.Fail(mapping.Malformed, "bad holder"), http.StatusBadRequest},
+		"a request the issuer fails": {fault.Fail(fault.Malformed, "bad holder"), http.StatusBadRequest},
 	} {
 		t.Run("issue: "+name, func(t *testing.T) {
 			var got issuing.Request

@@ -1,49 +1,14 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
-)
 
-// Stable error codes of DESIGN §6 (plus conflict and method_not_allowed).
-const (
-	CodeBadRequest       = "bad_request"
-	CodeTooLarge         = "too_large"
-	CodeUnauthenticated  = "unauthenticated"
-	CodeForbidden        = "forbidden"
-	CodeNotFound         = "not_found"
-	CodeMethodNotAllowed = "method_not_allowed"
-	CodeConflict         = "conflict"
-	CodeRateLimited      = "rate_limited"
-	CodeUnavailable      = "unavailable"
-	CodeInternal         = "internal"
-	// /v1/convert refusals (422): the code did not verify, or this
-	// gateway's keys may not sign for its region.
-	CodeCodeNotValid = "code_not_valid"
-	CodeOutOfScope   = "scope_violation"
-	// /v1/qr/decode: the image holds no readable QR code (422).
-	CodeNoQRCode = "no_qr_code"
-	// /v1/rules: the rule's shape or logic is refused (400, DESIGN §11).
-	CodeBadRule = "bad_rule"
+	"github.com/hcgw/hcgw/fault"
+	"github.com/hcgw/hcgw/mapping"
 )
-
-var statusOf = map[string]int{
-	CodeBadRequest:       http.StatusBadRequest,
-	CodeTooLarge:         http.StatusRequestEntityTooLarge,
-	CodeUnauthenticated:  http.StatusUnauthorized,
-	CodeForbidden:        http.StatusForbidden,
-	CodeNotFound:         http.StatusNotFound,
-	CodeMethodNotAllowed: http.StatusMethodNotAllowed,
-	CodeConflict:         http.StatusConflict,
-	CodeRateLimited:      http.StatusTooManyRequests,
-	CodeUnavailable:      http.StatusServiceUnavailable,
-	CodeInternal:         http.StatusInternalServerError,
-	CodeCodeNotValid:     http.StatusUnprocessableEntity,
-	CodeOutOfScope:       http.StatusUnprocessableEntity,
-	CodeNoQRCode:         http.StatusUnprocessableEntity,
-	CodeBadRule:          http.StatusBadRequest,
-}
 
 type errorBody struct {
 	Error errorDetail `json:"error"`
@@ -54,18 +19,41 @@ type errorDetail struct {
 	Message string `json:"message"`
 }
 
-// renderError writes the error envelope and stops the chain. message must
-// not carry internal error text or any holder data.
-func renderError(c *gin.Context, code, message string) {
-	st, ok := statusOf[code]
-	if !ok {
-		st, code = http.StatusInternalServerError, CodeInternal
+// renderError writes the error envelope of kind k (its status and code are
+// the kind's, DESIGN §6) and stops the chain. message is written for
+// clients: never internal error text, never holder data.
+func renderError(c *gin.Context, k fault.Kind, message string) {
+	st := k.Status()
+	if st < 400 { // no kind, or no fault: a bug, said as one
+		k = fault.Internal
+		st = k.Status()
 	}
-	if code == CodeUnavailable {
+	if message == "" {
+		message = k.Message()
+	}
+	if st == http.StatusServiceUnavailable {
 		c.Header("Retry-After", "1")
 	}
-	if code == CodeUnauthenticated {
+	if k == fault.Unauthenticated {
 		c.Header("WWW-Authenticate", `Bearer realm="hcgw"`)
 	}
-	c.AbortWithStatusJSON(st, errorBody{Error: errorDetail{Code: code, Message: message}})
+	c.AbortWithStatusJSON(st, errorBody{Error: errorDetail{Code: k.Code(), Message: message}})
+}
+
+// fail answers err: its kind's status and code, its message for clients.
+// The internal text (the causes) goes to the log only, at the kind's
+// level, with any identity number in it masked.
+func (a *api) fail(c *gin.Context, err error) {
+	k := fault.KindOf(err)
+	a.logFault(c, k, err)
+	renderError(c, k, fault.MessageOf(err))
+}
+
+// logFault logs err, the whole of its internal text, at k's level.
+func (a *api) logFault(c *gin.Context, k fault.Kind, err error) {
+	if a.Logger == nil || !a.Logger.Enabled(context.Background(), k.Level()) {
+		return
+	}
+	a.Logger.Log(c.Request.Context(), k.Level(), "request refused", "code", k.Code(), "path", c.FullPath(),
+		"request_id", c.GetString(requestIDKey), "error", mapping.MaskIdentityNumbers(err.Error()))
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/hcgw/hcgw/audit"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/federation"
 	"github.com/hcgw/hcgw/issuing"
 	"github.com/hcgw/hcgw/mapping"
@@ -54,7 +55,7 @@ func validLabel(field, s string) string {
 func labelsOK(c *gin.Context, scene, checkpoint string) bool {
 	for _, msg := range []string{validLabel("scene", scene), validLabel("checkpoint", checkpoint)} {
 		if msg != "" {
-			renderError(c, CodeBadRequest, msg)
+			renderError(c, fault.BadRequest, msg)
 			return false
 		}
 	}
@@ -69,7 +70,7 @@ func (a *api) readCodeRequest(c *gin.Context) (verify.Request, bool) {
 		return verify.Request{}, false
 	}
 	if req.IDDocument != nil {
-		renderError(c, CodeBadRequest, `field "id_document" is accepted by /v1/verify only`)
+		renderError(c, fault.BadRequest, `field "id_document" is accepted by /v1/verify only`)
 		return verify.Request{}, false
 	}
 	return codeRequest(c, req)
@@ -77,7 +78,7 @@ func (a *api) readCodeRequest(c *gin.Context) (verify.Request, bool) {
 
 func codeRequest(c *gin.Context, req verifyRequest) (verify.Request, bool) {
 	if req.Code == nil || *req.Code == "" {
-		renderError(c, CodeBadRequest, `field "code" is required`)
+		renderError(c, fault.BadRequest, `field "code" is required`)
 		return verify.Request{}, false
 	}
 	return verify.Request{Code: *req.Code, Scene: req.Scene, Checkpoint: req.Checkpoint}, true
@@ -96,21 +97,21 @@ func (a *api) readVerifyRequest(c *gin.Context) (verify.Request, bool) {
 	d := req.IDDocument
 	switch {
 	case req.Code != nil:
-		renderError(c, CodeBadRequest, `give "code" or "id_document", not both`)
+		renderError(c, fault.BadRequest, `give "code" or "id_document", not both`)
 		return verify.Request{}, false
 	case d.Type != verify.DocumentResidentID:
-		renderError(c, CodeBadRequest, `field "id_document.type" must be "resident_id"`)
+		renderError(c, fault.BadRequest, `field "id_document.type" must be "resident_id"`)
 		return verify.Request{}, false
 	}
 	number, err := mapping.ParseResidentID(d.Number)
 	if err != nil {
-		renderError(c, CodeBadRequest, `field "id_document.number": `+err.Error())
+		renderError(c, fault.BadRequest, `field "id_document.number": `+fault.MessageOf(err))
 		return verify.Request{}, false
 	}
 	if a.idrl != nil {
 		if ok, wait := a.idrl.allow(clientName(c), a.Clock()); !ok {
 			c.Header("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-			renderError(c, CodeRateLimited, "too many identity document lookups from this client; retry after the indicated delay")
+			renderError(c, fault.RateLimited, "too many identity document lookups from this client; retry after the indicated delay")
 			return verify.Request{}, false
 		}
 	}
@@ -195,7 +196,7 @@ func renderVerdicts(c *gin.Context, batch bool, vds ...verify.Verdict) {
 		// Only a time outside years 0-9999 or a certificate that does not
 		// marshal gets here, where c.JSON would fail too; verdicts are
 		// built from validated claims, so this is a bug, said plainly.
-		renderError(c, CodeInternal, "the verdict could not be encoded; its record was written")
+		renderError(c, fault.Internal, "the verdict could not be encoded; its record was written")
 		return
 	}
 	c.Data(http.StatusOK, "application/json; charset=utf-8", b)
@@ -212,19 +213,18 @@ func (a *api) convert(c *gin.Context) {
 	out, err := a.Verifier.Convert(c.Request.Context(), req, a.Signers)
 	switch {
 	case errors.Is(err, verify.ErrNotValid):
-		c.AbortWithStatusJSON(http.StatusUnprocessableEntity, gin.H{"error": errorDetail{Code: CodeCodeNotValid,
-			Message: "only a valid code can be converted; see verdict"}, "verdict": out.Verdict})
+		c.AbortWithStatusJSON(fault.CodeNotValid.Status(), gin.H{"error": errorDetail{Code: fault.CodeNotValid.Code(),
+			Message: verify.ErrNotValid.Message}, "verdict": out.Verdict})
 		return
 	case errors.Is(err, verify.ErrOutOfScope):
-		c.AbortWithStatusJSON(http.StatusUnprocessableEntity, gin.H{"error": errorDetail{Code: CodeOutOfScope,
+		c.AbortWithStatusJSON(fault.ScopeViolation.Status(), gin.H{"error": errorDetail{Code: fault.ScopeViolation.Code(),
 			Message: "this gateway may not sign codes for region " + out.Verdict.Issuer}, "verdict": out.Verdict})
 		return
 	case err != nil && out == nil:
 		a.unavailable(c, err)
 		return
 	case err != nil:
-		a.Logger.Error("conversion failed", "request_id", c.GetString(requestIDKey), "error", err.Error())
-		renderError(c, CodeUnavailable, "the code could not be signed; retry")
+		a.fail(c, fault.Wrap(fault.Unavailable, err, "the code could not be signed; retry"))
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"national_code": out.NationalCode, "kid": out.Kid, "verdict": out.Verdict})
@@ -243,10 +243,10 @@ func (a *api) verifyBatch(c *gin.Context) {
 	}
 	switch {
 	case len(req.Codes) == 0:
-		renderError(c, CodeBadRequest, `field "codes" must be a non-empty array`)
+		renderError(c, fault.BadRequest, `field "codes" must be a non-empty array`)
 		return
 	case len(req.Codes) > a.Limits.MaxBatchCodes:
-		renderError(c, CodeTooLarge, fmt.Sprintf("at most %d codes per batch", a.Limits.MaxBatchCodes))
+		renderError(c, fault.TooLarge, fmt.Sprintf("at most %d codes per batch", a.Limits.MaxBatchCodes))
 		return
 	}
 	reqs := make([]verify.Request, len(req.Codes))
@@ -268,8 +268,7 @@ func (a *api) unavailable(c *gin.Context, err error) {
 	if errors.Is(err, audit.ErrOverloaded) {
 		msg = "the gateway is overloaded; retry"
 	}
-	a.Logger.Warn("verification not answered", "request_id", c.GetString(requestIDKey), "error", err.Error())
-	renderError(c, CodeUnavailable, msg)
+	a.fail(c, fault.Wrap(fault.Unavailable, err, msg))
 }
 
 // statusFor is the part shared by requests that set a holder's status: the
@@ -286,7 +285,7 @@ type statusFor struct {
 func (s statusFor) status(c *gin.Context) (mapping.Status, bool) {
 	st, ok := mapping.ParseStatus(s.Status)
 	if !ok {
-		renderError(c, CodeBadRequest, `field "status" must be green, yellow, red or grey`)
+		renderError(c, fault.BadRequest, `field "status" must be green, yellow, red or grey`)
 	}
 	return st, ok
 }
@@ -301,7 +300,7 @@ type issueRequest struct {
 
 func (a *api) issue(c *gin.Context) {
 	if a.Issuer == nil {
-		renderError(c, CodeUnavailable, "this gateway has no signing key for codes")
+		renderError(c, fault.Unavailable, "this gateway has no signing key for codes")
 		return
 	}
 	var req issueRequest
@@ -313,18 +312,22 @@ func (a *api) issue(c *gin.Context) {
 		return
 	}
 	if req.TTLSeconds < 0 || req.TTLSeconds > int64(mapping.MaxValidity/time.Second) {
-		renderError(c, CodeBadRequest, fmt.Sprintf(`field "ttl_seconds" must be between 1 and %d`, int64(mapping.MaxValidity/time.Second)))
+		renderError(c, fault.BadRequest, fmt.Sprintf(`field "ttl_seconds" must be between 1 and %d`, int64(mapping.MaxValidity/time.Second)))
 		return
 	}
 	out, err := a.Issuer.Issue(issuing.Request{Status: st, Name: req.Holder.Name, ID: req.Holder.ID,
 		NAT: req.NAT, Vac: req.Vac, IT: req.IT, TTL: time.Duration(req.TTLSeconds) * time.Second})
-	switch {
-	case errors.Is(err, issuing.ErrNoSigningKey):
-		renderError(c, CodeUnavailable, err.Error())
+	switch k := fault.KindOf(err); {
+	case k.IsVerdict():
+		// Masking and claim checks: a bad request, whose message never
+		// echoes the holder.
+		a.fail(c, fault.Wrap(fault.BadRequest, err, k.String()+": "+fault.MessageOf(err)))
+		return
+	case k == fault.Internal: // the signer's own failure
+		a.fail(c, fault.Wrap(fault.Unavailable, err, "the code could not be signed; retry"))
 		return
 	case err != nil:
-		// Problems from masking and claim checks never echo the holder.
-		renderError(c, CodeBadRequest, err.Error())
+		a.fail(c, err) // issuing.ErrNoSigningKey: unavailable
 		return
 	}
 	claims := out.Claims
@@ -341,7 +344,7 @@ func (a *api) event(c *gin.Context, ev TrustEvent) {
 		return
 	}
 	if err := a.Events.TrustEvent(c.Request.Context(), ev); err != nil {
-		a.Logger.Error("trust event not recorded", "action", ev.Action, "kid", ev.Kid, "error", err.Error())
+		a.Logger.Error("trust event not recorded", "action", ev.Action, "kid", ev.Kid, "error", mapping.MaskIdentityNumbers(err.Error()))
 	}
 }
 
@@ -390,17 +393,15 @@ func (a *api) addTrust(kind string) gin.HandlerFunc {
 				kid = r.Kid
 			}
 		}
-		var p *mapping.Problem
-		switch {
-		case errors.As(err, &p):
-			renderError(c, CodeBadRequest, kind+" refused: "+p.Error())
+		switch k := fault.KindOf(err); {
+		case k.IsVerdict():
+			a.fail(c, fault.Wrap(fault.BadRequest, err, kind+" refused: "+k.String()+": "+fault.MessageOf(err)))
 			return
-		case errors.Is(err, trust.ErrConflict):
-			renderError(c, CodeConflict, err.Error())
+		case k == fault.Internal: // the store
+			a.fail(c, fault.Wrap(fault.Unavailable, err, kind+" could not be stored; retry"))
 			return
 		case err != nil:
-			a.Logger.Error("trust entry not persisted", "kind", kind, "error", err.Error())
-			renderError(c, CodeUnavailable, kind+" could not be stored; retry")
+			a.fail(c, err) // trust.ErrConflict: 409
 			return
 		}
 		status := http.StatusOK
@@ -441,22 +442,21 @@ type recordView struct {
 
 func (a *api) record(c *gin.Context) {
 	if a.Records == nil {
-		renderError(c, CodeUnavailable, "no record store")
+		renderError(c, fault.Unavailable, "no record store")
 		return
 	}
 	id := c.Param("id")
 	if len(id) == 0 || len(id) > 64 {
-		renderError(c, CodeNotFound, "no such record")
+		renderError(c, fault.NotFound, "no such record")
 		return
 	}
 	r, err := a.Records.Record(c.Request.Context(), id)
 	switch {
 	case errors.Is(err, ErrNotFound):
-		renderError(c, CodeNotFound, "no such record")
+		renderError(c, fault.NotFound, "no such record")
 		return
 	case err != nil:
-		a.Logger.Error("record read failed", "error", err.Error())
-		renderError(c, CodeUnavailable, "records cannot be read now; retry")
+		a.fail(c, fault.Wrap(fault.Unavailable, err, "records cannot be read now; retry"))
 		return
 	}
 	c.JSON(http.StatusOK, recordView{ID: r.ID, CreatedAt: r.CreatedAt.UTC(), Gateway: r.Gateway, Checkpoint: r.Checkpoint,
@@ -494,7 +494,7 @@ func (a *api) readyz(c *gin.Context) {
 // and writes its reply as is (a JWS, or the error envelope).
 func (a *api) federationStatus(c *gin.Context) {
 	if a.Federation == nil {
-		renderError(c, CodeUnavailable, "this gateway does not federate")
+		renderError(c, fault.Unavailable, "this gateway does not federate")
 		return
 	}
 	hops, ok := a.peerHops(c)
@@ -503,7 +503,7 @@ func (a *api) federationStatus(c *gin.Context) {
 	}
 	ctx, err := federation.RetryBudgetFrom(c.Request.Context(), c.Request.Header)
 	if err != nil {
-		renderError(c, CodeBadRequest, err.Error())
+		a.fail(c, err)
 		return
 	}
 	body, ok := readRaw(c, federation.MaxBody)
@@ -526,7 +526,7 @@ type platformCodeRequest struct {
 // (statuses change: that is what online checks are for).
 func (a *api) platformCode(c *gin.Context) {
 	if a.Platform == nil {
-		renderError(c, CodeNotFound, "this gateway runs no simulated platform")
+		renderError(c, fault.NotFound, "this gateway runs no simulated platform")
 		return
 	}
 	var req platformCodeRequest
@@ -538,15 +538,15 @@ func (a *api) platformCode(c *gin.Context) {
 	case !ok:
 		return
 	case req.CID == "" || len(req.CID) > 128:
-		renderError(c, CodeBadRequest, `field "cid" must be 1-128 characters`)
+		renderError(c, fault.BadRequest, `field "cid" must be 1-128 characters`)
 		return
 	case req.TTLSeconds < 0 || req.TTLSeconds > 86400:
-		renderError(c, CodeBadRequest, `field "ttl_seconds" must be between 1 and 86400`)
+		renderError(c, fault.BadRequest, `field "ttl_seconds" must be between 1 and 86400`)
 		return
 	}
 	if req.IT != nil {
 		if err := req.IT.Validate("it"); err != nil {
-			renderError(c, CodeBadRequest, err.Error())
+			renderError(c, fault.BadRequest, fault.MessageOf(err))
 			return
 		}
 	}
@@ -555,12 +555,11 @@ func (a *api) platformCode(c *gin.Context) {
 		ttl = time.Minute
 	}
 	if err := a.Platform.SetCode(c.Request.Context(), req.CID, st, req.Holder.Name, req.Holder.ID, req.IT, ttl); err != nil {
-		var p *mapping.Problem
-		if errors.As(err, &p) {
-			renderError(c, CodeBadRequest, err.Error())
+		if k := fault.KindOf(err); k.IsVerdict() {
+			a.fail(c, fault.Wrap(fault.BadRequest, err, k.String()+": "+fault.MessageOf(err)))
 			return
 		}
-		renderError(c, CodeUnavailable, "the platform could not store the code; retry")
+		a.fail(c, fault.Wrap(fault.Unavailable, err, "the platform could not store the code; retry"))
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"cid": req.CID, "status": st})
@@ -577,7 +576,7 @@ type shareRequest struct {
 // clear; the answer names it masked only.
 func (a *api) share(c *gin.Context) {
 	if a.Share == nil {
-		renderError(c, CodeUnavailable, "data sharing is not configured on this gateway (federation.holder_key_file and peers)")
+		renderError(c, fault.Unavailable, "data sharing is not configured on this gateway (federation.holder_key_file and peers)")
 		return
 	}
 	var req shareRequest
@@ -585,22 +584,22 @@ func (a *api) share(c *gin.Context) {
 		return
 	}
 	if req.ID == "" {
-		renderError(c, CodeBadRequest, `field "id" is required`)
+		renderError(c, fault.BadRequest, `field "id" is required`)
 		return
 	}
 	if len(req.Regions) > 100 {
-		renderError(c, CodeBadRequest, `field "regions" lists at most 100 regions`)
+		renderError(c, fault.BadRequest, `field "regions" lists at most 100 regions`)
 		return
 	}
 	for _, r := range req.Regions {
 		if !mapping.ValidRegion(r) {
-			renderError(c, CodeBadRequest, `field "regions" must list six-digit regions`)
+			renderError(c, fault.BadRequest, `field "regions" must list six-digit regions`)
 			return
 		}
 	}
 	out, holder, err := a.Share.Share(c.Request.Context(), req.ID, req.Regions)
 	if err != nil {
-		renderError(c, CodeBadRequest, "identity number refused: "+mapping.ReasonOf(err).String())
+		renderError(c, fault.BadRequest, "identity number refused: "+fault.ReasonOf(err).String())
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"holder": gin.H{"id": holder.ID}, "status": out.Status, "answered": out.Answered,
@@ -622,13 +621,13 @@ func readJWSBody(c *gin.Context, limit int64) (string, bool) {
 		dec := json.NewDecoder(bytes.NewReader(raw))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&body); err != nil {
-			renderError(c, CodeBadRequest, "body is not the expected JSON: "+jsonProblem(err))
+			renderError(c, fault.BadRequest, "body is not the expected JSON: "+jsonProblem(err))
 			return "", false
 		}
 		token = body.JWS
 	}
 	if token == "" {
-		renderError(c, CodeBadRequest, "body must be a compact JWS")
+		renderError(c, fault.BadRequest, "body must be a compact JWS")
 		return "", false
 	}
 	return token, true
@@ -639,7 +638,7 @@ func readJWSBody(c *gin.Context, limit int64) (string, bool) {
 // hop count, rendering the error itself.
 func (a *api) peerHops(c *gin.Context) (int, bool) {
 	if a.RequirePeerCert && (c.Request.TLS == nil || len(c.Request.TLS.VerifiedChains) == 0) {
-		renderError(c, CodeUnauthenticated, "peers must present a client certificate of the federation's CA")
+		renderError(c, fault.Unauthenticated, "peers must present a client certificate of the federation's CA")
 		return 0, false
 	}
 	h := c.GetHeader(federation.HopsHeader)
@@ -648,7 +647,7 @@ func (a *api) peerHops(c *gin.Context) (int, bool) {
 	}
 	n, err := strconv.Atoi(h)
 	if err != nil || n < 0 || n > 100 {
-		renderError(c, CodeBadRequest, federation.HopsHeader+" must be a small non-negative integer")
+		renderError(c, fault.BadRequest, federation.HopsHeader+" must be a small non-negative integer")
 		return 0, false
 	}
 	return n, true

@@ -11,6 +11,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/hcgw/hcgw/fault"
+	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
 	"github.com/hcgw/hcgw/web"
 )
@@ -123,7 +125,7 @@ func (a *api) opsRoutes(r *gin.Engine) {
 
 func (a *api) opsOverview(c *gin.Context) {
 	if a.Ops == nil || a.Trust == nil {
-		renderError(c, CodeUnavailable, "this gateway has no operator overview")
+		renderError(c, fault.Unavailable, "this gateway has no operator overview")
 		return
 	}
 	now := a.Ops.Now()
@@ -147,7 +149,7 @@ func (a *api) opsOverview(c *gin.Context) {
 	defer cancel()
 	counts, err := a.Ops.VerdictCounts(ctx, now.Add(-time.Hour))
 	if err != nil {
-		a.Logger.Warn("ops overview: verdict counts", "error", err.Error(), "request_id", c.GetString(requestIDKey))
+		a.Logger.Warn("ops overview: verdict counts", "error", mapping.MaskIdentityNumbers(err.Error()), "request_id", c.GetString(requestIDKey))
 		out.Warnings = append(out.Warnings, "verdict counts: the database did not answer")
 	} else {
 		out.Verdicts = make([]opsVerdictJSON, 0, len(counts))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/qr"
 )
 
@@ -34,19 +35,19 @@ func (a *api) qrDecode(c *gin.Context) {
 	)
 	switch {
 	case errors.As(err, &ie):
-		renderError(c, CodeBadRequest, ie.Msg+": send a PNG or JPEG photo of the QR code")
+		renderError(c, fault.BadRequest, ie.Msg+": send a PNG or JPEG photo of the QR code")
 		return
 	case errors.As(err, &le):
-		renderError(c, CodeTooLarge, "the image is too large to decode: "+le.Error()+"; send a smaller photo of the QR code")
+		renderError(c, fault.TooLarge, "the image is too large to decode: "+le.Error()+"; send a smaller photo of the QR code")
 		return
 	case errors.Is(err, qr.ErrBusy):
-		renderError(c, CodeUnavailable, "the gateway is reading as many images as it may at once; retry")
+		renderError(c, fault.Unavailable, "the gateway is reading as many images as it may at once; retry")
 		return
 	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
-		renderError(c, CodeUnavailable, "the request ended before the image was read")
+		renderError(c, fault.Unavailable, "the request ended before the image was read")
 		return
 	case err != nil:
-		renderError(c, CodeNoQRCode, "no QR code could be read in the image: hold the code flat, in focus, and filling a good part of the picture")
+		renderError(c, fault.NoQRCode, "no QR code could be read in the image: hold the code flat, in focus, and filling a good part of the picture")
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"code": code})
@@ -56,7 +57,7 @@ func (a *api) qrDecode(c *gin.Context) {
 func readImage(c *gin.Context) ([]byte, bool) {
 	mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
 	if err != nil && c.GetHeader("Content-Type") != "" {
-		renderError(c, CodeBadRequest, "the Content-Type header cannot be parsed")
+		renderError(c, fault.BadRequest, "the Content-Type header cannot be parsed")
 		return nil, false
 	}
 	switch mt {
@@ -64,19 +65,19 @@ func readImage(c *gin.Context) ([]byte, bool) {
 		return readLimited(c, http.MaxBytesReader(c.Writer, c.Request.Body, qr.MaxImageBytes), "the image")
 	case "multipart/form-data":
 	default:
-		renderError(c, CodeBadRequest, "send the image as the body (image/png or image/jpeg) or as the multipart/form-data part \"image\"")
+		renderError(c, fault.BadRequest, "send the image as the body (image/png or image/jpeg) or as the multipart/form-data part \"image\"")
 		return nil, false
 	}
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, qr.MaxImageBytes+multipartSlack)
 	mr, err := c.Request.MultipartReader()
 	if err != nil {
-		renderError(c, CodeBadRequest, "the multipart body cannot be read")
+		renderError(c, fault.BadRequest, "the multipart body cannot be read")
 		return nil, false
 	}
 	for {
 		p, err := mr.NextPart()
 		if err == io.EOF {
-			renderError(c, CodeBadRequest, "the multipart body has no part \"image\"")
+			renderError(c, fault.BadRequest, "the multipart body has no part \"image\"")
 			return nil, false
 		}
 		if err != nil {
@@ -95,11 +96,11 @@ func readLimited(c *gin.Context, r io.Reader, what string) ([]byte, bool) {
 		return nil, tooLargeOr(c, err, what+" could not be read")
 	}
 	if len(b) > qr.MaxImageBytes {
-		renderError(c, CodeTooLarge, fmt.Sprintf("%s is larger than %d bytes", what, qr.MaxImageBytes))
+		renderError(c, fault.TooLarge, fmt.Sprintf("%s is larger than %d bytes", what, qr.MaxImageBytes))
 		return nil, false
 	}
 	if len(b) == 0 {
-		renderError(c, CodeBadRequest, what+" is empty: send a PNG or JPEG photo of the QR code")
+		renderError(c, fault.BadRequest, what+" is empty: send a PNG or JPEG photo of the QR code")
 		return nil, false
 	}
 	return b, true
@@ -108,9 +109,9 @@ func readLimited(c *gin.Context, r io.Reader, what string) ([]byte, bool) {
 func tooLargeOr(c *gin.Context, err error, msg string) bool {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		renderError(c, CodeTooLarge, fmt.Sprintf("body larger than %d bytes", mbe.Limit))
+		renderError(c, fault.TooLarge, fmt.Sprintf("body larger than %d bytes", mbe.Limit))
 	} else {
-		renderError(c, CodeBadRequest, msg)
+		renderError(c, fault.BadRequest, msg)
 	}
 	return false
 }
@@ -131,7 +132,7 @@ func (a *api) qrEncode(c *gin.Context) {
 		if s := c.Query("size"); s != "" {
 			n, err := strconv.Atoi(s)
 			if err != nil {
-				renderError(c, CodeBadRequest, `parameter "size" must be a number of pixels`)
+				renderError(c, fault.BadRequest, `parameter "size" must be a number of pixels`)
 				return
 			}
 			req.Size = n
@@ -141,18 +142,18 @@ func (a *api) qrEncode(c *gin.Context) {
 	}
 	switch {
 	case req.Code == nil || *req.Code == "":
-		renderError(c, CodeBadRequest, `field "code" is required`)
+		renderError(c, fault.BadRequest, `field "code" is required`)
 		return
 	case len(*req.Code) > qr.MaxContent:
-		renderError(c, CodeBadRequest, fmt.Sprintf(`field "code" is %d bytes; a QR code holds at most %d`, len(*req.Code), qr.MaxContent))
+		renderError(c, fault.BadRequest, fmt.Sprintf(`field "code" is %d bytes; a QR code holds at most %d`, len(*req.Code), qr.MaxContent))
 		return
 	case req.Size < 0 || req.Size > qr.MaxSize:
-		renderError(c, CodeBadRequest, fmt.Sprintf(`field "size" must be between 1 and %d pixels`, qr.MaxSize))
+		renderError(c, fault.BadRequest, fmt.Sprintf(`field "size" must be between 1 and %d pixels`, qr.MaxSize))
 		return
 	}
 	png, err := qr.Encode(*req.Code, req.Size)
 	if err != nil {
-		renderError(c, CodeBadRequest, "the code cannot be drawn as a QR code: "+err.Error())
+		a.fail(c, fault.Wrap(fault.KindOf(err), err, "the code cannot be drawn as a QR code: "+fault.MessageOf(err)))
 		return
 	}
 	// A traveller's code, even masked, is not for shared caches.

@@ -68,14 +68,14 @@ func TestQRDecode(t *testing.T) {
 		"a raw PNG body":                            {verifierToken, "image/png", string(img), 200, ""},
 		"a raw body without content type":           {verifierToken, "", string(img), 200, ""},
 		"an admin may read images too":              {adminToken, "image/png", string(img), 200, ""},
-		"a picture with no code":                    {verifierToken, "image/png", whitePNG.String(), 422, httpapi.CodeNoQRCode},
-		"text posing as a PNG":                      {verifierToken, "image/png", "hello", 400, httpapi.CodeBadRequest},
-		"an empty body":                             {verifierToken, "image/png", "", 400, httpapi.CodeBadRequest},
-		"JSON instead of an image":                  {verifierToken, "application/json", `{"image":"x"}`, 400, httpapi.CodeBadRequest},
-		"a multipart body with no file":             {verifierToken, noneCT, none, 400, httpapi.CodeBadRequest},
-		"a broken multipart body":                   {verifierToken, "multipart/form-data; boundary=zzz", "garbage", 400, httpapi.CodeBadRequest},
-		"an image over 4 MiB":                       {verifierToken, "image/png", string(img) + strings.Repeat("\x00", qr.MaxImageBytes), 413, httpapi.CodeTooLarge},
-		"no token":                                  {"", "image/png", string(img), 401, httpapi.CodeUnauthenticated},
+		"a picture with no code":                    {verifierToken, "image/png", whitePNG.String(), 422, "no_qr_code"},
+		"text posing as a PNG":                      {verifierToken, "image/png", "hello", 400, "bad_request"},
+		"an empty body":                             {verifierToken, "image/png", "", 400, "bad_request"},
+		"JSON instead of an image":                  {verifierToken, "application/json", `{"image":"x"}`, 400, "bad_request"},
+		"a multipart body with no file":             {verifierToken, noneCT, none, 400, "bad_request"},
+		"a broken multipart body":                   {verifierToken, "multipart/form-data; boundary=zzz", "garbage", 400, "bad_request"},
+		"an image over 4 MiB":                       {verifierToken, "image/png", string(img) + strings.Repeat("\x00", qr.MaxImageBytes), 413, "too_large"},
+		"no token":                                  {"", "image/png", string(img), 401, "unauthenticated"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -171,7 +171,7 @@ func TestCheckpointPageAndDescription(t *testing.T) {
 		}
 	}
 	for _, p := range []string{"/checkpoint/..%2fweb.go", "/checkpoint/web.go", "/checkpoint/.hidden.js", "/checkpoint/nope.js"} {
-		if resp, b := f.do(t, "GET", p, "", ""); resp.StatusCode != 404 || errCode(t, b) != httpapi.CodeNotFound {
+		if resp, b := f.do(t, "GET", p, "", ""); resp.StatusCode != 404 || errCode(t, b) != "not_found" {
 			t.Errorf("%s: %d %s", p, resp.StatusCode, b)
 		}
 	}

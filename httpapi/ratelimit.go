@@ -9,6 +9,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"golang.org/x/time/rate"
+
+	"github.com/hcgw/hcgw/fault"
 )
 
 // RateLimit is each client's token bucket: Rate requests per second
@@ -95,7 +97,7 @@ func (a *api) limit(c *gin.Context) {
 	}
 	if ok, wait := a.rl.allow(key, a.Clock()); !ok {
 		c.Header("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-		renderError(c, CodeRateLimited, "too many requests from this client; retry after the indicated delay")
+		renderError(c, fault.RateLimited, "too many requests from this client; retry after the indicated delay")
 	}
 }
 

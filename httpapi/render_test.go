@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/verify"
 )
@@ -18,9 +19,9 @@ import (
 // is a plain internal error, never a half-written answer.
 func TestRenderVerdicts(t *testing.T) {
 	gin.SetMode(gin.TestMode)
-	ok := verify.Verdict{Result: mapping.Valid, Status: mapping.Green, RecordID: "r1"}
+	ok := verify.Verdict{Result: fault.Valid, Status: mapping.Green, RecordID: "r1"}
 	late := time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
-	bad := verify.Verdict{Result: mapping.Valid, ValidUntil: &late}
+	bad := verify.Verdict{Result: fault.Valid, ValidUntil: &late}
 	single, _ := json.Marshal(ok)
 	both, _ := json.Marshal(map[string]any{"results": []verify.Verdict{ok, ok}})
 	tests := map[string]struct {

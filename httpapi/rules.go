@@ -1,11 +1,11 @@
 package httpapi
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/trust"
 )
 
@@ -22,19 +22,12 @@ func (a *api) addRule(c *gin.Context) {
 		return
 	}
 	rl, added, err := a.Trust.AddRule(c.Request.Context(), token)
-	switch {
-	case errors.Is(err, trust.ErrBadRule):
-		renderError(c, CodeBadRule, err.Error())
-		return
-	case errors.Is(err, trust.ErrRuleForbidden):
-		renderError(c, CodeForbidden, err.Error())
-		return
-	case errors.Is(err, trust.ErrConflict):
-		renderError(c, CodeConflict, err.Error())
+	switch k := fault.KindOf(err); {
+	case k == fault.Internal: // the store
+		a.fail(c, fault.Wrap(fault.Unavailable, err, "rule could not be stored; retry"))
 		return
 	case err != nil:
-		a.Logger.Error("rule not persisted", "error", err.Error())
-		renderError(c, CodeUnavailable, "rule could not be stored; retry")
+		a.fail(c, err) // trust.ErrBadRule 400, ErrRuleForbidden 403, ErrConflict 409
 		return
 	}
 	status := http.StatusOK

@@ -17,6 +17,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/hcgw/hcgw/audit"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/federation"
 	"github.com/hcgw/hcgw/issuing"
 	"github.com/hcgw/hcgw/mapping"
@@ -25,8 +26,9 @@ import (
 	"github.com/hcgw/hcgw/verify"
 )
 
-// ErrNotFound is what a RecordReader returns for an unknown id.
-var ErrNotFound = errors.New("not found")
+// ErrNotFound is what a RecordReader (or a Corrections) returns for an
+// unknown id.
+var ErrNotFound = fault.New(fault.NotFound, "not found")
 
 // RecordReader reads one verification record.
 type RecordReader interface {
@@ -181,8 +183,8 @@ func New(d Deps) http.Handler {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.Use(a.requestLog, gin.CustomRecoveryWithWriter(io.Discard, a.recovered), a.limit)
-	r.NoRoute(func(c *gin.Context) { renderError(c, CodeNotFound, "no such endpoint") })
-	r.NoMethod(func(c *gin.Context) { renderError(c, CodeMethodNotAllowed, "method not allowed on this endpoint") })
+	r.NoRoute(func(c *gin.Context) { renderError(c, fault.NotFound, "no such endpoint") })
+	r.NoMethod(func(c *gin.Context) { renderError(c, fault.MethodNotAllowed, "method not allowed on this endpoint") })
 
 	verifier := a.auth.require(RoleVerifier, RoleAdmin)
 	admin := a.auth.require(RoleAdmin)
@@ -227,7 +229,7 @@ func NewServer(h http.Handler, addr string, read, readHeader, write, idle time.D
 
 func (a *api) recovered(c *gin.Context, v any) {
 	a.Logger.Error("panic in handler", "path", c.FullPath(), "request_id", c.GetString(requestIDKey), "panic", fmt.Sprint(v))
-	renderError(c, CodeInternal, "internal error")
+	renderError(c, fault.Internal, "internal error")
 }
 
 const requestIDKey = "hcgw.request_id"
@@ -318,11 +320,11 @@ func decoded(c *gin.Context, limit int64, err error) bool {
 		var mbe *http.MaxBytesError
 		switch {
 		case errors.As(err, &mbe):
-			renderError(c, CodeTooLarge, fmt.Sprintf("body larger than %d bytes", limit))
+			renderError(c, fault.TooLarge, fmt.Sprintf("body larger than %d bytes", limit))
 		case errors.Is(err, io.EOF):
-			renderError(c, CodeBadRequest, "empty body: a JSON object is required")
+			renderError(c, fault.BadRequest, "empty body: a JSON object is required")
 		default:
-			renderError(c, CodeBadRequest, "body is not the expected JSON: "+jsonProblem(err))
+			renderError(c, fault.BadRequest, "body is not the expected JSON: "+jsonProblem(err))
 		}
 		return false
 	}
@@ -341,11 +343,18 @@ func jsonProblem(err error) string {
 	case errors.As(err, &te):
 		return fmt.Sprintf("field %q must be %s", te.Field, te.Type.String())
 	}
+	var fe *fault.Error
 	msg := err.Error()
-	if len(msg) > 200 {
-		msg = msg[:200]
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "the JSON ends early"
+	case strings.HasPrefix(msg, `json: unknown field "`):
+		// The client's own field name, clipped and never a number.
+		return mapping.MaskIdentityNumbers(mapping.Clip(strings.TrimPrefix(msg, "json: "), 80))
+	case errors.As(err, &fe): // a value's own decoder
+		return fault.MessageOf(err)
 	}
-	return msg
+	return "the body could not be decoded"
 }
 
 // readRaw reads a non-JSON body (a JWS) of at most limit bytes.
@@ -354,9 +363,9 @@ func readRaw(c *gin.Context, limit int64) ([]byte, bool) {
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			renderError(c, CodeTooLarge, fmt.Sprintf("body larger than %d bytes", limit))
+			renderError(c, fault.TooLarge, fmt.Sprintf("body larger than %d bytes", limit))
 		} else {
-			renderError(c, CodeBadRequest, "body could not be read")
+			renderError(c, fault.BadRequest, "body could not be read")
 		}
 		return nil, false
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/web"
 )
 
@@ -41,7 +42,7 @@ func (a *api) homePage(c *gin.Context) { servePage(c, "home", web.HomeAsset, web
 func servePage(c *gin.Context, page string, asset func(string) ([]byte, string, bool), name string) {
 	body, ct, ok := asset(name)
 	if !ok {
-		renderError(c, CodeNotFound, "no such file of the "+page+" page")
+		renderError(c, fault.NotFound, "no such file of the "+page+" page")
 		return
 	}
 	h := c.Writer.Header()

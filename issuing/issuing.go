@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hcgw/hcgw/adapters/nic"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
 )
@@ -48,7 +49,7 @@ type Issued struct {
 // Issue masks the holder, builds and signs a code.
 func (is *Issuer) Issue(req Request) (*Issued, error) {
 	if !req.Status.Valid() {
-		return nil, mapping.Fail(mapping.Malformed, "status must be green, yellow, red or grey")
+		return nil, fault.Fail(fault.Malformed, "status must be green, yellow, red or grey")
 	}
 	holder, err := mapping.NewHolder(req.Name, req.ID)
 	if err != nil {
@@ -59,7 +60,7 @@ func (is *Issuer) Issue(req Request) (*Issued, error) {
 		ttl = DefaultTTL
 	}
 	if ttl < time.Second || ttl > mapping.MaxValidity {
-		return nil, mapping.Fail(mapping.Malformed, "ttl must be between 1 s and %s", mapping.MaxValidity)
+		return nil, fault.Fail(fault.Malformed, "ttl must be between 1 s and %s", mapping.MaxValidity)
 	}
 	now := is.Clock().UTC()
 	s, err := trust.PickSigner(is.Signers, is.Trust.Snapshot(), trust.UseCodes, is.Region, is.Region, now)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hcgw/hcgw/adapters"
 	"github.com/hcgw/hcgw/adapters/nic"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/issuing"
 	"github.com/hcgw/hcgw/mapping"
@@ -33,7 +34,7 @@ func TestIssue(t *testing.T) {
 		signers []trust.Signer
 		req     issuing.Request
 		ttl     time.Duration // the code's validity when issued
-		reason  mapping.Reason
+		reason  fault.Kind
 		noKey   bool
 	}{
 		"a green code of a day by default": {signers: []trust.Signer{own}, req: issuing.Request{Status: mapping.Green, Name: name, ID: id},
@@ -42,9 +43,9 @@ func TestIssue(t *testing.T) {
 			ttl: time.Hour},
 		"the endorsed key among others": {signers: []trust.Signer{other, own}, req: issuing.Request{Status: mapping.Yellow, Name: name, ID: id},
 			ttl: issuing.DefaultTTL},
-		"no status":             {signers: []trust.Signer{own}, req: issuing.Request{Name: name, ID: id}, reason: mapping.Malformed},
-		"a ttl under a second":  {signers: []trust.Signer{own}, req: issuing.Request{Status: mapping.Green, Name: name, ID: id, TTL: time.Millisecond}, reason: mapping.Malformed},
-		"a ttl past the bound":  {signers: []trust.Signer{own}, req: issuing.Request{Status: mapping.Green, Name: name, ID: id, TTL: mapping.MaxValidity + time.Second}, reason: mapping.Malformed},
+		"no status":             {signers: []trust.Signer{own}, req: issuing.Request{Name: name, ID: id}, reason: fault.Malformed},
+		"a ttl under a second":  {signers: []trust.Signer{own}, req: issuing.Request{Status: mapping.Green, Name: name, ID: id, TTL: time.Millisecond}, reason: fault.Malformed},
+		"a ttl past the bound":  {signers: []trust.Signer{own}, req: issuing.Request{Status: mapping.Green, Name: name, ID: id, TTL: mapping.MaxValidity + time.Second}, reason: fault.Malformed},
 		"no key for the region": {signers: []trust.Signer{other}, req: issuing.Request{Status: mapping.Green, Name: name, ID: id}, noKey: true},
 	} {
 		t.Run(label, func(t *testing.T) {
@@ -56,8 +57,8 @@ func TestIssue(t *testing.T) {
 					t.Fatalf("err %v, want ErrNoSigningKey", err)
 				}
 				return
-			case tc.reason != "":
-				if mapping.ReasonOf(err) != tc.reason {
+			case tc.reason != fault.None:
+				if fault.ReasonOf(err) != tc.reason {
 					t.Fatalf("err %v, want reason %s", err, tc.reason)
 				}
 				if strings.Contains(err.Error(), id) || strings.Contains(err.Error(), name) {

@@ -6,6 +6,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/hcgw/hcgw/fault"
 )
 
 // NICVersion is the only value of the "v" claim this code understands.
@@ -61,11 +63,11 @@ const MaxItineraryRegions = 32
 // Validate checks an itinerary's values; name is the claim ("it").
 func (it *Itinerary) Validate(name string) error {
 	if len(it.Regions) > MaxItineraryRegions {
-		return Fail(Malformed, "claim \"%s.r\": at most %d regions", name, MaxItineraryRegions)
+		return fault.Fail(fault.Malformed, "claim \"%s.r\": at most %d regions", name, MaxItineraryRegions)
 	}
 	for _, r := range it.Regions {
 		if !ValidRegion(r) {
-			return Fail(Malformed, "claim \"%s.r\": every region is six digits", name)
+			return fault.Fail(fault.Malformed, "claim \"%s.r\": every region is six digits", name)
 		}
 	}
 	return checkTime(name+".t", it.Time)
@@ -102,11 +104,11 @@ type Claims struct {
 // and ignoring it would pass a code its issuer meant otherwise. A new claim
 // means a new "v".
 //
-// Every error is a *Problem with Reason Malformed naming the claim; no error
+// Every error is a *fault.Error with Reason fault.Malformed naming the claim; no error
 // contains a claim's value (the holder's name and number above all).
 func ParseClaims(payload []byte) (*Claims, error) {
 	if len(payload) > maxPayloadBytes {
-		return nil, Fail(Malformed, "claims: payload larger than %d bytes", maxPayloadBytes)
+		return nil, fault.Fail(fault.Malformed, "claims: payload larger than %d bytes", maxPayloadBytes)
 	}
 	c := new(Claims)
 	if err := DecodeStrict(payload, c, claimsStrict); err != nil {
@@ -144,7 +146,7 @@ func (c *Claims) missing(payload []byte) error {
 	}
 	for _, k := range requiredClaims {
 		if _, ok := names[k]; !ok {
-			return Fail(Malformed, "claim %q: missing", k)
+			return fault.Fail(fault.Malformed, "claim %q: missing", k)
 		}
 	}
 	if c.NAT != nil {
@@ -170,7 +172,7 @@ func requireMembers(raw jsontext.Value, name string, members ...string) error {
 	}
 	for _, k := range members {
 		if _, ok := m[k]; !ok {
-			return Fail(Malformed, "claim \"%s.%s\": missing", name, k)
+			return fault.Fail(fault.Malformed, "claim \"%s.%s\": missing", name, k)
 		}
 	}
 	return nil
@@ -206,26 +208,26 @@ func quoteKey(k string) string {
 // expired or is not yet valid is the verifier's decision. Nor does it check
 // that org may be spoken for by iss; that is the trust registry's scope.
 //
-// Every error is a *Problem with Reason Malformed. An unmasked holder is
-// Malformed too: a full name or number must never be signed or passed on.
+// Every error is a *fault.Error with Reason fault.Malformed. An unmasked holder is
+// fault.Malformed too: a full name or number must never be signed or passed on.
 func (c *Claims) Validate() error {
 	if c == nil {
-		return Fail(Malformed, "claims: none")
+		return fault.Fail(fault.Malformed, "claims: none")
 	}
 	if c.V != NICVersion {
-		return Fail(Malformed, "claim \"v\": must be %d, not %d", NICVersion, c.V)
+		return fault.Fail(fault.Malformed, "claim \"v\": must be %d, not %d", NICVersion, c.V)
 	}
 	if !ValidRegion(c.Iss) {
-		return Fail(Malformed, "claim \"iss\": must be a region code of six digits")
+		return fault.Fail(fault.Malformed, "claim \"iss\": must be a region code of six digits")
 	}
 	if !ValidRegion(c.Org) {
-		return Fail(Malformed, "claim \"org\": must be a region code of six digits")
+		return fault.Fail(fault.Malformed, "claim \"org\": must be a region code of six digits")
 	}
 	if !IDText(c.JTI, MaxJTILen) {
-		return Fail(Malformed, "claim \"jti\": must be 1 to %d of [A-Za-z0-9_-]", MaxJTILen)
+		return fault.Fail(fault.Malformed, "claim \"jti\": must be 1 to %d of [A-Za-z0-9_-]", MaxJTILen)
 	}
 	if HoldsIdentityNumber(c.JTI) {
-		return Fail(Malformed, "claim \"jti\": must not hold a resident identity number")
+		return fault.Fail(fault.Malformed, "claim \"jti\": must not hold a resident identity number")
 	}
 	if err := checkTime("iat", c.IAT); err != nil {
 		return err
@@ -234,49 +236,49 @@ func (c *Claims) Validate() error {
 		return err
 	}
 	if c.EXP <= c.IAT {
-		return Fail(Malformed, "claim \"exp\": must be after \"iat\"")
+		return fault.Fail(fault.Malformed, "claim \"exp\": must be after \"iat\"")
 	}
 	// Both are positive, so the difference cannot overflow.
 	if c.EXP-c.IAT > int64(MaxValidity/time.Second) {
-		return Fail(Malformed, "claim \"exp\": %d s after \"iat\", more than the %d s allowed",
+		return fault.Fail(fault.Malformed, "claim \"exp\": %d s after \"iat\", more than the %d s allowed",
 			c.EXP-c.IAT, int64(MaxValidity/time.Second))
 	}
 	if !c.St.Valid() {
-		return Fail(Malformed, "claim \"st\": must be green, yellow, red or grey")
+		return fault.Fail(fault.Malformed, "claim \"st\": must be green, yellow, red or grey")
 	}
 	if err := checkTime("sa", c.SA); err != nil {
 		return err
 	}
 	// Written as a subtraction: iat+60 could overflow, sa-60 cannot (sa > 0).
 	if c.SA-statusSkew > c.IAT {
-		return Fail(Malformed, "claim \"sa\": more than %d s after \"iat\" (a status cannot be computed after the code was issued)", statusSkew)
+		return fault.Fail(fault.Malformed, "claim \"sa\": more than %d s after \"iat\" (a status cannot be computed after the code was issued)", statusSkew)
 	}
 	if !IsMaskedName(c.HN) {
-		return Fail(Malformed, "claim \"hn\": must be a masked name")
+		return fault.Fail(fault.Malformed, "claim \"hn\": must be a masked name")
 	}
 	if !IsMaskedID(c.HID) {
-		return Fail(Malformed, "claim \"hid\": must be a masked identity number")
+		return fault.Fail(fault.Malformed, "claim \"hid\": must be a masked identity number")
 	}
 	if c.NAT != nil {
 		if c.NAT.Result != NATNegative && c.NAT.Result != NATPositive {
-			return Fail(Malformed, "claim \"nat.r\": must be %q or %q", NATNegative, NATPositive)
+			return fault.Fail(fault.Malformed, "claim \"nat.r\": must be %q or %q", NATNegative, NATPositive)
 		}
 		if err := checkTime("nat.t", c.NAT.Time); err != nil {
 			return err
 		}
 		if c.NAT.Time-statusSkew > c.IAT {
-			return Fail(Malformed, "claim \"nat.t\": more than %d s after \"iat\" (a code cannot report a test taken after it was issued)", statusSkew)
+			return fault.Fail(fault.Malformed, "claim \"nat.t\": more than %d s after \"iat\" (a code cannot report a test taken after it was issued)", statusSkew)
 		}
 	}
 	if c.Vac != nil && (*c.Vac < 0 || *c.Vac > maxVac) {
-		return Fail(Malformed, "claim \"vac\": must be 0 to %d, not %d", maxVac, *c.Vac)
+		return fault.Fail(fault.Malformed, "claim \"vac\": must be 0 to %d, not %d", maxVac, *c.Vac)
 	}
 	if c.IT != nil {
 		if err := c.IT.Validate("it"); err != nil {
 			return err
 		}
 		if c.IT.Time-statusSkew > c.IAT {
-			return Fail(Malformed, "claim \"it.t\": more than %d s after \"iat\"", statusSkew)
+			return fault.Fail(fault.Malformed, "claim \"it.t\": more than %d s after \"iat\"", statusSkew)
 		}
 	}
 	return nil
@@ -284,7 +286,7 @@ func (c *Claims) Validate() error {
 
 func checkTime(name string, t int64) error {
 	if t <= 0 || t > maxUnixTime {
-		return Fail(Malformed, "claim %q: must be a unix time after 1970 and before year 10000", name)
+		return fault.Fail(fault.Malformed, "claim %q: must be a unix time after 1970 and before year 10000", name)
 	}
 	return nil
 }

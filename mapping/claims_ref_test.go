@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/hcgw/hcgw/fault"
 )
 
 // refParseClaims is ParseClaims written over encoding/json's token stream,
@@ -18,24 +20,24 @@ import (
 // ParseClaims to: the same payloads accepted, the same claims read.
 func refParseClaims(payload []byte) (*Claims, error) {
 	if len(payload) > maxPayloadBytes {
-		return nil, Fail(Malformed, "claims: payload larger than %d bytes", maxPayloadBytes)
+		return nil, fault.Fail(fault.Malformed, "claims: payload larger than %d bytes", maxPayloadBytes)
 	}
 	// encoding/json would quietly turn invalid UTF-8 into U+FFFD.
 	if !utf8.Valid(payload) {
-		return nil, Fail(Malformed, "claims: invalid UTF-8")
+		return nil, fault.Fail(fault.Malformed, "claims: invalid UTF-8")
 	}
 	p := refParser{dec: json.NewDecoder(bytes.NewReader(payload))}
 	p.dec.UseNumber()
 
 	tok, err := p.dec.Token()
 	if err == io.EOF {
-		return nil, Fail(Malformed, "claims: empty payload")
+		return nil, fault.Fail(fault.Malformed, "claims: empty payload")
 	}
 	if err != nil {
 		return nil, p.syntax(err)
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return nil, Fail(Malformed, "claims: must be a JSON object, not %s", refKind(tok))
+		return nil, fault.Fail(fault.Malformed, "claims: must be a JSON object, not %s", refKind(tok))
 	}
 
 	var c Claims
@@ -46,7 +48,7 @@ func refParseClaims(payload []byte) (*Claims, error) {
 			return nil, err
 		}
 		if seen[key] {
-			return nil, Fail(Malformed, "claim %s: duplicate", quoteKey(key))
+			return nil, fault.Fail(fault.Malformed, "claim %s: duplicate", quoteKey(key))
 		}
 		seen[key] = true
 		switch key {
@@ -81,7 +83,7 @@ func refParseClaims(payload []byte) (*Claims, error) {
 			n, err = p.intClaim(key)
 			c.Vac = &n
 		default:
-			return nil, Fail(Malformed, "claim %s: unknown claim (the NIC v1 claim set is closed)", quoteKey(key))
+			return nil, fault.Fail(fault.Malformed, "claim %s: unknown claim (the NIC v1 claim set is closed)", quoteKey(key))
 		}
 		if err != nil {
 			return nil, err
@@ -91,11 +93,11 @@ func refParseClaims(payload []byte) (*Claims, error) {
 		return nil, err
 	}
 	if _, err := p.dec.Token(); err != io.EOF {
-		return nil, Fail(Malformed, "claims: trailing data after the JSON object")
+		return nil, fault.Fail(fault.Malformed, "claims: trailing data after the JSON object")
 	}
 	for _, k := range requiredClaims {
 		if !seen[k] {
-			return nil, Fail(Malformed, "claim %q: missing", k)
+			return nil, fault.Fail(fault.Malformed, "claim %q: missing", k)
 		}
 	}
 	if err := c.Validate(); err != nil {
@@ -115,12 +117,12 @@ func (p *refParser) syntax(err error) error {
 	if errors.As(err, &se) {
 		// The decoder's message quotes the offending character, which may
 		// belong to a name: only the offset is reported.
-		return Fail(Malformed, "claims: invalid JSON at byte %d", se.Offset)
+		return fault.Fail(fault.Malformed, "claims: invalid JSON at byte %d", se.Offset)
 	}
 	if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
-		return Fail(Malformed, "claims: unexpected end of JSON")
+		return fault.Fail(fault.Malformed, "claims: unexpected end of JSON")
 	}
-	return Fail(Malformed, "claims: invalid JSON")
+	return fault.Fail(fault.Malformed, "claims: invalid JSON")
 }
 
 // key reads an object key.
@@ -131,7 +133,7 @@ func (p *refParser) key() (string, error) {
 	}
 	k, ok := tok.(string)
 	if !ok {
-		return "", Fail(Malformed, "claims: invalid JSON (object key is not a string)")
+		return "", fault.Fail(fault.Malformed, "claims: invalid JSON (object key is not a string)")
 	}
 	return k, nil
 }
@@ -143,7 +145,7 @@ func (p *refParser) end(what string) error {
 		return p.syntax(err)
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '}' {
-		return Fail(Malformed, "%s: invalid JSON (object not closed)", what)
+		return fault.Fail(fault.Malformed, "%s: invalid JSON (object not closed)", what)
 	}
 	return nil
 }
@@ -155,7 +157,7 @@ func (p *refParser) stringClaim(name string) (string, error) {
 	}
 	s, ok := tok.(string)
 	if !ok {
-		return "", Fail(Malformed, "claim %q: must be a string, not %s", name, refKind(tok))
+		return "", fault.Fail(fault.Malformed, "claim %q: must be a string, not %s", name, refKind(tok))
 	}
 	return s, nil
 }
@@ -167,16 +169,16 @@ func (p *refParser) int64Claim(name string) (int64, error) {
 	}
 	num, ok := tok.(json.Number)
 	if !ok {
-		return 0, Fail(Malformed, "claim %q: must be an integer, not %s", name, refKind(tok))
+		return 0, fault.Fail(fault.Malformed, "claim %q: must be an integer, not %s", name, refKind(tok))
 	}
 	// The decoder has already checked the JSON number grammar, so a number
 	// without '.', 'e' or 'E' is an optionally negative run of digits.
 	if strings.ContainsAny(string(num), ".eE") {
-		return 0, Fail(Malformed, "claim %q: must be an integer, without fraction or exponent", name)
+		return 0, fault.Fail(fault.Malformed, "claim %q: must be an integer, without fraction or exponent", name)
 	}
 	n, err := strconv.ParseInt(string(num), 10, 64)
 	if err != nil {
-		return 0, Fail(Malformed, "claim %q: integer out of range", name)
+		return 0, fault.Fail(fault.Malformed, "claim %q: integer out of range", name)
 	}
 	return n, nil
 }
@@ -189,7 +191,7 @@ func (p *refParser) intClaim(name string) (int, error) {
 		return 0, err
 	}
 	if int64(int(n)) != n {
-		return 0, Fail(Malformed, "claim %q: integer out of range", name)
+		return 0, fault.Fail(fault.Malformed, "claim %q: integer out of range", name)
 	}
 	return int(n), nil
 }
@@ -200,7 +202,7 @@ func (p *refParser) natClaim() (*NAT, error) {
 		return nil, p.syntax(err)
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return nil, Fail(Malformed, "claim \"nat\": must be an object, not %s", refKind(tok))
+		return nil, fault.Fail(fault.Malformed, "claim \"nat\": must be an object, not %s", refKind(tok))
 	}
 	var nat NAT
 	var haveR, haveT bool
@@ -212,18 +214,18 @@ func (p *refParser) natClaim() (*NAT, error) {
 		switch key {
 		case "r":
 			if haveR {
-				return nil, Fail(Malformed, "claim \"nat.r\": duplicate")
+				return nil, fault.Fail(fault.Malformed, "claim \"nat.r\": duplicate")
 			}
 			haveR = true
 			nat.Result, err = p.stringClaim("nat.r")
 		case "t":
 			if haveT {
-				return nil, Fail(Malformed, "claim \"nat.t\": duplicate")
+				return nil, fault.Fail(fault.Malformed, "claim \"nat.t\": duplicate")
 			}
 			haveT = true
 			nat.Time, err = p.int64Claim("nat.t")
 		default:
-			return nil, Fail(Malformed, "claim \"nat\": unknown member %s", quoteKey(key))
+			return nil, fault.Fail(fault.Malformed, "claim \"nat\": unknown member %s", quoteKey(key))
 		}
 		if err != nil {
 			return nil, err
@@ -233,10 +235,10 @@ func (p *refParser) natClaim() (*NAT, error) {
 		return nil, err
 	}
 	if !haveR {
-		return nil, Fail(Malformed, "claim \"nat.r\": missing")
+		return nil, fault.Fail(fault.Malformed, "claim \"nat.r\": missing")
 	}
 	if !haveT {
-		return nil, Fail(Malformed, "claim \"nat.t\": missing")
+		return nil, fault.Fail(fault.Malformed, "claim \"nat.t\": missing")
 	}
 	return &nat, nil
 }
@@ -247,7 +249,7 @@ func (p *refParser) itClaim() (*Itinerary, error) {
 		return nil, p.syntax(err)
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return nil, Fail(Malformed, "claim \"it\": must be an object, not %s", refKind(tok))
+		return nil, fault.Fail(fault.Malformed, "claim \"it\": must be an object, not %s", refKind(tok))
 	}
 	var it Itinerary
 	have := map[string]bool{}
@@ -257,7 +259,7 @@ func (p *refParser) itClaim() (*Itinerary, error) {
 			return nil, err
 		}
 		if have[key] {
-			return nil, Fail(Malformed, "claim \"it.%s\": duplicate", key)
+			return nil, fault.Fail(fault.Malformed, "claim \"it.%s\": duplicate", key)
 		}
 		have[key] = true
 		switch key {
@@ -267,7 +269,7 @@ func (p *refParser) itClaim() (*Itinerary, error) {
 				return nil, p.syntax(err)
 			}
 			if d, ok := tok.(json.Delim); !ok || d != '[' {
-				return nil, Fail(Malformed, "claim \"it.r\": must be an array, not %s", refKind(tok))
+				return nil, fault.Fail(fault.Malformed, "claim \"it.r\": must be an array, not %s", refKind(tok))
 			}
 			it.Regions = []string{}
 			for p.dec.More() {
@@ -280,7 +282,7 @@ func (p *refParser) itClaim() (*Itinerary, error) {
 			if tok, err := p.dec.Token(); err != nil {
 				return nil, p.syntax(err)
 			} else if d, ok := tok.(json.Delim); !ok || d != ']' {
-				return nil, Fail(Malformed, "claim \"it.r\": invalid JSON (array not closed)")
+				return nil, fault.Fail(fault.Malformed, "claim \"it.r\": invalid JSON (array not closed)")
 			}
 		case "star":
 			tok, err := p.dec.Token()
@@ -289,7 +291,7 @@ func (p *refParser) itClaim() (*Itinerary, error) {
 			}
 			b, ok := tok.(bool)
 			if !ok {
-				return nil, Fail(Malformed, "claim \"it.star\": must be a boolean, not %s", refKind(tok))
+				return nil, fault.Fail(fault.Malformed, "claim \"it.star\": must be a boolean, not %s", refKind(tok))
 			}
 			it.Star = b
 		case "t":
@@ -297,7 +299,7 @@ func (p *refParser) itClaim() (*Itinerary, error) {
 				return nil, err
 			}
 		default:
-			return nil, Fail(Malformed, "claim \"it\": unknown member %s", quoteKey(key))
+			return nil, fault.Fail(fault.Malformed, "claim \"it\": unknown member %s", quoteKey(key))
 		}
 	}
 	if err := p.end(`claim "it"`); err != nil {
@@ -305,7 +307,7 @@ func (p *refParser) itClaim() (*Itinerary, error) {
 	}
 	for _, k := range []string{"r", "star", "t"} {
 		if !have[k] {
-			return nil, Fail(Malformed, "claim \"it.%s\": missing", k)
+			return nil, fault.Fail(fault.Malformed, "claim \"it.%s\": missing", k)
 		}
 	}
 	return &it, nil
@@ -335,7 +337,7 @@ func refKind(tok json.Token) string {
 
 // FuzzParseClaimsAgainstDecoder: ParseClaims (DecodeStrict) accepts
 // exactly what the encoding/json reading accepts and reads the same claims; both refuse
-// with a Malformed problem.
+// with a fault.Malformed problem.
 func FuzzParseClaimsAgainstDecoder(f *testing.F) {
 	for _, p := range []string{
 		`{"v":1,"iss":"330000","org":"330000","jti":"a","iat":1700000000,"exp":1700000600,"st":"green","sa":1700000000,"hn":"张*","hid":"3301**********1234"}`,
@@ -357,9 +359,9 @@ func FuzzParseClaimsAgainstDecoder(f *testing.F) {
 			t.Fatalf("strict: %v; decoder: %v", gotErr, wantErr)
 		}
 		if gotErr != nil {
-			var prob *Problem
-			if !errors.As(gotErr, &prob) || prob.Reason != Malformed {
-				t.Fatalf("error %v (%T) is not a malformed *Problem", gotErr, gotErr)
+			var prob *fault.Error
+			if !errors.As(gotErr, &prob) || prob.Kind != fault.Malformed {
+				t.Fatalf("error %v (%T) is not a malformed *fault.Error", gotErr, gotErr)
 			}
 			return
 		}

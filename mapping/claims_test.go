@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/mapping"
 )
 
@@ -276,12 +277,12 @@ func TestParseClaimsRefuses(t *testing.T) {
 			if c != nil {
 				t.Errorf("ParseClaims returned claims with its error")
 			}
-			var p *mapping.Problem
-			if !errors.As(err, &p) || p.Reason != mapping.Malformed {
-				t.Fatalf("error %v (%T), want a *Problem with reason malformed", err, err)
+			var p *fault.Error
+			if !errors.As(err, &p) || p.Kind != fault.Malformed {
+				t.Fatalf("error %v (%T), want a *fault.Error with reason malformed", err, err)
 			}
-			if !strings.Contains(p.Detail, tc.want) {
-				t.Errorf("detail %q, want it to contain %q", p.Detail, tc.want)
+			if !strings.Contains(p.Message, tc.want) {
+				t.Errorf("detail %q, want it to contain %q", p.Message, tc.want)
 			}
 			for _, secret := range []string{"张小三", "330102199001011234", "张*三", "3301**********1234", "阴性"} {
 				if strings.Contains(err.Error(), secret) {
@@ -335,8 +336,8 @@ func TestParseClaimsTypeMatrix(t *testing.T) {
 func assertDetail(t *testing.T, payload []byte, want string) {
 	t.Helper()
 	_, err := mapping.ParseClaims(payload)
-	var p *mapping.Problem
-	if !errors.As(err, &p) || p.Reason != mapping.Malformed || !strings.Contains(p.Detail, want) {
+	var p *fault.Error
+	if !errors.As(err, &p) || p.Kind != fault.Malformed || !strings.Contains(p.Message, want) {
 		t.Errorf("ParseClaims(%s) = %v, want malformed %q", payload, err, want)
 	}
 }
@@ -402,12 +403,12 @@ func TestValidate(t *testing.T) {
 				}
 				return
 			}
-			var p *mapping.Problem
-			if !errors.As(err, &p) || p.Reason != mapping.Malformed {
-				t.Fatalf("Validate = %v, want a *Problem with reason malformed", err)
+			var p *fault.Error
+			if !errors.As(err, &p) || p.Kind != fault.Malformed {
+				t.Fatalf("Validate = %v, want a *fault.Error with reason malformed", err)
 			}
-			if !strings.Contains(p.Detail, tc.want) {
-				t.Errorf("detail %q, want it to contain %q", p.Detail, tc.want)
+			if !strings.Contains(p.Message, tc.want) {
+				t.Errorf("detail %q, want it to contain %q", p.Message, tc.want)
 			}
 			for _, secret := range []string{c.HN, c.HID} {
 				if secret != "" && strings.Contains(err.Error(), secret) {
@@ -420,7 +421,7 @@ func TestValidate(t *testing.T) {
 
 func TestValidateNilClaims(t *testing.T) {
 	var c *mapping.Claims
-	if mapping.ReasonOf(c.Validate()) != mapping.Malformed {
+	if fault.ReasonOf(c.Validate()) != fault.Malformed {
 		t.Error("nil claims validate")
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/mapping"
 )
 
@@ -41,9 +42,9 @@ func FuzzParseClaims(f *testing.F) {
 			if c != nil {
 				t.Fatalf("claims returned with error %v", err)
 			}
-			var prob *mapping.Problem
-			if !errors.As(err, &prob) || prob.Reason != mapping.Malformed {
-				t.Fatalf("error %v (%T) is not a malformed *Problem", err, err)
+			var prob *fault.Error
+			if !errors.As(err, &prob) || prob.Kind != fault.Malformed {
+				t.Fatalf("error %v (%T) is not a malformed *fault.Error", err, err)
 			}
 			return
 		}
@@ -161,16 +162,16 @@ var (
 
 func assertTemplated(t *testing.T, err error, templates []string) {
 	t.Helper()
-	var p *mapping.Problem
-	if !errors.As(err, &p) || p.Reason != mapping.Malformed {
-		t.Fatalf("error %v (%T) is not a malformed *Problem", err, err)
+	var p *fault.Error
+	if !errors.As(err, &p) || p.Kind != fault.Malformed {
+		t.Fatalf("error %v (%T) is not a malformed *fault.Error", err, err)
 	}
 	for _, tpl := range templates {
-		if stripDigits(p.Detail) == stripDigits(tpl) {
+		if stripDigits(p.Message) == stripDigits(tpl) {
 			return
 		}
 	}
-	t.Fatalf("detail %q is not one of the fixed templates", p.Detail)
+	t.Fatalf("detail %q is not one of the fixed templates", p.Message)
 }
 
 func stripDigits(s string) string {

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/hcgw/hcgw/fault"
 )
 
 // Holder is the person a code belongs to, in masked form only (DESIGN §3): a
@@ -34,23 +36,23 @@ const (
 // and middle dots are characters like any other. Surrounding white space is
 // trimmed. MaskName is idempotent: masking a masked name returns it unchanged.
 //
-// The returned error is a *Problem with Reason Malformed whose detail never
+// The returned error is a *fault.Error with Reason fault.Malformed whose detail never
 // contains the input.
 func MaskName(full string) (string, error) {
 	if !utf8.ValidString(full) {
-		return "", Fail(Malformed, "name: invalid UTF-8")
+		return "", fault.Fail(fault.Malformed, "name: invalid UTF-8")
 	}
 	s := strings.TrimSpace(full)
 	if s == "" {
-		return "", Fail(Malformed, "name: empty")
+		return "", fault.Fail(fault.Malformed, "name: empty")
 	}
 	n := utf8.RuneCountInString(s)
 	if n > maxNameRunes {
-		return "", Fail(Malformed, "name: longer than %d characters", maxNameRunes)
+		return "", fault.Fail(fault.Malformed, "name: longer than %d characters", maxNameRunes)
 	}
 	for _, r := range s {
 		if !nameRuneOK(r) {
-			return "", Fail(Malformed, "name: contains a control, format or separator character")
+			return "", fault.Fail(fault.Malformed, "name: contains a control, format or separator character")
 		}
 	}
 	switch n {
@@ -92,7 +94,7 @@ func nameRuneOK(r rune) bool {
 // characters at each end (at least 1), so that at least half is masked; this
 // refinement is documented in docs/masking.md. MaskID is idempotent.
 //
-// The returned error is a *Problem with Reason Malformed whose detail never
+// The returned error is a *fault.Error with Reason fault.Malformed whose detail never
 // contains the input.
 func MaskID(full string) (string, error) {
 	s := strings.TrimSpace(full)
@@ -100,12 +102,12 @@ func MaskID(full string) (string, error) {
 		s = s[:len(s)-1] + "X"
 	}
 	if len(s) < minIDLen || len(s) > maxIDLen {
-		return "", Fail(Malformed, "identity number: must be %d to %d characters", minIDLen, maxIDLen)
+		return "", fault.Fail(fault.Malformed, "identity number: must be %d to %d characters", minIDLen, maxIDLen)
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if !('0' <= c && c <= '9' || 'A' <= c && c <= 'Z' || c == '*') {
-			return "", Fail(Malformed, "identity number: only digits, upper-case letters and '*' are allowed (position %d)", i+1)
+			return "", fault.Fail(fault.Malformed, "identity number: only digits, upper-case letters and '*' are allowed (position %d)", i+1)
 		}
 	}
 	n := len(s)

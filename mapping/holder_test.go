@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/mapping"
 )
 
@@ -337,18 +338,18 @@ func TestHolderJSON(t *testing.T) {
 	}
 }
 
-// assertMalformedWithout checks that err is a *Problem with Reason Malformed
+// assertMalformedWithout checks that err is a *fault.Error with Reason fault.Malformed
 // whose text does not contain secret.
 func assertMalformedWithout(t *testing.T, err error, secret string) {
 	t.Helper()
-	var p *mapping.Problem
+	var p *fault.Error
 	if !errors.As(err, &p) {
-		t.Fatalf("error %v is a %T, want *mapping.Problem", err, err)
+		t.Fatalf("error %v is a %T, want *fault.Error", err, err)
 	}
-	if p.Reason != mapping.Malformed {
-		t.Errorf("reason %q, want %q", p.Reason, mapping.Malformed)
+	if p.Kind != fault.Malformed {
+		t.Errorf("reason %q, want %q", p.Kind, fault.Malformed)
 	}
-	if p.Detail == "" {
+	if p.Message == "" {
 		t.Errorf("no detail in %v", err)
 	}
 	if secret != "" && strings.Contains(err.Error(), secret) {

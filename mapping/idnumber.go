@@ -104,3 +104,41 @@ func validDate(y, m, d int) bool {
 	}
 	return d <= days
 }
+
+// MaskIdentityNumbers is s, a text for a log (an internal error's, say),
+// with every identity number it may hold hidden: each run of 15 or more
+// digits (and X) becomes stars, and if a number spelt with separators is
+// still there (HoldsIdentityNumber), every digit does. It allocates only
+// when it masks.
+func MaskIdentityNumbers(s string) string {
+	var out []byte
+	run := 0
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && (s[i] >= '0' && s[i] <= '9' || s[i] == 'X' || s[i] == 'x') {
+			run++
+			continue
+		}
+		if run >= 15 {
+			if out == nil {
+				out = []byte(s)
+			}
+			for j := i - run; j < i; j++ {
+				out[j] = '*'
+			}
+		}
+		run = 0
+	}
+	if out != nil {
+		s = string(out)
+	}
+	if !HoldsIdentityNumber(s) {
+		return s
+	}
+	b := []byte(s)
+	for i, c := range b {
+		if c >= '0' && c <= '9' {
+			b[i] = '*'
+		}
+	}
+	return string(b)
+}

@@ -1,10 +1,6 @@
 package mapping
 
-import "errors"
-
-// ErrResidentID is a resident identity number that is not one. Its text
-// never repeats the number.
-var ErrResidentID = errors.New("not a resident identity number")
+import "github.com/hcgw/hcgw/fault"
 
 // residentWeights are GB 11643's weights of the first 17 digits.
 var residentWeights = [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
@@ -14,7 +10,7 @@ var residentWeights = [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 
 // ISO 7064 MOD 11-2) and returns it in its one spelling (a lowercase x made
 // upper). Spaces around it are not part of it; nothing else is forgiven:
 // a checkpoint that types a number wrong must hear so, not look up someone
-// else.
+// else. Its errors (bad requests) never repeat the number.
 func ParseResidentID(s string) (string, error) {
 	for len(s) > 0 && s[0] == ' ' {
 		s = s[1:]
@@ -23,14 +19,14 @@ func ParseResidentID(s string) (string, error) {
 		s = s[:len(s)-1]
 	}
 	if len(s) != 18 {
-		return "", errors.New("a resident identity number has 18 characters")
+		return "", fault.New(fault.BadRequest, "a resident identity number has 18 characters")
 	}
 	var d [17]byte
 	sum := 0
 	for i := 0; i < 17; i++ {
 		c := s[i]
 		if c < '0' || c > '9' {
-			return "", errors.New("the first 17 characters of a resident identity number are digits")
+			return "", fault.New(fault.BadRequest, "the first 17 characters of a resident identity number are digits")
 		}
 		d[i] = c
 		sum += int(c-'0') * residentWeights[i]
@@ -40,10 +36,10 @@ func ParseResidentID(s string) (string, error) {
 		check = 'X'
 	}
 	if want := "10X98765432"[sum%11]; check != want {
-		return "", errors.New("the check character of the resident identity number is wrong")
+		return "", fault.New(fault.BadRequest, "the check character of the resident identity number is wrong")
 	}
 	if !resident18(&d) {
-		return "", errors.New("the resident identity number names no region or birth date")
+		return "", fault.New(fault.BadRequest, "the resident identity number names no region or birth date")
 	}
 	if check != s[17] {
 		return s[:17] + "X", nil

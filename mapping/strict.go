@@ -13,6 +13,8 @@ import (
 
 	json "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/hcgw/hcgw/fault"
 )
 
 // Strict says how DecodeStrict reads one kind of signed JSON message.
@@ -58,16 +60,16 @@ type Strict struct {
 //   - with o.Closed, a member v does not name is refused.
 //
 // Raw members (jsontext.Value, json.RawMessage) are kept as written, null
-// included, for the caller's own rules. Every error is a *Problem with
-// reason Malformed naming the member; no error repeats a value.
+// included, for the caller's own rules. Every error is a *fault.Error with
+// reason fault.Malformed naming the member; no error repeats a value.
 func DecodeStrict(data []byte, v any, o Strict) error {
 	typed, err := checkStrictType(reflect.TypeOf(v))
 	if err != nil {
-		return Fail(Malformed, "%s: %v", o.what(), err)
+		return fault.Fail(fault.Malformed, "%s: %v", o.what(), err)
 	}
 	// v2 reads a top-level null into a struct as its zero value.
 	if i := firstNonSpace(data); i < len(data) && data[i] == 'n' && jsontext.Value(data).IsValid() {
-		return Fail(Malformed, "%s: must be a JSON object, not null", o.what())
+		return fault.Fail(fault.Malformed, "%s: must be a JSON object, not null", o.what())
 	}
 	opts := strictOpts[strictKey{closed: o.Closed, typed: typed}]
 	if err := json.Unmarshal(data, v, opts); err != nil {
@@ -87,7 +89,7 @@ func DecodeStrict(data []byte, v any, o Strict) error {
 	for k := range *names {
 		for _, f := range o.Fold {
 			if k != f && strings.EqualFold(k, f) {
-				return Fail(Malformed, "%s %s: another member differs from it only in case", o.noun(), quoteKey(f))
+				return fault.Fail(fault.Malformed, "%s %s: another member differs from it only in case", o.noun(), quoteKey(f))
 			}
 		}
 	}
@@ -276,27 +278,27 @@ func (o *Strict) problem(data []byte, err error) error {
 		switch {
 		case errors.Is(syn.Err, jsontext.ErrDuplicateName):
 			if m, named := o.member(syn.JSONPointer); named {
-				return Fail(Malformed, "%s: duplicate", m)
+				return fault.Fail(fault.Malformed, "%s: duplicate", m)
 			}
-			return Fail(Malformed, "%s: a member appears twice", o.what())
+			return fault.Fail(fault.Malformed, "%s: a member appears twice", o.what())
 		case !utf8.Valid(data):
-			return Fail(Malformed, "%s: invalid UTF-8", o.what())
+			return fault.Fail(fault.Malformed, "%s: invalid UTF-8", o.what())
 		case errors.Is(syn.Err, io.ErrUnexpectedEOF):
 			if firstNonSpace(data) == len(data) {
-				return Fail(Malformed, "%s: empty payload", o.what())
+				return fault.Fail(fault.Malformed, "%s: empty payload", o.what())
 			}
-			return Fail(Malformed, "%s: unexpected end of JSON", o.what())
+			return fault.Fail(fault.Malformed, "%s: unexpected end of JSON", o.what())
 		case syn.JSONPointer == "" && syn.ByteOffset > 0 && syn.ByteOffset <= int64(len(data)) &&
 			jsontext.Value(data[:syn.ByteOffset]).IsValid():
 			// A whole value was read: the error is what follows it.
-			return Fail(Malformed, "%s: trailing data after the JSON value", o.what())
+			return fault.Fail(fault.Malformed, "%s: trailing data after the JSON value", o.what())
 		}
 		where := o.what()
 		if syn.JSONPointer != "" {
 			// Inside a member: a lone surrogate in a name, say.
 			where, _ = o.member(syn.JSONPointer)
 		}
-		return Fail(Malformed, "%s: invalid JSON at byte %d", where, syn.ByteOffset)
+		return fault.Fail(fault.Malformed, "%s: invalid JSON at byte %d", where, syn.ByteOffset)
 	case errors.As(err, &sem):
 		got, goType := kindWord(sem.JSONKind), sem.GoType
 		if errors.Is(sem.Err, errNull) {
@@ -307,7 +309,7 @@ func (o *Strict) problem(data []byte, err error) error {
 			}
 		}
 		if sem.JSONPointer == "" {
-			return Fail(Malformed, "%s: must be a JSON object, not %s", o.what(), got)
+			return fault.Fail(fault.Malformed, "%s: must be a JSON object, not %s", o.what(), got)
 		}
 		m, _ := o.member(sem.JSONPointer)
 		switch {
@@ -316,17 +318,17 @@ func (o *Strict) problem(data []byte, err error) error {
 			if unknown == "" {
 				unknown = "unknown member"
 			}
-			return Fail(Malformed, "%s: %s", m, unknown)
+			return fault.Fail(fault.Malformed, "%s: %s", m, unknown)
 		case errors.Is(sem.Err, strconv.ErrRange):
-			return Fail(Malformed, "%s: integer out of range", m)
+			return fault.Fail(fault.Malformed, "%s: integer out of range", m)
 		case errors.Is(sem.Err, strconv.ErrSyntax) && sem.JSONKind == '0':
-			return Fail(Malformed, "%s: must be an integer, without fraction or exponent", m)
+			return fault.Fail(fault.Malformed, "%s: must be an integer, without fraction or exponent", m)
 		case goType != nil && got != "":
-			return Fail(Malformed, "%s: must be %s, not %s", m, typeWord(goType), got)
+			return fault.Fail(fault.Malformed, "%s: must be %s, not %s", m, typeWord(goType), got)
 		}
-		return Fail(Malformed, "%s: invalid value", m)
+		return fault.Fail(fault.Malformed, "%s: invalid value", m)
 	}
-	return Fail(Malformed, "%s: cannot be read", o.what())
+	return fault.Fail(fault.Malformed, "%s: cannot be read", o.what())
 }
 
 func kindWord(k jsontext.Kind) string {

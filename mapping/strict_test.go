@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/mapping"
 )
 
@@ -109,12 +111,12 @@ func TestDecodeStrictClasses(t *testing.T) {
 				}
 				return
 			}
-			var p *mapping.Problem
-			if !errors.As(err, &p) || p.Reason != mapping.Malformed {
-				t.Fatalf("DecodeStrict(%q) = %v (%T), want a malformed *Problem", tc.in, err, err)
+			var p *fault.Error
+			if !errors.As(err, &p) || p.Kind != fault.Malformed {
+				t.Fatalf("DecodeStrict(%q) = %v (%T), want a malformed *fault.Error", tc.in, err, err)
 			}
-			if !strings.Contains(p.Detail, tc.want) {
-				t.Errorf("detail %q, want it to contain %q", p.Detail, tc.want)
+			if !strings.Contains(p.Message, tc.want) {
+				t.Errorf("detail %q, want it to contain %q", p.Message, tc.want)
 			}
 			for _, secret := range []string{"330102199001011234", "red", "green", "negative"} {
 				if strings.Contains(err.Error(), secret) {
@@ -160,7 +162,7 @@ func TestDecodeStrictRefusesLooseTargets(t *testing.T) {
 		"nil":                        nil,
 	} {
 		err := mapping.DecodeStrict([]byte(`{}`), v, closedMsg)
-		if mapping.ReasonOf(err) != mapping.Malformed {
+		if fault.ReasonOf(err) != fault.Malformed {
 			t.Errorf("%s: DecodeStrict = %v, want it refused", name, err)
 		}
 	}
@@ -200,8 +202,8 @@ func TestDecodeStrictRefusesNullOfAnyType(t *testing.T) {
 			}
 			continue
 		}
-		var p *mapping.Problem
-		if !errors.As(err, &p) || p.Reason != mapping.Malformed || !strings.Contains(p.Detail, want) {
+		var p *fault.Error
+		if !errors.As(err, &p) || p.Kind != fault.Malformed || !strings.Contains(p.Message, want) {
 			t.Errorf("DecodeStrict(%s) = %v, want malformed %q", in, err, want)
 		}
 	}
@@ -209,7 +211,7 @@ func TestDecodeStrictRefusesNullOfAnyType(t *testing.T) {
 
 // FuzzDecodeStrict holds DecodeStrict to refStrict, a reading of the same
 // rules over encoding/json: the same inputs accepted, the same values read,
-// every refusal a malformed Problem.
+// every refusal a malformed fault.Error.
 func FuzzDecodeStrict(f *testing.F) {
 	for _, s := range []string{
 		`{"st":"red","St":"green"}`, `{"st":"red","s\u0074":"green"}`, `{"st":"a","status":"green","n":-1,"i":2,"b":false,"l":["x"],"p":0,"o":{"r":"x","t":3}}`,
@@ -232,7 +234,7 @@ func FuzzDecodeStrict(f *testing.F) {
 			t.Fatalf("DecodeStrict(%q, closed %v) = %v; reference: %v", in, closed, err, wantErr)
 		}
 		if err != nil {
-			if mapping.ReasonOf(err) != mapping.Malformed {
+			if fault.ReasonOf(err) != fault.Malformed {
 				t.Fatalf("error %v (%T) is not malformed", err, err)
 			}
 			return
@@ -280,8 +282,8 @@ func TestParseClaimsIsStrict(t *testing.T) {
 			if err == nil {
 				t.Fatalf("accepted %s as status %s", tc.payload, c.St)
 			}
-			var p *mapping.Problem
-			if !errors.As(err, &p) || p.Reason != mapping.Malformed || !strings.Contains(p.Detail, tc.want) {
+			var p *fault.Error
+			if !errors.As(err, &p) || p.Kind != fault.Malformed || !strings.Contains(p.Message, tc.want) {
 				t.Fatalf("ParseClaims(%s) = %v, want malformed %q", tc.payload, err, tc.want)
 			}
 		})

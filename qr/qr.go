@@ -1,8 +1,3 @@
-// Package qr reads a QR code out of a photo or an uploaded image, and renders
-// a code as a PNG QR image. Decoding is gozxing's (a port of ZXing), encoding
-// go-qrcode's: this package only bounds what they are given, so that a
-// hostile image cannot exhaust the gateway, and turns their errors into two
-// kinds a caller can answer differently (not an image; no QR code in it).
 package qr
 
 import (
@@ -18,6 +13,8 @@ import (
 	"github.com/makiuchi-d/gozxing"
 	zxqr "github.com/makiuchi-d/gozxing/qrcode"
 	qrcode "github.com/skip2/go-qrcode"
+
+	"github.com/hcgw/hcgw/fault"
 )
 
 // Limits of what Decode accepts and Encode produces.
@@ -240,10 +237,10 @@ func luminance(img image.Image) func(x, y int) uint8 {
 // quiet zone. Level M (15 % recovery) is used when the content fits, else L.
 func Encode(content string, size int) ([]byte, error) {
 	if content == "" {
-		return nil, errors.New("nothing to encode")
+		return nil, fault.New(fault.BadRequest, "nothing to encode")
 	}
 	if len(content) > MaxContent {
-		return nil, fmt.Errorf("%d bytes do not fit in a QR code (at most %d)", len(content), MaxContent)
+		return nil, fault.Fail(fault.BadRequest, "%d bytes do not fit in a QR code (at most %d)", len(content), MaxContent)
 	}
 	if size <= 0 {
 		size = DefaultSize
@@ -252,7 +249,7 @@ func Encode(content string, size int) ([]byte, error) {
 	q, err := qrcode.New(content, qrcode.Medium)
 	if err != nil {
 		if q, err = qrcode.New(content, qrcode.Low); err != nil {
-			return nil, fmt.Errorf("%d bytes do not fit in a QR code", len(content))
+			return nil, fault.Wrap(fault.BadRequest, err, fmt.Sprintf("%d bytes do not fit in a QR code", len(content)))
 		}
 	}
 	// Whole pixels per module keep every module the same width: easier on

@@ -9,8 +9,8 @@ import (
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/testkit"
-	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
 )
 
@@ -34,7 +34,7 @@ func TestRevocationOfAnchorRefused(t *testing.T) {
 	for name, tok := range tokens {
 		t.Run(name, func(t *testing.T) {
 			_, err := anchors.ParseRevocation(tok)
-			wantReason(t, err, mapping.Malformed)
+			wantReason(t, err, fault.Malformed)
 			if !strings.Contains(err.Error(), anchorsByConfig) {
 				t.Fatalf("error %q does not say %q", err, anchorsByConfig)
 			}

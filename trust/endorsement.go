@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/mapping"
 )
 
@@ -120,7 +121,7 @@ func (a Anchors) verifyAnchored(token, typ string) ([]byte, string, error) {
 	}
 	anchor := a[h.Kid]
 	if anchor == nil {
-		return nil, "", mapping.Fail(mapping.UnknownKey, "%s signed by %q, which is not a trust anchor", typ, clip(h.Kid))
+		return nil, "", fault.Fail(fault.UnknownKey, "%s signed by %q, which is not a trust anchor", typ, clip(h.Kid))
 	}
 	payload, err := VerifyWithKey(token, typ, anchor)
 	if err != nil {
@@ -133,11 +134,11 @@ func (a Anchors) verifyAnchored(token, typ string) ([]byte, string, error) {
 // string, fraction or exponent) of seconds since the epoch.
 func unixClaim(name string, raw json.RawMessage) (time.Time, error) {
 	if len(raw) == 0 {
-		return time.Time{}, mapping.Fail(mapping.Malformed, "claim %q is missing", name)
+		return time.Time{}, fault.Fail(fault.Malformed, "claim %q is missing", name)
 	}
 	v, err := strconv.ParseInt(string(raw), 10, 64)
 	if err != nil || v <= 0 || v > 253402300799 {
-		return time.Time{}, mapping.Fail(mapping.Malformed, "claim %q must be a positive integer of seconds", name)
+		return time.Time{}, fault.Fail(fault.Malformed, "claim %q must be a positive integer of seconds", name)
 	}
 	return time.Unix(v, 0).UTC(), nil
 }
@@ -159,24 +160,24 @@ func (a Anchors) ParseEndorsement(token string) (*Endorsement, error) {
 		return nil, err
 	}
 	if c.Iss != mapping.NationalRegion {
-		return nil, mapping.Fail(mapping.Malformed, "endorsement iss %q, want %q", clip(c.Iss), mapping.NationalRegion)
+		return nil, fault.Fail(fault.Malformed, "endorsement iss %q, want %q", clip(c.Iss), mapping.NationalRegion)
 	}
 	if !mapping.ValidRegion(c.Sub) {
-		return nil, mapping.Fail(mapping.Malformed, "endorsement sub %q is not a region", clip(c.Sub))
+		return nil, fault.Fail(fault.Malformed, "endorsement sub %q is not a region", clip(c.Sub))
 	}
 	if len(c.JWK) == 0 {
-		return nil, mapping.Fail(mapping.Malformed, "endorsement has no jwk")
+		return nil, fault.Fail(fault.Malformed, "endorsement has no jwk")
 	}
 	pk, err := ParsePublicJWK(c.JWK)
 	if err != nil {
-		return nil, mapping.Fail(mapping.Malformed, "endorsement %v", err)
+		return nil, fault.Fail(fault.Malformed, "endorsement %v", err)
 	}
 	e := &Endorsement{Key: pk, Sub: c.Sub, JTI: c.JTI, Anchor: anchor, JWS: token}
 	if c.JTI == "" || len(c.JTI) > 128 {
-		return nil, mapping.Fail(mapping.Malformed, "endorsement jti must be 1-128 characters")
+		return nil, fault.Fail(fault.Malformed, "endorsement jti must be 1-128 characters")
 	}
 	if len(c.Use) == 0 {
-		return nil, mapping.Fail(mapping.Malformed, "endorsement use is empty")
+		return nil, fault.Fail(fault.Malformed, "endorsement use is empty")
 	}
 	for _, u := range c.Use {
 		switch Use(u) {
@@ -185,18 +186,18 @@ func (a Anchors) ParseEndorsement(token string) (*Endorsement, error) {
 				e.Use = append(e.Use, Use(u))
 			}
 		default:
-			return nil, mapping.Fail(mapping.Malformed, "endorsement use %q unknown", clip(u))
+			return nil, fault.Fail(fault.Malformed, "endorsement use %q unknown", clip(u))
 		}
 	}
 	if c.Scope == nil {
 		e.Scope = []string{c.Sub}
 	} else {
 		if len(c.Scope) == 0 {
-			return nil, mapping.Fail(mapping.Malformed, "endorsement scope is empty")
+			return nil, fault.Fail(fault.Malformed, "endorsement scope is empty")
 		}
 		for _, s := range c.Scope {
 			if s != Wildcard && !mapping.ValidRegion(s) {
-				return nil, mapping.Fail(mapping.Malformed, "endorsement scope %q is not a region", clip(s))
+				return nil, fault.Fail(fault.Malformed, "endorsement scope %q is not a region", clip(s))
 			}
 		}
 		e.Scope = slices.Clone(c.Scope)
@@ -211,7 +212,7 @@ func (a Anchors) ParseEndorsement(token string) (*Endorsement, error) {
 		return nil, err
 	}
 	if !e.NotBefore.Before(e.NotAfter) {
-		return nil, mapping.Fail(mapping.Malformed, "endorsement nbf is not before exp")
+		return nil, fault.Fail(fault.Malformed, "endorsement nbf is not before exp")
 	}
 	return e, nil
 }
@@ -228,20 +229,20 @@ func (a Anchors) ParseRevocation(token string) (*Revocation, error) {
 		return nil, err
 	}
 	if c.Iss != "" && c.Iss != mapping.NationalRegion {
-		return nil, mapping.Fail(mapping.Malformed, "revocation iss %q, want %q", clip(c.Iss), mapping.NationalRegion)
+		return nil, fault.Fail(fault.Malformed, "revocation iss %q, want %q", clip(c.Iss), mapping.NationalRegion)
 	}
 	if c.Kid == "" || len(c.Kid) > 128 {
-		return nil, mapping.Fail(mapping.Malformed, "revocation kid must be 1-128 characters")
+		return nil, fault.Fail(fault.Malformed, "revocation kid must be 1-128 characters")
 	}
 	if a[c.Kid] != nil {
 		// An anchor is not in the registry's keys: a revocation of one
 		// would be stored and listed and change nothing. Refused, so that
 		// nobody believes a root was withdrawn when it was not.
-		return nil, mapping.Fail(mapping.Malformed, "revocation names trust anchor %s: anchors are removed by configuration (trust.anchors), not revoked by a message", c.Kid)
+		return nil, fault.Fail(fault.Malformed, "revocation names trust anchor %s: anchors are removed by configuration (trust.anchors), not revoked by a message", c.Kid)
 	}
 	r := &Revocation{Kid: c.Kid, Reason: c.Reason, JTI: c.JTI, Anchor: anchor, JWS: token}
 	if len(r.Reason) > 256 {
-		return nil, mapping.Fail(mapping.Malformed, "revocation reason longer than 256 bytes")
+		return nil, fault.Fail(fault.Malformed, "revocation reason longer than 256 bytes")
 	}
 	if r.RevokedAt, err = unixClaim("revoked_at", c.RevokedAt); err != nil {
 		return nil, err

@@ -13,6 +13,7 @@ import (
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
@@ -146,172 +147,172 @@ func TestParseEndorsementRefuses(t *testing.T) {
 
 	tests := map[string]struct {
 		token  string
-		reason mapping.Reason
+		reason fault.Kind
 	}{
 		// The envelope.
 		"a typ of nic+jwt is malformed": {
-			token: signClaims(t, root.TestKey, header(root, "nic+jwt"), good), reason: mapping.Malformed},
+			token: signClaims(t, root.TestKey, header(root, "nic+jwt"), good), reason: fault.Malformed},
 		"a revocation's typ is malformed": {
-			token: signClaims(t, root.TestKey, header(root, trust.TypRevocation), good), reason: mapping.Malformed},
+			token: signClaims(t, root.TestKey, header(root, trust.TypRevocation), good), reason: fault.Malformed},
 		"a missing typ is malformed": {
-			token: signClaims(t, root.TestKey, map[string]any{"alg": "ES256", "kid": root.Kid()}, good), reason: mapping.Malformed},
+			token: signClaims(t, root.TestKey, map[string]any{"alg": "ES256", "kid": root.Kid()}, good), reason: fault.Malformed},
 		"a missing kid is malformed": {
-			token: signClaims(t, root.TestKey, map[string]any{"alg": "ES256", "typ": trust.TypEndorsement}, good), reason: mapping.Malformed},
+			token: signClaims(t, root.TestKey, map[string]any{"alg": "ES256", "typ": trust.TypEndorsement}, good), reason: fault.Malformed},
 		"a missing alg is malformed": {
-			token: signClaims(t, root.TestKey, map[string]any{"kid": root.Kid(), "typ": trust.TypEndorsement}, good), reason: mapping.Malformed},
+			token: signClaims(t, root.TestKey, map[string]any{"kid": root.Kid(), "typ": trust.TypEndorsement}, good), reason: fault.Malformed},
 		"a critical header is malformed": {
 			token: signClaims(t, root.TestKey, map[string]any{"alg": "ES256", "kid": root.Kid(), "typ": trust.TypEndorsement,
-				"crit": []string{"exp"}, "exp": 1}, good), reason: mapping.Malformed},
+				"crit": []string{"exp"}, "exp": 1}, good), reason: fault.Malformed},
 		"an unencoded payload (b64 false) is malformed": {
 			token: signClaims(t, root.TestKey, map[string]any{"alg": "ES256", "kid": root.Kid(), "typ": trust.TypEndorsement,
-				"b64": false}, good), reason: mapping.Malformed},
+				"b64": false}, good), reason: fault.Malformed},
 		"the JSON serialization is malformed": {
 			token:  `{"payload":"` + parts[1] + `","signatures":[{"protected":"` + parts[0] + `","signature":"` + parts[2] + `"}]}`,
-			reason: mapping.Malformed},
+			reason: fault.Malformed},
 		"the flattened JSON serialization is malformed": {
 			token:  `{"payload":"` + parts[1] + `","protected":"` + parts[0] + `","signature":"` + parts[2] + `"}`,
-			reason: mapping.Malformed},
-		"two parts are malformed":         {token: parts[0] + "." + parts[1], reason: mapping.Malformed},
-		"an empty signature is malformed": {token: parts[0] + "." + parts[1] + ".", reason: mapping.Malformed},
-		"four parts are malformed":        {token: valid + "." + parts[2], reason: mapping.Malformed},
-		"padding is malformed":            {token: valid + "==", reason: mapping.Malformed},
+			reason: fault.Malformed},
+		"two parts are malformed":         {token: parts[0] + "." + parts[1], reason: fault.Malformed},
+		"an empty signature is malformed": {token: parts[0] + "." + parts[1] + ".", reason: fault.Malformed},
+		"four parts are malformed":        {token: valid + "." + parts[2], reason: fault.Malformed},
+		"padding is malformed":            {token: valid + "==", reason: fault.Malformed},
 		"data after the token is malformed": {
-			token: valid + " " + valid, reason: mapping.Malformed},
-		"an empty token is malformed": {token: "", reason: mapping.Malformed},
+			token: valid + " " + valid, reason: fault.Malformed},
+		"an empty token is malformed": {token: "", reason: fault.Malformed},
 		"a token over 16 KiB is malformed": {
-			token: sign(with(good, func(c map[string]any) { c["x"] = strings.Repeat("a", trust.MaxCompactJWS) })), reason: mapping.Malformed},
-		"a payload that is not JSON is malformed": {token: signPayload([]byte("not json")), reason: mapping.Malformed},
+			token: sign(with(good, func(c map[string]any) { c["x"] = strings.Repeat("a", trust.MaxCompactJWS) })), reason: fault.Malformed},
+		"a payload that is not JSON is malformed": {token: signPayload([]byte("not json")), reason: fault.Malformed},
 		"a payload that is a JSON array is malformed": {
-			token: signPayload([]byte(`[` + string(payload) + `]`)), reason: mapping.Malformed},
+			token: signPayload([]byte(`[` + string(payload) + `]`)), reason: fault.Malformed},
 		"a second JSON object after the claims is malformed": {
-			token: signPayload(append(append([]byte{}, payload...), ` {"sub":"310000"}`...)), reason: mapping.Malformed},
+			token: signPayload(append(append([]byte{}, payload...), ` {"sub":"310000"}`...)), reason: fault.Malformed},
 		"a stray value after the claims is malformed": {
-			token: signPayload(append(append([]byte{}, payload...), ` 1`...)), reason: mapping.Malformed},
+			token: signPayload(append(append([]byte{}, payload...), ` 1`...)), reason: fault.Malformed},
 
 		// null is not an absent member: a strict reader refuses it.
 		"a scope of null is malformed": {
-			token: change(func(c map[string]any) { c["scope"] = nil }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { c["scope"] = nil }), reason: fault.Malformed},
 
 		// The signature.
 		"an endorsement signed by another root is an unknown key": {
-			token: other.Endorse(key, zj, testkit.Spec{}), reason: mapping.UnknownKey},
+			token: other.Endorse(key, zj, testkit.Spec{}), reason: fault.UnknownKey},
 		"an endorsement signed by the endorsed key itself is an unknown key": {
-			token: signClaims(t, key, header(key, trust.TypEndorsement), good), reason: mapping.UnknownKey},
+			token: signClaims(t, key, header(key, trust.TypEndorsement), good), reason: fault.UnknownKey},
 		"the root's kid over another key's signature is a bad signature": {
-			token: signClaims(t, other.TestKey, h, good), reason: mapping.BadSignature},
+			token: signClaims(t, other.TestKey, h, good), reason: fault.BadSignature},
 		"alg none is a bad signature": {
 			token: testkit.B64(testkit.JSON(t, map[string]any{"alg": "none", "kid": root.Kid(), "typ": trust.TypEndorsement})) +
 				"." + testkit.B64(payload) + ".AAAA",
-			reason: mapping.BadSignature},
+			reason: fault.BadSignature},
 		"alg none with an empty signature is malformed": {
 			token: testkit.B64(testkit.JSON(t, map[string]any{"alg": "none", "kid": root.Kid(), "typ": trust.TypEndorsement})) +
 				"." + testkit.B64(payload) + ".",
-			reason: mapping.Malformed},
+			reason: fault.Malformed},
 		"HS256 keyed with the root's public key (algorithm confusion) is a bad signature": {
 			token: testkit.HMACToken(t, map[string]any{"alg": "HS256", "kid": root.Kid(), "typ": trust.TypEndorsement},
 				payload, rootJWK),
-			reason: mapping.BadSignature},
+			reason: fault.BadSignature},
 		"a header claiming EdDSA for the ES256 root is a bad signature": {
 			token:  signClaims(t, root.TestKey, map[string]any{"alg": "EdDSA", "kid": root.Kid(), "typ": trust.TypEndorsement}, good),
-			reason: mapping.BadSignature},
+			reason: fault.BadSignature},
 		"a header claiming ES384 is a bad signature": {
 			token:  signClaims(t, root.TestKey, map[string]any{"alg": "ES384", "kid": root.Kid(), "typ": trust.TypEndorsement}, good),
-			reason: mapping.BadSignature},
+			reason: fault.BadSignature},
 		"an altered payload is a bad signature": {
 			token:  parts[0] + "." + testkit.B64(testkit.JSON(t, with(good, func(c map[string]any) { c["scope"] = []string{"*"} }))) + "." + parts[2],
-			reason: mapping.BadSignature},
+			reason: fault.BadSignature},
 		"an altered signature is a bad signature": {
-			token: parts[0] + "." + parts[1] + "." + flipFirst(parts[2]), reason: mapping.BadSignature},
+			token: parts[0] + "." + parts[1] + "." + flipFirst(parts[2]), reason: fault.BadSignature},
 		"a truncated signature is a bad signature": {
-			token: parts[0] + "." + parts[1] + "." + parts[2][:40], reason: mapping.BadSignature},
+			token: parts[0] + "." + parts[1] + "." + parts[2][:40], reason: fault.BadSignature},
 
 		// The claims.
 		"iss other than the national platform is malformed": {
-			token: change(func(c map[string]any) { c["iss"] = zj }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { c["iss"] = zj }), reason: fault.Malformed},
 		"a missing iss is malformed": {
-			token: change(func(c map[string]any) { delete(c, "iss") }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { delete(c, "iss") }), reason: fault.Malformed},
 		"a sub of five digits is malformed": {
-			token: change(func(c map[string]any) { c["sub"] = "33000" }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { c["sub"] = "33000" }), reason: fault.Malformed},
 		"a sub with a letter is malformed": {
-			token: change(func(c map[string]any) { c["sub"] = "33000a" }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { c["sub"] = "33000a" }), reason: fault.Malformed},
 		"a sub of * is malformed": {
-			token: change(func(c map[string]any) { c["sub"] = "*" }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { c["sub"] = "*" }), reason: fault.Malformed},
 		"a sub of full-width digits is malformed": {
-			token: change(func(c map[string]any) { c["sub"] = "３３００００" }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { c["sub"] = "３３００００" }), reason: fault.Malformed},
 		"a missing sub is malformed": {
-			token: change(func(c map[string]any) { delete(c, "sub") }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { delete(c, "sub") }), reason: fault.Malformed},
 		"a sub that is a number is malformed": {
-			token: change(func(c map[string]any) { c["sub"] = 330000 }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { c["sub"] = 330000 }), reason: fault.Malformed},
 		"a missing jwk is malformed": {
-			token: change(func(c map[string]any) { delete(c, "jwk") }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { delete(c, "jwk") }), reason: fault.Malformed},
 		"a jwk of null is malformed": {
-			token: change(func(c map[string]any) { c["jwk"] = nil }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { c["jwk"] = nil }), reason: fault.Malformed},
 		"a jwk that is a string is malformed": {
-			token: change(func(c map[string]any) { c["jwk"] = string(testkit.JSON(t, key.Public().JWK)) }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { c["jwk"] = string(testkit.JSON(t, key.Public().JWK)) }), reason: fault.Malformed},
 		"a jwk carrying the private d is malformed": {
-			token: change(func(c map[string]any) { c["jwk"] = json.RawMessage(key.JWK) }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { c["jwk"] = json.RawMessage(key.JWK) }), reason: fault.Malformed},
 		"a jwk of a P-384 key is malformed": {
-			token: change(func(c map[string]any) { c["jwk"] = rawJWK(t, &p384.PublicKey) }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { c["jwk"] = rawJWK(t, &p384.PublicKey) }), reason: fault.Malformed},
 		"a jwk of an RSA key is malformed": {
-			token: change(func(c map[string]any) { c["jwk"] = json.RawMessage(rfc7638RSA) }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { c["jwk"] = json.RawMessage(rfc7638RSA) }), reason: fault.Malformed},
 		"a jwk of a symmetric key is malformed": {
-			token: change(func(c map[string]any) { c["jwk"] = json.RawMessage(`{"kty":"oct","k":"c2VjcmV0"}`) }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { c["jwk"] = json.RawMessage(`{"kty":"oct","k":"c2VjcmV0"}`) }), reason: fault.Malformed},
 		"a jwk whose kid is not its thumbprint is malformed": {
 			token: change(func(c map[string]any) {
 				c["jwk"] = jwkWith(t, key, func(m map[string]any) { m["kid"] = root.Kid() })
-			}), reason: mapping.Malformed},
+			}), reason: fault.Malformed},
 		"a jwk whose point is off the curve is malformed": {
 			token: change(func(c map[string]any) {
 				c["jwk"] = jwkWith(t, key, func(m map[string]any) { m["y"] = m["x"] })
-			}), reason: mapping.Malformed},
+			}), reason: fault.Malformed},
 		"an empty use is malformed": {
-			token: change(func(c map[string]any) { c["use"] = []string{} }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { c["use"] = []string{} }), reason: fault.Malformed},
 		"a missing use is malformed": {
-			token: change(func(c map[string]any) { delete(c, "use") }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { delete(c, "use") }), reason: fault.Malformed},
 		"an unknown use is malformed": {
-			token: change(func(c map[string]any) { c["use"] = []string{"codes", "signing"} }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { c["use"] = []string{"codes", "signing"} }), reason: fault.Malformed},
 		"a use in upper case is malformed": {
-			token: change(func(c map[string]any) { c["use"] = []string{"CODES"} }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { c["use"] = []string{"CODES"} }), reason: fault.Malformed},
 		"a use that is a string, not a list, is malformed": {
-			token: change(func(c map[string]any) { c["use"] = "codes" }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { c["use"] = "codes" }), reason: fault.Malformed},
 		"an empty scope is malformed": {
-			token: change(func(c map[string]any) { c["scope"] = []string{} }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { c["scope"] = []string{} }), reason: fault.Malformed},
 		"a scope naming a non-region is malformed": {
-			token: change(func(c map[string]any) { c["scope"] = []string{zj, "zhejiang"} }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { c["scope"] = []string{zj, "zhejiang"} }), reason: fault.Malformed},
 		"a scope with an empty entry is malformed": {
-			token: change(func(c map[string]any) { c["scope"] = []string{""} }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { c["scope"] = []string{""} }), reason: fault.Malformed},
 		"a scope of ** is malformed": {
-			token: change(func(c map[string]any) { c["scope"] = []string{"**"} }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { c["scope"] = []string{"**"} }), reason: fault.Malformed},
 		"nbf equal to exp is malformed": {
-			token: change(func(c map[string]any) { c["exp"] = c["nbf"] }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { c["exp"] = c["nbf"] }), reason: fault.Malformed},
 		"nbf after exp is malformed": {
-			token: change(func(c map[string]any) { c["nbf"], c["exp"] = c["exp"], c["nbf"] }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { c["nbf"], c["exp"] = c["exp"], c["nbf"] }), reason: fault.Malformed},
 		"a missing nbf is malformed": {
-			token: change(func(c map[string]any) { delete(c, "nbf") }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { delete(c, "nbf") }), reason: fault.Malformed},
 		"a missing exp is malformed": {
-			token: change(func(c map[string]any) { delete(c, "exp") }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { delete(c, "exp") }), reason: fault.Malformed},
 		"a missing iat is malformed": {
-			token: change(func(c map[string]any) { delete(c, "iat") }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { delete(c, "iat") }), reason: fault.Malformed},
 		"a fractional nbf is malformed": {
-			token: change(func(c map[string]any) { c["nbf"] = 1795000000.5 }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { c["nbf"] = 1795000000.5 }), reason: fault.Malformed},
 		"an exp in exponent notation is malformed": {
-			token: change(func(c map[string]any) { c["exp"] = json.Number("1.8e9") }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { c["exp"] = json.Number("1.8e9") }), reason: fault.Malformed},
 		"an exp beyond int64 is malformed": {
-			token: change(func(c map[string]any) { c["exp"] = json.Number("9223372036854775808") }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { c["exp"] = json.Number("9223372036854775808") }), reason: fault.Malformed},
 		"a zero iat is malformed": {
-			token: change(func(c map[string]any) { c["iat"] = 0 }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { c["iat"] = 0 }), reason: fault.Malformed},
 		"a negative nbf is malformed": {
-			token: change(func(c map[string]any) { c["nbf"] = -1 }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { c["nbf"] = -1 }), reason: fault.Malformed},
 		"an iat of null is malformed": {
-			token: change(func(c map[string]any) { c["iat"] = nil }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { c["iat"] = nil }), reason: fault.Malformed},
 		"an iat that is an object is malformed": {
-			token: change(func(c map[string]any) { c["iat"] = map[string]any{} }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { c["iat"] = map[string]any{} }), reason: fault.Malformed},
 		"an empty jti is malformed": {
-			token: change(func(c map[string]any) { c["jti"] = "" }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { c["jti"] = "" }), reason: fault.Malformed},
 		"a missing jti is malformed": {
-			token: change(func(c map[string]any) { delete(c, "jti") }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { delete(c, "jti") }), reason: fault.Malformed},
 		"a jti of 129 characters is malformed": {
-			token: change(func(c map[string]any) { c["jti"] = strings.Repeat("j", 129) }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { c["jti"] = strings.Repeat("j", 129) }), reason: fault.Malformed},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -338,7 +339,7 @@ func TestParseRefusesAStrayClosingBracketAfterTheClaims(t *testing.T) {
 			if err == nil {
 				t.Fatal("claims followed by a stray closing bracket were accepted")
 			}
-			wantReason(t, err, mapping.Malformed)
+			wantReason(t, err, fault.Malformed)
 		})
 		t.Run("revocation followed by "+tail, func(t *testing.T) {
 			tok := testkit.SignRaw(t, root.TestKey, header(root, trust.TypRevocation), append(append([]byte{}, revocation...), tail...))
@@ -346,7 +347,7 @@ func TestParseRefusesAStrayClosingBracketAfterTheClaims(t *testing.T) {
 			if err == nil {
 				t.Fatal("claims followed by a stray closing bracket were accepted")
 			}
-			wantReason(t, err, mapping.Malformed)
+			wantReason(t, err, fault.Malformed)
 		})
 	}
 }
@@ -363,7 +364,7 @@ func TestParseRefusesTimesWrittenAsStrings(t *testing.T) {
 			if err == nil {
 				t.Fatal(bug)
 			}
-			wantReason(t, err, mapping.Malformed)
+			wantReason(t, err, fault.Malformed)
 		})
 	}
 	for _, name := range []string{"revoked_at", "iat"} {
@@ -373,7 +374,7 @@ func TestParseRefusesTimesWrittenAsStrings(t *testing.T) {
 			if err == nil {
 				t.Fatal(bug)
 			}
-			wantReason(t, err, mapping.Malformed)
+			wantReason(t, err, fault.Malformed)
 		})
 	}
 }
@@ -431,42 +432,42 @@ func TestParseRevocation(t *testing.T) {
 
 	tests := map[string]struct {
 		token  string
-		reason mapping.Reason
+		reason fault.Kind
 	}{
 		"an endorsement's typ is malformed": {
-			token: signClaims(t, root.TestKey, header(root, trust.TypEndorsement), good), reason: mapping.Malformed},
+			token: signClaims(t, root.TestKey, header(root, trust.TypEndorsement), good), reason: fault.Malformed},
 		"a typ of JWT is malformed": {
-			token: signClaims(t, root.TestKey, header(root, "JWT"), good), reason: mapping.Malformed},
+			token: signClaims(t, root.TestKey, header(root, "JWT"), good), reason: fault.Malformed},
 		"a revocation signed by another root is an unknown key": {
-			token: other.Revoke(key.Kid()), reason: mapping.UnknownKey},
+			token: other.Revoke(key.Kid()), reason: fault.UnknownKey},
 		"a key revoking itself is an unknown key": {
-			token: signClaims(t, key, header(key, trust.TypRevocation), good), reason: mapping.UnknownKey},
+			token: signClaims(t, key, header(key, trust.TypRevocation), good), reason: fault.UnknownKey},
 		"the root's kid over another key's signature is a bad signature": {
-			token: signClaims(t, other.TestKey, h, good), reason: mapping.BadSignature},
+			token: signClaims(t, other.TestKey, h, good), reason: fault.BadSignature},
 		"alg none is a bad signature": {
 			token: testkit.B64(testkit.JSON(t, map[string]any{"alg": "none", "kid": root.Kid(), "typ": trust.TypRevocation})) +
 				"." + testkit.B64(testkit.JSON(t, good)) + ".AAAA",
-			reason: mapping.BadSignature},
+			reason: fault.BadSignature},
 		"a missing kid is malformed": {
-			token: change(func(c map[string]any) { delete(c, "kid") }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { delete(c, "kid") }), reason: fault.Malformed},
 		"an empty kid is malformed": {
-			token: change(func(c map[string]any) { c["kid"] = "" }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { c["kid"] = "" }), reason: fault.Malformed},
 		"a kid of 129 characters is malformed": {
-			token: change(func(c map[string]any) { c["kid"] = strings.Repeat("k", 129) }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { c["kid"] = strings.Repeat("k", 129) }), reason: fault.Malformed},
 		"a missing revoked_at is malformed": {
-			token: change(func(c map[string]any) { delete(c, "revoked_at") }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { delete(c, "revoked_at") }), reason: fault.Malformed},
 		"a fractional revoked_at is malformed": {
-			token: change(func(c map[string]any) { c["revoked_at"] = 1.5 }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { c["revoked_at"] = 1.5 }), reason: fault.Malformed},
 		"a zero revoked_at is malformed": {
-			token: change(func(c map[string]any) { c["revoked_at"] = 0 }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { c["revoked_at"] = 0 }), reason: fault.Malformed},
 		"a reason of 257 bytes is malformed": {
-			token: change(func(c map[string]any) { c["reason"] = strings.Repeat("r", 257) }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { c["reason"] = strings.Repeat("r", 257) }), reason: fault.Malformed},
 		"iss other than the national platform is malformed": {
-			token: change(func(c map[string]any) { c["iss"] = zj }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { c["iss"] = zj }), reason: fault.Malformed},
 		"a fractional iat is malformed": {
-			token: change(func(c map[string]any) { c["iat"] = 1.5 }), reason: mapping.Malformed},
+			token: change(func(c map[string]any) { c["iat"] = 1.5 }), reason: fault.Malformed},
 		"trailing data after the claims is malformed": {
-			token: testkit.SignRaw(t, root.TestKey, h, append(testkit.JSON(t, good), ` {}`...)), reason: mapping.Malformed},
+			token: testkit.SignRaw(t, root.TestKey, h, append(testkit.JSON(t, good), ` {}`...)), reason: fault.Malformed},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hcgw/hcgw/adapters"
 	"github.com/hcgw/hcgw/adapters/nic"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
@@ -79,10 +80,10 @@ func TestIdentityPointForgeryIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if vd.Result == mapping.Valid || vd.Status == mapping.Green {
+	if vd.Result == fault.Valid || vd.Status == mapping.Green {
 		t.Fatalf("the forged code is %s/%s", vd.Result, vd.Status)
 	}
-	if vd.Result != mapping.Invalid || vd.Reason != mapping.UnknownKey {
+	if vd.Result != fault.Invalid || vd.Reason != fault.UnknownKey {
 		t.Fatalf("the forged code is %s/%s, want invalid/unknown_key", vd.Result, vd.Reason)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
@@ -121,14 +122,14 @@ func FuzzParseEndorsement(f *testing.F) {
 			if e != nil {
 				t.Fatalf("endorsement returned with error %v", err)
 			}
-			var p *mapping.Problem
+			var p *fault.Error
 			if !errors.As(err, &p) {
-				t.Fatalf("error %v (%T) is not a *mapping.Problem", err, err)
+				t.Fatalf("error %v (%T) is not a *fault.Error", err, err)
 			}
-			switch p.Reason {
-			case mapping.Malformed, mapping.BadSignature, mapping.UnknownKey:
+			switch p.Kind {
+			case fault.Malformed, fault.BadSignature, fault.UnknownKey:
 			default:
-				t.Fatalf("reason %s is not one a trust artefact can fail with", p.Reason)
+				t.Fatalf("reason %s is not one a trust artefact can fail with", p.Kind)
 			}
 			return
 		}
@@ -151,7 +152,7 @@ func FuzzEndorsementClaims(f *testing.F) {
 		token := testkit.SignRaw(t, w.root, h, payload)
 		e, err := w.anchors.ParseEndorsement(token)
 		if err != nil {
-			if len(token) <= trust.MaxCompactJWS && mapping.ReasonOf(err) != mapping.Malformed {
+			if len(token) <= trust.MaxCompactJWS && fault.ReasonOf(err) != fault.Malformed {
 				t.Fatalf("anchor-signed claims refused with %v, want malformed", err)
 			}
 			return
@@ -210,12 +211,12 @@ func FuzzSplitCompact(f *testing.F) {
 	f.Fuzz(func(t *testing.T, token string) {
 		_, payload, err := trust.SplitCompact(token)
 		if err != nil {
-			if mapping.ReasonOf(err) != mapping.Malformed || payload != nil {
+			if fault.ReasonOf(err) != fault.Malformed || payload != nil {
 				t.Fatalf("error %v with payload %q", err, payload)
 			}
-			var p *mapping.Problem
+			var p *fault.Error
 			if !errors.As(err, &p) {
-				t.Fatalf("error %v (%T) is not a *mapping.Problem", err, err)
+				t.Fatalf("error %v (%T) is not a *fault.Error", err, err)
 			}
 			return
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/lestrrat-go/jwx/v2/jwk"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
@@ -97,19 +98,19 @@ func seedKey(t testing.TB, seed byte) *testkit.TestKey {
 	return &testkit.TestKey{Signer: s, Priv: priv, JWK: data}
 }
 
-// wantReason fails unless err is a *mapping.Problem with reason want. A
+// wantReason fails unless err is a *fault.Error with reason want. A
 // plain error would also map to malformed (ReasonOf's default), so the type
 // is checked too: every refusal must say why in the shared vocabulary.
-func wantReason(t testing.TB, err error, want mapping.Reason) {
+func wantReason(t testing.TB, err error, want fault.Kind) {
 	t.Helper()
 	if err == nil {
 		t.Fatalf("accepted, want %s", want)
 	}
-	var p *mapping.Problem
+	var p *fault.Error
 	if !errors.As(err, &p) {
-		t.Fatalf("error %v (%T) is not a *mapping.Problem, want %s", err, err, want)
+		t.Fatalf("error %v (%T) is not a *fault.Error, want %s", err, err, want)
 	}
-	if got := mapping.ReasonOf(err); got != want {
+	if got := fault.ReasonOf(err); got != want {
 		t.Fatalf("reason %s (%v), want %s", got, err, want)
 	}
 }

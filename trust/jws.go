@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 
 	"github.com/go-json-experiment/json/jsontext"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/lestrrat-go/jwx/v2/jwa"
 )
@@ -51,21 +52,21 @@ func splitCompact(token string) (Header, []byte, []byte, error) {
 func splitCompactMax(token string, max int) (Header, []byte, []byte, error) {
 	var h Header
 	if len(token) > max {
-		return h, nil, nil, mapping.Fail(mapping.Malformed, "JWS longer than %d bytes", max)
+		return h, nil, nil, fault.Fail(fault.Malformed, "JWS longer than %d bytes", max)
 	}
 	first := strings.IndexByte(token, '.')
 	last := strings.LastIndexByte(token, '.')
 	if first <= 0 || last == first || last == len(token)-1 {
-		return h, nil, nil, mapping.Fail(mapping.Malformed, "not a compact JWS (three non-empty parts)")
+		return h, nil, nil, fault.Fail(fault.Malformed, "not a compact JWS (three non-empty parts)")
 	}
 	// The decoder would skip CR and LF: each part must be base64url
 	// itself, and a '.' inside the middle one makes more than three.
 	for _, part := range [3][2]int{{0, first}, {first + 1, last}, {last + 1, len(token)}} {
 		if i := mapping.NotBase64URL(token[part[0]:part[1]]); i >= 0 {
 			if at := part[0] + i; token[at] != '.' {
-				return h, nil, nil, mapping.Fail(mapping.Malformed, "JWS has a character outside base64url at offset %d", at)
+				return h, nil, nil, fault.Fail(fault.Malformed, "JWS has a character outside base64url at offset %d", at)
 			}
-			return h, nil, nil, mapping.Fail(mapping.Malformed, "not a compact JWS (three non-empty parts)")
+			return h, nil, nil, fault.Fail(fault.Malformed, "not a compact JWS (three non-empty parts)")
 		}
 	}
 	h, err := decodeHeader(token[:first])
@@ -74,11 +75,11 @@ func splitCompactMax(token string, max int) (Header, []byte, []byte, error) {
 	}
 	payload, err := b64.DecodeString(token[first+1 : last])
 	if err != nil {
-		return h, nil, nil, mapping.Fail(mapping.Malformed, "JWS payload is not base64url")
+		return h, nil, nil, fault.Fail(fault.Malformed, "JWS payload is not base64url")
 	}
 	sig, err := b64.DecodeString(token[last+1:])
 	if err != nil {
-		return h, nil, nil, mapping.Fail(mapping.Malformed, "JWS signature is not base64url")
+		return h, nil, nil, fault.Fail(fault.Malformed, "JWS signature is not base64url")
 	}
 	return h, payload, sig, nil
 }
@@ -135,7 +136,7 @@ func parseHeader(seg string) (Header, error) {
 	var h Header
 	hb, err := b64.DecodeString(seg)
 	if err != nil {
-		return h, mapping.Fail(mapping.Malformed, "JWS header is not base64url")
+		return h, fault.Fail(fault.Malformed, "JWS header is not base64url")
 	}
 	var raw headerJSON
 	if err := mapping.DecodeStrict(hb, &raw, headerStrict); err != nil {
@@ -143,7 +144,7 @@ func parseHeader(seg string) (Header, error) {
 	}
 	h = Header{Alg: raw.Alg, Kid: raw.Kid, Typ: raw.Typ, Crit: raw.Crit != nil}
 	if raw.B64 != nil && string(raw.B64) != "true" {
-		return h, mapping.Fail(mapping.Malformed, "JWS with unencoded payload (b64) is not accepted")
+		return h, fault.Fail(fault.Malformed, "JWS with unencoded payload (b64) is not accepted")
 	}
 	return h, nil
 }
@@ -153,19 +154,19 @@ func checkHeader(h Header, typ string) error {
 	switch h.Alg {
 	case "ES256", "EdDSA":
 	case "":
-		return mapping.Fail(mapping.Malformed, "JWS header has no alg")
+		return fault.Fail(fault.Malformed, "JWS header has no alg")
 	default:
 		// none, HS256 and friends: never a signature hcgw can trust.
-		return mapping.Fail(mapping.BadSignature, "algorithm %q is not accepted", h.Alg)
+		return fault.Fail(fault.BadSignature, "algorithm %q is not accepted", h.Alg)
 	}
 	if h.Crit {
-		return mapping.Fail(mapping.Malformed, "JWS header has critical extensions")
+		return fault.Fail(fault.Malformed, "JWS header has critical extensions")
 	}
 	if !strings.EqualFold(h.Typ, typ) {
-		return mapping.Fail(mapping.Malformed, "JWS typ %q, want %q", h.Typ, typ)
+		return fault.Fail(fault.Malformed, "JWS typ %q, want %q", h.Typ, typ)
 	}
 	if h.Kid == "" {
-		return mapping.Fail(mapping.Malformed, "JWS header has no kid")
+		return fault.Fail(fault.Malformed, "JWS header has no kid")
 	}
 	return nil
 }
@@ -180,11 +181,11 @@ func checkHeader(h Header, typ string) error {
 // the curve.
 func verifyWith(token string, sig []byte, h Header, pub *PublicKey) error {
 	if h.Alg != pub.Alg.String() {
-		return mapping.Fail(mapping.BadSignature, "header alg %q does not match the key's %q", h.Alg, pub.Alg)
+		return fault.Fail(fault.BadSignature, "header alg %q does not match the key's %q", h.Alg, pub.Alg)
 	}
 	last := strings.LastIndexByte(token, '.')
 	if !verifySignature(pub.Alg, pub.Raw, []byte(token[:last]), sig) {
-		return mapping.Fail(mapping.BadSignature, "signature does not verify with key %s", pub.Kid)
+		return fault.Fail(fault.BadSignature, "signature does not verify with key %s", pub.Kid)
 	}
 	return nil
 }
@@ -231,10 +232,10 @@ func (s *Snapshot) VerifyCompact(token, typ string) (*Key, []byte, error) {
 	}
 	k := s.keys[h.Kid]
 	if k == nil {
-		return nil, payload, mapping.Fail(mapping.UnknownKey, "no endorsed key with kid %q", clip(h.Kid))
+		return nil, payload, fault.Fail(fault.UnknownKey, "no endorsed key with kid %q", clip(h.Kid))
 	}
 	if k.Revoked != nil {
-		return k, payload, mapping.Fail(mapping.RevokedKey, "key %s was revoked (%s)", k.Kid, clip(k.Revoked.Reason))
+		return k, payload, fault.Fail(fault.RevokedKey, "key %s was revoked (%s)", k.Kid, clip(k.Revoked.Reason))
 	}
 	if err := verifyWith(token, sig, h, k.Public); err != nil {
 		return k, payload, err
@@ -253,7 +254,7 @@ func VerifyWithKey(token, typ string, pub *PublicKey) ([]byte, error) {
 		return nil, err
 	}
 	if h.Kid != pub.Kid {
-		return nil, mapping.Fail(mapping.UnknownKey, "kid %q is not %q", clip(h.Kid), pub.Kid)
+		return nil, fault.Fail(fault.UnknownKey, "kid %q is not %q", clip(h.Kid), pub.Kid)
 	}
 	if err := verifyWith(token, sig, h, pub); err != nil {
 		return nil, err

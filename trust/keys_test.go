@@ -18,8 +18,8 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jwk"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/testkit"
-	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
 )
 
@@ -423,7 +423,7 @@ func TestSplitCompactRefusesOtherShapes(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, _, err := trust.SplitCompact(tc.token)
-			if mapping.ReasonOf(err) != mapping.Malformed || !strings.Contains(err.Error(), tc.want) {
+			if fault.ReasonOf(err) != fault.Malformed || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("SplitCompact: %v, want malformed, %q", err, tc.want)
 			}
 		})

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,7 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/hcgw/hcgw/mapping"
+	"github.com/hcgw/hcgw/fault"
 )
 
 // Key is one endorsed key as the registry knows it: every endorsement of it
@@ -36,10 +35,10 @@ type Key struct {
 // inside its window (skew tolerated before nbf only).
 func (k *Key) Authorize(u Use, iss, org string, iat time.Time, skew time.Duration) error {
 	if k.Revoked != nil {
-		return mapping.Fail(mapping.RevokedKey, "key %s was revoked", k.Kid)
+		return fault.Fail(fault.RevokedKey, "key %s was revoked", k.Kid)
 	}
 	if iss != k.Sub {
-		return mapping.Fail(mapping.ScopeViolation, "key %s belongs to region %s, not to %s", k.Kid, k.Sub, clip(iss))
+		return fault.Fail(fault.ScopeViolation, "key %s belongs to region %s, not to %s", k.Kid, k.Sub, clip(iss))
 	}
 	// Report the most specific failure: a key that has the use but not the
 	// window says key_not_valid; one that lacks the use or the scope says
@@ -63,12 +62,12 @@ func (k *Key) Authorize(u Use, iss, org string, iat time.Time, skew time.Duratio
 	}
 	switch {
 	case outside != nil:
-		return mapping.Fail(mapping.KeyNotValid, "key %s: issued at %s outside its endorsement window %s..%s",
+		return fault.Fail(fault.KeyNotValid, "key %s: issued at %s outside its endorsement window %s..%s",
 			k.Kid, iat.UTC().Format(time.RFC3339), outside.NotBefore.Format(time.RFC3339), outside.NotAfter.Format(time.RFC3339))
 	case offScope:
-		return mapping.Fail(mapping.ScopeViolation, "key %s may not sign for region %s", k.Kid, clip(org))
+		return fault.Fail(fault.ScopeViolation, "key %s may not sign for region %s", k.Kid, clip(org))
 	}
-	return mapping.Fail(mapping.ScopeViolation, "key %s is not endorsed for %s", k.Kid, u)
+	return fault.Fail(fault.ScopeViolation, "key %s is not endorsed for %s", k.Kid, u)
 }
 
 // InForce reports whether some endorsement grants u and covers org at t.
@@ -248,7 +247,7 @@ func (r *Registry) Snapshot() *Snapshot { return r.cur.Load() }
 
 // ErrConflict is returned when an endorsement would give an already known
 // key to another region.
-var ErrConflict = errors.New("conflicting endorsement")
+var ErrConflict = fault.New(fault.Conflict, "conflicting endorsement")
 
 // item is one parsed artefact waiting to be applied.
 type item struct {
@@ -298,7 +297,7 @@ func (r *Registry) apply(items []item) ([]item, error) {
 			k := next.keys[e.Key.Kid]
 			if k != nil {
 				if k.Sub != e.Sub {
-					return nil, fmt.Errorf("%w: key %s is endorsed for region %s, not %s", ErrConflict, k.Kid, k.Sub, e.Sub)
+					return nil, fault.Detail(ErrConflict, "key %s is endorsed for region %s, not %s", k.Kid, k.Sub, e.Sub)
 				}
 				if slices.ContainsFunc(k.Endorsements, func(x *Endorsement) bool { return x.JTI == e.JTI }) {
 					continue
@@ -373,7 +372,7 @@ func (r *Registry) parse(token string) (item, error) {
 		rv, err := r.anchors.ParseRevocation(token)
 		return item{r: rv}, err
 	}
-	return item{}, mapping.Fail(mapping.Malformed, "typ %q is neither %s nor %s", clip(h.Typ), TypEndorsement, TypRevocation)
+	return item{}, fault.Fail(fault.Malformed, "typ %q is neither %s nor %s", clip(h.Typ), TypEndorsement, TypRevocation)
 }
 
 // isRule tells a rule JWS by its header's typ, before anything is checked:
@@ -529,7 +528,7 @@ func fresh(cur *Snapshot, items []item, skipConflicts bool) ([]item, int, error)
 					conflicts++
 					continue
 				}
-				return nil, 0, fmt.Errorf("%w: rule %s version %s of %s is known with other content", ErrConflict, it.rule.Identifier, it.rule.Version, it.rule.Country)
+				return nil, 0, fault.Detail(ErrConflict, "rule %s version %s of %s is known with other content", it.rule.Identifier, it.rule.Version, it.rule.Country)
 			}
 			continue
 		}
@@ -552,7 +551,7 @@ func fresh(cur *Snapshot, items []item, skipConflicts bool) ([]item, int, error)
 				conflicts++
 				continue
 			}
-			return nil, 0, fmt.Errorf("%w: key %s is endorsed for region %s, not %s", ErrConflict, kid, sub, e.Sub)
+			return nil, 0, fault.Detail(ErrConflict, "key %s is endorsed for region %s, not %s", kid, sub, e.Sub)
 		}
 		subOf[kid] = e.Sub
 		id := [2]string{kid, e.JTI}

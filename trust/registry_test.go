@@ -16,6 +16,7 @@ import (
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
@@ -301,8 +302,8 @@ func TestARevocationKnownBeforeItsEndorsementStillRevokes(t *testing.T) {
 			t.Fatalf("key %+v is not revoked", key)
 		}
 		_, _, err := s.VerifyCompact(code, codeTyp)
-		wantReason(t, err, mapping.RevokedKey)
-		wantReason(t, key.Authorize(trust.UseCodes, zj, zj, testkit.Now, time.Minute), mapping.RevokedKey)
+		wantReason(t, err, fault.RevokedKey)
+		wantReason(t, key.Authorize(trust.UseCodes, zj, zj, testkit.Now, time.Minute), fault.RevokedKey)
 		if key.InForce(trust.UseCodes, zj, testkit.Now) {
 			t.Errorf("a revoked key is in force")
 		}
@@ -347,28 +348,28 @@ func TestKeyAuthorize(t *testing.T) {
 		use      trust.Use
 		iss, org string
 		iat      time.Time
-		reason   mapping.Reason
+		reason   fault.Kind
 	}{
 		"a key endorsed for codes may sign its region's codes": {
 			key: key(zj, plain), use: trust.UseCodes, iss: zj, org: zj, iat: testkit.Now},
 		"a revoked key authorises nothing": {
 			key: &trust.Key{Kid: "kid-1", Sub: zj, Endorsements: []*trust.Endorsement{plain}, Revoked: &trust.Revocation{Kid: "kid-1"}},
-			use: trust.UseCodes, iss: zj, org: zj, iat: testkit.Now, reason: mapping.RevokedKey},
+			use: trust.UseCodes, iss: zj, org: zj, iat: testkit.Now, reason: fault.RevokedKey},
 		"a revoked key authorises nothing, not even outside its window": {
 			key: &trust.Key{Kid: "kid-1", Sub: zj, Endorsements: []*trust.Endorsement{plain}, Revoked: &trust.Revocation{Kid: "kid-1"}},
-			use: trust.UseCodes, iss: sh, org: gd, iat: to.Add(time.Hour), reason: mapping.RevokedKey},
+			use: trust.UseCodes, iss: sh, org: gd, iat: to.Add(time.Hour), reason: fault.RevokedKey},
 		"iss other than the key's region is a scope violation": {
-			key: key(zj, plain), use: trust.UseCodes, iss: sh, org: zj, iat: testkit.Now, reason: mapping.ScopeViolation},
+			key: key(zj, plain), use: trust.UseCodes, iss: sh, org: zj, iat: testkit.Now, reason: fault.ScopeViolation},
 		"iss other than the key's region is a scope violation even when the scope covers it": {
 			key: key(zj, endorsement(codes, []string{trust.Wildcard}, from, to)), use: trust.UseCodes, iss: sh, org: sh, iat: testkit.Now,
-			reason: mapping.ScopeViolation},
+			reason: fault.ScopeViolation},
 		"a key lacking the use is a scope violation": {
 			key: key(zj, endorsement(status, []string{zj}, from, to)), use: trust.UseCodes, iss: zj, org: zj, iat: testkit.Now,
-			reason: mapping.ScopeViolation},
+			reason: fault.ScopeViolation},
 		"a key with no endorsement is a scope violation": {
-			key: key(zj), use: trust.UseCodes, iss: zj, org: zj, iat: testkit.Now, reason: mapping.ScopeViolation},
+			key: key(zj), use: trust.UseCodes, iss: zj, org: zj, iat: testkit.Now, reason: fault.ScopeViolation},
 		"iat before nbf beyond the skew is key_not_valid": {
-			key: key(zj, plain), use: trust.UseCodes, iss: zj, org: zj, iat: from.Add(-skew - time.Second), reason: mapping.KeyNotValid},
+			key: key(zj, plain), use: trust.UseCodes, iss: zj, org: zj, iat: from.Add(-skew - time.Second), reason: fault.KeyNotValid},
 		"iat exactly the skew before nbf is accepted": {
 			key: key(zj, plain), use: trust.UseCodes, iss: zj, org: zj, iat: from.Add(-skew)},
 		"iat within the skew before nbf is accepted": {
@@ -378,11 +379,11 @@ func TestKeyAuthorize(t *testing.T) {
 		"iat a second before exp is accepted": {
 			key: key(zj, plain), use: trust.UseCodes, iss: zj, org: zj, iat: to.Add(-time.Second)},
 		"iat at exp is key_not_valid": {
-			key: key(zj, plain), use: trust.UseCodes, iss: zj, org: zj, iat: to, reason: mapping.KeyNotValid},
+			key: key(zj, plain), use: trust.UseCodes, iss: zj, org: zj, iat: to, reason: fault.KeyNotValid},
 		"iat after exp is key_not_valid (no skew at the end)": {
-			key: key(zj, plain), use: trust.UseCodes, iss: zj, org: zj, iat: to.Add(time.Second), reason: mapping.KeyNotValid},
+			key: key(zj, plain), use: trust.UseCodes, iss: zj, org: zj, iat: to.Add(time.Second), reason: fault.KeyNotValid},
 		"an org outside the scope is a scope violation": {
-			key: key(zj, plain), use: trust.UseCodes, iss: zj, org: gd, iat: testkit.Now, reason: mapping.ScopeViolation},
+			key: key(zj, plain), use: trust.UseCodes, iss: zj, org: gd, iat: testkit.Now, reason: fault.ScopeViolation},
 		"the wildcard scope covers any org": {
 			key: key(mapping.NationalRegion, endorsement(codes, []string{trust.Wildcard}, from, to)), use: trust.UseCodes,
 			iss: mapping.NationalRegion, org: gd, iat: testkit.Now},
@@ -398,14 +399,14 @@ func TestKeyAuthorize(t *testing.T) {
 			use: trust.UseCodes, iss: zj, org: zj, iat: from.Add(-36 * time.Hour)},
 		"a window failure is reported rather than a scope failure of another endorsement": {
 			key: key(zj, endorsement(codes, []string{sh}, from, to), endorsement(codes, []string{gd}, to, to.Add(time.Hour))),
-			use: trust.UseCodes, iss: zj, org: gd, iat: testkit.Now, reason: mapping.KeyNotValid},
+			use: trust.UseCodes, iss: zj, org: gd, iat: testkit.Now, reason: fault.KeyNotValid},
 		"federation use is separate from codes": {
-			key: key(zj, plain), use: trust.UseFederation, iss: zj, org: zj, iat: testkit.Now, reason: mapping.ScopeViolation},
+			key: key(zj, plain), use: trust.UseFederation, iss: zj, org: zj, iat: testkit.Now, reason: fault.ScopeViolation},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			err := tc.key.Authorize(tc.use, tc.iss, tc.org, tc.iat, skew)
-			if tc.reason == "" {
+			if tc.reason == fault.None {
 				if err != nil {
 					t.Fatalf("refused: %v", err)
 				}
@@ -836,12 +837,12 @@ func TestLoadDir(t *testing.T) {
 
 	refused := map[string]struct {
 		file, data string
-		reason     mapping.Reason
+		reason     fault.Kind
 	}{
-		"a file that is not a JWS":              {file: "broken.jws", data: "garbage", reason: mapping.Malformed},
-		"an endorsement signed by another root": {file: "foreign.jwt", data: other.Endorse(k1, gd, testkit.Spec{}), reason: mapping.UnknownKey},
-		"an empty file":                         {file: "empty.jws", data: "", reason: mapping.Malformed},
-		"a code instead of a trust artefact":    {file: "code.jws", data: signCode(t, k1), reason: mapping.Malformed},
+		"a file that is not a JWS":              {file: "broken.jws", data: "garbage", reason: fault.Malformed},
+		"an endorsement signed by another root": {file: "foreign.jwt", data: other.Endorse(k1, gd, testkit.Spec{}), reason: fault.UnknownKey},
+		"an empty file":                         {file: "empty.jws", data: "", reason: fault.Malformed},
+		"a code instead of a trust artefact":    {file: "code.jws", data: signCode(t, k1), reason: fault.Malformed},
 	}
 	for name, tc := range refused {
 		t.Run(name+" stops the load and is named", func(t *testing.T) {
@@ -856,7 +857,7 @@ func TestLoadDir(t *testing.T) {
 			if !strings.Contains(err.Error(), filepath.Join(dir, tc.file)) {
 				t.Errorf("error %q does not name %s", err, tc.file)
 			}
-			if got := mapping.ReasonOf(err); got != tc.reason {
+			if got := fault.ReasonOf(err); got != tc.reason {
 				t.Errorf("reason %s, want %s", got, tc.reason)
 			}
 			if reg.Snapshot().Version() != 0 {
@@ -902,10 +903,10 @@ func TestAddAnyMixesKindsAndReportsRefusals(t *testing.T) {
 	if n != 4 {
 		t.Errorf("n %d, want 4", n)
 	}
-	want := map[int]mapping.Reason{2: mapping.Malformed, 3: mapping.UnknownKey, 5: mapping.UnknownKey, 6: mapping.Malformed, 7: mapping.Malformed}
-	got := map[int]mapping.Reason{}
+	want := map[int]fault.Kind{2: fault.Malformed, 3: fault.UnknownKey, 5: fault.UnknownKey, 6: fault.Malformed, 7: fault.Malformed}
+	got := map[int]fault.Kind{}
 	for i, err := range bad {
-		got[i] = mapping.ReasonOf(err)
+		got[i] = fault.ReasonOf(err)
 	}
 	if !maps.Equal(got, want) {
 		t.Errorf("refused %v, want %v", got, want)
@@ -948,22 +949,22 @@ func TestVerifyCompact(t *testing.T) {
 	})
 	tests := map[string]struct {
 		token  string
-		reason mapping.Reason
+		reason fault.Kind
 	}{
 		"an unknown kid is an unknown key": {
-			token: signCode(t, stranger), reason: mapping.UnknownKey},
+			token: signCode(t, stranger), reason: fault.UnknownKey},
 		"a revoked key is revoked": {
-			token: signCode(t, revoked), reason: mapping.RevokedKey},
+			token: signCode(t, revoked), reason: fault.RevokedKey},
 		"another typ is malformed": {
-			token: testkit.SignRaw(t, good, header(good, "JWT"), []byte(`{}`)), reason: mapping.Malformed},
+			token: testkit.SignRaw(t, good, header(good, "JWT"), []byte(`{}`)), reason: fault.Malformed},
 		"a known kid over a stranger's signature is a bad signature": {
-			token: testkit.SignRaw(t, stranger, header(good, codeTyp), []byte(`{}`)), reason: mapping.BadSignature},
+			token: testkit.SignRaw(t, stranger, header(good, codeTyp), []byte(`{}`)), reason: fault.BadSignature},
 		"a header naming EdDSA for an ES256 key is a bad signature": {
-			token: testkit.SignRaw(t, good, map[string]any{"alg": "EdDSA", "kid": good.Kid(), "typ": codeTyp}, []byte(`{}`)), reason: mapping.BadSignature},
+			token: testkit.SignRaw(t, good, map[string]any{"alg": "EdDSA", "kid": good.Kid(), "typ": codeTyp}, []byte(`{}`)), reason: fault.BadSignature},
 		"an altered payload is a bad signature": {
-			token: parts[0] + "." + testkit.B64([]byte(`{"iss":"310000"}`)) + "." + parts[2], reason: mapping.BadSignature},
+			token: parts[0] + "." + testkit.B64([]byte(`{"iss":"310000"}`)) + "." + parts[2], reason: fault.BadSignature},
 		"a revoked key's forged signature is still revoked first": {
-			token: testkit.SignRaw(t, stranger, header(revoked, codeTyp), []byte(`{}`)), reason: mapping.RevokedKey},
+			token: testkit.SignRaw(t, stranger, header(revoked, codeTyp), []byte(`{}`)), reason: fault.RevokedKey},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -1034,14 +1035,14 @@ func TestConcurrentReadersAndWriters(t *testing.T) {
 				// The doomed key verifies until the snapshot knows the
 				// revocation, and never after.
 				_, _, err := s.VerifyCompact(doomedCode, codeTyp)
-				if revoked := s.Key(doomed.Kid()).Revoked != nil; revoked != (mapping.ReasonOf(err) == mapping.RevokedKey) || !revoked && err != nil {
+				if revoked := s.Key(doomed.Kid()).Revoked != nil; revoked != (fault.ReasonOf(err) == fault.RevokedKey) || !revoked && err != nil {
 					t.Errorf("reader %d: revoked %v but verify says %v", r, revoked, err)
 					return
 				}
 				// A key the snapshot holds verifies; one it does not is unknown.
 				p := all[i%len(all)]
 				_, _, err = s.VerifyCompact(p.code, codeTyp)
-				if known := s.Key(p.kid) != nil; known && err != nil || !known && mapping.ReasonOf(err) != mapping.UnknownKey {
+				if known := s.Key(p.kid) != nil; known && err != nil || !known && fault.ReasonOf(err) != fault.UnknownKey {
 					t.Errorf("reader %d: key known %v, verify %v", r, known, err)
 					return
 				}

@@ -3,7 +3,6 @@ package trust
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
@@ -13,6 +12,7 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/hcgw/hcgw/certlogic"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/mapping"
 )
 
@@ -37,12 +37,12 @@ const (
 // ErrBadRule wraps every refusal of a rule for its content (400 bad_rule);
 // ErrRuleForbidden every refusal for its signer (403 forbidden).
 var (
-	ErrBadRule       = errors.New("bad rule")
-	ErrRuleForbidden = errors.New("rule signer not allowed")
+	ErrBadRule       = fault.New(fault.BadRule, "bad rule")
+	ErrRuleForbidden = fault.New(fault.Forbidden, "rule signer not allowed")
 )
 
 func badRule(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrBadRule, fmt.Sprintf(format, args...))
+	return fault.Detail(ErrBadRule, format, args...)
 }
 
 // RuleType is Acceptance or Invalidation.
@@ -328,11 +328,11 @@ func parseRule(anchors Anchors, snap *Snapshot, token string, skew time.Duration
 		pub = a
 	} else if key = snap.keys[h.Kid]; key != nil {
 		if key.Revoked != nil {
-			return nil, fmt.Errorf("%w: key %s was revoked", ErrRuleForbidden, key.Kid)
+			return nil, fault.Detail(ErrRuleForbidden, "key %s was revoked", key.Kid)
 		}
 		pub = key.Public
 	} else {
-		return nil, fmt.Errorf("%w: kid %q is neither a trust anchor nor an endorsed key", ErrRuleForbidden, clip(h.Kid))
+		return nil, fault.Detail(ErrRuleForbidden, "kid %q is neither a trust anchor nor an endorsed key", clip(h.Kid))
 	}
 	if err := verifyWith(token, sig, h, pub); err != nil {
 		return nil, badRule("%v", err)
@@ -369,12 +369,12 @@ func parseRule(anchors Anchors, snap *Snapshot, token string, skew time.Duration
 	}
 	if key == nil {
 		if r.Iss != mapping.NationalRegion {
-			return nil, fmt.Errorf("%w: a rule signed by an anchor has iss %q, want %q", ErrRuleForbidden, clip(r.Iss), mapping.NationalRegion)
+			return nil, fault.Detail(ErrRuleForbidden, "a rule signed by an anchor has iss %q, want %q", clip(r.Iss), mapping.NationalRegion)
 		}
 		return r, nil
 	}
 	if err := key.Authorize(UseRules, r.Iss, r.Country, r.IssuedAt, skew); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrRuleForbidden, err)
+		return nil, fault.Detail(ErrRuleForbidden, "%v", err)
 	}
 	return r, nil
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/mapping"
 )
 
@@ -97,7 +98,7 @@ func SignRule(signer Signer, iss string, rule json.RawMessage, jti string, at ti
 
 // ErrNoSigningKey means none of this gateway's keys is endorsed, now, for
 // the use and region asked.
-var ErrNoSigningKey = errors.New("no key of this gateway is endorsed for that use and region now")
+var ErrNoSigningKey = fault.New(fault.Unavailable, "no key of this gateway is endorsed for that use and region now")
 
 // PickSigner picks this gateway's key in force for use u covering org at
 // now: the one endorsed most recently (rotation publishes a new key before it

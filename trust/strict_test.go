@@ -7,8 +7,8 @@ import (
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/testkit"
-	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
 )
 
@@ -166,13 +166,13 @@ func TestProtectedHeaderIsReadStrictly(t *testing.T) {
 	}
 }
 
-// wantDetail fails unless err is a malformed *mapping.Problem whose detail
+// wantDetail fails unless err is a malformed *fault.Error whose detail
 // holds want.
 func wantDetail(t testing.TB, err error, want string) {
 	t.Helper()
-	wantReason(t, err, mapping.Malformed)
-	var p *mapping.Problem
-	if errors.As(err, &p) && !strings.Contains(p.Detail, want) {
-		t.Errorf("detail %q, want it to contain %q", p.Detail, want)
+	wantReason(t, err, fault.Malformed)
+	var p *fault.Error
+	if errors.As(err, &p) && !strings.Contains(p.Message, want) {
+		t.Errorf("detail %q, want it to contain %q", p.Message, want)
 	}
 }

@@ -20,7 +20,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hcgw/hcgw/mapping"
+	"github.com/hcgw/hcgw/fault"
 )
 
 // A document signer (DSC) is the second kind of key the registry knows: an
@@ -190,10 +190,10 @@ func (d *DSC) May(u DSCUsage) bool { return u != 0 && d.Usage&u == u }
 // business (Snapshot.LookupDSC).
 func (d *DSC) Authorize(u DSCUsage, country string, iat, exp time.Time, skew time.Duration) error {
 	if country != "" && d.Country != "" && country != d.Country {
-		return mapping.Fail(mapping.ScopeViolation, "document signer %s signs for %s, not for %s", d.Kid, d.Country, clip(country))
+		return fault.Fail(fault.ScopeViolation, "document signer %s signs for %s, not for %s", d.Kid, d.Country, clip(country))
 	}
 	if !d.May(u) {
-		return mapping.Fail(mapping.ScopeViolation, "document signer %s may sign %s certificates, not %s", d.Kid, d.Usage, u)
+		return fault.Fail(fault.ScopeViolation, "document signer %s may sign %s certificates, not %s", d.Kid, d.Usage, u)
 	}
 	return d.CheckWindow(iat, exp, skew)
 }
@@ -204,11 +204,11 @@ func (d *DSC) Authorize(u DSCUsage, country string, iat, exp time.Time, skew tim
 // signer).
 func (d *DSC) CheckWindow(iat, exp time.Time, skew time.Duration) error {
 	if iat.Before(d.NotBefore.Add(-skew)) || iat.After(d.NotAfter) {
-		return mapping.Fail(mapping.KeyNotValid, "document signer %s: issued at %s outside its window %s..%s",
+		return fault.Fail(fault.KeyNotValid, "document signer %s: issued at %s outside its window %s..%s",
 			d.Kid, iat.UTC().Format(time.RFC3339), d.NotBefore.UTC().Format(time.RFC3339), d.NotAfter.UTC().Format(time.RFC3339))
 	}
 	if exp.After(d.NotAfter) {
-		return mapping.Fail(mapping.KeyNotValid, "document signer %s: certificate expires at %s, after its signer (%s)",
+		return fault.Fail(fault.KeyNotValid, "document signer %s: certificate expires at %s, after its signer (%s)",
 			d.Kid, exp.UTC().Format(time.RFC3339), d.NotAfter.UTC().Format(time.RFC3339))
 	}
 	return nil
@@ -232,10 +232,10 @@ func (s *Snapshot) DSCs() []*DSC {
 func (s *Snapshot) LookupDSC(kid string) (*DSC, error) {
 	d := s.dscs[kid]
 	if d == nil {
-		return nil, mapping.Fail(mapping.UnknownKey, "no document signer with kid %q", clip(kid))
+		return nil, fault.Fail(fault.UnknownKey, "no document signer with kid %q", clip(kid))
 	}
 	if rv := s.revocations[kid]; rv != nil {
-		return nil, mapping.Fail(mapping.RevokedKey, "document signer %s was revoked (%s)", kid, clip(rv.Reason))
+		return nil, fault.Fail(fault.RevokedKey, "document signer %s was revoked (%s)", kid, clip(rv.Reason))
 	}
 	return d, nil
 }
@@ -255,7 +255,7 @@ func (r *Registry) AddDSCs(ds ...*DSC) (int, error) {
 	for _, d := range ds {
 		if have := merged[d.Kid]; have != nil {
 			if !bytes.Equal(have.Cert.Raw, d.Cert.Raw) {
-				return 0, fmt.Errorf("%w: two document signers share kid %s", ErrConflict, d.Kid)
+				return 0, fault.Detail(ErrConflict, "two document signers share kid %s", d.Kid)
 			}
 			continue
 		}

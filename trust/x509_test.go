@@ -24,8 +24,8 @@ import (
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/testkit"
-	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
 )
 
@@ -160,24 +160,24 @@ func TestDSCAuthorize(t *testing.T) {
 		country  string
 		iat, exp time.Time
 		skew     time.Duration
-		reason   mapping.Reason
+		reason   fault.Kind
 	}{
-		"a vaccination inside the window":             {trust.DSCVaccination, "DE", mid, mid.AddDate(0, 3, 0), 0, mapping.ReasonNone},
-		"no country stated":                           {trust.DSCVaccination, "", mid, mid.AddDate(0, 3, 0), 0, mapping.ReasonNone},
-		"another country's certificate":               {trust.DSCVaccination, "FR", mid, mid.AddDate(0, 3, 0), 0, mapping.ScopeViolation},
-		"a test the signer may not sign":              {trust.DSCTest, "DE", mid, mid.AddDate(0, 3, 0), 0, mapping.ScopeViolation},
-		"issued before the window":                    {trust.DSCVaccination, "DE", dscFrom.Add(-time.Hour), mid, 0, mapping.KeyNotValid},
-		"issued just before the window, within skew":  {trust.DSCVaccination, "DE", dscFrom.Add(-30 * time.Second), mid, time.Minute, mapping.ReasonNone},
-		"issued after the window":                     {trust.DSCVaccination, "DE", dscTo.Add(time.Second), dscTo.AddDate(0, 1, 0), 0, mapping.KeyNotValid},
-		"expiring after the signer":                   {trust.DSCVaccination, "DE", mid, dscTo.Add(time.Second), 0, mapping.KeyNotValid},
-		"expiring with the signer":                    {trust.DSCVaccination, "DE", mid, dscTo, 0, mapping.ReasonNone},
-		"expiring after the signer, skew or not":      {trust.DSCVaccination, "DE", mid, dscTo.Add(time.Second), time.Minute, mapping.KeyNotValid},
-		"the wrong country wins over the wrong usage": {trust.DSCTest, "FR", mid, mid, 0, mapping.ScopeViolation},
+		"a vaccination inside the window":             {trust.DSCVaccination, "DE", mid, mid.AddDate(0, 3, 0), 0, fault.None},
+		"no country stated":                           {trust.DSCVaccination, "", mid, mid.AddDate(0, 3, 0), 0, fault.None},
+		"another country's certificate":               {trust.DSCVaccination, "FR", mid, mid.AddDate(0, 3, 0), 0, fault.ScopeViolation},
+		"a test the signer may not sign":              {trust.DSCTest, "DE", mid, mid.AddDate(0, 3, 0), 0, fault.ScopeViolation},
+		"issued before the window":                    {trust.DSCVaccination, "DE", dscFrom.Add(-time.Hour), mid, 0, fault.KeyNotValid},
+		"issued just before the window, within skew":  {trust.DSCVaccination, "DE", dscFrom.Add(-30 * time.Second), mid, time.Minute, fault.None},
+		"issued after the window":                     {trust.DSCVaccination, "DE", dscTo.Add(time.Second), dscTo.AddDate(0, 1, 0), 0, fault.KeyNotValid},
+		"expiring after the signer":                   {trust.DSCVaccination, "DE", mid, dscTo.Add(time.Second), 0, fault.KeyNotValid},
+		"expiring with the signer":                    {trust.DSCVaccination, "DE", mid, dscTo, 0, fault.None},
+		"expiring after the signer, skew or not":      {trust.DSCVaccination, "DE", mid, dscTo.Add(time.Second), time.Minute, fault.KeyNotValid},
+		"the wrong country wins over the wrong usage": {trust.DSCTest, "FR", mid, mid, 0, fault.ScopeViolation},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			err := d.Authorize(tc.u, tc.country, tc.iat, tc.exp, tc.skew)
-			if got := mapping.ReasonOf(err); got != tc.reason {
+			if got := fault.ReasonOf(err); got != tc.reason {
 				t.Fatalf("reason %q (%v), want %q", got, err, tc.reason)
 			}
 		})
@@ -203,7 +203,7 @@ func TestRegistryDSCs(t *testing.T) {
 	if got, err := snap.LookupDSC(d1.Kid); err != nil || got != d1 {
 		t.Fatalf("LookupDSC: %v %v", got, err)
 	}
-	if _, err := snap.LookupDSC("AAAAAAAAAAA="); mapping.ReasonOf(err) != mapping.UnknownKey {
+	if _, err := snap.LookupDSC("AAAAAAAAAAA="); fault.ReasonOf(err) != fault.UnknownKey {
 		t.Fatalf("unknown kid: %v", err)
 	}
 	if len(snap.DSCs()) != 2 || snap.Version() != before.Version() {
@@ -239,7 +239,7 @@ func TestRegistryDSCs(t *testing.T) {
 	if _, _, err := reg.AddRevocation(t.Context(), root.Revoke(d2.Kid)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := reg.Snapshot().LookupDSC(d2.Kid); mapping.ReasonOf(err) != mapping.RevokedKey {
+	if _, err := reg.Snapshot().LookupDSC(d2.Kid); fault.ReasonOf(err) != fault.RevokedKey {
 		t.Fatalf("revoked signer: %v", err)
 	}
 	if _, err := reg.Snapshot().LookupDSC(d1.Kid); err != nil {

@@ -7,7 +7,7 @@ import (
 	"github.com/hcgw/hcgw/adapters"
 	"github.com/hcgw/hcgw/admission"
 	"github.com/hcgw/hcgw/certlogic"
-	"github.com/hcgw/hcgw/mapping"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/trust"
 )
 
@@ -17,7 +17,7 @@ import (
 // credential decide, and without an acceptance rule only green passes. The
 // rules come from the trust snapshot in memory, compiled.
 func (v *Verifier) admit(vd *Verdict, c *adapters.Code, scene string, now time.Time) admission.Outcome {
-	if vd.Result != mapping.Valid {
+	if vd.Result != fault.Valid {
 		return admission.Refused()
 	}
 	snap := v.Trust.Snapshot()

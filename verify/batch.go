@@ -9,7 +9,7 @@ import (
 
 	"github.com/hcgw/hcgw/adapters"
 	"github.com/hcgw/hcgw/audit"
-	"github.com/hcgw/hcgw/mapping"
+	"github.com/hcgw/hcgw/fault"
 )
 
 // batchParallelism is how many codes of one batch are verified at once:
@@ -95,9 +95,9 @@ var errBatchDeadline = errors.New("the batch's deadline passed")
 // time for: its status was never established, so it is unverified, never
 // green. Only its format is told, which needs no decoding.
 func (v *Verifier) notReached(code string, d time.Duration) Verdict {
-	err := mapping.Fail(mapping.IssuerUnavailable, "not reached before the batch's request ended")
+	err := fault.Fail(fault.IssuerUnavailable, "not reached before the batch's request ended")
 	if d > 0 {
-		err = mapping.Fail(mapping.IssuerUnavailable, "not reached within the batch's deadline of %s", d)
+		err = fault.Fail(fault.IssuerUnavailable, "not reached within the batch's deadline of %s", d)
 	}
 	vd := fail(err)
 	if len(code) <= v.maxCodeBytes() {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/verify"
@@ -86,7 +87,7 @@ func TestBatchBounds(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i, vd := range out {
-			if vd.Result != mapping.Valid || vd.Status != sts[i] || vd.Source != verify.SourceOnline || vd.RecordID == "" {
+			if vd.Result != fault.Valid || vd.Status != sts[i] || vd.Source != verify.SourceOnline || vd.RecordID == "" {
 				t.Fatalf("code %d: %+v", i, vd)
 			}
 		}
@@ -110,7 +111,7 @@ func TestBatchBounds(t *testing.T) {
 			g.enter()
 			defer g.leave()
 			<-ctx.Done()
-			return mapping.LiveStatus{}, true, mapping.Fail(mapping.IssuerUnavailable, "%v", ctx.Err())
+			return mapping.LiveStatus{}, true, fault.Fail(fault.IssuerUnavailable, "%v", ctx.Err())
 		})
 		w.v.Deadline = time.Minute // the batch's deadline, not the code's, ends the wait
 		w.v.BatchDeadline = 50 * time.Millisecond
@@ -124,9 +125,9 @@ func TestBatchBounds(t *testing.T) {
 		asked, notReached := 0, 0
 		for i, vd := range out {
 			switch {
-			case vd.Result == mapping.Valid && vd.Degraded && vd.Source == verify.SourceOffline && vd.Status == sts[i]:
+			case vd.Result == fault.Valid && vd.Degraded && vd.Source == verify.SourceOffline && vd.Status == sts[i]:
 				asked++
-			case vd.Result == mapping.Unverified && vd.Reason == mapping.IssuerUnavailable && vd.Status == mapping.Grey:
+			case vd.Result == fault.Unverified && vd.Reason == fault.IssuerUnavailable && vd.Status == mapping.Grey:
 				notReached++
 				if i < len(sts) && vd.Format != "nic-v1" || vd.Holder != nil || vd.Issuer != "" {
 					t.Errorf("code %d not reached: %+v", i, vd)
@@ -142,7 +143,7 @@ func TestBatchBounds(t *testing.T) {
 			t.Fatalf("%d records for %d codes", len(w.rec.recs), len(reqs))
 		}
 		for i, r := range w.rec.recs {
-			if r.ID != out[i].RecordID || r.Result != string(out[i].Result) || r.Reason != string(out[i].Reason) || r.CodeSHA256 == "" {
+			if r.ID != out[i].RecordID || r.Result != string(out[i].Result) || r.Reason != out[i].Reason.String() || r.CodeSHA256 == "" {
 				t.Fatalf("record %d: %+v for %+v", i, r, out[i])
 			}
 		}
@@ -163,7 +164,7 @@ func TestBatchBounds(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i, vd := range out[1:] {
-			if vd.Result != mapping.Unverified || vd.Reason != mapping.IssuerUnavailable {
+			if vd.Result != fault.Unverified || vd.Reason != fault.IssuerUnavailable {
 				t.Fatalf("code %d: %+v", i+1, vd)
 			}
 		}
@@ -178,12 +179,12 @@ func TestBatchBounds(t *testing.T) {
 		w.v.Online = issuerFunc(func(ctx context.Context, org, cid string) (mapping.LiveStatus, bool, error) {
 			<-ctx.Done()
 			ended <- ctx.Err()
-			return mapping.LiveStatus{}, true, mapping.Fail(mapping.IssuerUnavailable, "%v", ctx.Err())
+			return mapping.LiveStatus{}, true, fault.Fail(fault.IssuerUnavailable, "%v", ctx.Err())
 		})
 		w.v.Deadline, w.v.BatchDeadline = time.Minute, 20*time.Millisecond
 		reqs, sts := batchOf(t, w, 1)
 		out, err := w.v.VerifyBatch(context.Background(), reqs)
-		if err != nil || out[0].Result != mapping.Valid || !out[0].Degraded || out[0].Status != sts[0] {
+		if err != nil || out[0].Result != fault.Valid || !out[0].Degraded || out[0].Status != sts[0] {
 			t.Fatalf("%+v %v", out, err)
 		}
 		// Cancelled, not expired: the issuer's breaker does not count it.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hcgw/hcgw/admission"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/verify"
@@ -77,7 +78,7 @@ func BenchmarkVerifyParallel(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			vd, err := w.v.Verify(context.Background(), verify.Request{Code: c})
-			if err != nil || vd.Result != mapping.Valid {
+			if err != nil || vd.Result != fault.Valid {
 				b.Fatal(vd, err)
 			}
 		}

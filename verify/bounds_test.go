@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/verify"
@@ -25,7 +26,7 @@ func TestUnsetBoundsAreNone(t *testing.T) {
 			return mapping.LiveStatus{Status: mapping.Green, At: testkit.Now}, true, nil
 		})
 		vd, err := w.v.Verify(context.Background(), verify.Request{Code: code(t, w.zjKey, testkit.Claims(zj, mapping.Green))})
-		if err != nil || vd.Result != mapping.Valid || has {
+		if err != nil || vd.Result != fault.Valid || has {
 			t.Fatalf("%+v, %v; the issuer's context had a deadline: %v", vd, err, has)
 		}
 	})
@@ -58,7 +59,7 @@ func TestUnsetBoundsAreNone(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i, vd := range out {
-			if vd.Result != mapping.Valid {
+			if vd.Result != fault.Valid {
 				t.Fatalf("code %d: %+v", i, vd)
 			}
 		}

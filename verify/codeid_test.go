@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hcgw/hcgw/adapters"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
@@ -44,7 +45,7 @@ func TestACodeIDHoldingAnIdentityNumberIsRefusedWhateverTheAdapter(t *testing.T)
 	ctx := context.Background()
 
 	out, err := v.Convert(ctx, verify.Request{Code: "LEAKY:clean-id-1"}, signers)
-	if err != nil || out.Verdict.Result != mapping.Valid || out.NationalCode == "" {
+	if err != nil || out.Verdict.Result != fault.Valid || out.NationalCode == "" {
 		t.Fatalf("a clean id: %v, %s/%s", err, out.Verdict.Result, out.Verdict.Reason)
 	}
 	for _, id := range []string{"330102199001011234", "x-11010519491231002x", "110105491231002", "abc33010219900101123"} {
@@ -53,7 +54,7 @@ func TestACodeIDHoldingAnIdentityNumberIsRefusedWhateverTheAdapter(t *testing.T)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if vd.Result != mapping.Invalid || vd.Reason != mapping.Malformed || vd.Holder != nil || strings.Contains(vd.Detail, id) {
+		if vd.Result != fault.Invalid || vd.Reason != fault.Malformed || vd.Holder != nil || strings.Contains(vd.Detail, id) {
 			t.Fatalf("%s: verdict %+v", id, vd)
 		}
 		out, err := v.Convert(ctx, verify.Request{Code: "LEAKY:" + id}, signers)
@@ -61,7 +62,7 @@ func TestACodeIDHoldingAnIdentityNumberIsRefusedWhateverTheAdapter(t *testing.T)
 			t.Fatalf("%s: convert %v, code %q", id, err, out.NationalCode)
 		}
 		for _, r := range rec.recs[n:] {
-			if r.CodeID != "" || r.Reason != string(mapping.Malformed) {
+			if r.CodeID != "" || r.Reason != fault.Malformed.String() {
 				t.Fatalf("%s: record %+v", id, r)
 			}
 		}

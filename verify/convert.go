@@ -4,11 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
-	"errors"
-	"fmt"
 	"time"
 
 	"github.com/hcgw/hcgw/adapters/nic"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
 )
@@ -22,13 +21,13 @@ const OnlineConversionTTL = time.Hour
 // /v1/convert).
 var (
 	// ErrNotValid: the local code did not verify; nothing is signed.
-	ErrNotValid = errors.New("the code is not valid")
+	ErrNotValid = fault.New(fault.CodeNotValid, "only a valid code can be converted; see verdict")
 	// ErrLapsed: the live status the code carries has ended (or ends
 	// within the second): no national code can be signed that does not
 	// outlive it. It is an ErrNotValid.
-	ErrLapsed = fmt.Errorf("%w: the status it carries has lapsed", ErrNotValid)
+	ErrLapsed = fault.Detail(ErrNotValid, "the status it carries has lapsed")
 	// ErrOutOfScope: no key of this gateway may sign for the code's region.
-	ErrOutOfScope = errors.New("no key of this gateway is endorsed to sign codes for that region")
+	ErrOutOfScope = fault.New(fault.ScopeViolation, "no key of this gateway is endorsed to sign codes for that region")
 )
 
 // Converted is a local code translated into a national information code
@@ -52,7 +51,7 @@ func (v *Verifier) Convert(ctx context.Context, req Request, signers []trust.Sig
 	}
 	vd, c := vds[0], codes[0]
 	out := &Converted{Verdict: vd}
-	if vd.Result != mapping.Valid || c == nil || vd.Holder == nil || vd.StatusAsOf == nil {
+	if vd.Result != fault.Valid || c == nil || vd.Holder == nil || vd.StatusAsOf == nil {
 		return out, ErrNotValid
 	}
 	if !mapping.ValidRegion(c.Org) {

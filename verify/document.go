@@ -3,6 +3,7 @@ package verify
 import (
 	"context"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/federation"
 	"github.com/hcgw/hcgw/mapping"
 )
@@ -38,18 +39,18 @@ type Holders interface {
 // holder key, for the record's code hash.
 func (v *Verifier) evaluateDocument(ctx context.Context, d *Document) (vd Verdict, key string) {
 	if d.Type != DocumentResidentID {
-		vd = fail(mapping.Fail(mapping.Malformed, "unknown identity document type"))
+		vd = fail(fault.Fail(fault.Malformed, "unknown identity document type"))
 		vd.Format = FormatIDDocument
 		return vd, ""
 	}
 	number, err := mapping.ParseResidentID(d.Number)
 	if err != nil {
-		vd = fail(mapping.Fail(mapping.Malformed, "%s", err.Error()))
+		vd = fail(fault.Fail(fault.Malformed, "%s", fault.MessageOf(err)))
 		vd.Format = FormatIDDocument
 		return vd, ""
 	}
 	if v.Holders == nil {
-		vd = fail(mapping.Fail(mapping.IssuerUnavailable, "this gateway cannot ask other regions for a holder"))
+		vd = fail(fault.Fail(fault.IssuerUnavailable, "this gateway cannot ask other regions for a holder"))
 		vd.Format = FormatIDDocument
 		return vd, ""
 	}
@@ -57,16 +58,16 @@ func (v *Verifier) evaluateDocument(ctx context.Context, d *Document) (vd Verdic
 	sh, masked, key, err := v.Holders.LookupHolder(dctx, number)
 	cancel()
 	if err != nil {
-		vd = fail(mapping.Fail(mapping.Malformed, "identity number cannot be looked up"))
+		vd = fail(fault.Fail(fault.Malformed, "identity number cannot be looked up"))
 		vd.Format = FormatIDDocument
 		return vd, ""
 	}
 	holder := mapping.Holder{ID: masked}
 	if len(sh.Answered) == 0 {
-		p := mapping.Fail(mapping.StatusUnknown, "no region knows this holder")
+		p := fault.Fail(fault.StatusUnknown, "no region knows this holder")
 		if len(sh.Unavailable) > 0 {
 			// A region that could not be asked may know the holder.
-			p = mapping.Fail(mapping.IssuerUnavailable, "%d region(s) could not be asked, and none of the others knows this holder", len(sh.Unavailable))
+			p = fault.Fail(fault.IssuerUnavailable, "%d region(s) could not be asked, and none of the others knows this holder", len(sh.Unavailable))
 		}
 		vd = fail(p)
 		vd.Format, vd.Holder = FormatIDDocument, &holder
@@ -82,7 +83,7 @@ func (v *Verifier) evaluateDocument(ctx context.Context, d *Document) (vd Verdic
 		}
 	}
 	at := decide.StatusAsOf
-	vd.Result, vd.Status, vd.Format, vd.Issuer, vd.Source = mapping.Valid, sh.Status, FormatIDDocument, decide.Region, SourceOnline
+	vd.Result, vd.Status, vd.Format, vd.Issuer, vd.Source = fault.Valid, sh.Status, FormatIDDocument, decide.Region, SourceOnline
 	vd.Holder, vd.StatusAsOf = &holder, &at
 	if decide.Source == string(SourceCache) {
 		vd.Source = SourceCache // the deciding region's answer, as cached until its exp

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hcgw/hcgw/admission"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/federation"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
@@ -37,8 +38,8 @@ func TestDocumentVerdicts(t *testing.T) {
 		number   string
 		sh       federation.Shared
 		err      error
-		result   mapping.Result
-		reason   mapping.Reason
+		result   fault.Result
+		reason   fault.Kind
 		status   mapping.Status
 		issuer   string
 		conflict bool
@@ -46,22 +47,22 @@ func TestDocumentVerdicts(t *testing.T) {
 		source   verify.Source
 	}{
 		"one region green": {sh: federation.Shared{Status: mapping.Green, Answered: []federation.RegionAnswer{answer("330000", mapping.Green, "online")}},
-			result: mapping.Valid, status: mapping.Green, issuer: "330000", source: verify.SourceOnline},
+			result: fault.Valid, status: mapping.Green, issuer: "330000", source: verify.SourceOnline},
 		"two regions: the most severe decides, in conflict": {sh: federation.Shared{Status: mapping.Red, Answered: []federation.RegionAnswer{
 			answer("310000", mapping.Green, "online"), answer("440000", mapping.Red, "cache"), answer("330000", mapping.Yellow, "online")}},
-			result: mapping.Valid, status: mapping.Red, issuer: "440000", conflict: true, source: verify.SourceCache},
+			result: fault.Valid, status: mapping.Red, issuer: "440000", conflict: true, source: verify.SourceCache},
 		"two regions agreeing": {sh: federation.Shared{Status: mapping.Yellow, Answered: []federation.RegionAnswer{
 			answer("310000", mapping.Yellow, "online"), answer("330000", mapping.Yellow, "online")}},
-			result: mapping.Valid, status: mapping.Yellow, issuer: "310000", source: verify.SourceOnline},
+			result: fault.Valid, status: mapping.Yellow, issuer: "310000", source: verify.SourceOnline},
 		"a region unreachable leaves the answer degraded": {sh: federation.Shared{Status: mapping.Green,
 			Answered: []federation.RegionAnswer{answer("330000", mapping.Green, "online")}, Unavailable: []string{"440000"}},
-			result: mapping.Valid, status: mapping.Green, issuer: "330000", degraded: true, source: verify.SourceOnline},
+			result: fault.Valid, status: mapping.Green, issuer: "330000", degraded: true, source: verify.SourceOnline},
 		"known nowhere": {sh: federation.Shared{Status: mapping.Grey, Unknown: []string{"310000", "330000"}},
-			result: mapping.Unverified, reason: mapping.StatusUnknown, status: mapping.Grey},
+			result: fault.Unverified, reason: fault.StatusUnknown, status: mapping.Grey},
 		"unknown where asked, some not reachable": {sh: federation.Shared{Status: mapping.Grey, Unknown: []string{"310000"}, Unavailable: []string{"330000"}},
-			result: mapping.Unverified, reason: mapping.IssuerUnavailable, status: mapping.Grey},
-		"a wrong check digit": {number: "330102199001011235", result: mapping.Invalid, reason: mapping.Malformed, status: mapping.Grey},
-		"a lookup that fails": {err: errors.New("no"), result: mapping.Invalid, reason: mapping.Malformed, status: mapping.Grey},
+			result: fault.Unverified, reason: fault.IssuerUnavailable, status: mapping.Grey},
+		"a wrong check digit": {number: "330102199001011235", result: fault.Invalid, reason: fault.Malformed, status: mapping.Grey},
+		"a lookup that fails": {err: errors.New("no"), result: fault.Invalid, reason: fault.Malformed, status: mapping.Grey},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -80,10 +81,13 @@ func TestDocumentVerdicts(t *testing.T) {
 				vd.Conflict != tc.conflict || vd.Degraded != tc.degraded || vd.Source != tc.source || vd.Format != verify.FormatIDDocument {
 				t.Fatalf("verdict %+v", vd)
 			}
+			if tc.number != "" && vd.Detail != "the check character of the resident identity number is wrong" {
+				t.Fatalf("detail %q: the number's refusal, as a client reads it", vd.Detail)
+			}
 			r := w.rec.recs[0]
 			// The record's hash is of the holder key, never of the number.
 			key := "hk:key"
-			if tc.result == mapping.Invalid {
+			if tc.result == fault.Invalid {
 				key = "" // refused before any lookup
 			}
 			want := sha256.Sum256([]byte(key))

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hcgw/hcgw/adapters"
 	"github.com/hcgw/hcgw/adapters/nic"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
@@ -62,7 +63,7 @@ func BenchmarkVerifyScale(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for b.Loop() {
-				if vd, err := v.Verify(context.Background(), verify.Request{Code: code}); err != nil || vd.Result != mapping.Valid {
+				if vd, err := v.Verify(context.Background(), verify.Request{Code: code}); err != nil || vd.Result != fault.Valid {
 					b.Fatal(vd, err)
 				}
 			}

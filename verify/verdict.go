@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/hcgw/hcgw/admission"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/mapping"
 )
 
@@ -12,8 +13,8 @@ import (
 // Status is "grey" whenever Result is not valid: a client that reads only
 // the colour can never see green on a code that did not verify.
 type Verdict struct {
-	Result     mapping.Result  `json:"result"`
-	Reason     mapping.Reason  `json:"reason"`
+	Result     fault.Result    `json:"result"`
+	Reason     fault.Kind      `json:"reason"`
 	Detail     string          `json:"detail,omitempty"`
 	Status     mapping.Status  `json:"status"`
 	Issuer     string          `json:"issuer,omitempty"`
@@ -66,10 +67,10 @@ const (
 
 // fail builds the verdict of a code that did not verify.
 func fail(err error) Verdict {
-	r := mapping.ReasonOf(err)
+	r := fault.ReasonOf(err)
 	v := Verdict{Result: r.Result(), Reason: r, Status: mapping.Grey}
-	if p, ok := err.(*mapping.Problem); ok {
-		v.Detail = p.Detail
+	if p, ok := err.(*fault.Error); ok {
+		v.Detail = p.Message
 	} else if err != nil {
 		v.Detail = "code could not be read"
 	}

@@ -17,7 +17,7 @@ func (v *Verdict) AppendJSON(dst []byte) ([]byte, error) {
 	dst = append(dst, `{"result":`...)
 	dst = mapping.AppendJSONString(dst, string(v.Result))
 	dst = append(dst, `,"reason":`...)
-	dst = mapping.AppendJSONString(dst, string(v.Reason))
+	dst = mapping.AppendJSONString(dst, v.Reason.String())
 	if v.Detail != "" {
 		dst = append(dst, `,"detail":`...)
 		dst = mapping.AppendJSONString(dst, v.Detail)

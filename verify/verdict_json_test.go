@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hcgw/hcgw/admission"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/verify"
 )
@@ -33,8 +34,8 @@ func TestVerdictJSONMatchesEncodingJSON(t *testing.T) {
 	dayAhead := time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("X", 25*3600))
 	tests := map[string]verify.Verdict{
 		"empty":     {},
-		"a failure": {Result: mapping.Invalid, Reason: mapping.BadSignature, Status: mapping.Grey, Detail: "signature does not verify with key abc"},
-		"a valid online code": {Result: mapping.Valid, Status: mapping.Green, Issuer: "330000", Format: "nic-v1",
+		"a failure": {Result: fault.Invalid, Reason: fault.BadSignature, Status: mapping.Grey, Detail: "signature does not verify with key abc"},
+		"a valid online code": {Result: fault.Valid, Status: mapping.Green, Issuer: "330000", Format: "nic-v1",
 			Holder: &mapping.Holder{Name: "张*丰", ID: "3301**********1234"}, StatusAsOf: &at, ValidUntil: &until,
 			Source: verify.SourceOnline, Degraded: true, Conflict: true, RecordID: "0193a4b2-7c1d-7e2f-8a3b-4c5d6e7f8091"},
 		"an unmasked holder is masked":    {Holder: &mapping.Holder{Name: "张三丰", ID: "330102199001011234"}},
@@ -43,15 +44,15 @@ func TestVerdictJSONMatchesEncodingJSON(t *testing.T) {
 		"a time with an odd offset":       {StatusAsOf: &odd},
 		"a time beyond year 9999":         {ValidUntil: &tooLate},
 		"an offset of more than a day":    {StatusAsOf: &dayAhead},
-		"a foreign certificate":           {Result: mapping.Valid, Cert: &mapping.Cert{Type: "vaccination", State: "vaccination-complete", Country: "DE", BirthYear: "1964"}},
+		"a foreign certificate":           {Result: fault.Valid, Cert: &mapping.Cert{Type: "vaccination", State: "vaccination-complete", Country: "DE", BirthYear: "1964"}},
 		"a zero time":                     {StatusAsOf: &time.Time{}},
-		"admitted by default":             {Result: mapping.Valid, Status: mapping.Green, Admission: admission.Decide(mapping.Green, false, nil)},
-		"denied by default":               {Result: mapping.Valid, Status: mapping.Yellow, Admission: admission.Decide(mapping.Yellow, false, nil)},
-		"refused":                         {Result: mapping.Invalid, Admission: admission.Refused()},
-		"an itinerary with a star":        {Result: mapping.Valid, Itinerary: &verify.Itinerary{Regions: []string{"310000", "420100"}, Star: true, AsOf: at}},
-		"an itinerary without regions":    {Result: mapping.Valid, Itinerary: &verify.Itinerary{Regions: []string{}, AsOf: until}},
+		"admitted by default":             {Result: fault.Valid, Status: mapping.Green, Admission: admission.Decide(mapping.Green, false, nil)},
+		"denied by default":               {Result: fault.Valid, Status: mapping.Yellow, Admission: admission.Decide(mapping.Yellow, false, nil)},
+		"refused":                         {Result: fault.Invalid, Admission: admission.Refused()},
+		"an itinerary with a star":        {Result: fault.Valid, Itinerary: &verify.Itinerary{Regions: []string{"310000", "420100"}, Star: true, AsOf: at}},
+		"an itinerary without regions":    {Result: fault.Valid, Itinerary: &verify.Itinerary{Regions: []string{}, AsOf: until}},
 		"an itinerary of nil regions":     {Itinerary: &verify.Itinerary{}},
-		"rules with escapes": {Result: mapping.Valid, Admission: admission.Decide(mapping.Green, true, []admission.RuleResult{
+		"rules with escapes": {Result: fault.Valid, Admission: admission.Decide(mapping.Green, true, []admission.RuleResult{
 			{ID: "SH-HOSP-1", Version: "1.0.2", Type: admission.Acceptance, Result: admission.Open, Description: admission.Description{ZH: "核酸<48h>", EN: "a \"test\" & more"}}})},
 	}
 	for name, v := range tests {
@@ -87,8 +88,17 @@ func FuzzVerdictJSON(f *testing.F) {
 	f.Add("invalid", "bad_signature", "grey", "<x>", "\xff", "&", "\u2028", int64(-62135596801), false)
 	f.Fuzz(func(t *testing.T, result, reason, status, issuer, name, id, detail string, unix int64, flag bool) {
 		at := time.Unix(unix, 0)
-		sameAsEncodingJSON(t, verify.Verdict{Result: mapping.Result(result), Reason: mapping.Reason(reason), Status: mapping.Status(status),
+		sameAsEncodingJSON(t, verify.Verdict{Result: fault.Result(result), Reason: kindNamed(reason), Status: mapping.Status(status),
 			Issuer: issuer, Format: detail, Detail: detail, Holder: &mapping.Holder{Name: name, ID: id}, StatusAsOf: &at,
 			Source: verify.Source(reason), Degraded: flag, Conflict: !flag, RecordID: issuer})
 	})
+}
+
+// kindNamed is the kind named s, or one past the table (which speaks as
+// internal) for a name that is none.
+func kindNamed(s string) fault.Kind {
+	if k, ok := fault.Parse(s); ok {
+		return k
+	}
+	return fault.Kind(255)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/hcgw/hcgw/adapters"
 	"github.com/hcgw/hcgw/audit"
 	"github.com/hcgw/hcgw/certlogic"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
 )
@@ -147,11 +148,11 @@ func (v *Verifier) Evaluate(ctx context.Context, code string) (Verdict, *adapter
 // for an answer that takes the issuer's time).
 func (v *Verifier) evaluate(ctx context.Context, code string, announced expecter) (Verdict, *adapters.Code) {
 	if max := v.maxCodeBytes(); len(code) > max {
-		return fail(mapping.Fail(mapping.Malformed, "code longer than %d bytes", max)), nil
+		return fail(fault.Fail(fault.Malformed, "code longer than %d bytes", max)), nil
 	}
 	a, ok := v.Adapters.Detect(code)
 	if !ok {
-		return fail(mapping.Fail(mapping.UnrecognizedFormat, "no adapter recognises this code")), nil
+		return fail(fault.Fail(fault.UnrecognizedFormat, "no adapter recognises this code")), nil
 	}
 	now := v.Clock()
 	env := adapters.Env{Trust: v.Trust.Snapshot(), Skew: v.Skew, Now: now}
@@ -160,7 +161,7 @@ func (v *Verifier) evaluate(ctx context.Context, code string, announced expecter
 		// Every adapter refuses such a code id itself; this holds for
 		// one that does not, before the id reaches an answer, a record,
 		// a peer or a converted code.
-		c, err = nil, mapping.Fail(mapping.Malformed, "code id must not hold a resident identity number")
+		c, err = nil, fault.Fail(fault.Malformed, "code id must not hold a resident identity number")
 	}
 	if err != nil {
 		vd := fail(err)
@@ -173,10 +174,10 @@ func (v *Verifier) evaluate(ctx context.Context, code string, announced expecter
 	vd.Holder = &h
 	if c.Signed {
 		if now.Add(v.Skew).Before(c.IssuedAt) {
-			return v.invalid(vd, mapping.Fail(mapping.NotYetValid, "issued at %s", c.IssuedAt.Format(time.RFC3339))), c
+			return v.invalid(vd, fault.Fail(fault.NotYetValid, "issued at %s", c.IssuedAt.Format(time.RFC3339))), c
 		}
 		if now.After(c.Expires) || !c.ValidAtExpiry && now.Equal(c.Expires) {
-			return v.invalid(vd, mapping.Fail(mapping.Expired, "expired at %s", c.Expires.Format(time.RFC3339))), c
+			return v.invalid(vd, fault.Fail(fault.Expired, "expired at %s", c.Expires.Format(time.RFC3339))), c
 		}
 	}
 	return v.establish(ctx, vd, c, announced), c
@@ -199,7 +200,7 @@ func (v *Verifier) askIssuer(ctx context.Context, c *adapters.Code, announced ex
 	return v.Online.Status(ctx, c.Org, c.ID)
 }
 
-func (v *Verifier) invalid(vd Verdict, p *mapping.Problem) Verdict {
+func (v *Verifier) invalid(vd Verdict, p *fault.Error) Verdict {
 	f := fail(p)
 	f.Format, f.Issuer, f.Holder = vd.Format, vd.Issuer, vd.Holder
 	return f
@@ -231,16 +232,16 @@ func (v *Verifier) establish(ctx context.Context, vd Verdict, c *adapters.Code, 
 	if !c.Signed {
 		// An online-only token: its status exists only at the issuer.
 		if !online {
-			reason := mapping.IssuerUnavailable
+			reason := fault.IssuerUnavailable
 			msg := "status of this code is only known to region " + c.Org + ", which could not be asked"
-			if routed && mapping.ReasonOf(err) == mapping.StatusUnknown {
-				reason, msg = mapping.StatusUnknown, "region "+c.Org+" does not know this code"
+			if routed && fault.ReasonOf(err) == fault.StatusUnknown {
+				reason, msg = fault.StatusUnknown, "region "+c.Org+" does not know this code"
 			}
-			f := fail(mapping.Fail(reason, "%s", msg))
+			f := fail(fault.Fail(reason, "%s", msg))
 			f.Format, f.Issuer = vd.Format, vd.Issuer
 			return f
 		}
-		vd.Result, vd.Status, vd.Source = mapping.Valid, on.Status, source
+		vd.Result, vd.Status, vd.Source = fault.Valid, on.Status, source
 		vd.statusEnd = on.Expires
 		if on.IT != nil {
 			vd.setItinerary(on.IT)
@@ -259,7 +260,7 @@ func (v *Verifier) establish(ctx context.Context, vd Verdict, c *adapters.Code, 
 		}
 		return vd
 	}
-	vd.Result, vd.Status, vd.Source = mapping.Valid, c.Status, SourceOffline
+	vd.Result, vd.Status, vd.Source = fault.Valid, c.Status, SourceOffline
 	sa, exp := c.StatusAt, c.Expires
 	vd.StatusAsOf, vd.ValidUntil = &sa, &exp
 	switch {
@@ -408,7 +409,7 @@ func record(region string, req Request, vd Verdict, c *adapters.Code, docKey str
 		ID: vd.RecordID, CreatedAt: now, Gateway: region,
 		Checkpoint: req.Checkpoint, Scene: req.Scene,
 		Issuer: vd.Issuer, Format: vd.Format,
-		Result: string(vd.Result), Reason: string(vd.Reason), Status: string(vd.Status), Source: string(vd.Source),
+		Result: string(vd.Result), Reason: vd.Reason.String(), Status: string(vd.Status), Source: string(vd.Source),
 		Degraded: vd.Degraded, Conflict: vd.Conflict,
 		CodeSHA256: string(hexSum[:]), DurationMicros: took.Microseconds(),
 		Admission: string(vd.Admission.Decision),

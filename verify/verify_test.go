@@ -17,6 +17,7 @@ import (
 	"github.com/hcgw/hcgw/adapters/nic"
 	"github.com/hcgw/hcgw/audit"
 	"github.com/hcgw/hcgw/config"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/adaptertest"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
@@ -115,96 +116,96 @@ func TestVerifyNIC(t *testing.T) {
 
 	tests := map[string]struct {
 		code   string
-		result mapping.Result
-		reason mapping.Reason
+		result fault.Result
+		reason fault.Kind
 		status mapping.Status
 	}{
 		"a green code signed by an endorsed ES256 key is valid": {
-			code: valid, result: mapping.Valid, status: mapping.Green},
+			code: valid, result: fault.Valid, status: mapping.Green},
 		"a red code signed by an endorsed Ed25519 key is valid and red": {
-			code: code(t, w.zjEd, testkit.Claims(zj, mapping.Red)), result: mapping.Valid, status: mapping.Red},
+			code: code(t, w.zjEd, testkit.Claims(zj, mapping.Red)), result: fault.Valid, status: mapping.Red},
 		"a yellow code is yellow": {
-			code: code(t, w.zjKey, testkit.Claims(zj, mapping.Yellow)), result: mapping.Valid, status: mapping.Yellow},
+			code: code(t, w.zjKey, testkit.Claims(zj, mapping.Yellow)), result: fault.Valid, status: mapping.Yellow},
 		"a grey code is grey": {
-			code: code(t, w.zjKey, testkit.Claims(zj, mapping.Grey)), result: mapping.Valid, status: mapping.Grey},
+			code: code(t, w.zjKey, testkit.Claims(zj, mapping.Grey)), result: fault.Valid, status: mapping.Grey},
 		"the hub (scope *) may sign a code whose data is Zhejiang's": {
 			code:   code(t, w.hub, with(testkit.Claims(zj, mapping.Green), func(c *mapping.Claims) { c.Iss = mapping.NationalRegion })),
-			result: mapping.Valid, status: mapping.Green},
+			result: fault.Valid, status: mapping.Green},
 		"a code issued 30 s in the future is within the clock skew": {
 			code: code(t, w.zjKey, with(testkit.Claims(zj, mapping.Green), func(c *mapping.Claims) {
 				c.IAT = testkit.Now.Add(30 * time.Second).Unix()
 				c.SA = c.IAT
-			})), result: mapping.Valid, status: mapping.Green},
+			})), result: fault.Valid, status: mapping.Green},
 
-		"a foreign string is unrecognized":    {code: "not a health code", result: mapping.Invalid, reason: mapping.UnrecognizedFormat},
-		"a lower-case prefix is unrecognized": {code: "nic1:" + strings.TrimPrefix(valid, nic.Prefix), result: mapping.Invalid, reason: mapping.UnrecognizedFormat},
-		"a bare prefix is malformed":          {code: nic.Prefix, result: mapping.Invalid, reason: mapping.Malformed},
-		"two parts are malformed":             {code: nic.Prefix + parts[0] + "." + parts[1], result: mapping.Invalid, reason: mapping.Malformed},
-		"an empty signature is malformed":     {code: nic.Prefix + parts[0] + "." + parts[1] + ".", result: mapping.Invalid, reason: mapping.Malformed},
+		"a foreign string is unrecognized":    {code: "not a health code", result: fault.Invalid, reason: fault.UnrecognizedFormat},
+		"a lower-case prefix is unrecognized": {code: "nic1:" + strings.TrimPrefix(valid, nic.Prefix), result: fault.Invalid, reason: fault.UnrecognizedFormat},
+		"a bare prefix is malformed":          {code: nic.Prefix, result: fault.Invalid, reason: fault.Malformed},
+		"two parts are malformed":             {code: nic.Prefix + parts[0] + "." + parts[1], result: fault.Invalid, reason: fault.Malformed},
+		"an empty signature is malformed":     {code: nic.Prefix + parts[0] + "." + parts[1] + ".", result: fault.Invalid, reason: fault.Malformed},
 		"JSON serialization is malformed": {
 			code:   nic.Prefix + `{"payload":"` + parts[1] + `","signatures":[{"protected":"` + parts[0] + `","signature":"` + parts[2] + `"}]}`,
-			result: mapping.Invalid, reason: mapping.Malformed},
-		"a code over 4 KiB is malformed": {code: valid + strings.Repeat("A", 4096), result: mapping.Invalid, reason: mapping.Malformed},
+			result: fault.Invalid, reason: fault.Malformed},
+		"a code over 4 KiB is malformed": {code: valid + strings.Repeat("A", 4096), result: fault.Invalid, reason: fault.Malformed},
 		"claims with v 2 are malformed": {
-			code: code2(t, w.zjKey, with(testkit.Claims(zj, mapping.Green), func(c *mapping.Claims) { c.V = 2 })), result: mapping.Invalid, reason: mapping.Malformed},
+			code: code2(t, w.zjKey, with(testkit.Claims(zj, mapping.Green), func(c *mapping.Claims) { c.V = 2 })), result: fault.Invalid, reason: fault.Malformed},
 		"an unmasked holder name is malformed": {
 			code:   code2(t, w.zjKey, with(testkit.Claims(zj, mapping.Green), func(c *mapping.Claims) { c.HN = "张三" })),
-			result: mapping.Invalid, reason: mapping.Malformed},
+			result: fault.Invalid, reason: fault.Malformed},
 		"a typ other than nic+jwt is malformed": {
 			code:   nic.Prefix + testkit.SignRaw(t, w.zjKey, map[string]any{"alg": "ES256", "kid": w.zjKey.Kid(), "typ": "JWT"}, payload),
-			result: mapping.Invalid, reason: mapping.Malformed},
+			result: fault.Invalid, reason: fault.Malformed},
 		"a critical header is malformed": {
 			code:   nic.Prefix + testkit.SignRaw(t, w.zjKey, map[string]any{"alg": "ES256", "kid": w.zjKey.Kid(), "typ": nic.Typ, "crit": []string{"exp"}, "exp": 1}, payload),
-			result: mapping.Invalid, reason: mapping.Malformed},
+			result: fault.Invalid, reason: fault.Malformed},
 
 		"an altered signature is a bad signature": {
-			code: valid[:len(valid)-12] + flip(valid[len(valid)-12:len(valid)-8]) + valid[len(valid)-8:], result: mapping.Invalid, reason: mapping.BadSignature},
+			code: valid[:len(valid)-12] + flip(valid[len(valid)-12:len(valid)-8]) + valid[len(valid)-8:], result: fault.Invalid, reason: fault.BadSignature},
 		"an altered payload is a bad signature": {
 			code:   nic.Prefix + parts[0] + "." + testkit.B64(testkit.JSON(t, testkit.Claims(zj, mapping.Red))) + "." + parts[2],
-			result: mapping.Invalid, reason: mapping.BadSignature},
+			result: fault.Invalid, reason: fault.BadSignature},
 		"alg none is a bad signature": {
 			code:   nic.Prefix + testkit.B64(testkit.JSON(t, map[string]any{"alg": "none", "kid": w.zjKey.Kid(), "typ": nic.Typ})) + "." + testkit.B64(payload) + ".AAAA",
-			result: mapping.Invalid, reason: mapping.BadSignature},
+			result: fault.Invalid, reason: fault.BadSignature},
 		"HS256 keyed with the public key (algorithm confusion) is a bad signature": {
 			code:   nic.Prefix + testkit.HMACToken(t, map[string]any{"alg": "HS256", "kid": w.zjKey.Kid(), "typ": nic.Typ}, payload, pubBytes),
-			result: mapping.Invalid, reason: mapping.BadSignature},
+			result: fault.Invalid, reason: fault.BadSignature},
 		"a header claiming EdDSA for an ES256 key is a bad signature": {
 			code:   nic.Prefix + testkit.SignRaw(t, w.zjKey, map[string]any{"alg": "EdDSA", "kid": w.zjKey.Kid(), "typ": nic.Typ}, payload),
-			result: mapping.Invalid, reason: mapping.BadSignature},
+			result: fault.Invalid, reason: fault.BadSignature},
 		"an endorsed kid over another key's signature is a bad signature, whatever jwk the header carries": {
 			code: nic.Prefix + testkit.SignRaw(t, w.outsider, map[string]any{"alg": "ES256", "kid": w.zjKey.Kid(), "typ": nic.Typ,
 				"jwk": w.outsider.Public().JWK, "jku": "http://127.0.0.1:1/jwks", "x5u": "http://127.0.0.1:1/x5"}, payload),
-			result: mapping.Invalid, reason: mapping.BadSignature},
+			result: fault.Invalid, reason: fault.BadSignature},
 
 		"a key endorsed by another root is unknown": {
-			code: code(t, w.outsider, green), result: mapping.Invalid, reason: mapping.UnknownKey},
+			code: code(t, w.outsider, green), result: fault.Invalid, reason: fault.UnknownKey},
 		"an unknown key claiming a region with no keys at all is an unknown issuer": {
-			code: code(t, w.outsider, testkit.Claims(gd, mapping.Green)), result: mapping.Invalid, reason: mapping.UnknownIssuer},
+			code: code(t, w.outsider, testkit.Claims(gd, mapping.Green)), result: fault.Invalid, reason: fault.UnknownIssuer},
 		"a kid with path and SQL metacharacters is unknown": {
 			code:   nic.Prefix + testkit.SignRaw(t, w.zjKey, map[string]any{"alg": "ES256", "kid": "../../etc/passwd' OR 1=1;--", "typ": nic.Typ}, payload),
-			result: mapping.Invalid, reason: mapping.UnknownKey},
+			result: fault.Invalid, reason: fault.UnknownKey},
 		"a revoked key verifies nothing": {
-			code: code(t, w.revoked, green), result: mapping.Invalid, reason: mapping.RevokedKey},
+			code: code(t, w.revoked, green), result: fault.Invalid, reason: fault.RevokedKey},
 		"a code issued before its key's endorsement starts is key_not_valid": {
-			code: code(t, w.future, green), result: mapping.Invalid, reason: mapping.KeyNotValid},
+			code: code(t, w.future, green), result: fault.Invalid, reason: fault.KeyNotValid},
 		"a Zhejiang key signing for Guangdong's data is a scope violation": {
 			code:   code(t, w.zjKey, with(testkit.Claims(zj, mapping.Green), func(c *mapping.Claims) { c.Org = gd })),
-			result: mapping.Invalid, reason: mapping.ScopeViolation},
+			result: fault.Invalid, reason: fault.ScopeViolation},
 		"a Zhejiang key claiming to be Shanghai is a scope violation": {
-			code: code(t, w.zjKey, testkit.Claims(sh, mapping.Green)), result: mapping.Invalid, reason: mapping.ScopeViolation},
+			code: code(t, w.zjKey, testkit.Claims(sh, mapping.Green)), result: fault.Invalid, reason: fault.ScopeViolation},
 		"a key endorsed only for status answers cannot sign codes": {
-			code: code(t, w.statusKey, green), result: mapping.Invalid, reason: mapping.ScopeViolation},
+			code: code(t, w.statusKey, green), result: fault.Invalid, reason: fault.ScopeViolation},
 		"a code past its exp is expired": {
 			code: code(t, w.zjKey, with(testkit.Claims(zj, mapping.Green), func(c *mapping.Claims) {
 				c.IAT = testkit.Now.Add(-2 * time.Hour).Unix()
 				c.SA = c.IAT
 				c.EXP = testkit.Now.Unix()
-			})), result: mapping.Invalid, reason: mapping.Expired},
+			})), result: fault.Invalid, reason: fault.Expired},
 		"a code issued 2 minutes in the future is not yet valid": {
 			code: code(t, w.zjKey, with(testkit.Claims(zj, mapping.Green), func(c *mapping.Claims) {
 				c.IAT = testkit.Now.Add(2 * time.Minute).Unix()
 				c.SA = c.IAT
-			})), result: mapping.Invalid, reason: mapping.NotYetValid},
+			})), result: fault.Invalid, reason: fault.NotYetValid},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -215,10 +216,10 @@ func TestVerifyNIC(t *testing.T) {
 			if vd.Result != tc.result || vd.Reason != tc.reason {
 				t.Fatalf("got %s/%s (%s), want %s/%s", vd.Result, vd.Reason, vd.Detail, tc.result, tc.reason)
 			}
-			if tc.result != mapping.Valid && vd.Status != mapping.Grey {
+			if tc.result != fault.Valid && vd.Status != mapping.Grey {
 				t.Fatalf("a %s verdict shows status %s, want grey", vd.Result, vd.Status)
 			}
-			if tc.result == mapping.Valid {
+			if tc.result == fault.Valid {
 				if vd.Status != tc.status || vd.Source != verify.SourceOffline || vd.Degraded || vd.Conflict {
 					t.Fatalf("got %+v", vd)
 				}
@@ -234,14 +235,14 @@ func TestVerifyNIC(t *testing.T) {
 			if vd.Format != "" && vd.Issuer != "" {
 				want = adaptertest.CanonicalSHA256(t, tc.code)
 			}
-			if last.ID != vd.RecordID || last.Result != string(vd.Result) || last.Reason != string(vd.Reason) ||
+			if last.ID != vd.RecordID || last.Result != string(vd.Result) || last.Reason != vd.Reason.String() ||
 				last.CodeSHA256 != want || last.Checkpoint != "gate-1" || last.Gateway != sh {
 				t.Fatalf("record %+v does not match verdict %+v", last, vd)
 			}
 		})
 	}
-	for _, r := range mapping.Reasons {
-		if r.Result() != mapping.Invalid {
+	for _, r := range fault.Reasons {
+		if r.Result() != fault.Invalid {
 			continue
 		}
 		found := false
@@ -274,13 +275,13 @@ func flip(s string) string {
 func TestRevocationTakesEffectImmediately(t *testing.T) {
 	w := newWorld(t)
 	c := code(t, w.zjKey, testkit.Claims(zj, mapping.Green))
-	if vd, _ := w.v.Evaluate(context.Background(), c); vd.Result != mapping.Valid {
+	if vd, _ := w.v.Evaluate(context.Background(), c); vd.Result != fault.Valid {
 		t.Fatalf("before revocation: %+v", vd)
 	}
 	if _, added, err := w.reg.AddRevocation(context.Background(), w.root.Revoke(w.zjKey.Kid())); err != nil || !added {
 		t.Fatalf("revoke: added=%v err=%v", added, err)
 	}
-	if vd, _ := w.v.Evaluate(context.Background(), c); vd.Reason != mapping.RevokedKey {
+	if vd, _ := w.v.Evaluate(context.Background(), c); vd.Reason != fault.RevokedKey {
 		t.Fatalf("after revocation: %+v", vd)
 	}
 }
@@ -292,7 +293,7 @@ func TestBatchRecordsEveryCodeInOneWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []mapping.Reason{"", mapping.UnrecognizedFormat, ""}
+	want := []fault.Kind{fault.None, fault.UnrecognizedFormat, fault.None}
 	for i, vd := range out {
 		if vd.Reason != want[i] {
 			t.Errorf("code %d: reason %q, want %q", i, vd.Reason, want[i])
@@ -345,7 +346,7 @@ func TestStatusRules(t *testing.T) {
 		"issuer agrees: online":                                  {online: fakeOnline{routed: true, st: mapping.Green}, status: mapping.Green, source: verify.SourceOnline},
 		"issuer says red: red wins, conflict":                    {online: fakeOnline{routed: true, st: mapping.Red}, status: mapping.Red, source: verify.SourceOnline, conflict: true},
 		"issuer says yellow from cache: yellow, conflict, cache": {online: fakeOnline{routed: true, st: mapping.Yellow, cached: true}, status: mapping.Yellow, source: verify.SourceCache, conflict: true},
-		"issuer does not know its own signed code: degraded":     {online: fakeOnline{routed: true, err: mapping.Fail(mapping.StatusUnknown, "x")}, status: mapping.Green, source: verify.SourceOffline, degraded: true},
+		"issuer does not know its own signed code: degraded":     {online: fakeOnline{routed: true, err: fault.Fail(fault.StatusUnknown, "x")}, status: mapping.Green, source: verify.SourceOffline, degraded: true},
 		"issuer's green still in force: green": {
 			online: fakeOnline{routed: true, st: mapping.Green, expires: testkit.Now.Add(time.Second)}, status: mapping.Green, source: verify.SourceOnline},
 		"issuer's green that ended a minute ago: grey, conflict": {
@@ -359,7 +360,7 @@ func TestStatusRules(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			w.v.Online = tc.online
 			vd, _ := w.v.Evaluate(context.Background(), greenCode)
-			if vd.Result != mapping.Valid || vd.Status != tc.status || vd.Source != tc.source || vd.Degraded != tc.degraded || vd.Conflict != tc.conflict {
+			if vd.Result != fault.Valid || vd.Status != tc.status || vd.Source != tc.source || vd.Degraded != tc.degraded || vd.Conflict != tc.conflict {
 				t.Fatalf("got %+v", vd)
 			}
 		})
@@ -401,7 +402,7 @@ func TestUnroutedIssuerIsNotAsked(t *testing.T) {
 			const delay = 5 * time.Millisecond
 			w.v.Online = routedOnline{t: t, routes: map[string]bool{zj: tc.routes}, asked: &asked, delay: delay}
 			vd, _ := w.v.Evaluate(context.Background(), greenCode)
-			if vd.Result != mapping.Valid || vd.Status != mapping.Green || vd.Source != tc.source || vd.Degraded || asked != tc.asked {
+			if vd.Result != fault.Valid || vd.Status != mapping.Green || vd.Source != tc.source || vd.Degraded || asked != tc.asked {
 				t.Fatalf("got %+v, asked %d times; want source %s, asked %d times", vd, asked, tc.source, tc.asked)
 			}
 			// The issuer's share of the answer: its time when it was asked,

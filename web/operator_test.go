@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hcgw/hcgw/mapping"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/web"
 )
 
@@ -62,10 +62,10 @@ func TestOperatorPageTextsInBothLanguages(t *testing.T) {
 	complete(t, "key_states", l.KeyStates, "ok", "expiring", "lapsed", "pending", "revoked")
 	complete(t, "rule_types", l.RuleTypes, "Acceptance", "Invalidation")
 	complete(t, "rule_states", l.RuleStates, "in_force", "superseded", "starts_later", "lapsed", "signer_not_in_force")
-	complete(t, "results", l.Results, string(mapping.Valid), string(mapping.Invalid), string(mapping.Unverified))
+	complete(t, "results", l.Results, string(fault.Valid), string(fault.Invalid), string(fault.Unverified))
 	var reasons []string
-	for _, r := range mapping.Reasons {
-		reasons = append(reasons, string(r))
+	for _, r := range fault.Reasons {
+		reasons = append(reasons, r.String())
 	}
 	complete(t, "reasons", l.Reasons, reasons...)
 	if len(l.Reasons) != len(reasons) {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/hcgw/hcgw/admission"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/web"
 )
@@ -61,12 +62,12 @@ func complete(t *testing.T, group string, m map[string]pair, keys ...string) {
 }
 
 // Every reason the verifier can give has a plain explanation in both
-// languages; a reason added to mapping.Reasons without one fails here.
+// languages; a reason added to fault.Reasons without one fails here.
 func TestEveryReasonIsExplainedInBothLanguages(t *testing.T) {
 	l := load(t)
 	keys := []string{""}
-	for _, r := range mapping.Reasons {
-		keys = append(keys, string(r))
+	for _, r := range fault.Reasons {
+		keys = append(keys, r.String())
 	}
 	complete(t, "reasons", l.Reasons, keys...)
 	if len(l.Reasons) != len(keys) {

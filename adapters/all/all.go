@@ -1,6 +1,3 @@
-// Package all registers every adapter hcgw ships. Adding a province is one
-// package under adapters/, one table under configs/mappings and one line
-// in the list below.
 package all
 
 import (

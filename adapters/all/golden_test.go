@@ -14,6 +14,7 @@ import (
 	"github.com/hcgw/hcgw/adapters/all"
 	"github.com/hcgw/hcgw/adapters/nic"
 	"github.com/hcgw/hcgw/configs"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
@@ -31,8 +32,8 @@ type vectorFile struct {
 type vector struct {
 	Name   string         `json:"name"`
 	Code   string         `json:"code"`
-	Result mapping.Result `json:"result"`
-	Reason mapping.Reason `json:"reason"`
+	Result fault.Result   `json:"result"`
+	Reason fault.Kind     `json:"reason"`
 	Status mapping.Status `json:"status"`
 }
 
@@ -77,7 +78,7 @@ func TestGoldenVectors(t *testing.T) {
 				if c != nil && c.Digest == ([32]byte{}) {
 					t.Fatalf("a decoded %s code without Digest", c.Format)
 				}
-				if vd.Result == mapping.Valid && vd.Format != vf.Format {
+				if vd.Result == fault.Valid && vd.Format != vf.Format {
 					t.Fatalf("format %s, want %s", vd.Format, vf.Format)
 				}
 				out, _ := json.Marshal(vd)
@@ -133,31 +134,31 @@ func TestGenerateNICVectors(t *testing.T) {
 	green := sign("zj", claims("330000", mapping.Green, nil))
 	parts := strings.Split(strings.TrimPrefix(green, nic.Prefix), ".")
 	var cases []vector
-	add := func(name, code string, r mapping.Result, reason mapping.Reason, st mapping.Status) {
+	add := func(name, code string, r fault.Result, reason fault.Kind, st mapping.Status) {
 		cases = append(cases, vector{Name: name, Code: code, Result: r, Reason: reason, Status: st})
 	}
 	for _, st := range mapping.Statuses {
-		add("valid "+string(st)+" (ES256, Zhejiang)", sign("zj", claims("330000", st, nil)), mapping.Valid, "", st)
+		add("valid "+string(st)+" (ES256, Zhejiang)", sign("zj", claims("330000", st, nil)), fault.Valid, fault.None, st)
 	}
-	add("valid green (EdDSA, Beijing)", sign("bj", claims("110000", mapping.Green, nil)), mapping.Valid, "", mapping.Green)
-	add("valid: the hub signs for Guangdong's data", sign("hub", claims("440000", mapping.Yellow, func(c *mapping.Claims) { c.Iss = "000000" })), mapping.Valid, "", mapping.Yellow)
-	add("tampered signature", nic.Prefix+parts[0]+"."+parts[1]+"."+strings.Repeat("A", len(parts[2])), mapping.Invalid, mapping.BadSignature, mapping.Grey)
-	add("tampered payload", nic.Prefix+parts[0]+"."+testkit.B64(mustJSON(claims("330000", mapping.Red, nil)))+"."+parts[2], mapping.Invalid, mapping.BadSignature, mapping.Grey)
-	add("alg none", nic.Prefix+testkit.B64([]byte(`{"alg":"none","kid":"`+g.Keys["zj"].Kid()+`","typ":"nic+jwt"}`))+"."+parts[1]+".", mapping.Invalid, mapping.Malformed, mapping.Grey)
-	add("header says EdDSA for an ES256 key", raw("zj", map[string]any{"alg": "EdDSA", "kid": g.Keys["zj"].Kid(), "typ": "nic+jwt"}, claims("330000", mapping.Green, nil)), mapping.Invalid, mapping.BadSignature, mapping.Grey)
-	add("wrong key (endorsed by another root)", sign("rogue", claims("440000", mapping.Green, nil)), mapping.Invalid, mapping.UnknownKey, mapping.Grey)
-	add("revoked key", sign("gd-revoked", claims("440000", mapping.Green, nil)), mapping.Invalid, mapping.RevokedKey, mapping.Grey)
-	add("scope violation: Zhejiang's key for Guangdong's data", sign("zj", claims("330000", mapping.Green, func(c *mapping.Claims) { c.Org = "440000" })), mapping.Invalid, mapping.ScopeViolation, mapping.Grey)
+	add("valid green (EdDSA, Beijing)", sign("bj", claims("110000", mapping.Green, nil)), fault.Valid, fault.None, mapping.Green)
+	add("valid: the hub signs for Guangdong's data", sign("hub", claims("440000", mapping.Yellow, func(c *mapping.Claims) { c.Iss = "000000" })), fault.Valid, fault.None, mapping.Yellow)
+	add("tampered signature", nic.Prefix+parts[0]+"."+parts[1]+"."+strings.Repeat("A", len(parts[2])), fault.Invalid, fault.BadSignature, mapping.Grey)
+	add("tampered payload", nic.Prefix+parts[0]+"."+testkit.B64(mustJSON(claims("330000", mapping.Red, nil)))+"."+parts[2], fault.Invalid, fault.BadSignature, mapping.Grey)
+	add("alg none", nic.Prefix+testkit.B64([]byte(`{"alg":"none","kid":"`+g.Keys["zj"].Kid()+`","typ":"nic+jwt"}`))+"."+parts[1]+".", fault.Invalid, fault.Malformed, mapping.Grey)
+	add("header says EdDSA for an ES256 key", raw("zj", map[string]any{"alg": "EdDSA", "kid": g.Keys["zj"].Kid(), "typ": "nic+jwt"}, claims("330000", mapping.Green, nil)), fault.Invalid, fault.BadSignature, mapping.Grey)
+	add("wrong key (endorsed by another root)", sign("rogue", claims("440000", mapping.Green, nil)), fault.Invalid, fault.UnknownKey, mapping.Grey)
+	add("revoked key", sign("gd-revoked", claims("440000", mapping.Green, nil)), fault.Invalid, fault.RevokedKey, mapping.Grey)
+	add("scope violation: Zhejiang's key for Guangdong's data", sign("zj", claims("330000", mapping.Green, func(c *mapping.Claims) { c.Org = "440000" })), fault.Invalid, fault.ScopeViolation, mapping.Grey)
 	add("expired", sign("zj", claims("330000", mapping.Green, func(c *mapping.Claims) {
 		c.IAT, c.SA, c.EXP = now.Add(-48*time.Hour).Unix(), now.Add(-48*time.Hour).Unix(), now.Add(-time.Second).Unix()
-	})), mapping.Invalid, mapping.Expired, mapping.Grey)
+	})), fault.Invalid, fault.Expired, mapping.Grey)
 	add("not yet valid", sign("zj", claims("330000", mapping.Green, func(c *mapping.Claims) {
 		c.IAT, c.SA = now.Add(10*time.Minute).Unix(), now.Add(10*time.Minute).Unix()
-	})), mapping.Invalid, mapping.NotYetValid, mapping.Grey)
-	add("malformed: not base64", nic.Prefix+"!!!.???.***", mapping.Invalid, mapping.Malformed, mapping.Grey)
+	})), fault.Invalid, fault.NotYetValid, mapping.Grey)
+	add("malformed: not base64", nic.Prefix+"!!!.???.***", fault.Invalid, fault.Malformed, mapping.Grey)
 	add("malformed: unmasked holder", raw("zj", map[string]any{"alg": "ES256", "kid": g.Keys["zj"].Kid(), "typ": "nic+jwt"},
-		claims("330000", mapping.Green, func(c *mapping.Claims) { c.HN, c.HID = "欧阳锋", "33010219900101123X" })), mapping.Invalid, mapping.Malformed, mapping.Grey)
-	add("oversized", green+strings.Repeat("A", 5000-len(green)), mapping.Invalid, mapping.Malformed, mapping.Grey)
+		claims("330000", mapping.Green, func(c *mapping.Claims) { c.HN, c.HID = "欧阳锋", "33010219900101123X" })), fault.Invalid, fault.Malformed, mapping.Grey)
+	add("oversized", green+strings.Repeat("A", 5000-len(green)), fault.Invalid, fault.Malformed, mapping.Grey)
 	data, _ := json.MarshalIndent(vectorFile{Format: "nic-v1", ValidationTime: now, Cases: cases}, "", "  ")
 	if err := os.WriteFile(filepath.Join(g.Dir, "vectors", "nic-v1.json"), append(data, '\n'), 0o644); err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"github.com/hcgw/hcgw/adapters/zj"
 	"github.com/hcgw/hcgw/audit"
 	"github.com/hcgw/hcgw/configs"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/adaptertest"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
@@ -149,7 +150,7 @@ func TestNoIdentityNumberTravelsAsACodeID(t *testing.T) {
 					t.Fatalf("detected as %v", a)
 				}
 				c, err := a.Decode(code, adapters.Env{Trust: w.g.Registry.Snapshot(), Skew: trust.DefaultSkew, Now: testkit.GoldenTime})
-				if mapping.ReasonOf(err) != mapping.Malformed || c != nil {
+				if fault.ReasonOf(err) != fault.Malformed || c != nil {
 					t.Fatalf("adapter: %v (%v), want malformed", err, c)
 				}
 				n := len(w.rec.recs)
@@ -157,11 +158,11 @@ func TestNoIdentityNumberTravelsAsACodeID(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if vd.Result != mapping.Invalid || vd.Reason != mapping.Malformed || vd.Status != mapping.Grey {
+				if vd.Result != fault.Invalid || vd.Reason != fault.Malformed || vd.Status != mapping.Grey {
 					t.Fatalf("verdict %s/%s/%s (%s), want invalid/malformed", vd.Result, vd.Reason, vd.Status, vd.Detail)
 				}
 				out, err := w.v.Convert(ctx, verify.Request{Code: code}, w.signers)
-				if !errors.Is(err, verify.ErrNotValid) || out.NationalCode != "" || out.Verdict.Reason != mapping.Malformed {
+				if !errors.Is(err, verify.ErrNotValid) || out.NationalCode != "" || out.Verdict.Reason != fault.Malformed {
 					t.Fatalf("convert: %v, code %q, verdict %s", err, out.NationalCode, out.Verdict.Reason)
 				}
 				if len(w.rec.recs) != n+2 {
@@ -208,7 +209,7 @@ func TestOneCodeOneIdentity(t *testing.T) {
 				for _, spelling := range []string{code, other} {
 					n := len(w.rec.recs)
 					vd, err := w.v.Verify(ctx, verify.Request{Code: spelling})
-					if err != nil || vd.Result != mapping.Valid {
+					if err != nil || vd.Result != fault.Valid {
 						t.Fatalf("verdict %s/%s (%s), err %v", vd.Result, vd.Reason, vd.Detail, err)
 					}
 					r := w.rec.recs[n]

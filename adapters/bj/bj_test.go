@@ -7,6 +7,7 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jwa"
 
 	"github.com/hcgw/hcgw/adapters/bj"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/adaptertest"
 	"github.com/hcgw/hcgw/internal/provsim"
 	"github.com/hcgw/hcgw/mapping"
@@ -49,22 +50,22 @@ func decodeCases(t testing.TB, w *adaptertest.JWS) map[string]adaptertest.Decode
 		"an unknown status value is grey, never green": {
 			Code: w.Encode(t, bjKey, w.Claims("绿码")), Status: mapping.Grey},
 		"an ES256 key endorsed for Beijing cannot sign bj-v1, which is EdDSA": {
-			Code: w.Raw(t, esKey, w.Header(esKey), payload), Env: &esEnv, Reason: mapping.Malformed},
+			Code: w.Raw(t, esKey, w.Header(esKey), payload), Env: &esEnv, Reason: fault.Malformed},
 		"an ES256 signature under Beijing's kid claiming EdDSA is a bad signature": {
-			Code: w.Raw(t, gdKey, map[string]any{"alg": "EdDSA", "kid": bjKey.Kid(), "typ": bj.Typ}, payload), Reason: mapping.BadSignature},
+			Code: w.Raw(t, gdKey, map[string]any{"alg": "EdDSA", "kid": bjKey.Kid(), "typ": bj.Typ}, payload), Reason: fault.BadSignature},
 		"an ES256 key's own kid claiming EdDSA is a bad signature": {
-			Code: w.Raw(t, gdKey, map[string]any{"alg": "EdDSA", "kid": gdKey.Kid(), "typ": bj.Typ}, payload), Reason: mapping.BadSignature},
+			Code: w.Raw(t, gdKey, map[string]any{"alg": "EdDSA", "kid": gdKey.Kid(), "typ": bj.Typ}, payload), Reason: fault.BadSignature},
 		"an Ed25519 signature whose header claims ES256 is a bad signature": {
-			Code: w.Raw(t, bjKey, map[string]any{"alg": "ES256", "kid": bjKey.Kid(), "typ": bj.Typ}, payload), Reason: mapping.BadSignature},
+			Code: w.Raw(t, bjKey, map[string]any{"alg": "ES256", "kid": bjKey.Kid(), "typ": bj.Typ}, payload), Reason: fault.BadSignature},
 		"Beijing's kid over a stranger's signature is a bad signature, whatever jwk the header carries": {
 			Code: w.Raw(t, rogue, map[string]any{"alg": "EdDSA", "kid": bjKey.Kid(), "typ": bj.Typ,
-				"jwk": rogue.Public().JWK, "jku": "http://127.0.0.1:1/jwks"}, payload), Reason: mapping.BadSignature},
+				"jwk": rogue.Public().JWK, "jku": "http://127.0.0.1:1/jwks"}, payload), Reason: fault.BadSignature},
 		"an unknown key when Beijing has no key at all is an unknown issuer": {
-			Code: w.Raw(t, rogue, w.Header(rogue), payload), Env: &noBeijing, Reason: mapping.UnknownIssuer},
+			Code: w.Raw(t, rogue, w.Header(rogue), payload), Env: &noBeijing, Reason: fault.UnknownIssuer},
 		"Beijing's own key is an unknown issuer to a registry without Beijing": {
-			Code: green, Env: &noBeijing, Reason: mapping.UnknownIssuer},
+			Code: green, Env: &noBeijing, Reason: fault.UnknownIssuer},
 		"Guangdong's key cannot sign Beijing's codes": {
-			Code: w.Raw(t, gdKey, w.Header(gdKey), payload), Reason: mapping.ScopeViolation},
+			Code: w.Raw(t, gdKey, w.Header(gdKey), payload), Reason: fault.ScopeViolation},
 	})
 }
 

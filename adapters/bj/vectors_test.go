@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/hcgw/hcgw/adapters/bj"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/adaptertest"
 	"github.com/hcgw/hcgw/mapping"
 )
@@ -30,9 +31,9 @@ func vectors(t testing.TB, w *adaptertest.JWS) []adaptertest.Vector {
 		valid("grey", encode("未知"), mapping.Grey),
 		valid("unknown_status_is_grey", encode("绿码"), mapping.Grey),
 	}, []adaptertest.Vector{
-		refused("other_regions_key", w.Raw(t, gdKey, w.Header(gdKey), payload), mapping.ScopeViolation),
+		refused("other_regions_key", w.Raw(t, gdKey, w.Header(gdKey), payload), fault.ScopeViolation),
 		refused("es256_signature_claiming_eddsa", w.Raw(t, gdKey, map[string]any{"alg": "EdDSA", "kid": bjKey.Kid(), "typ": bj.Typ},
-			payload), mapping.BadSignature),
+			payload), fault.BadSignature),
 	})
 }
 

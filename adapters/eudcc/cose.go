@@ -8,7 +8,7 @@ import (
 	"github.com/veraison/go-cose"
 
 	"github.com/hcgw/hcgw/adapters"
-	"github.com/hcgw/hcgw/mapping"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/trust"
 )
 
@@ -32,7 +32,7 @@ type Sign1 struct {
 func ParseCOSE(b []byte) (*Sign1, error) {
 	if rest, ok := bytes.CutPrefix(b, cwtTag); ok {
 		if !bytes.HasPrefix(rest, []byte{0xd2}) {
-			return nil, mapping.Fail(mapping.Malformed, "CWT tag around something other than a tagged COSE_Sign1")
+			return nil, fault.Fail(fault.Malformed, "CWT tag around something other than a tagged COSE_Sign1")
 		}
 		b = rest
 	}
@@ -44,20 +44,20 @@ func ParseCOSE(b []byte) (*Sign1, error) {
 	case bytes.HasPrefix(b, []byte{0x84}):
 		err = (*cose.UntaggedSign1Message)(&s.msg).UnmarshalCBOR(b)
 	default:
-		return nil, mapping.Fail(mapping.Malformed, "not a COSE_Sign1 message")
+		return nil, fault.Fail(fault.Malformed, "not a COSE_Sign1 message")
 	}
 	if err != nil {
-		return nil, mapping.Fail(mapping.Malformed, "not a well-formed COSE_Sign1 message")
+		return nil, fault.Fail(fault.Malformed, "not a well-formed COSE_Sign1 message")
 	}
 	if s.msg.Payload == nil {
-		return nil, mapping.Fail(mapping.Malformed, "COSE_Sign1 without payload (detached content is not accepted)")
+		return nil, fault.Fail(fault.Malformed, "COSE_Sign1 without payload (detached content is not accepted)")
 	}
 	if _, crit := s.msg.Headers.Protected[cose.HeaderLabelCritical]; crit {
-		return nil, mapping.Fail(mapping.Malformed, "COSE header has critical parameters")
+		return nil, fault.Fail(fault.Malformed, "COSE header has critical parameters")
 	}
 	alg, err := s.msg.Headers.Protected.Algorithm()
 	if err != nil {
-		return nil, mapping.Fail(mapping.Malformed, "COSE protected header names no algorithm")
+		return nil, fault.Fail(fault.Malformed, "COSE protected header names no algorithm")
 	}
 	s.alg = alg
 	s.kid = headerKid(s.msg.Headers.Protected)
@@ -65,7 +65,7 @@ func ParseCOSE(b []byte) (*Sign1, error) {
 		s.kid = headerKid(s.msg.Headers.Unprotected)
 	}
 	if len(s.kid) == 0 {
-		return nil, mapping.Fail(mapping.Malformed, "COSE message has no kid")
+		return nil, fault.Fail(fault.Malformed, "COSE message has no kid")
 	}
 	return s, nil
 }
@@ -98,17 +98,17 @@ func (s *Sign1) Verify(d *trust.DSC) error {
 	case trust.AlgPS256:
 		want = cose.AlgorithmPS256
 	default:
-		return mapping.Fail(mapping.BadSignature, "document signer %s has no usable algorithm", d.Kid)
+		return fault.Fail(fault.BadSignature, "document signer %s has no usable algorithm", d.Kid)
 	}
 	if s.alg != want {
-		return mapping.Fail(mapping.BadSignature, "header alg %s does not match the document signer's %s", s.alg.String(), d.Alg)
+		return fault.Fail(fault.BadSignature, "header alg %s does not match the document signer's %s", s.alg.String(), d.Alg)
 	}
 	v, err := cose.NewVerifier(want, d.Public)
 	if err != nil {
-		return mapping.Fail(mapping.BadSignature, "document signer %s: key not usable for %s", d.Kid, d.Alg)
+		return fault.Fail(fault.BadSignature, "document signer %s: key not usable for %s", d.Kid, d.Alg)
 	}
 	if err := s.msg.Verify(nil, v); err != nil {
-		return mapping.Fail(mapping.BadSignature, "signature does not verify with document signer %s", d.Kid)
+		return fault.Fail(fault.BadSignature, "signature does not verify with document signer %s", d.Kid)
 	}
 	return nil
 }

@@ -7,7 +7,7 @@ import (
 
 	"github.com/fxamacker/cbor/v2"
 
-	"github.com/hcgw/hcgw/mapping"
+	"github.com/hcgw/hcgw/fault"
 )
 
 // The CWT claim keys an EU certificate uses (RFC 8392 and the hcert
@@ -67,7 +67,7 @@ const maxUnix = 253402300799
 func ParseCWT(payload []byte) (*CWT, error) {
 	var raw map[any]cbor.RawMessage
 	if err := dec.Unmarshal(payload, &raw); err != nil {
-		return nil, mapping.Fail(mapping.Malformed, "CWT claims are not a CBOR map")
+		return nil, fault.Fail(fault.Malformed, "CWT claims are not a CBOR map")
 	}
 	claims := make(map[int64]cbor.RawMessage, len(raw))
 	for k, v := range raw {
@@ -78,7 +78,7 @@ func ParseCWT(payload []byte) (*CWT, error) {
 	c := &CWT{}
 	if v, ok := claims[claimIss]; ok {
 		if err := dec.Unmarshal(v, &c.Iss); err != nil {
-			return nil, mapping.Fail(mapping.Malformed, "CWT iss is not text")
+			return nil, fault.Fail(fault.Malformed, "CWT iss is not text")
 		}
 	}
 	var err error
@@ -90,11 +90,11 @@ func ParseCWT(payload []byte) (*CWT, error) {
 	}
 	h, ok := claims[claimHCert]
 	if !ok {
-		return nil, mapping.Fail(mapping.Malformed, "CWT has no hcert claim (-260)")
+		return nil, fault.Fail(fault.Malformed, "CWT has no hcert claim (-260)")
 	}
 	var hcert map[any]cbor.RawMessage
 	if err := dec.Unmarshal(h, &hcert); err != nil {
-		return nil, mapping.Fail(mapping.Malformed, "hcert claim is not a CBOR map")
+		return nil, fault.Fail(fault.Malformed, "hcert claim is not a CBOR map")
 	}
 	for k, v := range hcert {
 		if n, ok := intKey(k); ok && n == hcertDCC {
@@ -102,7 +102,7 @@ func ParseCWT(payload []byte) (*CWT, error) {
 		}
 	}
 	if c.DCC == nil {
-		return nil, mapping.Fail(mapping.Malformed, "hcert claim holds no certificate (key 1)")
+		return nil, fault.Fail(fault.Malformed, "hcert claim holds no certificate (key 1)")
 	}
 	return c, nil
 }
@@ -123,33 +123,33 @@ func intKey(k any) (int64, bool) {
 func numericDate(claims map[int64]cbor.RawMessage, key int64, name string) (time.Time, error) {
 	v, ok := claims[key]
 	if !ok {
-		return time.Time{}, mapping.Fail(mapping.Malformed, "CWT has no %s", name)
+		return time.Time{}, fault.Fail(fault.Malformed, "CWT has no %s", name)
 	}
 	var n any
 	if err := dec.Unmarshal(v, &n); err != nil {
-		return time.Time{}, mapping.Fail(mapping.Malformed, "CWT %s is not a number", name)
+		return time.Time{}, fault.Fail(fault.Malformed, "CWT %s is not a number", name)
 	}
 	var secs, nsec int64
 	switch x := n.(type) {
 	case uint64:
 		if x > maxUnix {
-			return time.Time{}, mapping.Fail(mapping.Malformed, "CWT %s is out of range", name)
+			return time.Time{}, fault.Fail(fault.Malformed, "CWT %s is out of range", name)
 		}
 		secs = int64(x)
 	case int64:
 		secs = x
 	case float64:
 		if math.IsNaN(x) || x < 0 || x > maxUnix {
-			return time.Time{}, mapping.Fail(mapping.Malformed, "CWT %s is out of range", name)
+			return time.Time{}, fault.Fail(fault.Malformed, "CWT %s is out of range", name)
 		}
 		secs, nsec = fromFloat(x)
 	case big.Int:
-		return time.Time{}, mapping.Fail(mapping.Malformed, "CWT %s is out of range", name)
+		return time.Time{}, fault.Fail(fault.Malformed, "CWT %s is out of range", name)
 	default:
-		return time.Time{}, mapping.Fail(mapping.Malformed, "CWT %s is not a number", name)
+		return time.Time{}, fault.Fail(fault.Malformed, "CWT %s is not a number", name)
 	}
 	if secs < 0 || secs > maxUnix {
-		return time.Time{}, mapping.Fail(mapping.Malformed, "CWT %s is out of range", name)
+		return time.Time{}, fault.Fail(fault.Malformed, "CWT %s is out of range", name)
 	}
 	return time.Unix(secs, nsec).UTC(), nil
 }

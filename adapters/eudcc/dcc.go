@@ -10,6 +10,7 @@ import (
 
 	"github.com/fxamacker/cbor/v2"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
 )
@@ -91,13 +92,13 @@ func (t *text) UnmarshalCBOR(b []byte) error {
 		*t = ""
 	case string:
 		if len(x) > maxText {
-			return mapping.Fail(mapping.Malformed, "text member longer than %d bytes", maxText)
+			return fault.Fail(fault.Malformed, "text member longer than %d bytes", maxText)
 		}
 		*t = text(x)
 	case time.Time:
 		*t = text(x.UTC().Format(time.RFC3339))
 	default:
-		return mapping.Fail(mapping.Malformed, "member is not text")
+		return fault.Fail(fault.Malformed, "member is not text")
 	}
 	return nil
 }
@@ -119,10 +120,10 @@ func (c *count) UnmarshalCBOR(b []byte) error {
 	case float64:
 		n = x
 	default:
-		return mapping.Fail(mapping.Malformed, "count is not a number")
+		return fault.Fail(fault.Malformed, "count is not a number")
 	}
 	if math.IsNaN(n) || n != math.Trunc(n) || n < 0 || n > 1000 {
-		return mapping.Fail(mapping.Malformed, "count out of range")
+		return fault.Fail(fault.Malformed, "count out of range")
 	}
 	*c = count(n)
 	return nil
@@ -142,7 +143,7 @@ var payloadDec = func() cbor.DecMode {
 func rulePayload(raw cbor.RawMessage) (map[string]any, error) {
 	var p map[string]any
 	if err := payloadDec.Unmarshal(raw, &p); err != nil || p == nil {
-		return nil, mapping.Fail(mapping.Malformed, "hcert certificate is not a well-formed certificate")
+		return nil, fault.Fail(fault.Malformed, "hcert certificate is not a well-formed certificate")
 	}
 	delete(p, "nam")
 	return p, nil
@@ -152,7 +153,7 @@ func rulePayload(raw cbor.RawMessage) (map[string]any, error) {
 func ParseDCC(raw cbor.RawMessage) (*DCC, error) {
 	var d DCC
 	if err := dec.Unmarshal(raw, &d); err != nil {
-		return nil, mapping.Fail(mapping.Malformed, "hcert certificate is not a well-formed certificate")
+		return nil, fault.Fail(fault.Malformed, "hcert certificate is not a well-formed certificate")
 	}
 	return &d, nil
 }
@@ -179,9 +180,9 @@ func (d *DCC) Kinds() trust.DSCUsage {
 func (d *DCC) Kind() (trust.DSCUsage, error) {
 	switch n := len(d.V) + len(d.T) + len(d.R); {
 	case n == 0:
-		return 0, mapping.Fail(mapping.Malformed, "certificate holds no vaccination, test or recovery")
+		return 0, fault.Fail(fault.Malformed, "certificate holds no vaccination, test or recovery")
 	case n > 1:
-		return 0, mapping.Fail(mapping.Malformed, "certificate holds %d entries; exactly one is allowed", n)
+		return 0, fault.Fail(fault.Malformed, "certificate holds %d entries; exactly one is allowed", n)
 	}
 	switch {
 	case len(d.V) == 1:
@@ -223,7 +224,7 @@ func (d *DCC) Facts(now time.Time, skew time.Duration) (*mapping.Cert, *mapping.
 		c.Type, c.Country = "vaccination", code(v.Co)
 		c.Dose, c.Doses, c.Product = int(v.Dn), int(v.Sd), code(v.Mp)
 		if _, ok := parseDate(string(v.Dt)); !ok {
-			return nil, nil, nil, "", mapping.Fail(mapping.Malformed, "vaccination date is not a date")
+			return nil, nil, nil, "", fault.Fail(fault.Malformed, "vaccination date is not a date")
 		}
 		c.Date = string(v.Dt)[:10]
 		switch {
@@ -241,11 +242,11 @@ func (d *DCC) Facts(now time.Time, skew time.Duration) (*mapping.Cert, *mapping.
 		c.Type, c.Country = "test", code(t.Co)
 		sc, ok := parseDateTime(string(t.Sc))
 		if !ok {
-			return nil, nil, nil, "", mapping.Fail(mapping.Malformed, "sample collection time is not a date-time")
+			return nil, nil, nil, "", fault.Fail(fault.Malformed, "sample collection time is not a date-time")
 		}
 		if !now.IsZero() && sc.After(now.Add(skew)) {
 			// A result from the future (BasicDgcTestsList DGC8).
-			return nil, nil, nil, "", mapping.Fail(mapping.NotYetValid, "sample collection time %s is in the future", sc.UTC().Format(time.RFC3339))
+			return nil, nil, nil, "", fault.Fail(fault.NotYetValid, "sample collection time %s is in the future", sc.UTC().Format(time.RFC3339))
 		}
 		c.SampledAt = sc.UTC().Format(time.RFC3339)
 		switch t.Tt {
@@ -276,7 +277,7 @@ func (d *DCC) Facts(now time.Time, skew time.Duration) (*mapping.Cert, *mapping.
 	df, ok2 := parseDate(string(r.Df))
 	du, ok3 := parseDate(string(r.Du))
 	if !ok1 || !ok2 || !ok3 {
-		return nil, nil, nil, "", mapping.Fail(mapping.Malformed, "recovery dates are not dates")
+		return nil, nil, nil, "", fault.Fail(fault.Malformed, "recovery dates are not dates")
 	}
 	c.FirstPositive, c.ValidFrom, c.ValidUntil = fr.Format(time.DateOnly), df.Format(time.DateOnly), du.Format(time.DateOnly)
 	switch {

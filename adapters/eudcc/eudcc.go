@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hcgw/hcgw/adapters"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
 )
@@ -109,7 +110,7 @@ func (a *adapter) Decode(code string, env adapters.Env) (*adapters.Code, error) 
 	id := certID(dcc)
 	if mapping.HoldsIdentityNumber(id) {
 		// The identifier is recorded as the code id.
-		return nil, mapping.Fail(mapping.Malformed, "certificate identifier (ci): must not hold a resident identity number")
+		return nil, fault.Fail(fault.Malformed, "certificate identifier (ci): must not hold a resident identity number")
 	}
 	st, _ := a.table.Map(state) // a state the table lacks is grey
 	org := OrgUnknownCountry
@@ -185,10 +186,10 @@ func CheckTimes(c *CWT, d *trust.DSC, at time.Time, skew time.Duration) error {
 	// The reference compares iat <= clock <= exp: a certificate is
 	// valid at the instant of its expiry (docs/INTEROP.md).
 	if at.Add(skew).Before(c.IssuedAt) {
-		return mapping.Fail(mapping.NotYetValid, "issued at %s", c.IssuedAt.Format(time.RFC3339))
+		return fault.Fail(fault.NotYetValid, "issued at %s", c.IssuedAt.Format(time.RFC3339))
 	}
 	if at.After(c.Expires) {
-		return mapping.Fail(mapping.Expired, "expired at %s", c.Expires.Format(time.RFC3339))
+		return fault.Fail(fault.Expired, "expired at %s", c.Expires.Format(time.RFC3339))
 	}
 	return nil
 }

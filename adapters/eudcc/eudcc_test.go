@@ -14,6 +14,7 @@ import (
 	"github.com/hcgw/hcgw/adapters"
 	"github.com/hcgw/hcgw/adapters/eudcc"
 	"github.com/hcgw/hcgw/adapters/eudcc/base45"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
@@ -49,7 +50,7 @@ func TestDecode(t *testing.T) {
 	type tc struct {
 		code   string
 		env    *adapters.Env
-		reason mapping.Reason
+		reason fault.Kind
 		status mapping.Status
 		check  func(t *testing.T, c *adapters.Code)
 	}
@@ -94,7 +95,7 @@ func TestDecode(t *testing.T) {
 		}},
 		"a positive test is grey":          {code: signed(de, "DE", test("260373001", sampled), signOpts{}), status: mapping.Grey},
 		"an unknown test result is grey":   {code: signed(de, "DE", test("123", sampled), signOpts{}), status: mapping.Grey},
-		"a test sampled in the future":     {code: signed(de, "DE", test("260415000", now.Add(time.Hour)), signOpts{}), reason: mapping.NotYetValid},
+		"a test sampled in the future":     {code: signed(de, "DE", test("260415000", now.Add(time.Hour)), signOpts{}), reason: fault.NotYetValid},
 		"a valid recovery is green":        {code: signed(de, "DE", recovery("2026-02-01", "2026-06-01"), signOpts{}), status: mapping.Green},
 		"a recovery not yet valid is grey": {code: signed(de, "DE", recovery("2026-06-02", "2026-12-01"), signOpts{}), status: mapping.Grey},
 		"a lapsed recovery is grey":        {code: signed(de, "DE", recovery("2026-01-01", "2026-05-31"), signOpts{}), status: mapping.Grey},
@@ -113,44 +114,44 @@ func TestDecode(t *testing.T) {
 		}},
 		"a test from a test-only signer": {code: signed(testsOnly, "SE", test("260415000", sampled), signOpts{}), status: mapping.Green},
 
-		"another country's certificate":                {code: signed(de, "FR", full, signOpts{}), reason: mapping.ScopeViolation},
-		"a vaccination from a test-only signer":        {code: signed(testsOnly, "SE", full, signOpts{}), reason: mapping.ScopeViolation},
+		"another country's certificate":                {code: signed(de, "FR", full, signOpts{}), reason: fault.ScopeViolation},
+		"a vaccination from a test-only signer":        {code: signed(testsOnly, "SE", full, signOpts{}), reason: fault.ScopeViolation},
 		"a vaccination from a vaccination-only signer": {code: signed(vaccOnly, "SE", full, signOpts{}), status: mapping.Green},
-		"a test from a vaccination-only signer":        {code: signed(vaccOnly, "SE", test("260415000", sampled), signOpts{}), reason: mapping.ScopeViolation},
-		"two vaccinations in one certificate":          {code: signed(de, "DE", twoEntries(), signOpts{}), reason: mapping.Malformed},
-		"a vaccination and a test":                     {code: signed(de, "DE", mixed(sampled), signOpts{}), reason: mapping.Malformed},
-		"no entry":                                     {code: signed(de, "DE", map[string]any{"ver": "1.3.0", "nam": name()}, signOpts{}), reason: mapping.Malformed},
-		"an unknown kid":                               {code: signed(stranger, "DE", full, signOpts{}), reason: mapping.UnknownKey},
-		"a kid of the wrong length":                    {code: signed(de, "DE", full, signOpts{kid: de.kid[:7]}), reason: mapping.UnknownKey},
-		"no kid at all":                                {code: signed(de, "DE", full, signOpts{noKid: true}), reason: mapping.Malformed},
-		"a wrong protected kid wins":                   {code: signed(de, "DE", full, signOpts{kid: stranger.kid, unprotKid: de.kid}), reason: mapping.UnknownKey},
-		"another key under the signer's kid":           {code: signed(de, "DE", full, signOpts{signWithAs: stranger}), reason: mapping.BadSignature},
-		"ES256 signed, header says PS256":              {code: signed(de, "DE", full, signOpts{alg: cose.AlgorithmPS256}), reason: mapping.BadSignature},
-		"PS256 signed, header says ES256":              {code: signed(ps, "FR", full, signOpts{alg: cose.AlgorithmES256}), reason: mapping.BadSignature},
-		"ES256 signed, header says EdDSA":              {code: signed(de, "DE", full, signOpts{alg: cose.AlgorithmEdDSA}), reason: mapping.BadSignature},
-		"a critical header":                            {code: signed(de, "DE", full, signOpts{crit: true}), reason: mapping.Malformed},
-		"a revoked signer":                             {code: signed(revoked, "DE", full, signOpts{}), env: &revEnv, reason: mapping.RevokedKey},
+		"a test from a vaccination-only signer":        {code: signed(vaccOnly, "SE", test("260415000", sampled), signOpts{}), reason: fault.ScopeViolation},
+		"two vaccinations in one certificate":          {code: signed(de, "DE", twoEntries(), signOpts{}), reason: fault.Malformed},
+		"a vaccination and a test":                     {code: signed(de, "DE", mixed(sampled), signOpts{}), reason: fault.Malformed},
+		"no entry":                                     {code: signed(de, "DE", map[string]any{"ver": "1.3.0", "nam": name()}, signOpts{}), reason: fault.Malformed},
+		"an unknown kid":                               {code: signed(stranger, "DE", full, signOpts{}), reason: fault.UnknownKey},
+		"a kid of the wrong length":                    {code: signed(de, "DE", full, signOpts{kid: de.kid[:7]}), reason: fault.UnknownKey},
+		"no kid at all":                                {code: signed(de, "DE", full, signOpts{noKid: true}), reason: fault.Malformed},
+		"a wrong protected kid wins":                   {code: signed(de, "DE", full, signOpts{kid: stranger.kid, unprotKid: de.kid}), reason: fault.UnknownKey},
+		"another key under the signer's kid":           {code: signed(de, "DE", full, signOpts{signWithAs: stranger}), reason: fault.BadSignature},
+		"ES256 signed, header says PS256":              {code: signed(de, "DE", full, signOpts{alg: cose.AlgorithmPS256}), reason: fault.BadSignature},
+		"PS256 signed, header says ES256":              {code: signed(ps, "FR", full, signOpts{alg: cose.AlgorithmES256}), reason: fault.BadSignature},
+		"ES256 signed, header says EdDSA":              {code: signed(de, "DE", full, signOpts{alg: cose.AlgorithmEdDSA}), reason: fault.BadSignature},
+		"a critical header":                            {code: signed(de, "DE", full, signOpts{crit: true}), reason: fault.Malformed},
+		"a revoked signer":                             {code: signed(revoked, "DE", full, signOpts{}), env: &revEnv, reason: fault.RevokedKey},
 		"a signer's other certificate, unrevoked":      {code: signed(de, "DE", full, signOpts{}), env: &revEnv, status: mapping.Green},
 		"issued before the signer's window": {code: qr(t, de.sign(t, claims(t, "DE", dscFrom.Add(-time.Hour), expires, full), signOpts{})),
-			reason: mapping.KeyNotValid},
+			reason: fault.KeyNotValid},
 		"expiring after the signer": {code: qr(t, de.sign(t, claims(t, "DE", issued, dscTo.Add(time.Hour), full), signOpts{})),
-			reason: mapping.KeyNotValid},
+			reason: fault.KeyNotValid},
 		"a tampered payload": {code: qr(t, bytes.Replace(de.sign(t, claims(t, "DE", issued, expires, full), signOpts{}),
-			[]byte("Gabriele"), []byte("Gabriela"), 1)), reason: mapping.BadSignature},
+			[]byte("Gabriele"), []byte("Gabriela"), 1)), reason: fault.BadSignature},
 
-		"not compressed":                  {code: eudcc.Prefix + base45.Encode(de.sign(t, claims(t, "DE", issued, expires, full), signOpts{})), reason: mapping.Malformed},
-		"bytes after the zlib stream":     {code: eudcc.Prefix + base45.Encode(append(deflate(t, de.sign(t, claims(t, "DE", issued, expires, full), signOpts{})), 0)), reason: mapping.Malformed},
-		"a decompression bomb":            {code: eudcc.Prefix + base45.Encode(deflate(t, make([]byte, eudcc.MaxInflated+1))), reason: mapping.Malformed},
-		"lower-case Base45":               {code: strings.ToLower(signed(de, "DE", full, signOpts{})), reason: mapping.UnrecognizedFormat},
-		"Base45 with a lower-case letter": {code: eudcc.Prefix + "a" + strings.TrimPrefix(signed(de, "DE", full, signOpts{}), eudcc.Prefix)[1:], reason: mapping.Malformed},
-		"the prefix alone":                {code: eudcc.Prefix, reason: mapping.Malformed},
-		"HC2":                             {code: "HC2:" + strings.TrimPrefix(signed(de, "DE", full, signOpts{}), eudcc.Prefix), reason: mapping.UnrecognizedFormat},
-		"a CBOR map instead of COSE":      {code: qr(t, claims(t, "DE", issued, expires, full)), reason: mapping.Malformed},
+		"not compressed":                  {code: eudcc.Prefix + base45.Encode(de.sign(t, claims(t, "DE", issued, expires, full), signOpts{})), reason: fault.Malformed},
+		"bytes after the zlib stream":     {code: eudcc.Prefix + base45.Encode(append(deflate(t, de.sign(t, claims(t, "DE", issued, expires, full), signOpts{})), 0)), reason: fault.Malformed},
+		"a decompression bomb":            {code: eudcc.Prefix + base45.Encode(deflate(t, make([]byte, eudcc.MaxInflated+1))), reason: fault.Malformed},
+		"lower-case Base45":               {code: strings.ToLower(signed(de, "DE", full, signOpts{})), reason: fault.UnrecognizedFormat},
+		"Base45 with a lower-case letter": {code: eudcc.Prefix + "a" + strings.TrimPrefix(signed(de, "DE", full, signOpts{}), eudcc.Prefix)[1:], reason: fault.Malformed},
+		"the prefix alone":                {code: eudcc.Prefix, reason: fault.Malformed},
+		"HC2":                             {code: "HC2:" + strings.TrimPrefix(signed(de, "DE", full, signOpts{}), eudcc.Prefix), reason: fault.UnrecognizedFormat},
+		"a CBOR map instead of COSE":      {code: qr(t, claims(t, "DE", issued, expires, full)), reason: fault.Malformed},
 		"COSE without iat": {code: qr(t, de.sign(t, mustCBOR(t, map[any]any{int64(4): expires.Unix(), int64(-260): map[any]any{int64(1): full}}), signOpts{})),
-			reason: mapping.Malformed},
+			reason: fault.Malformed},
 		"COSE without hcert": {code: qr(t, de.sign(t, mustCBOR(t, map[any]any{int64(4): expires.Unix(), int64(6): issued.Unix()}), signOpts{})),
-			reason: mapping.Malformed},
-		"a certificate whose dose is text": {code: signed(de, "DE", withEntry(full, "v", "dn", "two"), signOpts{}), reason: mapping.Malformed},
+			reason: fault.Malformed},
+		"a certificate whose dose is text": {code: signed(de, "DE", withEntry(full, "v", "dn", "two"), signOpts{}), reason: fault.Malformed},
 	}
 	for name, c := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -159,11 +160,11 @@ func TestDecode(t *testing.T) {
 				env = *c.env
 			}
 			code, err := w.dec.Decode(c.code, env)
-			if got := mapping.ReasonOf(err); got != c.reason {
+			if got := fault.ReasonOf(err); got != c.reason {
 				t.Fatalf("reason %q (%v), want %q", got, err, c.reason)
 			}
 			if err != nil {
-				var p *mapping.Problem
+				var p *fault.Error
 				if code != nil || !errors.As(err, &p) {
 					t.Fatalf("code %v with error %v", code, err)
 				}

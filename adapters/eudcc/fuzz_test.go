@@ -20,7 +20,7 @@ import (
 	"github.com/hcgw/hcgw/adapters"
 	"github.com/hcgw/hcgw/adapters/eudcc"
 	"github.com/hcgw/hcgw/adapters/eudcc/base45"
-	"github.com/hcgw/hcgw/mapping"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/trust"
 )
 
@@ -207,7 +207,7 @@ func FuzzCOSE(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s, err := eudcc.ParseCOSE(b)
 		if err != nil {
-			if s != nil || mapping.ReasonOf(err) != mapping.Malformed {
+			if s != nil || fault.ReasonOf(err) != fault.Malformed {
 				t.Fatalf("%v with %v", s, err)
 			}
 			return
@@ -216,7 +216,7 @@ func FuzzCOSE(f *testing.F) {
 			t.Fatalf("parsed without payload, kid or alg")
 		}
 		for _, d := range dscs {
-			if err := s.Verify(d); err != nil && mapping.ReasonOf(err) != mapping.BadSignature {
+			if err := s.Verify(d); err != nil && fault.ReasonOf(err) != fault.BadSignature {
 				t.Fatalf("verification failed with %v", err)
 			}
 		}
@@ -233,7 +233,7 @@ func FuzzCWT(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		c, err := eudcc.ParseCWT(b)
 		if err != nil {
-			if c != nil || mapping.ReasonOf(err) != mapping.Malformed {
+			if c != nil || fault.ReasonOf(err) != fault.Malformed {
 				t.Fatalf("%v with %v", c, err)
 			}
 			return
@@ -245,7 +245,7 @@ func FuzzCWT(f *testing.F) {
 		}
 		d, err := eudcc.ParseDCC(c.DCC)
 		if err != nil {
-			if mapping.ReasonOf(err) != mapping.Malformed {
+			if fault.ReasonOf(err) != fault.Malformed {
 				t.Fatal(err)
 			}
 			return
@@ -254,7 +254,7 @@ func FuzzCWT(f *testing.F) {
 		for _, now := range []time.Time{{}, at} {
 			cert, _, _, state, err := d.Facts(now, time.Minute)
 			if err != nil {
-				if r := mapping.ReasonOf(err); r != mapping.Malformed && r != mapping.NotYetValid {
+				if r := fault.ReasonOf(err); r != fault.Malformed && r != fault.NotYetValid {
 					t.Fatal(err)
 				}
 				continue
@@ -303,8 +303,8 @@ func FuzzDecodeSigned(f *testing.F) {
 		c, err := w.dec.Decode(qr(t, s.sign(t, payload, signOpts{})), w.env)
 		if err != nil {
 			checkRefusal(t, c, err)
-			switch mapping.ReasonOf(err) {
-			case mapping.Malformed, mapping.ScopeViolation, mapping.KeyNotValid, mapping.NotYetValid:
+			switch fault.ReasonOf(err) {
+			case fault.Malformed, fault.ScopeViolation, fault.KeyNotValid, fault.NotYetValid:
 			default:
 				t.Fatalf("a certificate signed by a trusted signer refused with %v", err)
 			}
@@ -316,12 +316,12 @@ func FuzzDecodeSigned(f *testing.F) {
 
 func checkRefusal(t testing.TB, c *adapters.Code, err error) {
 	t.Helper()
-	var p *mapping.Problem
+	var p *fault.Error
 	if c != nil || !errors.As(err, &p) {
 		t.Fatalf("code %v with error %v (%T)", c, err, err)
 	}
-	if p.Reason.Result() != mapping.Invalid {
-		t.Fatalf("reason %s: a decoder only says a code is invalid", p.Reason)
+	if p.Kind.Result() != fault.Invalid {
+		t.Fatalf("reason %s: a decoder only says a code is invalid", p.Kind)
 	}
 }
 

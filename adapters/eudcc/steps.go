@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/hcgw/hcgw/adapters/eudcc/base45"
-	"github.com/hcgw/hcgw/mapping"
+	"github.com/hcgw/hcgw/fault"
 )
 
 // MaxInflated bounds what a compressed certificate may expand to: a QR code
@@ -18,7 +18,7 @@ const MaxInflated = 64 << 10
 func Unprefix(code string) (string, error) {
 	b45, ok := strings.CutPrefix(code, Prefix)
 	if !ok {
-		return "", mapping.Fail(mapping.UnrecognizedFormat, "not a %s code (no %s prefix)", Format, Prefix)
+		return "", fault.Fail(fault.UnrecognizedFormat, "not a %s code (no %s prefix)", Format, Prefix)
 	}
 	return b45, nil
 }
@@ -27,7 +27,7 @@ func Unprefix(code string) (string, error) {
 func DecodeBase45(b45 string) ([]byte, error) {
 	z, err := base45.Decode(b45)
 	if err != nil {
-		return nil, mapping.Fail(mapping.Malformed, "%v", err)
+		return nil, fault.Fail(fault.Malformed, "%v", err)
 	}
 	return z, nil
 }
@@ -39,19 +39,19 @@ func Inflate(z []byte) ([]byte, error) {
 	br := bytes.NewReader(z)
 	zr, err := zlib.NewReader(br)
 	if err != nil {
-		return nil, mapping.Fail(mapping.Malformed, "not a zlib stream")
+		return nil, fault.Fail(fault.Malformed, "not a zlib stream")
 	}
 	defer zr.Close()
 	out, err := io.ReadAll(io.LimitReader(zr, MaxInflated+1))
 	switch {
 	case len(out) > MaxInflated:
-		return nil, mapping.Fail(mapping.Malformed, "decompresses to more than %d bytes", MaxInflated)
+		return nil, fault.Fail(fault.Malformed, "decompresses to more than %d bytes", MaxInflated)
 	case err != nil:
-		return nil, mapping.Fail(mapping.Malformed, "broken zlib stream")
+		return nil, fault.Fail(fault.Malformed, "broken zlib stream")
 	case br.Len() > 0:
 		// bytes.Reader is an io.ByteReader, so flate read no further than
 		// the stream's end: what is left follows the checksum.
-		return nil, mapping.Fail(mapping.Malformed, "%d bytes after the zlib stream", br.Len())
+		return nil, fault.Fail(fault.Malformed, "%d bytes after the zlib stream", br.Len())
 	}
 	return out, nil
 }

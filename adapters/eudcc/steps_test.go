@@ -9,7 +9,7 @@ import (
 	"github.com/fxamacker/cbor/v2"
 
 	"github.com/hcgw/hcgw/adapters/eudcc"
-	"github.com/hcgw/hcgw/mapping"
+	"github.com/hcgw/hcgw/fault"
 )
 
 func TestInflate(t *testing.T) {
@@ -37,7 +37,7 @@ func TestInflate(t *testing.T) {
 				}
 				return
 			}
-			if mapping.ReasonOf(err) != mapping.Malformed || !strings.Contains(err.Error(), tc.detail) || out != nil {
+			if fault.ReasonOf(err) != fault.Malformed || !strings.Contains(err.Error(), tc.detail) || out != nil {
 				t.Fatalf("%d bytes, %v; want malformed: %s", len(out), err, tc.detail)
 			}
 		})
@@ -75,7 +75,7 @@ func TestParseCWT(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			c, err := eudcc.ParseCWT(tc.payload)
 			if tc.detail != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.detail) || mapping.ReasonOf(err) != mapping.Malformed {
+				if err == nil || !strings.Contains(err.Error(), tc.detail) || fault.ReasonOf(err) != fault.Malformed {
 					t.Fatalf("%v, want malformed: %s", err, tc.detail)
 				}
 				return
@@ -163,7 +163,7 @@ func TestTaggedSampleTime(t *testing.T) {
 	t.Run("a number without a tag", func(t *testing.T) {
 		d := test("260415000", at)
 		d["t"].([]any)[0].(map[string]any)["sc"] = at.Unix()
-		if _, err := eudcc.ParseDCC(mustCBOR(t, d)); mapping.ReasonOf(err) != mapping.Malformed {
+		if _, err := eudcc.ParseDCC(mustCBOR(t, d)); fault.ReasonOf(err) != fault.Malformed {
 			t.Fatalf("%v", err)
 		}
 	})

@@ -12,8 +12,8 @@ import (
 
 	"github.com/hcgw/hcgw/adapters"
 	"github.com/hcgw/hcgw/adapters/eudcc"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/conformance/dcc"
-	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/verify"
 )
 
@@ -45,24 +45,24 @@ func TestValidityWindowsFollowTheReference(t *testing.T) {
 	type tc struct {
 		iat, exp, clock time.Time
 		float           bool // iat and exp written as CBOR floats
-		reason          mapping.Reason
+		reason          fault.Kind
 	}
 	tests := map[string]tc{
 		"the clock at exp is valid":                  {iat: issued, exp: now, clock: now},
-		"a second after exp is expired":              {iat: issued, exp: now, clock: now.Add(sec), reason: mapping.Expired},
+		"a second after exp is expired":              {iat: issued, exp: now, clock: now.Add(sec), reason: fault.Expired},
 		"the clock at iat is valid":                  {iat: now, exp: expires, clock: now},
-		"a second before iat is not yet valid":       {iat: now, exp: expires, clock: now.Add(-sec), reason: mapping.NotYetValid},
+		"a second before iat is not yet valid":       {iat: now, exp: expires, clock: now.Add(-sec), reason: fault.NotYetValid},
 		"iat at the signer's notBefore is valid":     {iat: nb, exp: expires, clock: now},
-		"iat a second before notBefore":              {iat: nb.Add(-sec), exp: expires, clock: now, reason: mapping.KeyNotValid},
+		"iat a second before notBefore":              {iat: nb.Add(-sec), exp: expires, clock: now, reason: fault.KeyNotValid},
 		"exp at the signer's notAfter is valid":      {iat: issued, exp: na, clock: now},
-		"exp a second after notAfter":                {iat: issued, exp: na.Add(sec), clock: now, reason: mapping.KeyNotValid},
+		"exp a second after notAfter":                {iat: issued, exp: na.Add(sec), clock: now, reason: fault.KeyNotValid},
 		"iat, clock and exp one instant":             {iat: now, exp: now, clock: now},
 		"a float exp half a second on: valid before": {iat: issued, exp: now.Add(half), clock: now.Add(400 * time.Millisecond), float: true},
 		"a float exp, the clock at it":               {iat: issued, exp: now.Add(half), clock: now.Add(half), float: true},
-		"a float exp, the clock past it":             {iat: issued, exp: now.Add(half), clock: now.Add(600 * time.Millisecond), float: true, reason: mapping.Expired},
-		"a float iat, the clock before it":           {iat: now.Add(half), exp: expires, clock: now.Add(400 * time.Millisecond), float: true, reason: mapping.NotYetValid},
+		"a float exp, the clock past it":             {iat: issued, exp: now.Add(half), clock: now.Add(600 * time.Millisecond), float: true, reason: fault.Expired},
+		"a float iat, the clock before it":           {iat: now.Add(half), exp: expires, clock: now.Add(400 * time.Millisecond), float: true, reason: fault.NotYetValid},
 		"a float iat, the clock at it":               {iat: now.Add(half), exp: expires, clock: now.Add(half), float: true},
-		"a float iat half a second before notBefore": {iat: nb.Add(-half), exp: expires, clock: now, float: true, reason: mapping.KeyNotValid},
+		"a float iat half a second before notBefore": {iat: nb.Add(-half), exp: expires, clock: now, float: true, reason: fault.KeyNotValid},
 	}
 	ads, err := adapters.NewRegistry(w.dec)
 	if err != nil {
@@ -76,7 +76,7 @@ func TestValidityWindowsFollowTheReference(t *testing.T) {
 	files := map[string]string{}
 	i := 0
 	for name, c := range tests {
-		if want := referenceWindow(nb, c.iat, c.clock, c.exp, na); want != (c.reason == "") {
+		if want := referenceWindow(nb, c.iat, c.clock, c.exp, na); want != (c.reason == fault.None) {
 			t.Fatalf("%s: the case says %q, the reference says valid=%v", name, c.reason, want)
 		}
 		payload := claims(t, "DE", c.iat, c.exp, vaccination(2, 2))
@@ -96,13 +96,13 @@ func TestValidityWindowsFollowTheReference(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := mapping.ReasonOf(eudcc.CheckTimes(cwt, de.dsc, c.clock, 0)); got != c.reason {
+			if got := fault.ReasonOf(eudcc.CheckTimes(cwt, de.dsc, c.clock, 0)); got != c.reason {
 				t.Errorf("CheckTimes: %q, want %q", got, c.reason)
 			}
 			// The verifier, end to end.
 			v := &verify.Verifier{Adapters: ads, Trust: w.reg, Clock: func() time.Time { return c.clock }}
 			vd, _ := v.Evaluate(context.Background(), qr(t, cose))
-			if vd.Reason != c.reason || (vd.Result == mapping.Valid) != (c.reason == "") {
+			if vd.Reason != c.reason || (vd.Result == fault.Valid) != (c.reason == fault.None) {
 				t.Errorf("verifier: %s/%s (%s), want %q", vd.Result, vd.Reason, vd.Detail, c.reason)
 			}
 		})
@@ -114,7 +114,7 @@ func TestValidityWindowsFollowTheReference(t *testing.T) {
 			"COSE": hex.EncodeToString(cose),
 			"TESTCTX": map[string]any{"CERTIFICATE": base64.StdEncoding.EncodeToString(de.dsc.Cert.Raw),
 				"VALIDATIONCLOCK": c.clock.Format(time.RFC3339Nano)},
-			"EXPECTEDRESULTS": map[string]any{dcc.FlagExpiration: c.reason == ""},
+			"EXPECTEDRESULTS": map[string]any{dcc.FlagExpiration: c.reason == fault.None},
 		}
 		b, _ := json.Marshal(tf)
 		if err := os.WriteFile(file, b, 0o644); err != nil {

@@ -7,6 +7,7 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jwa"
 
 	"github.com/hcgw/hcgw/adapters/gd"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/adaptertest"
 	"github.com/hcgw/hcgw/internal/provsim"
 	"github.com/hcgw/hcgw/mapping"
@@ -49,20 +50,20 @@ func decodeCases(t testing.TB, w *adaptertest.JWS) map[string]adaptertest.Decode
 		"an unknown status value is grey, never green": {
 			Code: w.Encode(t, gdKey, w.Claims("99")), Status: mapping.Grey},
 		"an EdDSA key endorsed for Guangdong cannot sign gd-v1, which is ES256": {
-			Code: w.Raw(t, edKey, w.Header(edKey), payload), Env: &edEnv, Reason: mapping.Malformed},
+			Code: w.Raw(t, edKey, w.Header(edKey), payload), Env: &edEnv, Reason: fault.Malformed},
 		"an ES256 signature whose header claims EdDSA is a bad signature": {
-			Code: w.Raw(t, gdKey, map[string]any{"alg": "EdDSA", "kid": gdKey.Kid(), "typ": gd.Typ}, payload), Reason: mapping.BadSignature},
+			Code: w.Raw(t, gdKey, map[string]any{"alg": "EdDSA", "kid": gdKey.Kid(), "typ": gd.Typ}, payload), Reason: fault.BadSignature},
 		"an ES256 signature under Beijing's EdDSA kid is a bad signature": {
-			Code: w.Raw(t, gdKey, map[string]any{"alg": "EdDSA", "kid": bjKey.Kid(), "typ": gd.Typ}, payload), Reason: mapping.BadSignature},
+			Code: w.Raw(t, gdKey, map[string]any{"alg": "EdDSA", "kid": bjKey.Kid(), "typ": gd.Typ}, payload), Reason: fault.BadSignature},
 		"Guangdong's kid over a stranger's signature is a bad signature, whatever jwk the header carries": {
 			Code: w.Raw(t, rogue, map[string]any{"alg": "ES256", "kid": gdKey.Kid(), "typ": gd.Typ,
-				"jwk": rogue.Public().JWK, "jku": "http://127.0.0.1:1/jwks"}, payload), Reason: mapping.BadSignature},
+				"jwk": rogue.Public().JWK, "jku": "http://127.0.0.1:1/jwks"}, payload), Reason: fault.BadSignature},
 		"an unknown key when Guangdong has no key at all is an unknown issuer": {
-			Code: w.Encode(t, rogue, w.Claims("10")), Env: &noGuangdong, Reason: mapping.UnknownIssuer},
+			Code: w.Encode(t, rogue, w.Claims("10")), Env: &noGuangdong, Reason: fault.UnknownIssuer},
 		"Guangdong's own key is an unknown issuer to a registry without Guangdong": {
-			Code: green, Env: &noGuangdong, Reason: mapping.UnknownIssuer},
+			Code: green, Env: &noGuangdong, Reason: fault.UnknownIssuer},
 		"Beijing's key cannot sign Guangdong's codes": {
-			Code: w.Raw(t, bjKey, w.Header(bjKey), payload), Reason: mapping.ScopeViolation},
+			Code: w.Raw(t, bjKey, w.Header(bjKey), payload), Reason: fault.ScopeViolation},
 	})
 }
 

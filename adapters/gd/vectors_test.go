@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/hcgw/hcgw/adapters/gd"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/adaptertest"
 	"github.com/hcgw/hcgw/mapping"
 )
@@ -28,7 +29,7 @@ func vectors(t testing.TB, w *adaptertest.JWS) []adaptertest.Vector {
 		valid("grey", encode("00"), mapping.Grey),
 		valid("unknown_status_is_grey", encode("99"), mapping.Grey),
 	}, []adaptertest.Vector{
-		refused("other_regions_key", w.Raw(t, bjKey, w.Header(bjKey), payload), mapping.ScopeViolation),
+		refused("other_regions_key", w.Raw(t, bjKey, w.Header(bjKey), payload), fault.ScopeViolation),
 	})
 }
 

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/mapping"
 )
 
@@ -71,7 +73,7 @@ type local struct {
 // fields without breaking its codes, and none of them can change what this
 // adapter returns.
 //
-// Every error is a *mapping.Problem with reason malformed naming the claim;
+// Every error is a *fault.Error with reason malformed naming the claim;
 // no error carries a claim's value.
 func readClaims(payload []byte, f *Fields) (*local, error) {
 	o, err := readObject(payload, f)
@@ -83,10 +85,10 @@ func readClaims(payload []byte, f *Fields) (*local, error) {
 		return nil, err
 	}
 	if !mapping.IDText(c.codeID, maxCodeID) {
-		return nil, mapping.Fail(mapping.Malformed, "claim %q: must be 1 to %d of [A-Za-z0-9_-]", f.CodeID, maxCodeID)
+		return nil, fault.Fail(fault.Malformed, "claim %q: must be 1 to %d of [A-Za-z0-9_-]", f.CodeID, maxCodeID)
 	}
 	if mapping.HoldsIdentityNumber(c.codeID) {
-		return nil, mapping.Fail(mapping.Malformed, "claim %q: must not hold a resident identity number", f.CodeID)
+		return nil, fault.Fail(fault.Malformed, "claim %q: must not hold a resident identity number", f.CodeID)
 	}
 	if c.status, err = o.str(f.Status); err != nil {
 		return nil, err
@@ -98,11 +100,11 @@ func readClaims(payload []byte, f *Fields) (*local, error) {
 		return nil, err
 	}
 	if c.expires <= c.statusTime {
-		return nil, mapping.Fail(mapping.Malformed, "claim %q: must be after %q", f.Expires, f.StatusTime)
+		return nil, fault.Fail(fault.Malformed, "claim %q: must be after %q", f.Expires, f.StatusTime)
 	}
 	// Both are positive, so the difference cannot overflow.
 	if maxSec := int64(mapping.MaxValidity / time.Second); c.expires-c.statusTime > maxSec {
-		return nil, mapping.Fail(mapping.Malformed, "claim %q: %d s after %q, more than the %d s allowed",
+		return nil, fault.Fail(fault.Malformed, "claim %q: %d s after %q, more than the %d s allowed",
 			f.Expires, c.expires-c.statusTime, f.StatusTime, maxSec)
 	}
 	name, err := o.str(f.Name)
@@ -118,12 +120,12 @@ func readClaims(payload []byte, f *Fields) (*local, error) {
 		if _, nerr := mapping.MaskName(name); nerr != nil {
 			claim = f.Name
 		}
-		return nil, mapping.Fail(mapping.Malformed, "claim %q: %s", claim, detail(err))
+		return nil, fault.Fail(fault.Malformed, "claim %q: %s", claim, detail(err))
 	}
 	// The code id travels in status queries and is recorded: it must not be
 	// the identity number in disguise.
 	if strings.Contains(strings.ToUpper(c.codeID), strings.ToUpper(strings.TrimSpace(id))) {
-		return nil, mapping.Fail(mapping.Malformed, "claim %q: must not contain the holder's identity number", f.CodeID)
+		return nil, fault.Fail(fault.Malformed, "claim %q: must not contain the holder's identity number", f.CodeID)
 	}
 	return &c, nil
 }
@@ -138,7 +140,7 @@ type object map[string]jsontext.Value
 // reader that folds case would take it for that claim.
 func readObject(payload []byte, f *Fields) (object, error) {
 	if len(payload) > maxPayload {
-		return nil, mapping.Fail(mapping.Malformed, "claims: payload larger than %d bytes", maxPayload)
+		return nil, fault.Fail(fault.Malformed, "claims: payload larger than %d bytes", maxPayload)
 	}
 	var o object
 	if err := mapping.DecodeStrict(payload, (*map[string]jsontext.Value)(&o), mapping.Strict{
@@ -154,14 +156,14 @@ func readObject(payload []byte, f *Fields) (object, error) {
 func (o object) str(name string) (string, error) {
 	v, ok := o[name]
 	if !ok {
-		return "", mapping.Fail(mapping.Malformed, "claim %q: missing", name)
+		return "", fault.Fail(fault.Malformed, "claim %q: missing", name)
 	}
 	if len(v) == 0 || v[0] != '"' {
-		return "", mapping.Fail(mapping.Malformed, "claim %q: must be a string, not %s", name, kind(v))
+		return "", fault.Fail(fault.Malformed, "claim %q: must be a string, not %s", name, kind(v))
 	}
 	s, err := jsontext.AppendUnquote(nil, v)
 	if err != nil {
-		return "", mapping.Fail(mapping.Malformed, "claim %q: invalid string", name)
+		return "", fault.Fail(fault.Malformed, "claim %q: invalid string", name)
 	}
 	return string(s), nil
 }
@@ -171,22 +173,22 @@ func (o object) str(name string) (string, error) {
 func (o object) unix(name string) (int64, error) {
 	v, ok := o[name]
 	if !ok {
-		return 0, mapping.Fail(mapping.Malformed, "claim %q: missing", name)
+		return 0, fault.Fail(fault.Malformed, "claim %q: missing", name)
 	}
 	if kind(v) != "a number" {
-		return 0, mapping.Fail(mapping.Malformed, "claim %q: must be an integer, not %s", name, kind(v))
+		return 0, fault.Fail(fault.Malformed, "claim %q: must be an integer, not %s", name, kind(v))
 	}
 	// The decoder has checked the number grammar: without '.', 'e' or 'E'
 	// a number is an optionally negative run of digits.
 	if bytes.ContainsAny(v, ".eE") {
-		return 0, mapping.Fail(mapping.Malformed, "claim %q: must be an integer, without fraction or exponent", name)
+		return 0, fault.Fail(fault.Malformed, "claim %q: must be an integer, without fraction or exponent", name)
 	}
 	n, err := strconv.ParseInt(string(v), 10, 64)
 	if err != nil {
-		return 0, mapping.Fail(mapping.Malformed, "claim %q: integer out of range", name)
+		return 0, fault.Fail(fault.Malformed, "claim %q: integer out of range", name)
 	}
 	if n <= 0 || n > maxUnix {
-		return 0, mapping.Fail(mapping.Malformed, "claim %q: must be a unix time after 1970 and before year 10000", name)
+		return 0, fault.Fail(fault.Malformed, "claim %q: must be a unix time after 1970 and before year 10000", name)
 	}
 	return n, nil
 }
@@ -214,9 +216,9 @@ func kind(v jsontext.Value) string {
 // detail is the human part of a masking error (mapping guarantees it never
 // repeats the input).
 func detail(err error) string {
-	var p *mapping.Problem
+	var p *fault.Error
 	if errors.As(err, &p) {
-		return p.Detail
+		return p.Message
 	}
 	return "cannot be masked"
 }

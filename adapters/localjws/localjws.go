@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hcgw/hcgw/adapters"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/mapping"
 )
 
@@ -100,7 +101,7 @@ func (a *adapter) Prefixes() []string { return []string{a.spec.Prefix} }
 func (a *adapter) Decode(code string, env adapters.Env) (*adapters.Code, error) {
 	token, ok := strings.CutPrefix(code, a.spec.Prefix)
 	if !ok {
-		return nil, mapping.Fail(mapping.UnrecognizedFormat, "not a %s code", a.spec.Format)
+		return nil, fault.Fail(fault.UnrecognizedFormat, "not a %s code", a.spec.Format)
 	}
 	key, payload, err := adapters.VerifyJWS(env, token, a.spec.Typ, a.issuerOf)
 	if err != nil {
@@ -119,7 +120,7 @@ func (a *adapter) Decode(code string, env adapters.Env) (*adapters.Code, error) 
 	// Checked after the key's authority, so that unknown_key, revoked_key
 	// and scope_violation stay precise.
 	if key.Public.Alg.String() != a.spec.Alg {
-		return nil, mapping.Fail(mapping.Malformed, "%s codes are signed with %s, this one with %s", a.spec.Format, a.spec.Alg, key.Public.Alg)
+		return nil, fault.Fail(fault.Malformed, "%s codes are signed with %s, this one with %s", a.spec.Format, a.spec.Alg, key.Public.Alg)
 	}
 	st, _ := a.table.Map(c.status) // an unknown value is grey
 	return &adapters.Code{

@@ -3,7 +3,7 @@ package localjws
 import (
 	"testing"
 
-	"github.com/hcgw/hcgw/mapping"
+	"github.com/hcgw/hcgw/fault"
 )
 
 // TestReadObjectIsOpenButExact: members the adapter does not read are
@@ -31,8 +31,8 @@ func TestReadObjectIsOpenButExact(t *testing.T) {
 				}
 				return
 			}
-			p, ok := err.(*mapping.Problem)
-			if !ok || p.Reason != mapping.Malformed || len(p.Detail) < len(tc.want) || p.Detail[:len(tc.want)] != tc.want {
+			p, ok := err.(*fault.Error)
+			if !ok || p.Kind != fault.Malformed || len(p.Message) < len(tc.want) || p.Message[:len(tc.want)] != tc.want {
 				t.Fatalf("readObject(%q) = %v, want malformed %q", tc.in, err, tc.want)
 			}
 		})

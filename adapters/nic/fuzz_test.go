@@ -12,6 +12,7 @@ import (
 
 	"github.com/hcgw/hcgw/adapters"
 	"github.com/hcgw/hcgw/adapters/nic"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/adaptertest"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
@@ -179,8 +180,8 @@ func FuzzDecodeClaims(f *testing.F) {
 		c, err := w.dec.Decode(nic.Prefix+testkit.SignRaw(t, w.zj, h, payload), w.env)
 		if err != nil {
 			adaptertest.CheckRefusal(t, c, err)
-			switch mapping.ReasonOf(err) {
-			case mapping.Malformed, mapping.ScopeViolation, mapping.KeyNotValid:
+			switch fault.ReasonOf(err) {
+			case fault.Malformed, fault.ScopeViolation, fault.KeyNotValid:
 			default:
 				t.Fatalf("a code signed by the endorsed key refused with %v", err)
 			}

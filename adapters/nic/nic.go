@@ -1,6 +1,3 @@
-// Package nic is the adapter of the national information code, format
-// nic-v1 (DESIGN §3): "NIC1:" + a compact JWS, typ nic+jwt, signed with an
-// endorsed ES256 or EdDSA key.
 package nic
 
 import (
@@ -9,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hcgw/hcgw/adapters"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
 )
@@ -31,7 +29,7 @@ func (adapter) Prefixes() []string { return []string{Prefix} }
 func (adapter) Decode(code string, env adapters.Env) (*adapters.Code, error) {
 	token, ok := strings.CutPrefix(code, Prefix)
 	if !ok {
-		return nil, mapping.Fail(mapping.UnrecognizedFormat, "not a %s code", Format)
+		return nil, fault.Fail(fault.UnrecognizedFormat, "not a %s code", Format)
 	}
 	key, payload, err := adapters.VerifyJWS(env, token, Typ, func(p []byte) string { return adapters.PeekString(p, "iss") })
 	if err != nil {

@@ -6,8 +6,8 @@ import (
 
 	"github.com/hcgw/hcgw/adapters"
 	"github.com/hcgw/hcgw/adapters/sh"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/adaptertest"
-	"github.com/hcgw/hcgw/mapping"
 )
 
 // seeds derives FuzzDecode's seeds from the golden vectors: every code, two
@@ -63,8 +63,8 @@ func FuzzDecodeSigned(f *testing.F) {
 		c, err := w.Dec.Decode(code, w.Env)
 		if err != nil {
 			checkRefusal(t, code, c, err)
-			switch mapping.ReasonOf(err) {
-			case mapping.Malformed, mapping.KeyNotValid:
+			switch fault.ReasonOf(err) {
+			case fault.Malformed, fault.KeyNotValid:
 			default:
 				t.Fatalf("a body signed by Shanghai's key refused with %v", err)
 			}
@@ -83,8 +83,8 @@ func checkRefusal(t *testing.T, code string, c *adapters.Code, err error) {
 	for _, i := range []int{5, 6} {
 		if i < len(f) {
 			for _, run := range digitRuns(f[i], 7) {
-				if strings.Contains(p.Detail, run) {
-					t.Fatalf("detail %q repeats digits of field %d", p.Detail, i+1)
+				if strings.Contains(p.Message, run) {
+					t.Fatalf("detail %q repeats digits of field %d", p.Message, i+1)
 				}
 			}
 		}

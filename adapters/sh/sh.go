@@ -12,6 +12,7 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jwa"
 
 	"github.com/hcgw/hcgw/adapters"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
 )
@@ -45,8 +46,8 @@ const (
 // details. A detail names the field; it never repeats the field's value.
 var fieldNames = [fields]string{"magic", "cid", "state", "issued", "ttl", "name", "id", "sig"}
 
-func fieldFail(i int, format string, args ...any) *mapping.Problem {
-	return mapping.Fail(mapping.Malformed, "field %d (%s): %s", i+1, fieldNames[i], fmt.Sprintf(format, args...))
+func fieldFail(i int, format string, args ...any) *fault.Error {
+	return fault.Fail(fault.Malformed, "field %d (%s): %s", i+1, fieldNames[i], fmt.Sprintf(format, args...))
 }
 
 // Claims are the contents of a code before masking and signing. Name and ID
@@ -127,16 +128,16 @@ func (a *adapter) Decode(code string, env adapters.Env) (*adapters.Code, error) 
 // an unmasked holder is refused whatever its signature.
 func (a *adapter) parse(code string) (*parsed, error) {
 	if len(code) > MaxCodeBytes {
-		return nil, mapping.Fail(mapping.Malformed, "code longer than %d bytes", MaxCodeBytes)
+		return nil, fault.Fail(fault.Malformed, "code longer than %d bytes", MaxCodeBytes)
 	}
 	if !utf8.ValidString(code) {
-		return nil, mapping.Fail(mapping.Malformed, "code is not valid UTF-8")
+		return nil, fault.Fail(fault.Malformed, "code is not valid UTF-8")
 	}
 	if !strings.HasPrefix(code, Prefix) {
-		return nil, mapping.Fail(mapping.Malformed, "not a %s code: it must start with %q", Format, Prefix)
+		return nil, fault.Fail(fault.Malformed, "not a %s code: it must start with %q", Format, Prefix)
 	}
 	if n := strings.Count(code, "|") + 1; n != fields {
-		return nil, mapping.Fail(mapping.Malformed, "%d fields, a %s code has %d", n, Format, fields)
+		return nil, fault.Fail(fault.Malformed, "%d fields, a %s code has %d", n, Format, fields)
 	}
 	f := strings.Split(code, "|")
 	for i, v := range f {
@@ -199,7 +200,7 @@ func (a *adapter) parse(code string) (*parsed, error) {
 // bad_signature.
 func findKey(env adapters.Env, msg, sig []byte) (*trust.Key, error) {
 	if env.Trust == nil {
-		return nil, mapping.Fail(mapping.UnknownIssuer, "no trust registry to find region %s's keys in", Region)
+		return nil, fault.Fail(fault.UnknownIssuer, "no trust registry to find region %s's keys in", Region)
 	}
 	keys := env.Trust.KeysOf(Region)
 	candidates := 0
@@ -213,16 +214,16 @@ func findKey(env adapters.Env, msg, sig []byte) (*trust.Key, error) {
 		}
 	}
 	if candidates == 0 {
-		return nil, mapping.Fail(mapping.UnknownIssuer, "no Ed25519 key of region %s is endorsed", Region)
+		return nil, fault.Fail(fault.UnknownIssuer, "no Ed25519 key of region %s is endorsed", Region)
 	}
 	// Revoked keys are tried last, and only to name the reason: the first
 	// loop skipped them, so each key is still tried at most once.
 	for _, k := range keys {
 		if ed25519Key(k) && k.Revoked != nil && trust.VerifyRaw(k.Public, msg, sig) {
-			return nil, mapping.Fail(mapping.RevokedKey, "key %s was revoked", k.Kid)
+			return nil, fault.Fail(fault.RevokedKey, "key %s was revoked", k.Kid)
 		}
 	}
-	return nil, mapping.Fail(mapping.BadSignature, "no endorsed Ed25519 key of region %s verifies the signature", Region)
+	return nil, fault.Fail(fault.BadSignature, "no endorsed Ed25519 key of region %s verifies the signature", Region)
 }
 
 func ed25519Key(k *trust.Key) bool { return k.Public != nil && k.Public.Alg == jwa.EdDSA }
@@ -279,15 +280,15 @@ func validState(s string) bool {
 func CheckClaims(c Claims) (mapping.Holder, error) {
 	switch {
 	case cidProblem(c.CodeID) != "":
-		return mapping.Holder{}, mapping.Fail(mapping.Malformed, "code id: %s", cidProblem(c.CodeID))
+		return mapping.Holder{}, fault.Fail(fault.Malformed, "code id: %s", cidProblem(c.CodeID))
 	case !validState(c.State):
-		return mapping.Holder{}, mapping.Fail(mapping.Malformed, "state: must be 1 to %d ASCII letters or digits", maxState)
+		return mapping.Holder{}, fault.Fail(fault.Malformed, "state: must be 1 to %d ASCII letters or digits", maxState)
 	case c.Issued <= 0 || c.Issued > maxUnixSec:
-		return mapping.Holder{}, mapping.Fail(mapping.Malformed, "issued: must be a unix time after 1970 and before year 10000")
+		return mapping.Holder{}, fault.Fail(fault.Malformed, "issued: must be a unix time after 1970 and before year 10000")
 	case c.TTL < 1 || c.TTL > MaxTTL:
-		return mapping.Holder{}, mapping.Fail(mapping.Malformed, "ttl: must be 1 to %d seconds", MaxTTL)
+		return mapping.Holder{}, fault.Fail(fault.Malformed, "ttl: must be 1 to %d seconds", MaxTTL)
 	case c.Issued+c.TTL > maxUnixSec:
-		return mapping.Holder{}, mapping.Fail(mapping.Malformed, "ttl: the code would expire after year 9999")
+		return mapping.Holder{}, fault.Fail(fault.Malformed, "ttl: the code would expire after year 9999")
 	}
 	h, err := mapping.NewHolder(c.Name, c.ID)
 	if err != nil {
@@ -296,7 +297,7 @@ func CheckClaims(c Claims) (mapping.Holder, error) {
 	// A name's first and last characters survive masking; a bar there would
 	// split the code into another number of fields.
 	if strings.Contains(h.Name, "|") {
-		return mapping.Holder{}, mapping.Fail(mapping.Malformed, "name: a masked name may not show a %q", "|")
+		return mapping.Holder{}, fault.Fail(fault.Malformed, "name: a masked name may not show a %q", "|")
 	}
 	return h, nil
 }

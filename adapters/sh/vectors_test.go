@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hcgw/hcgw/adapters/sh"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/adaptertest"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
@@ -37,35 +38,35 @@ func generateVectors(t *testing.T) []adaptertest.Vector {
 		ok("grey", encode(t, k, claims("9")), mapping.Grey),
 		ok("unknown_state", encode(t, k, claims("7")), mapping.Grey),
 		ok("one_character_name", encode(t, k, with(claims("0"), func(c *sh.Claims) { c.Name = "张" })), mapping.Green),
-		bad("tampered_signature", flipSig(green), mapping.BadSignature),
-		bad("tampered_state", replaceField(red, 2, "0"), mapping.BadSignature),
-		bad("rogue_key", signRaw(t, w.Key(t, "rogue"), valid...), mapping.BadSignature),
-		bad("hub_key", signRaw(t, w.Key(t, "hub"), valid...), mapping.BadSignature),
-		bad("revoked_key", encode(t, w.Key(t, "sh-revoked"), claims("0")), mapping.RevokedKey),
+		bad("tampered_signature", flipSig(green), fault.BadSignature),
+		bad("tampered_state", replaceField(red, 2, "0"), fault.BadSignature),
+		bad("rogue_key", signRaw(t, w.Key(t, "rogue"), valid...), fault.BadSignature),
+		bad("hub_key", signRaw(t, w.Key(t, "hub"), valid...), fault.BadSignature),
+		bad("revoked_key", encode(t, w.Key(t, "sh-revoked"), claims("0")), fault.RevokedKey),
 		bad("issued_before_key_window", encode(t, k, with(claims("0"), func(c *sh.Claims) {
 			c.Issued = time.Date(2025, 12, 31, 0, 0, 0, 0, time.UTC).Unix()
-		})), mapping.KeyNotValid),
+		})), fault.KeyNotValid),
 		bad("expired", encode(t, k, with(claims("0"), func(c *sh.Claims) {
 			c.Issued = testkit.GoldenTime.Add(-2 * time.Hour).Unix()
-		})), mapping.Expired),
+		})), fault.Expired),
 		bad("expired_at_the_second", encode(t, k, with(claims("0"), func(c *sh.Claims) {
 			c.Issued = testkit.GoldenTime.Add(-time.Hour).Unix()
-		})), mapping.Expired),
+		})), fault.Expired),
 		bad("not_yet_valid", encode(t, k, with(claims("0"), func(c *sh.Claims) {
 			c.Issued = testkit.GoldenTime.Add(10 * time.Minute).Unix()
-		})), mapping.NotYetValid),
+		})), fault.NotYetValid),
 		ok("issued_within_clock_skew", encode(t, k, with(claims("0"), func(c *sh.Claims) {
 			c.Issued = testkit.GoldenTime.Add(30 * time.Second).Unix()
 		})), mapping.Green),
-		bad("malformed_seven_fields", strings.Join(valid, "|"), mapping.Malformed),
-		bad("malformed_nine_fields", green+"|x", mapping.Malformed),
-		bad("malformed_unmasked_name", signRaw(t, k, set(valid, 5, fullName)...), mapping.Malformed),
-		bad("malformed_unmasked_id", signRaw(t, k, set(valid, 6, fullID)...), mapping.Malformed),
-		bad("malformed_bad_integer", signRaw(t, k, set(valid, 3, "0"+valid[3])...), mapping.Malformed),
-		bad("malformed_ttl_over_seven_days", signRaw(t, k, set(valid, 4, "604801")...), mapping.Malformed),
-		bad("malformed_short_signature", strings.Join(valid, "|")+"|"+testkit.B64(make([]byte, 63)), mapping.Malformed),
-		bad("oversized", green+strings.Repeat("A", 5000-len(green)), mapping.Malformed),
-		bad("lower_case_prefix", "ssm2"+strings.TrimPrefix(green, "SSM2"), mapping.UnrecognizedFormat),
+		bad("malformed_seven_fields", strings.Join(valid, "|"), fault.Malformed),
+		bad("malformed_nine_fields", green+"|x", fault.Malformed),
+		bad("malformed_unmasked_name", signRaw(t, k, set(valid, 5, fullName)...), fault.Malformed),
+		bad("malformed_unmasked_id", signRaw(t, k, set(valid, 6, fullID)...), fault.Malformed),
+		bad("malformed_bad_integer", signRaw(t, k, set(valid, 3, "0"+valid[3])...), fault.Malformed),
+		bad("malformed_ttl_over_seven_days", signRaw(t, k, set(valid, 4, "604801")...), fault.Malformed),
+		bad("malformed_short_signature", strings.Join(valid, "|")+"|"+testkit.B64(make([]byte, 63)), fault.Malformed),
+		bad("oversized", green+strings.Repeat("A", 5000-len(green)), fault.Malformed),
+		bad("lower_case_prefix", "ssm2"+strings.TrimPrefix(green, "SSM2"), fault.UnrecognizedFormat),
 	}
 }
 

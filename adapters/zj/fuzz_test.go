@@ -6,6 +6,7 @@ import (
 
 	"github.com/hcgw/hcgw/adapters"
 	"github.com/hcgw/hcgw/adapters/zj"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/adaptertest"
 	"github.com/hcgw/hcgw/mapping"
 )
@@ -37,7 +38,7 @@ func FuzzDecode(f *testing.F) {
 		c, err := w.Dec.Decode(code, w.Env)
 		if err != nil {
 			p := adaptertest.CheckRefusal(t, c, err)
-			if p.Reason != mapping.Malformed {
+			if p.Kind != fault.Malformed {
 				t.Fatalf("error %v: a bad zj-v1 code is malformed", err)
 			}
 			adaptertest.CheckASCIIDetail(t, p)

@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/hcgw/hcgw/adapters/zj"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/adaptertest"
-	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/verify"
 )
 
@@ -23,20 +23,20 @@ func goldenVerifier(t testing.TB) *verify.Verifier {
 func generateVectors() []adaptertest.Vector {
 	// Without a peer, an online-only code never passes: unverified, grey.
 	online := func(name, code string) adaptertest.Vector {
-		return adaptertest.Refused(name, code, mapping.IssuerUnavailable)
+		return adaptertest.Refused(name, code, fault.IssuerUnavailable)
 	}
 	bad := adaptertest.Refused
 	return []adaptertest.Vector{
 		online("valid_token", zj.Prefix+token32),
 		online("valid_token_16", zj.Prefix+token32[:16]),
 		online("valid_token_64", zj.Prefix+token32+token32),
-		bad("bad_token", zj.Prefix+token32[:15], mapping.Malformed),
-		bad("token_too_long", zj.Prefix+token32+token32+"A", mapping.Malformed),
-		bad("token_bad_character", zj.Prefix+token32[:20]+"."+token32[21:], mapping.Malformed),
-		bad("query_string", zj.Prefix+token32+"?lang=zh", mapping.Malformed),
-		bad("trailing_slash", zj.Prefix+token32+"/", mapping.Malformed),
-		bad("http_scheme", "http://hc.zj.example/q/"+token32, mapping.UnrecognizedFormat),
-		bad("oversized", zj.Prefix+strings.Repeat("A", 5000-len(zj.Prefix)), mapping.Malformed),
+		bad("bad_token", zj.Prefix+token32[:15], fault.Malformed),
+		bad("token_too_long", zj.Prefix+token32+token32+"A", fault.Malformed),
+		bad("token_bad_character", zj.Prefix+token32[:20]+"."+token32[21:], fault.Malformed),
+		bad("query_string", zj.Prefix+token32+"?lang=zh", fault.Malformed),
+		bad("trailing_slash", zj.Prefix+token32+"/", fault.Malformed),
+		bad("http_scheme", "http://hc.zj.example/q/"+token32, fault.UnrecognizedFormat),
+		bad("oversized", zj.Prefix+strings.Repeat("A", 5000-len(zj.Prefix)), fault.Malformed),
 	}
 }
 
@@ -60,7 +60,7 @@ func TestVectors(t *testing.T) {
 
 // neverValid: without its platform's answer a zj-v1 code never passes.
 func neverValid(t *testing.T, c adaptertest.Vector, _ verify.Verdict) {
-	if c.Result == string(mapping.Valid) {
+	if c.Result == string(fault.Valid) {
 		t.Errorf("a zj-v1 code is never valid offline")
 	}
 }

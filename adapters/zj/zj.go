@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/hcgw/hcgw/adapters"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/mapping"
 )
 
@@ -60,7 +61,7 @@ func Map(t *mapping.Table, local string) mapping.Status {
 func (*adapter) Decode(code string, _ adapters.Env) (*adapters.Code, error) {
 	token, ok := strings.CutPrefix(code, Prefix)
 	if !ok {
-		return nil, mapping.Fail(mapping.Malformed, "not a %s code: it must start with %q", Format, Prefix)
+		return nil, fault.Fail(fault.Malformed, "not a %s code: it must start with %q", Format, Prefix)
 	}
 	if err := CheckToken(token); err != nil {
 		return nil, err
@@ -82,14 +83,14 @@ func (*adapter) Decode(code string, _ adapters.Env) (*adapters.Code, error) {
 // (internal/provsim) builds codes with it.
 func CheckToken(token string) error {
 	if len(token) < MinToken || len(token) > MaxToken {
-		return mapping.Fail(mapping.Malformed, "token: must be %d to %d base64url characters", MinToken, MaxToken)
+		return fault.Fail(fault.Malformed, "token: must be %d to %d base64url characters", MinToken, MaxToken)
 	}
 	if i := mapping.NotBase64URL(token); i >= 0 {
-		return mapping.Fail(mapping.Malformed, "token: character %d is not base64url ([A-Za-z0-9_-])", i+1)
+		return fault.Fail(fault.Malformed, "token: character %d is not base64url ([A-Za-z0-9_-])", i+1)
 	}
 	// The token is the code id of status queries and records.
 	if mapping.HoldsIdentityNumber(token) {
-		return mapping.Fail(mapping.Malformed, "token: must not hold a resident identity number")
+		return fault.Fail(fault.Malformed, "token: must not hold a resident identity number")
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/hcgw/hcgw/adapters"
 	"github.com/hcgw/hcgw/adapters/nic"
 	"github.com/hcgw/hcgw/adapters/zj"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/adaptertest"
 	"github.com/hcgw/hcgw/internal/provsim"
 	"github.com/hcgw/hcgw/mapping"
@@ -32,28 +33,28 @@ func TestDecode(t *testing.T) {
 		"a 16-character token is read":                 {Code: zj.Prefix + token32[:16], Status: mapping.Grey},
 		"a 64-character token is read":                 {Code: zj.Prefix + token32 + token32, Status: mapping.Grey},
 		"a token of dashes and underscores is read":    {Code: zj.Prefix + "----____----____", Status: mapping.Grey},
-		"a 15-character token is malformed":            {Code: zj.Prefix + token32[:15], Reason: mapping.Malformed},
-		"a 65-character token is malformed":            {Code: zj.Prefix + token32 + token32 + "A", Reason: mapping.Malformed},
-		"a bare prefix is malformed":                   {Code: zj.Prefix, Reason: mapping.Malformed},
-		"a token with a dot is malformed":              {Code: zj.Prefix + token32[:20] + "." + token32[21:], Reason: mapping.Malformed},
-		"a token in standard base64 is malformed":      {Code: zj.Prefix + token32[:20] + "+/" + token32[22:], Reason: mapping.Malformed},
-		"a padded token is malformed":                  {Code: zj.Prefix + token32[:30] + "==", Reason: mapping.Malformed},
-		"a percent-encoded token is malformed":         {Code: zj.Prefix + token32[:20] + "%41" + token32[23:], Reason: mapping.Malformed},
-		"a token with a space is malformed":            {Code: zj.Prefix + token32[:16] + " " + token32[16:], Reason: mapping.Malformed},
-		"a non-ASCII token is malformed":               {Code: zj.Prefix + "张三" + token32[:16], Reason: mapping.Malformed},
-		"invalid UTF-8 in the token is malformed":      {Code: zj.Prefix + token32[:16] + "\xff", Reason: mapping.Malformed},
-		"a query string is malformed":                  {Code: zj.Prefix + token32 + "?lang=zh", Reason: mapping.Malformed},
-		"a bare question mark is malformed":            {Code: zj.Prefix + token32 + "?", Reason: mapping.Malformed},
-		"a fragment is malformed":                      {Code: zj.Prefix + token32 + "#top", Reason: mapping.Malformed},
-		"a trailing slash is malformed":                {Code: zj.Prefix + token32 + "/", Reason: mapping.Malformed},
-		"a second path segment is malformed":           {Code: zj.Prefix + token32[:16] + "/" + token32[16:], Reason: mapping.Malformed},
-		"a double slash before the token is malformed": {Code: zj.Prefix + "/" + token32, Reason: mapping.Malformed},
-		"a trailing newline is malformed":              {Code: zj.Prefix + token32 + "\n", Reason: mapping.Malformed},
-		"http instead of https is malformed here":      {Code: "http://hc.zj.example/q/" + token32, Reason: mapping.Malformed},
-		"an upper-case host is malformed here":         {Code: "https://HC.zj.example/q/" + token32, Reason: mapping.Malformed},
-		"another host is malformed here":               {Code: "https://hc.zj.example.evil/q/" + token32, Reason: mapping.Malformed},
-		"a port is malformed here":                     {Code: "https://hc.zj.example:443/q/" + token32, Reason: mapping.Malformed},
-		"the empty string is malformed here":           {Code: "", Reason: mapping.Malformed},
+		"a 15-character token is malformed":            {Code: zj.Prefix + token32[:15], Reason: fault.Malformed},
+		"a 65-character token is malformed":            {Code: zj.Prefix + token32 + token32 + "A", Reason: fault.Malformed},
+		"a bare prefix is malformed":                   {Code: zj.Prefix, Reason: fault.Malformed},
+		"a token with a dot is malformed":              {Code: zj.Prefix + token32[:20] + "." + token32[21:], Reason: fault.Malformed},
+		"a token in standard base64 is malformed":      {Code: zj.Prefix + token32[:20] + "+/" + token32[22:], Reason: fault.Malformed},
+		"a padded token is malformed":                  {Code: zj.Prefix + token32[:30] + "==", Reason: fault.Malformed},
+		"a percent-encoded token is malformed":         {Code: zj.Prefix + token32[:20] + "%41" + token32[23:], Reason: fault.Malformed},
+		"a token with a space is malformed":            {Code: zj.Prefix + token32[:16] + " " + token32[16:], Reason: fault.Malformed},
+		"a non-ASCII token is malformed":               {Code: zj.Prefix + "张三" + token32[:16], Reason: fault.Malformed},
+		"invalid UTF-8 in the token is malformed":      {Code: zj.Prefix + token32[:16] + "\xff", Reason: fault.Malformed},
+		"a query string is malformed":                  {Code: zj.Prefix + token32 + "?lang=zh", Reason: fault.Malformed},
+		"a bare question mark is malformed":            {Code: zj.Prefix + token32 + "?", Reason: fault.Malformed},
+		"a fragment is malformed":                      {Code: zj.Prefix + token32 + "#top", Reason: fault.Malformed},
+		"a trailing slash is malformed":                {Code: zj.Prefix + token32 + "/", Reason: fault.Malformed},
+		"a second path segment is malformed":           {Code: zj.Prefix + token32[:16] + "/" + token32[16:], Reason: fault.Malformed},
+		"a double slash before the token is malformed": {Code: zj.Prefix + "/" + token32, Reason: fault.Malformed},
+		"a trailing newline is malformed":              {Code: zj.Prefix + token32 + "\n", Reason: fault.Malformed},
+		"http instead of https is malformed here":      {Code: "http://hc.zj.example/q/" + token32, Reason: fault.Malformed},
+		"an upper-case host is malformed here":         {Code: "https://HC.zj.example/q/" + token32, Reason: fault.Malformed},
+		"another host is malformed here":               {Code: "https://hc.zj.example.evil/q/" + token32, Reason: fault.Malformed},
+		"a port is malformed here":                     {Code: "https://hc.zj.example:443/q/" + token32, Reason: fault.Malformed},
+		"the empty string is malformed here":           {Code: "", Reason: fault.Malformed},
 	}, func(t *testing.T, code string, c *adapters.Code) {
 		if c.ID != strings.TrimPrefix(code, zj.Prefix) || c.Signed {
 			t.Fatalf("decoded %+v", c)

@@ -1,7 +1,3 @@
-// Command hcgw-bench measures verification on this machine, over loopback
-// only: the raw signature rates, the gateway over HTTP, a bare reference
-// service beside a real "hcgw serve" process, the batch and the online
-// paths (docs/PERFORMANCE.md). It is tooling, kept out of the hcgw binary.
 package main
 
 import (

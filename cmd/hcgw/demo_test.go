@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/mapping"
 )
 
@@ -34,7 +35,7 @@ func TestDemoFederation(t *testing.T) {
 		}
 		_, b := call(t, "POST", d.node("310000").url+"/v1/verify", demoVerifierToken, `{"code":"`+c.code+`"}`)
 		var vd struct {
-			Result   mapping.Result
+			Result   fault.Result
 			Status   mapping.Status
 			Format   string
 			Conflict bool
@@ -42,7 +43,7 @@ func TestDemoFederation(t *testing.T) {
 		}
 		_ = json.Unmarshal(b, &vd)
 		w := want[c.format]
-		if vd.Result != mapping.Valid || vd.Format != c.format || vd.Status != w.status || vd.Conflict != w.conflict || vd.Degraded != w.degraded {
+		if vd.Result != fault.Valid || vd.Format != c.format || vd.Status != w.status || vd.Conflict != w.conflict || vd.Degraded != w.degraded {
 			t.Errorf("%s at Shanghai: %s", c.format, b)
 		}
 	}

@@ -1,6 +1,3 @@
-// Command hcgw is the health-code mutual-recognition gateway: a provincial
-// gateway or the national hub (serve), and the tools around it (keys,
-// issue, verify, migrate, version).
 package main
 
 import (

@@ -23,6 +23,7 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jwa"
 
 	"github.com/hcgw/hcgw/adapters/nic"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/testdb"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
@@ -178,7 +179,7 @@ func (s *site) post(ctx context.Context, path, token string, body []byte) (int, 
 type answered struct {
 	id     string
 	status mapping.Status
-	result mapping.Result
+	result fault.Result
 	junk   bool
 }
 
@@ -243,7 +244,7 @@ func crashTest(t *testing.T, s *site) {
 				var vd struct {
 					RecordID string         `json:"record_id"`
 					Status   mapping.Status `json:"status"`
-					Result   mapping.Result `json:"result"`
+					Result   fault.Result   `json:"result"`
 				}
 				if json.Unmarshal(b, &vd) != nil || vd.RecordID == "" {
 					t.Errorf("200 without a verdict: %s", b)
@@ -281,7 +282,7 @@ func crashTest(t *testing.T, s *site) {
 			t.Fatalf("record id %s answered twice", a.id)
 		}
 		seen[a.id] = true
-		if a.junk && (a.result == mapping.Valid || a.status == mapping.Green) {
+		if a.junk && (a.result == fault.Valid || a.status == mapping.Green) {
 			t.Fatalf("a code with a broken signature was answered %s/%s", a.result, a.status)
 		}
 		st, b := call(t, "GET", "http://"+s.addr+"/v1/records/"+a.id, testAdminToken, "")

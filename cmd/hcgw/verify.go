@@ -13,8 +13,8 @@ import (
 	"github.com/hcgw/hcgw/adapters"
 	"github.com/hcgw/hcgw/adapters/all"
 	"github.com/hcgw/hcgw/config"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/gateway"
-	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
 	"github.com/hcgw/hcgw/verify"
 )
@@ -74,7 +74,7 @@ func cmdVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(vd)
-	if vd.Result != mapping.Valid {
+	if vd.Result != fault.Valid {
 		return 1
 	}
 	return 0

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/hcgw/hcgw/adapters"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/mapping"
 )
 
@@ -16,12 +17,12 @@ import (
 type DecodeCase struct {
 	Code   string
 	Env    *adapters.Env  // nil: the world's
-	Reason mapping.Reason // ReasonNone: the code decodes
+	Reason fault.Kind     // ReasonNone: the code decodes
 	Status mapping.Status // the status it decodes to
 }
 
 // RunDecode decodes every case in a subtest of its name. A refused code
-// comes back as no Code and a *mapping.Problem of the case's reason; a
+// comes back as no Code and a *fault.Error of the case's reason; a
 // decoded one has the case's status and passes check, when there is one.
 func (w *World) RunDecode(t *testing.T, cases map[string]DecodeCase, check func(t *testing.T, code string, c *adapters.Code)) {
 	for name, tc := range cases {
@@ -31,11 +32,11 @@ func (w *World) RunDecode(t *testing.T, cases map[string]DecodeCase, check func(
 				env = *tc.Env
 			}
 			c, err := w.Dec.Decode(tc.Code, env)
-			if got := mapping.ReasonOf(err); got != tc.Reason {
+			if got := fault.ReasonOf(err); got != tc.Reason {
 				t.Fatalf("reason %q (%v), want %q", got, err, tc.Reason)
 			}
 			if err != nil {
-				var p *mapping.Problem
+				var p *fault.Error
 				if c != nil || !errors.As(err, &p) {
 					t.Fatalf("decoded %+v with error %v (%T)", c, err, err)
 				}
@@ -55,19 +56,19 @@ func (w *World) RunDecode(t *testing.T, cases map[string]DecodeCase, check func(
 }
 
 // CheckRefusal asserts what every refusal by a decoder guarantees: no Code,
-// and a *mapping.Problem whose reason makes the code invalid (a decoder
+// and a *fault.Error whose reason makes the code invalid (a decoder
 // never says unverified). It returns the Problem for further checks.
-func CheckRefusal(t testing.TB, c *adapters.Code, err error) *mapping.Problem {
+func CheckRefusal(t testing.TB, c *adapters.Code, err error) *fault.Error {
 	t.Helper()
 	if c != nil {
 		t.Fatalf("code returned with error %v", err)
 	}
-	var p *mapping.Problem
+	var p *fault.Error
 	if !errors.As(err, &p) {
-		t.Fatalf("error %v (%T) is not a *mapping.Problem", err, err)
+		t.Fatalf("error %v (%T) is not a *fault.Error", err, err)
 	}
-	if p.Reason.Result() != mapping.Invalid {
-		t.Fatalf("reason %s: a decoder only says a code is invalid", p.Reason)
+	if p.Kind.Result() != fault.Invalid {
+		t.Fatalf("reason %s: a decoder only says a code is invalid", p.Kind)
 	}
 	return p
 }
@@ -98,11 +99,11 @@ func CheckSigned(t testing.TB, c *adapters.Code, format, region string, kids ...
 // CheckASCIIDetail asserts that a detail is printable ASCII: details are
 // built from the adapter's own words, numbers and kids, so non-ASCII text
 // (a name, say) from the input cannot appear in one.
-func CheckASCIIDetail(t testing.TB, p *mapping.Problem) {
+func CheckASCIIDetail(t testing.TB, p *fault.Error) {
 	t.Helper()
-	for i := 0; i < len(p.Detail); i++ {
-		if p.Detail[i] < 0x20 || p.Detail[i] > 0x7e {
-			t.Fatalf("detail %q is not printable ASCII", p.Detail)
+	for i := 0; i < len(p.Message); i++ {
+		if p.Message[i] < 0x20 || p.Message[i] > 0x7e {
+			t.Fatalf("detail %q is not printable ASCII", p.Message)
 		}
 	}
 }

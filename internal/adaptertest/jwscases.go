@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hcgw/hcgw/adapters/localjws"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
 )
@@ -53,42 +54,42 @@ func (w *JWS) DecodeCases(t testing.TB, own map[string]DecodeCase) map[string]De
 			Status: mapping.Green},
 
 		"a national code is not this format": {
-			Code: "NIC1:" + strings.TrimPrefix(green, p), Reason: mapping.UnrecognizedFormat},
+			Code: "NIC1:" + strings.TrimPrefix(green, p), Reason: fault.UnrecognizedFormat},
 		"a lower-case prefix is not this format": {
-			Code: strings.ToLower(p) + strings.TrimPrefix(green, p), Reason: mapping.UnrecognizedFormat},
-		"a bare prefix is malformed": {Code: p, Reason: mapping.Malformed},
-		"two parts are malformed":    {Code: p + parts[0] + "." + parts[1], Reason: mapping.Malformed},
+			Code: strings.ToLower(p) + strings.TrimPrefix(green, p), Reason: fault.UnrecognizedFormat},
+		"a bare prefix is malformed": {Code: p, Reason: fault.Malformed},
+		"two parts are malformed":    {Code: p + parts[0] + "." + parts[1], Reason: fault.Malformed},
 		"a payload that is not base64url is malformed": {
-			Code: p + parts[0] + ".eyJ4bSI6I+/." + parts[2], Reason: mapping.Malformed},
+			Code: p + parts[0] + ".eyJ4bSI6I+/." + parts[2], Reason: fault.Malformed},
 		"typ nic+jwt is malformed": {
-			Code: w.Raw(t, k, map[string]any{"alg": alg, "kid": k.Kid(), "typ": "nic+jwt"}, payload), Reason: mapping.Malformed},
+			Code: w.Raw(t, k, map[string]any{"alg": alg, "kid": k.Kid(), "typ": "nic+jwt"}, payload), Reason: fault.Malformed},
 		"a missing typ is malformed": {
-			Code: w.Raw(t, k, map[string]any{"alg": alg, "kid": k.Kid()}, payload), Reason: mapping.Malformed},
+			Code: w.Raw(t, k, map[string]any{"alg": alg, "kid": k.Kid()}, payload), Reason: fault.Malformed},
 		"typ JOSE is malformed": {
-			Code: w.Raw(t, k, map[string]any{"alg": alg, "kid": k.Kid(), "typ": "JOSE"}, payload), Reason: mapping.Malformed},
+			Code: w.Raw(t, k, map[string]any{"alg": alg, "kid": k.Kid(), "typ": "JOSE"}, payload), Reason: fault.Malformed},
 		"a missing kid is malformed": {
-			Code: w.Raw(t, k, map[string]any{"alg": alg, "typ": typ}, payload), Reason: mapping.Malformed},
+			Code: w.Raw(t, k, map[string]any{"alg": alg, "typ": typ}, payload), Reason: fault.Malformed},
 		"a critical header is malformed": {
 			Code:   w.Raw(t, k, map[string]any{"alg": alg, "kid": k.Kid(), "typ": typ, "crit": []string{"exp"}, "exp": 1}, payload),
-			Reason: mapping.Malformed},
+			Reason: fault.Malformed},
 
 		"an altered signature is a bad signature": {
-			Code: p + parts[0] + "." + parts[1] + "." + FlipAt(parts[2], 10), Reason: mapping.BadSignature},
+			Code: p + parts[0] + "." + parts[1] + "." + FlipAt(parts[2], 10), Reason: fault.BadSignature},
 		"a red code's payload turned green is a bad signature": {
-			Code: p + parts[0] + "." + greenParts[1] + "." + parts[2], Reason: mapping.BadSignature},
-		"alg none is a bad signature":                                {Code: none + ".AAAA", Reason: mapping.BadSignature},
-		"alg none with an empty signature is not even a compact JWS": {Code: none + ".", Reason: mapping.Malformed},
+			Code: p + parts[0] + "." + greenParts[1] + "." + parts[2], Reason: fault.BadSignature},
+		"alg none is a bad signature":                                {Code: none + ".AAAA", Reason: fault.BadSignature},
+		"alg none with an empty signature is not even a compact JWS": {Code: none + ".", Reason: fault.Malformed},
 		"HS256 keyed with the public key (algorithm confusion) is a bad signature": {
 			Code:   p + testkit.HMACToken(t, map[string]any{"alg": "HS256", "kid": k.Kid(), "typ": typ}, payload, pub),
-			Reason: mapping.BadSignature},
+			Reason: fault.BadSignature},
 
-		"a key endorsed only by another root is unknown": {Code: w.Raw(t, rogue, w.Header(rogue), payload), Reason: mapping.UnknownKey},
-		"a revoked key verifies nothing":                 {Code: w.Raw(t, revoked, w.Header(revoked), payload), Reason: mapping.RevokedKey},
+		"a key endorsed only by another root is unknown": {Code: w.Raw(t, rogue, w.Header(rogue), payload), Reason: fault.UnknownKey},
+		"a revoked key verifies nothing":                 {Code: w.Raw(t, revoked, w.Header(revoked), payload), Reason: fault.RevokedKey},
 		"a status time before the key's endorsement window is key_not_valid": {
 			Code: w.Encode(t, k, With(w.Claims(w.Green), func(c *localjws.Claims) {
 				c.StatusTime = time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC).Unix()
 				c.Expires = c.StatusTime + 3600
-			})), Reason: mapping.KeyNotValid},
+			})), Reason: fault.KeyNotValid},
 	}, own)
 }
 
@@ -198,21 +199,21 @@ func (w *JWS) Vectors(t testing.TB, statuses, keys []Vector) []Vector {
 	out := append([]Vector(nil), statuses...)
 	out = append(out,
 		Valid("issued_30s_ahead_within_skew", w.At(t, w.Green, T.Add(30*time.Second), T.Add(time.Hour)), mapping.Green),
-		Refused("tampered_signature", p+parts[0]+"."+parts[1]+"."+FlipAt(parts[2], 20), mapping.BadSignature),
-		Refused("tampered_payload", p+parts[0]+"."+greenPayload+"."+parts[2], mapping.BadSignature),
-		Refused("alg_none", p+none+"."+greenPayload+".AAAA", mapping.BadSignature),
-		Refused("wrong_key", w.Raw(t, rogue, w.Header(rogue), payload), mapping.UnknownKey),
-		Refused("revoked_key", w.Raw(t, revoked, w.Header(revoked), payload), mapping.RevokedKey),
+		Refused("tampered_signature", p+parts[0]+"."+parts[1]+"."+FlipAt(parts[2], 20), fault.BadSignature),
+		Refused("tampered_payload", p+parts[0]+"."+greenPayload+"."+parts[2], fault.BadSignature),
+		Refused("alg_none", p+none+"."+greenPayload+".AAAA", fault.BadSignature),
+		Refused("wrong_key", w.Raw(t, rogue, w.Header(rogue), payload), fault.UnknownKey),
+		Refused("revoked_key", w.Raw(t, revoked, w.Header(revoked), payload), fault.RevokedKey),
 	)
 	out = append(out, keys...)
 	return append(out,
-		Refused("before_key_endorsement", w.At(t, w.Green, time.Date(2025, 12, 31, 0, 0, 0, 0, time.UTC), time.Date(2025, 12, 31, 1, 0, 0, 0, time.UTC)), mapping.KeyNotValid),
-		Refused("expired", w.At(t, w.Green, T.Add(-2*time.Hour), T.Add(-time.Hour)), mapping.Expired),
-		Refused("expires_at_validation_time", w.At(t, w.Green, T.Add(-time.Hour), T), mapping.Expired),
-		Refused("not_yet_valid", w.At(t, w.Green, T.Add(10*time.Minute), T.Add(70*time.Minute)), mapping.NotYetValid),
-		Refused("malformed_base64", p+parts[0]+".eyJ4bSI6I+/=."+parts[2], mapping.Malformed),
-		Refused("malformed_missing_claim", w.Signed(t, k, w.Replace(t, fmt.Sprintf("%q:%q,", w.Spec.Wire.Status, w.Green), "")), mapping.Malformed),
-		Refused("malformed_wrong_typ", w.Raw(t, k, map[string]any{"alg": w.Spec.Alg, "kid": k.Kid(), "typ": "nic+jwt"}, payload), mapping.Malformed),
-		Refused("oversized", w.Oversized(t, 5000), mapping.Malformed),
+		Refused("before_key_endorsement", w.At(t, w.Green, time.Date(2025, 12, 31, 0, 0, 0, 0, time.UTC), time.Date(2025, 12, 31, 1, 0, 0, 0, time.UTC)), fault.KeyNotValid),
+		Refused("expired", w.At(t, w.Green, T.Add(-2*time.Hour), T.Add(-time.Hour)), fault.Expired),
+		Refused("expires_at_validation_time", w.At(t, w.Green, T.Add(-time.Hour), T), fault.Expired),
+		Refused("not_yet_valid", w.At(t, w.Green, T.Add(10*time.Minute), T.Add(70*time.Minute)), fault.NotYetValid),
+		Refused("malformed_base64", p+parts[0]+".eyJ4bSI6I+/=."+parts[2], fault.Malformed),
+		Refused("malformed_missing_claim", w.Signed(t, k, w.Replace(t, fmt.Sprintf("%q:%q,", w.Spec.Wire.Status, w.Green), "")), fault.Malformed),
+		Refused("malformed_wrong_typ", w.Raw(t, k, map[string]any{"alg": w.Spec.Alg, "kid": k.Kid(), "typ": "nic+jwt"}, payload), fault.Malformed),
+		Refused("oversized", w.Oversized(t, 5000), fault.Malformed),
 	)
 }

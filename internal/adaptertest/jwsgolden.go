@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/hcgw/hcgw/adapters"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
 	"github.com/hcgw/hcgw/verify"
@@ -25,7 +26,7 @@ func (w *JWS) checkVerdict(t *testing.T, c Vector, vd verify.Verdict) {
 	if c.Name == "oversized" && len(c.Code) != 5000 {
 		t.Fatalf("oversized code is %d bytes", len(c.Code))
 	}
-	if vd.Result == mapping.Valid && (vd.Format != w.Spec.Format || vd.Issuer != w.Spec.Region || vd.Holder == nil ||
+	if vd.Result == fault.Valid && (vd.Format != w.Spec.Format || vd.Issuer != w.Spec.Region || vd.Holder == nil ||
 		vd.Holder.Name != MaskedName || vd.Holder.ID != MaskedID) {
 		t.Fatalf("verdict %+v", vd)
 	}
@@ -79,7 +80,7 @@ func (w *JWS) Seeds(t testing.TB, junk map[string]string) map[string]string {
 	var green string
 	for _, v := range LoadVectors(t, w.Spec.Format) {
 		name := "vector_" + v.Name
-		if v.Result == string(mapping.Valid) {
+		if v.Result == string(fault.Valid) {
 			name = "valid_" + v.Name
 		}
 		out[name] = v.Code
@@ -162,8 +163,8 @@ func (w *JWS) FuzzDecodeClaims(f *testing.F, seeds map[string]string, claims map
 		c, err := w.Dec.Decode(w.Signed(t, k, payload), w.Env)
 		if err != nil {
 			CheckRefusal(t, c, err)
-			switch mapping.ReasonOf(err) {
-			case mapping.Malformed, mapping.KeyNotValid:
+			switch fault.ReasonOf(err) {
+			case fault.Malformed, fault.KeyNotValid:
 			default:
 				t.Fatalf("a payload signed by the endorsed key refused with %v", err)
 			}

@@ -9,6 +9,7 @@ import (
 	"github.com/hcgw/hcgw/adapters"
 	"github.com/hcgw/hcgw/adapters/localjws"
 	"github.com/hcgw/hcgw/configs"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
 )
@@ -27,12 +28,12 @@ func (w *JWS) RunMalformedClaims(t *testing.T, cases map[string]ClaimCase) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			c, err := w.Dec.Decode(w.Signed(t, k, tc.Payload), w.Env)
-			if mapping.ReasonOf(err) != mapping.Malformed || c != nil {
+			if fault.ReasonOf(err) != fault.Malformed || c != nil {
 				t.Fatalf("got %v, %v; want malformed", c, err)
 			}
-			p := err.(*mapping.Problem)
-			if tc.Claim != "" && !strings.HasPrefix(p.Detail, fmt.Sprintf("claim %q:", tc.Claim)) {
-				t.Errorf("detail %q is not about claim %q", p.Detail, tc.Claim)
+			p := err.(*fault.Error)
+			if tc.Claim != "" && !strings.HasPrefix(p.Message, fmt.Sprintf("claim %q:", tc.Claim)) {
+				t.Errorf("detail %q is not about claim %q", p.Message, tc.Claim)
 			}
 			NoLeak(t, Secrets, err.Error())
 		})
@@ -250,7 +251,7 @@ func (w *JWS) RunRenamedFieldsAreRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	k := w.Signer(t)
-	if _, err := dec.Decode(w.Encode(t, k, w.Claims(w.Green)), w.Env); mapping.ReasonOf(err) != mapping.Malformed || !strings.Contains(err.Error(), `"color"`) {
+	if _, err := dec.Decode(w.Encode(t, k, w.Claims(w.Green)), w.Env); fault.ReasonOf(err) != fault.Malformed || !strings.Contains(err.Error(), `"color"`) {
 		t.Fatalf("a code without the renamed claim: %v", err)
 	}
 	red := w.Replace(t, fmt.Sprintf("%q:%q", w.Spec.Wire.Status, w.Green), fmt.Sprintf("%q:%q", "color", w.Red))

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hcgw/hcgw/adapters"
 	"github.com/hcgw/hcgw/adapters/nic"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/verify"
@@ -35,12 +36,12 @@ type Vector struct {
 
 // Valid is a case whose code is valid with status st.
 func Valid(name, code string, st mapping.Status) Vector {
-	return Vector{Name: name, Code: code, Result: string(mapping.Valid), Status: string(st)}
+	return Vector{Name: name, Code: code, Result: string(fault.Valid), Status: string(st)}
 }
 
 // Refused is a case whose code gets reason r, hence r's result and grey.
-func Refused(name, code string, r mapping.Reason) Vector {
-	return Vector{Name: name, Code: code, Result: string(r.Result()), Reason: string(r), Status: string(mapping.Grey)}
+func Refused(name, code string, r fault.Kind) Vector {
+	return Vector{Name: name, Code: code, Result: string(r.Result()), Reason: r.String(), Status: string(mapping.Grey)}
 }
 
 // VectorPath is the golden file of format.
@@ -96,11 +97,11 @@ type VerdictCheck func(t *testing.T, c Vector, vd verify.Verdict)
 func CheckVector(t *testing.T, v *verify.Verifier, c Vector, check VerdictCheck) {
 	t.Helper()
 	t.Run(c.Name, func(t *testing.T) {
-		if c.Result != string(mapping.Valid) && c.Status != string(mapping.Grey) {
+		if c.Result != string(fault.Valid) && c.Status != string(mapping.Grey) {
 			t.Fatalf("a %s case must be grey, not %s: the verifier shows grey for anything not valid", c.Result, c.Status)
 		}
 		vd, _ := v.Evaluate(t.Context(), c.Code)
-		if string(vd.Result) != c.Result || string(vd.Reason) != c.Reason || string(vd.Status) != c.Status {
+		if string(vd.Result) != c.Result || vd.Reason.String() != c.Reason || string(vd.Status) != c.Status {
 			t.Fatalf("verdict %s/%s/%s (%s), want %s/%s/%s", vd.Result, vd.Reason, vd.Status, vd.Detail, c.Result, c.Reason, c.Status)
 		}
 		if check != nil {

@@ -19,34 +19,35 @@ const module = "github.com/hcgw/hcgw/"
 // first; a package not named here is refused, so a new one must be placed.
 var allowed = map[string][]string{
 	// The model and the leaves: nothing of hcgw below them.
-	"mapping": {}, "certlogic": {}, "audit": {}, "config": {}, "configs": {}, "qr": {}, "web": {},
+	"fault":   {},
+	"mapping": {"fault"}, "certlogic": {}, "audit": {}, "config": {}, "configs": {}, "qr": {"fault"}, "web": {},
 	"adapters/eudcc/base45": {},
 	// Trust and storage.
-	"trust":            {"certlogic", "mapping"},
-	"store":            {"audit", "mapping"},
-	"internal/metrics": {"mapping"},
+	"trust":            {"fault", "certlogic", "mapping"},
+	"store":            {"fault", "audit", "mapping"},
+	"internal/metrics": {"fault", "mapping"},
 	// The formats, the federation protocol and the admission decision:
 	// side by side, none above verify.
-	"adapters":   {"adapters", "mapping", "trust"},
-	"federation": {"mapping", "trust"},
-	"admission":  {"certlogic", "mapping", "trust"},
+	"adapters":   {"fault", "adapters", "mapping", "trust"},
+	"federation": {"fault", "mapping", "trust"},
+	"admission":  {"fault", "certlogic", "mapping", "trust"},
 	// The verification, and the issuance of this gateway's own codes.
-	"verify":  {"adapters", "admission", "audit", "certlogic", "federation", "mapping", "trust"},
-	"issuing": {"adapters/nic", "mapping", "trust"},
+	"verify":  {"fault", "adapters", "admission", "audit", "certlogic", "federation", "mapping", "trust"},
+	"issuing": {"fault", "adapters/nic", "mapping", "trust"},
 	// HTTP.
-	"httpapi": {"adapters", "audit", "federation", "issuing", "mapping", "qr", "trust", "verify", "web"},
+	"httpapi": {"fault", "adapters", "audit", "federation", "issuing", "mapping", "qr", "trust", "verify", "web"},
 	// The composition root: everything in production, nothing of tooling.
-	"internal/gateway": {"adapters", "admission", "audit", "certlogic", "config", "configs", "federation", "httpapi",
+	"internal/gateway": {"fault", "adapters", "admission", "audit", "certlogic", "config", "configs", "federation", "httpapi",
 		"internal/metrics", "issuing", "mapping", "qr", "store", "trust", "verify", "web"},
 	// Tooling and test kits: anything in production, never each other's
 	// callers' concern.
-	"internal/conformance": {"adapters", "certlogic", "configs", "mapping", "qr", "trust", "verify"},
-	"internal/testkit":     {"mapping", "trust"},
-	"internal/adaptertest": {"adapters", "configs", "internal/testkit", "mapping", "trust", "verify"},
+	"internal/conformance": {"fault", "adapters", "certlogic", "configs", "mapping", "qr", "trust", "verify"},
+	"internal/testkit":     {"fault", "mapping", "trust"},
+	"internal/adaptertest": {"fault", "adapters", "configs", "internal/testkit", "mapping", "trust", "verify"},
 	"internal/testdb":      {},
 	// The provinces' side, simulated: their encoders and the simulated
 	// platform (the demo, the bench and tests).
-	"internal/provsim": {"adapters", "federation", "mapping", "store", "trust"},
+	"internal/provsim": {"fault", "adapters", "federation", "mapping", "store", "trust"},
 	// The commands.
 	"cmd": {""}, // everything
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/hcgw/hcgw/adapters/zj"
 	"github.com/hcgw/hcgw/config"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/provsim"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
@@ -115,9 +116,9 @@ func (f *fed) tally(t *testing.T, vds []verify.Verdict) (valid int) {
 	t.Helper()
 	for i, vd := range vds {
 		switch {
-		case vd.Result == mapping.Valid && vd.Status == mapping.Green && vd.Source == verify.SourceOnline:
+		case vd.Result == fault.Valid && vd.Status == mapping.Green && vd.Source == verify.SourceOnline:
 			valid++
-		case vd.Result == mapping.Unverified && vd.Reason == mapping.IssuerUnavailable && vd.Status == mapping.Grey:
+		case vd.Result == fault.Unverified && vd.Reason == fault.IssuerUnavailable && vd.Status == mapping.Grey:
 		default:
 			t.Fatalf("code %d: %+v", i, vd)
 		}
@@ -126,7 +127,7 @@ func (f *fed) tally(t *testing.T, vds []verify.Verdict) (valid int) {
 			Result, Reason, Format, Checkpoint string
 			CodeSHA256                         string `json:"code_sha256"`
 		}
-		if st != 200 || json.Unmarshal(b, &rec) != nil || rec.Result != string(vd.Result) || rec.Reason != string(vd.Reason) ||
+		if st != 200 || json.Unmarshal(b, &rec) != nil || rec.Result != string(vd.Result) || rec.Reason != vd.Reason.String() ||
 			rec.Format != zj.Format || rec.Checkpoint != "bus-station-1" || len(rec.CodeSHA256) != 64 {
 			t.Fatalf("code %d (%+v): record %d %s", i, vd, st, b)
 		}
@@ -191,9 +192,9 @@ func TestABatchHasOneDeadline(t *testing.T) {
 		vds, took := f.batch(t, f.tokens(t, 1000))
 		valid := 0
 		for _, vd := range vds {
-			if vd.Result == mapping.Valid {
+			if vd.Result == fault.Valid {
 				valid++
-			} else if vd.Reason != mapping.IssuerUnavailable {
+			} else if vd.Reason != fault.IssuerUnavailable {
 				t.Fatalf("%+v", vd)
 			}
 		}
@@ -209,7 +210,7 @@ func TestABatchHasOneDeadline(t *testing.T) {
 			t.Fatalf("Zhejiang's breaker is %s after the batch", st)
 		}
 		s.delay.Store(0)
-		if vd := f.verify(shR, f.tokens(t, 1)[0]); vd.Result != mapping.Valid {
+		if vd := f.verify(shR, f.tokens(t, 1)[0]); vd.Result != fault.Valid {
 			t.Fatalf("a code after the batch: %+v", vd)
 		}
 	})

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hcgw/hcgw/adapters"
 	"github.com/hcgw/hcgw/audit"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/federation"
 	"github.com/hcgw/hcgw/httpapi"
 	"github.com/hcgw/hcgw/mapping"
@@ -95,18 +96,18 @@ func (c *Corrections) findOrg(ctx context.Context, f httpapi.CorrectionFiling) (
 		max = 4096
 	}
 	if len(f.Code) > max {
-		return "", "", fmt.Errorf("%w: longer than %d bytes", httpapi.ErrUnreadable, max)
+		return "", "", fault.Detail(httpapi.ErrUnreadable, "longer than %d bytes", max)
 	}
 	a, ok := v.Adapters.Detect(f.Code)
 	if !ok {
-		return "", "", fmt.Errorf("%w: no adapter recognises it", httpapi.ErrUnreadable)
+		return "", "", fault.Detail(httpapi.ErrUnreadable, "no adapter recognises it")
 	}
 	code, err := a.Decode(f.Code, adapters.Env{Trust: c.g.Trust.Snapshot(), Skew: v.Skew, Now: c.now()})
 	if err != nil {
-		return "", "", fmt.Errorf("%w: %s", httpapi.ErrUnreadable, mapping.ReasonOf(err))
+		return "", "", fault.Detail(httpapi.ErrUnreadable, "%s", fault.ReasonOf(err))
 	}
 	if mapping.HoldsIdentityNumber(code.ID) || !federation.ValidCID(code.ID) {
-		return "", "", fmt.Errorf("%w: its code id cannot be named to its issuer", httpapi.ErrUnreadable)
+		return "", "", fault.Detail(httpapi.ErrUnreadable, "its code id cannot be named to its issuer")
 	}
 	return code.Org, code.ID, nil
 }
@@ -117,14 +118,14 @@ func (c *Corrections) findOrg(ctx context.Context, f httpapi.CorrectionFiling) (
 func (c *Corrections) findHolder(ctx context.Context, number string) (string, string, error) {
 	id, err := mapping.ParseResidentID(number)
 	if err != nil {
-		return "", "", mapping.Fail(mapping.Malformed, "id_document.number: %v", err)
+		return "", "", fault.Fail(fault.Malformed, "id_document.number: %s", fault.MessageOf(err))
 	}
 	if len(c.secret) == 0 || c.g.Peers == nil {
 		return "", "", fmt.Errorf("%w: data sharing is not configured (federation.holder_key_file)", httpapi.ErrCorrectionsUnavailable)
 	}
 	hk, err := federation.HolderKey(c.secret, id)
 	if err != nil {
-		return "", "", mapping.Fail(mapping.Malformed, "id_document.number: not a resident identity number")
+		return "", "", fault.Fail(fault.Malformed, "id_document.number: not a resident identity number")
 	}
 	var regions []string
 	for _, r := range c.g.Trust.Snapshot().Regions() {
@@ -332,8 +333,8 @@ func (c *Corrections) Resolve(ctx context.Context, id string, r httpapi.Correcti
 			return httpapi.CorrectionTicket{}, fmt.Errorf("%w: this gateway's platform takes no status", httpapi.ErrCorrectionsUnavailable)
 		}
 		if err := w.SetStatus(ctx, t.CID, r.Status, t.Ticket); err != nil {
-			if mapping.ReasonOf(err) == mapping.StatusUnknown {
-				return httpapi.CorrectionTicket{}, mapping.Fail(mapping.Malformed, "the platform does not know this code")
+			if fault.ReasonOf(err) == fault.StatusUnknown {
+				return httpapi.CorrectionTicket{}, fault.Fail(fault.Malformed, "the platform does not know this code")
 			}
 			c.g.Logger.Warn("platform did not take the corrected status", "ticket", t.Ticket, "error", err.Error())
 			return httpapi.CorrectionTicket{}, fmt.Errorf("%w: the platform did not take the status", httpapi.ErrCorrectionsUnavailable)

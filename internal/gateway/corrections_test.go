@@ -22,6 +22,7 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jwa"
 
 	"github.com/hcgw/hcgw/adapters/gd"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/federation"
 	"github.com/hcgw/hcgw/internal/gateway"
 	"github.com/hcgw/hcgw/internal/provsim"
@@ -370,7 +371,7 @@ func TestPendingCorrectionDeliveredAfterTheOrgComesBack(t *testing.T) {
 		}
 		msg := sent[len(sent)-1]
 		for _, at := range []string{hub, gdR} {
-			if st, b := do(t, "POST", f.nodes[at].url+federation.CorrectionsPath, "", string(msg)); st != 409 || !bytes.Contains(b, []byte(federation.CodeReplayed)) {
+			if st, b := do(t, "POST", f.nodes[at].url+federation.CorrectionsPath, "", string(msg)); st != 409 || !bytes.Contains(b, []byte(fault.Replayed.Code())) {
 				t.Fatalf("replay at %s: %d %s", at, st, b)
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/federation"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/verify"
@@ -73,7 +74,7 @@ func TestVerifyByIdentityDocument(t *testing.T) {
 
 	t.Run("a holder known in two regions with different statuses is the most severe, in conflict", func(t *testing.T) {
 		vd := verdict(twoRegions)
-		if vd.Result != mapping.Valid || vd.Status != mapping.Yellow || !vd.Conflict || vd.Issuer != zjR ||
+		if vd.Result != fault.Valid || vd.Status != mapping.Yellow || !vd.Conflict || vd.Issuer != zjR ||
 			vd.Format != verify.FormatIDDocument || vd.Source != verify.SourceOnline || vd.Degraded {
 			t.Fatalf("verdict %+v", vd)
 		}
@@ -100,7 +101,7 @@ func TestVerifyByIdentityDocument(t *testing.T) {
 
 	t.Run("a holder known nowhere is unverified, status unknown", func(t *testing.T) {
 		vd := verdict(nowhere)
-		if vd.Result != mapping.Unverified || vd.Reason != mapping.StatusUnknown || vd.Status != mapping.Grey ||
+		if vd.Result != fault.Unverified || vd.Reason != fault.StatusUnknown || vd.Status != mapping.Grey ||
 			vd.Format != verify.FormatIDDocument || vd.Holder == nil || vd.Holder.ID != "1101**********0011" {
 			t.Fatalf("verdict %+v", vd)
 		}
@@ -142,7 +143,7 @@ func TestVerifyByIdentityDocument(t *testing.T) {
 	t.Run("no region reachable is unverified, issuer unavailable", func(t *testing.T) {
 		f.nodes[hub].stop()
 		vd := verdict(unasked)
-		if vd.Result != mapping.Unverified || vd.Reason != mapping.IssuerUnavailable || vd.Status != mapping.Grey {
+		if vd.Result != fault.Unverified || vd.Reason != fault.IssuerUnavailable || vd.Status != mapping.Grey {
 			t.Fatalf("verdict %+v", vd)
 		}
 	})
@@ -165,7 +166,7 @@ func TestVerifyByIdentityDocument(t *testing.T) {
 		}
 		// Codes are not lookups: the same client still verifies a code
 		// (signed, so valid offline with the hub stopped).
-		if vd := f.verify(shR, f.code(zjR, mapping.Green, mapping.Green)); vd.Result != mapping.Valid {
+		if vd := f.verify(shR, f.code(zjR, mapping.Green, mapping.Green)); vd.Result != fault.Valid {
 			t.Fatalf("a code after the lookups: %+v", vd)
 		}
 	})

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/gateway"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
@@ -44,9 +45,9 @@ func TestPeerKilledAndRestartedMidLoad(t *testing.T) {
 				case err != nil:
 					bad.Add(1)
 					t.Error(err)
-				case vd.Result == mapping.Valid && vd.Status == mapping.Red && vd.Source == verify.SourceOnline:
+				case vd.Result == fault.Valid && vd.Status == mapping.Red && vd.Source == verify.SourceOnline:
 					online.Add(1)
-				case vd.Result == mapping.Valid && vd.Status == mapping.Green && vd.Degraded:
+				case vd.Result == fault.Valid && vd.Status == mapping.Green && vd.Degraded:
 					degraded.Add(1)
 				default:
 					bad.Add(1)

@@ -28,6 +28,7 @@ import (
 	"github.com/hcgw/hcgw/adapters/nic"
 	"github.com/hcgw/hcgw/adapters/sh"
 	"github.com/hcgw/hcgw/config"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/federation"
 	"github.com/hcgw/hcgw/httpapi"
 	"github.com/hcgw/hcgw/internal/gateway"
@@ -221,7 +222,7 @@ func TestCrossProvinceThroughTheHub(t *testing.T) {
 	t.Run("the issuer's live status is asked through the hub; disagreeing sources give the most severe", func(t *testing.T) {
 		code := f.code(zjR, mapping.Green, mapping.Red)
 		vd := f.verify(shR, code)
-		if vd.Result != mapping.Valid || vd.Status != mapping.Red || !vd.Conflict || vd.Source != verify.SourceOnline || vd.Degraded {
+		if vd.Result != fault.Valid || vd.Status != mapping.Red || !vd.Conflict || vd.Source != verify.SourceOnline || vd.Degraded {
 			t.Fatalf("%+v", vd)
 		}
 		if vd.IssuerTime <= 0 {
@@ -243,7 +244,7 @@ func TestCrossProvinceThroughTheHub(t *testing.T) {
 	})
 	t.Run("an issuer that does not know its own signed code leaves the signed status, degraded", func(t *testing.T) {
 		vd := f.verify(shR, f.code(zjR, mapping.Green, ""))
-		if vd.Result != mapping.Valid || vd.Status != mapping.Green || !vd.Degraded || vd.Source != verify.SourceOffline {
+		if vd.Result != fault.Valid || vd.Status != mapping.Green || !vd.Degraded || vd.Source != verify.SourceOffline {
 			t.Fatalf("%+v", vd)
 		}
 	})
@@ -251,7 +252,7 @@ func TestCrossProvinceThroughTheHub(t *testing.T) {
 		f.nodes[zjR].platform.Err = fmt.Errorf("platform down")
 		defer func() { f.nodes[zjR].platform.Err = nil }()
 		vd := f.verify(shR, f.code(zjR, mapping.Green, mapping.Red))
-		if vd.Result != mapping.Valid || vd.Status != mapping.Green || !vd.Degraded {
+		if vd.Result != fault.Valid || vd.Status != mapping.Green || !vd.Degraded {
 			t.Fatalf("%+v", vd)
 		}
 		if vd.IssuerTime != 0 {
@@ -335,7 +336,7 @@ func TestStatusEndpoint(t *testing.T) {
 		if st, b := post(t, f.nodes[zjR].url, req); st != 200 {
 			t.Fatalf("first: %d %s", st, b)
 		}
-		if st, b := post(t, f.nodes[zjR].url, req); st != 409 || !bytes.Contains(b, []byte(federation.CodeReplayed)) {
+		if st, b := post(t, f.nodes[zjR].url, req); st != 409 || !bytes.Contains(b, []byte(fault.Replayed.Code())) {
 			t.Fatalf("replay: %d %s", st, b)
 		}
 	})
@@ -406,7 +407,7 @@ func TestHostilePeers(t *testing.T) {
 		t.Run("an answer "+m+" leaves the signed red code red and degraded", func(t *testing.T) {
 			mode.Store(m)
 			vd := f.verify(shR, f.code(gdR, mapping.Red, ""))
-			if vd.Result != mapping.Valid || vd.Status != mapping.Red || !vd.Degraded {
+			if vd.Result != fault.Valid || vd.Status != mapping.Red || !vd.Degraded {
 				t.Fatalf("%+v", vd)
 			}
 		})
@@ -462,7 +463,7 @@ func TestConcurrentQueriesCollapse(t *testing.T) {
 	}
 	wg.Wait()
 	for _, vd := range results {
-		if vd.Result != mapping.Valid || vd.Status != mapping.Yellow || vd.Degraded {
+		if vd.Result != fault.Valid || vd.Status != mapping.Yellow || vd.Degraded {
 			t.Fatalf("%+v", vd)
 		}
 	}
@@ -521,16 +522,16 @@ clients: [{name: gate, role: verifier, token_sha256: %q}]
 			time.Sleep(100 * time.Millisecond)
 		}
 	}
-	waitFor("the pulled endorsement", func(vd verify.Verdict) bool { return vd.Result == mapping.Valid })
+	waitFor("the pulled endorsement", func(vd verify.Verdict) bool { return vd.Result == fault.Valid })
 	if st, b := do(t, "POST", f.nodes[hub].url+"/v1/trust/revocations", adminToken, f.root.Revoke(f.nodes[zjR].key.Kid())); st != 201 {
 		t.Fatalf("revoke at the hub: %d %s", st, b)
 	}
-	if vd := f.verify("sh-puller", code); vd.Result != mapping.Valid {
+	if vd := f.verify("sh-puller", code); vd.Result != fault.Valid {
 		t.Fatalf("the revocation reached the pulling gateway before its next pull: %+v", vd)
 	}
 	clock.Advance(10 * time.Minute)
 	// The pull itself crosses a real network: waitFor polls for its end.
-	waitFor("the pulled revocation", func(vd verify.Verdict) bool { return vd.Reason == mapping.RevokedKey })
+	waitFor("the pulled revocation", func(vd verify.Verdict) bool { return vd.Reason == fault.RevokedKey })
 }
 
 // Every format, verified at Shanghai's gateway for a code of another
@@ -570,7 +571,7 @@ func TestEveryFormatAcrossProvinces(t *testing.T) {
 	for name, tc := range codes {
 		t.Run(name, func(t *testing.T) {
 			vd := f.verify(shR, tc.code)
-			if vd.Result != mapping.Valid || vd.Status != tc.status || vd.Source != tc.source {
+			if vd.Result != fault.Valid || vd.Status != tc.status || vd.Source != tc.source {
 				t.Fatalf("%+v", vd)
 			}
 			if vd.Holder == nil || !mapping.IsMaskedName(vd.Holder.Name) || !mapping.IsMaskedID(vd.Holder.ID) {
@@ -581,13 +582,13 @@ func TestEveryFormatAcrossProvinces(t *testing.T) {
 	t.Run("sh-v1 at Zhejiang's gateway", func(t *testing.T) {
 		live(shR, "sh-1", mapping.Green)
 		code := must(provsim.EncodeSH(f.nodes[shR].key, sh.Claims{CodeID: "sh-1", State: "0", Issued: now.Add(-time.Minute).Unix(), TTL: 3600, Name: "李四", ID: "310101198001010011"}))
-		if vd := f.verify(zjR, code); vd.Result != mapping.Valid || vd.Status != mapping.Green || vd.Source != verify.SourceOnline {
+		if vd := f.verify(zjR, code); vd.Result != fault.Valid || vd.Status != mapping.Green || vd.Source != verify.SourceOnline {
 			t.Fatalf("%+v", vd)
 		}
 	})
 	t.Run("an online-only token the issuer does not know is unverified / status_unknown", func(t *testing.T) {
 		vd := f.verify(shR, must(provsim.EncodeZJ(provsim.NewZJToken())))
-		if vd.Result != mapping.Unverified || vd.Reason != mapping.StatusUnknown || vd.Status != mapping.Grey {
+		if vd.Result != fault.Unverified || vd.Reason != fault.StatusUnknown || vd.Status != mapping.Grey {
 			t.Fatalf("%+v", vd)
 		}
 	})
@@ -597,7 +598,7 @@ func TestEveryFormatAcrossProvinces(t *testing.T) {
 		f.nodes[zjR].platform.Err = fmt.Errorf("down")
 		defer func() { f.nodes[zjR].platform.Err = nil }()
 		vd := f.verify(shR, must(provsim.EncodeZJ(tok)))
-		if vd.Result != mapping.Unverified || vd.Reason != mapping.IssuerUnavailable || vd.Status != mapping.Grey {
+		if vd.Result != fault.Unverified || vd.Reason != fault.IssuerUnavailable || vd.Status != mapping.Grey {
 			t.Fatalf("%+v", vd)
 		}
 	})

@@ -1,6 +1,3 @@
-// Package gateway wires one hcgw gateway from its configuration: store,
-// trust registry, adapters, verifier, audit writer and HTTP API. It is what
-// `hcgw serve` runs, and what tests and the demo start in-process.
 package gateway
 
 import (

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hcgw/hcgw/httpapi"
 	"github.com/hcgw/hcgw/web"
 )
 
@@ -46,7 +45,7 @@ func TestTheRootIsAPageForPeople(t *testing.T) {
 	for _, path := range []string{"/v1/", "/v1/nope", "/index.html", "/nope"} {
 		t.Run("GET "+path+" is a JSON 404", func(t *testing.T) {
 			st, b := do(t, "GET", r.base+path, "", "")
-			if st != 404 || !strings.Contains(string(b), `"code":"`+httpapi.CodeNotFound+`"`) {
+			if st != 404 || !strings.Contains(string(b), `"code":"not_found"`) {
 				t.Fatalf("%d %s", st, b)
 			}
 		})

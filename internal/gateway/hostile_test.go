@@ -10,6 +10,7 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jwa"
 
 	"github.com/hcgw/hcgw/adapters/nic"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
 )
@@ -83,13 +84,13 @@ func TestHostileCodes(t *testing.T) {
 					continue // an empty code is a request error
 				}
 				var vd struct {
-					Result mapping.Result `json:"result"`
+					Result fault.Result   `json:"result"`
 					Status mapping.Status `json:"status"`
 				}
 				if st != 200 || json.Unmarshal(b, &vd) != nil {
 					t.Fatalf("case %d: %d %s", i, st, b)
 				}
-				if vd.Result != mapping.Invalid || vd.Status == mapping.Green {
+				if vd.Result != fault.Invalid || vd.Status == mapping.Green {
 					t.Fatalf("case %d (%q…) answered %s/%s", i, clipped(code), vd.Result, vd.Status)
 				}
 			}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hcgw/hcgw/adapters/nic"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/provsim"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
@@ -48,7 +49,7 @@ func TestItineraryStarAtAVenue(t *testing.T) {
 		if st != 200 || json.Unmarshal(b, &vd) != nil {
 			t.Fatalf("%d %s", st, b)
 		}
-		if vd.Result != mapping.Valid || vd.Source != verify.SourceOnline || string(vd.Admission.Decision) != tc.want ||
+		if vd.Result != fault.Valid || vd.Source != verify.SourceOnline || string(vd.Admission.Decision) != tc.want ||
 			vd.Itinerary == nil || vd.Itinerary.Star != tc.star || len(vd.Itinerary.Regions) != 2 {
 			t.Fatalf("star %v: %s", tc.star, b)
 		}
@@ -73,7 +74,7 @@ func TestItineraryStarAtAVenue(t *testing.T) {
 		if st != 200 || json.Unmarshal(b, &vd) != nil {
 			t.Fatalf("%d %s", st, b)
 		}
-		if vd.Result != mapping.Valid || vd.Source != source || vd.Itinerary == nil || !vd.Itinerary.Star ||
+		if vd.Result != fault.Valid || vd.Source != source || vd.Itinerary == nil || !vd.Itinerary.Star ||
 			vd.Itinerary.Regions[0] != "420100" || vd.Admission.Decision != "deny" {
 			t.Fatalf("the %s answer: %s", source, b)
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hcgw/hcgw/adapters/nic"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/federation"
 	"github.com/hcgw/hcgw/internal/provsim"
 	"github.com/hcgw/hcgw/internal/testkit"
@@ -168,7 +169,7 @@ func TestACachedAnswerOfARevokedKeyIsNotServed(t *testing.T) {
 		t.Fatalf("revoke at Shanghai: %d %s", st, b)
 	}
 	vd := f.verify(shR, code)
-	if vd.Source == verify.SourceCache || vd.Result != mapping.Unverified || vd.Reason != mapping.IssuerUnavailable {
+	if vd.Source == verify.SourceCache || vd.Result != fault.Unverified || vd.Reason != fault.IssuerUnavailable {
 		t.Fatalf("after Zhejiang's status key was revoked: %+v", vd)
 	}
 }

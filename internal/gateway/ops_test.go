@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/mapping"
 )
 
@@ -50,7 +51,7 @@ func TestOpsOverviewOfTheHub(t *testing.T) {
 	if vd := f.verify(hub, f.code(zjR, mapping.Green, mapping.Green)); !vd.Degraded { // error
 		t.Fatalf("Zhejiang is down, yet %+v", vd)
 	}
-	if vd := f.verify(hub, "not a code"); vd.Reason != mapping.UnrecognizedFormat {
+	if vd := f.verify(hub, "not a code"); vd.Reason != fault.UnrecognizedFormat {
 		t.Fatalf("%+v", vd)
 	}
 

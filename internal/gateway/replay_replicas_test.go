@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hcgw/hcgw/config"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/federation"
 	"github.com/hcgw/hcgw/internal/gateway"
 	"github.com/hcgw/hcgw/internal/testdb"
@@ -55,7 +56,7 @@ keys: [%s]
 	if st, b := post(t, urls[0], req); st != 200 {
 		t.Fatalf("replica 1: %d %s", st, b)
 	}
-	if st, b := post(t, urls[1], req); st != 409 || !bytes.Contains(b, []byte(federation.CodeReplayed)) {
+	if st, b := post(t, urls[1], req); st != 409 || !bytes.Contains(b, []byte(fault.Replayed.Code())) {
 		t.Fatalf("replica 2 answered the replay %d %s, want 409 replayed", st, b)
 	}
 	if st, b := post(t, urls[0], req); st != 409 {

@@ -14,6 +14,7 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jwa"
 
 	"github.com/hcgw/hcgw/adapters/nic"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
 )
@@ -73,11 +74,11 @@ func TestSoak(t *testing.T) {
 				}
 				body, _ := json.Marshal(map[string]string{"code": code})
 				st, b := r.call(t, "POST", "/v1/verify", verifierToken, string(body))
-				var vd struct{ Result mapping.Result }
+				var vd struct{ Result fault.Result }
 				switch {
-				case st == 200 && json.Unmarshal(b, &vd) == nil && vd.Result == mapping.Valid && wantValid:
+				case st == 200 && json.Unmarshal(b, &vd) == nil && vd.Result == fault.Valid && wantValid:
 					ok.Add(1)
-				case st == 200 && vd.Result == mapping.Invalid && !wantValid:
+				case st == 200 && vd.Result == fault.Invalid && !wantValid:
 					invalid.Add(1)
 				default:
 					other.Add(1)

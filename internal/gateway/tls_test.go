@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/hcgw/hcgw/config"
+	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/verify"
@@ -82,7 +83,7 @@ func TestMutualTLSBetweenPeers(t *testing.T) {
 	f := newFedTLS(t, zjTLS, shTLS)
 	code := f.code(zjR, mapping.Green, mapping.Red)
 	vd := f.verify(shR, code)
-	if vd.Result != mapping.Valid || vd.Status != mapping.Red || vd.Source != verify.SourceOnline {
+	if vd.Result != fault.Valid || vd.Status != mapping.Red || vd.Source != verify.SourceOnline {
 		t.Fatalf("over mutual TLS: %+v", vd)
 	}
 	pool := x509.NewCertPool()

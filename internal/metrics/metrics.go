@@ -1,7 +1,3 @@
-// Package metrics exposes a gateway's Prometheus metrics (issue #8):
-// verdicts by result, reason, issuer and source; peer call latency and
-// breaker states; the status cache's hit ratio; the audit queue and commit
-// latency; days to the nearest endorsement expiry.
 package metrics
 
 import (
@@ -13,7 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/hcgw/hcgw/mapping"
+	"github.com/hcgw/hcgw/fault"
 )
 
 // Metrics holds one gateway's collectors in a registry of its own (several
@@ -122,8 +118,8 @@ func (m *Metrics) Handler() http.Handler {
 }
 
 // Verdict counts one answered verification.
-func (m *Metrics) Verdict(result mapping.Result, reason mapping.Reason, issuer, source string) {
-	m.verifications.WithLabelValues(string(result), string(reason), issuer, source).Inc()
+func (m *Metrics) Verdict(result fault.Result, reason fault.Kind, issuer, source string) {
+	m.verifications.WithLabelValues(string(result), reason.String(), issuer, source).Inc()
 }
 
 // Admission counts one admission decision at scene.
