@@ -177,22 +177,3 @@ func testCorrectionOnce(t *testing.T, dsns []string) {
 	testkit.Report(t, "replicas: corrections lease", fmt.Sprintf("%d replicas on one database, each looping every 50 ms; a peer taking 300 ms to answer; the lease holder stopped", len(dsns)), 2,
 		"each pending ticket reached the org exactly once; another replica took the lease when its holder stopped and delivered the next")
 }
-
-// startWith is start with a configuration and options of the caller's.
-func startWith(t *testing.T, cfg *config.Config, opt gateway.Options) *running {
-	t.Helper()
-	opt.Logger = testLogger(t)
-	g, err := gateway.New(context.Background(), cfg, opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr, err := g.Listen("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	r := &running{g: g, base: "http://" + addr.String(), cancel: cancel, done: make(chan error, 1)}
-	go func() { r.done <- g.Serve(ctx) }()
-	t.Cleanup(func() { r.stop(t) })
-	return r
-}

@@ -100,7 +100,14 @@ type running struct {
 
 func start(t testing.TB, e *env) *running {
 	t.Helper()
-	g, err := gateway.New(context.Background(), e.cfg, gateway.Options{Logger: testLogger(t), Simulated: provsim.NewPlatform})
+	return startWith(t, e.cfg, gateway.Options{Simulated: provsim.NewPlatform})
+}
+
+// startWith is start with a configuration and options of the caller's.
+func startWith(t testing.TB, cfg *config.Config, opt gateway.Options) *running {
+	t.Helper()
+	opt.Logger = testLogger(t)
+	g, err := gateway.New(context.Background(), cfg, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
