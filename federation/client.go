@@ -444,19 +444,7 @@ func (c *Client) ask(ctx context.Context, peer, org, cid string) (ans *Answer, t
 	start := time.Now()
 	call := once
 	if relayed {
-		call = func() (any, error) {
-			select {
-			case rt.slots <- struct{}{}:
-				defer func() { <-rt.slots }()
-			default:
-				return nil, fmt.Errorf("region %s: %w: %w", org, errRouteRefused, errBusy)
-			}
-			out, err := rt.breaker.Execute(once)
-			if errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests) {
-				err = fmt.Errorf("region %s: %w: %w", org, errRegionOpen, err)
-			}
-			return out, err
-		}
+		call = rt.through(org, once)
 	}
 	out, err := c.breakers[peer].Execute(call)
 	if !errors.Is(err, errRouteRefused) {

@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sony/gobreaker/v2"
-
 	"github.com/hcgw/hcgw/fault"
 	"github.com/hcgw/hcgw/mapping"
 	"github.com/hcgw/hcgw/trust"
@@ -112,19 +110,7 @@ func (c *Client) correctionCall(ctx context.Context, org, path, typ, ticket stri
 		// Through the hub, the org's own route (its breaker and slots), as
 		// status queries go: an org the hub cannot reach fails alone.
 		rt := c.routeFor(org)
-		call = func() (any, error) {
-			select {
-			case rt.slots <- struct{}{}:
-				defer func() { <-rt.slots }()
-			default:
-				return nil, fmt.Errorf("region %s: %w: %w", org, errRouteRefused, errBusy)
-			}
-			out, err := rt.breaker.Execute(once)
-			if errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests) {
-				err = fmt.Errorf("region %s: %w: %w", org, errRegionOpen, err)
-			}
-			return out, err
-		}
+		call = rt.through(org, once)
 	}
 	start := time.Now()
 	out, err := c.breakers[peer].Execute(call)

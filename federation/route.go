@@ -98,3 +98,22 @@ func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.Is(err, errDeadline) || errors.As(err, &ne) && ne.Timeout()
 }
+
+// through wraps a call relayed by the hub to org in org's own route: one of
+// its slots (none free: refused at once) and its breaker, so that an org
+// the hub cannot reach fails alone.
+func (rt *route) through(org string, once func() (any, error)) func() (any, error) {
+	return func() (any, error) {
+		select {
+		case rt.slots <- struct{}{}:
+			defer func() { <-rt.slots }()
+		default:
+			return nil, fmt.Errorf("region %s: %w: %w", org, errRouteRefused, errBusy)
+		}
+		out, err := rt.breaker.Execute(once)
+		if errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests) {
+			err = fmt.Errorf("region %s: %w: %w", org, errRegionOpen, err)
+		}
+		return out, err
+	}
+}
