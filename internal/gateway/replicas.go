@@ -240,7 +240,7 @@ func (r *trustRefresh) floor(now time.Time) int64 {
 func (r *trustRefresh) apply(ctx context.Context, g *Gateway, rows []store.TrustEntry) (int, error) {
 	entries := make([]trust.Entry, len(rows))
 	for i, row := range rows {
-		entries[i] = trust.Entry{Kind: row.Kind, Kid: row.Kid, JTI: row.JTI, Sub: row.Sub, JWS: row.JWS}
+		entries[i] = trustEntry(row)
 	}
 	added, refused, err := g.Trust.ApplyStored(ctx, entries)
 	if err != nil {
@@ -298,7 +298,7 @@ func (r *trustRefresh) retry(ctx context.Context, g *Gateway) error {
 	for i, row := range rows {
 		delete(gone, row.Seq)
 		seqs[i] = row.Seq
-		entries[i] = trust.Entry{Kind: row.Kind, Kid: row.Kid, JTI: row.JTI, Sub: row.Sub, JWS: row.JWS}
+		entries[i] = trustEntry(row)
 	}
 	for s := range gone { // deleted meanwhile: nothing to retry
 		delete(r.refused, s)

@@ -19,6 +19,11 @@ func (t trustStore) SaveTrust(ctx context.Context, e trust.Entry) error {
 	return t.db.SaveTrustEntry(ctx, store.TrustEntry{Kind: e.Kind, Kid: e.Kid, JTI: e.JTI, Sub: e.Sub, JWS: e.JWS})
 }
 
+// trustEntry is a stored row as the registry takes it.
+func trustEntry(r store.TrustEntry) trust.Entry {
+	return trust.Entry{Kind: r.Kind, Kid: r.Kid, JTI: r.JTI, Sub: r.Sub, JWS: r.JWS}
+}
+
 func (t trustStore) LoadTrust(ctx context.Context) ([]trust.Entry, error) {
 	rows, err := t.db.TrustEntries(ctx)
 	if err != nil {
@@ -26,7 +31,7 @@ func (t trustStore) LoadTrust(ctx context.Context) ([]trust.Entry, error) {
 	}
 	out := make([]trust.Entry, len(rows))
 	for i, r := range rows {
-		out[i] = trust.Entry{Kind: r.Kind, Kid: r.Kid, JTI: r.JTI, Sub: r.Sub, JWS: r.JWS}
+		out[i] = trustEntry(r)
 	}
 	return out, nil
 }
