@@ -27,7 +27,7 @@ import (
 	"github.com/hcgw/hcgw/trust"
 )
 
-// The bare reference service (issue #22): what any peer doing this job at
+// The bare reference service: what any peer doing this job at
 // least does. It reads the code out of the body with encoding/json, checks
 // its ES256 signature with crypto/ecdsa against one key and writes a fixed
 // answer: no trust registry, no claims, no verdict, no record. hcgw-bench
