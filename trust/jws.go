@@ -55,7 +55,7 @@ func splitCompactMax(token string, max int) (Header, []byte, []byte, error) {
 		return h, nil, nil, fault.Fail(fault.Malformed, "JWS longer than %d bytes", max)
 	}
 	first := strings.IndexByte(token, '.')
-	last := strings.LastIndexByte(token, '.')
+	last := lastDot(token, first)
 	if first <= 0 || last == first || last == len(token)-1 {
 		return h, nil, nil, fault.Fail(fault.Malformed, "not a compact JWS (three non-empty parts)")
 	}
@@ -93,6 +93,34 @@ func splitCompactMax(token string, max int) (Header, []byte, []byte, error) {
 		return h, nil, nil, fault.Fail(fault.Malformed, "JWS signature is not base64url")
 	}
 	return h, payload, sig, nil
+}
+
+// lastDot is strings.LastIndexByte(token, '.') given first, the index of
+// the first '.' (or -1): a token has two, and the forward search is
+// vectorised where the backward one reads a byte at a time.
+func lastDot(token string, first int) int {
+	if first < 0 {
+		return -1
+	}
+	second := strings.IndexByte(token[first+1:], '.')
+	if second < 0 {
+		return first
+	}
+	second += first + 1
+	if strings.IndexByte(token[second+1:], '.') < 0 {
+		return second
+	}
+	return strings.LastIndexByte(token, '.')
+}
+
+// sigDot is strings.LastIndexByte(token, '.'), found from the length of
+// sig, which splitCompactMax decoded whole from the part after it.
+func sigDot(token string, sig []byte) int {
+	last := len(token) - b64.EncodedLen(len(sig)) - 1
+	if last < 0 || token[last] != '.' || strings.IndexByte(token[last+1:], '.') >= 0 {
+		return strings.LastIndexByte(token, '.')
+	}
+	return last
 }
 
 // whole reports whether part decoded (dec, err) without a byte skipped.
@@ -227,7 +255,7 @@ func verifyWith(token string, sig []byte, h Header, pub *PublicKey) error {
 	if h.Alg != pub.Alg.String() {
 		return fault.Fail(fault.BadSignature, "header alg %q does not match the key's %q", h.Alg, pub.Alg)
 	}
-	last := strings.LastIndexByte(token, '.')
+	last := sigDot(token, sig)
 	if !verifySignature(pub.Alg, pub.Raw, []byte(token[:last]), sig) {
 		return fault.Fail(fault.BadSignature, "signature does not verify with key %s", pub.Kid)
 	}

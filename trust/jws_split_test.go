@@ -191,3 +191,23 @@ func FuzzSplitCompactAgainstScan(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, token string) { sameSplit(t, token) })
 }
+
+// TestLastDot: lastDot and sigDot find the last '.' as
+// strings.LastIndexByte does, for any number of dots and, for sigDot, a
+// signature of any length (one not from the token included).
+func TestLastDot(t *testing.T) {
+	for _, token := range []string{
+		"", ".", "..", "...", "a", "a.", ".a", "a.b", "a.b.c", "a.b.c.d", "a..b", "a.b..", "..a", "ab.cd.ef.gh.ij",
+		"e30.e30.AAAA", "e30.e30.AAAA.", "e30.e3.0.AAAA", "e30.e30.AA.AA", "\n.\r.\n",
+	} {
+		want := strings.LastIndexByte(token, '.')
+		if got := lastDot(token, strings.IndexByte(token, '.')); got != want {
+			t.Errorf("lastDot(%q) = %d, want %d", token, got, want)
+		}
+		for n := 0; n <= len(token)+2; n++ {
+			if got := sigDot(token, make([]byte, n)); got != want {
+				t.Errorf("sigDot(%q, %d bytes) = %d, want %d", token, n, got, want)
+			}
+		}
+	}
+}
