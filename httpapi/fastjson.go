@@ -1,6 +1,10 @@
 package httpapi
 
-import "unicode/utf8"
+import (
+	"bytes"
+	"encoding/binary"
+	"unicode/utf8"
+)
 
 // fastDecoder is a request body with a decoder for its common shape that
 // is quicker than encoding/json's reflection. decodeFast either decodes b
@@ -86,40 +90,55 @@ func plainString(b []byte, i int) ([]byte, int, bool) {
 		return nil, 0, false
 	}
 	start := i + 1
-	ascii := true
-	for j := start; j < len(b); j++ {
-		// A code is hundreds of plain ASCII bytes: one table look-up each
-		// instead of four comparisons.
-		for j < len(b) && plainASCII[b[j]] {
-			j++
-		}
-		if j == len(b) {
-			break
-		}
-		switch c := b[j]; {
-		case c == '"':
-			s := b[start:j]
-			if !ascii && !utf8.Valid(s) {
-				return nil, 0, false
-			}
-			return s, j + 1, true
-		case c == '\\' || c < 0x20:
-			return nil, 0, false
-		default: // c >= utf8.RuneSelf
-			ascii = false
-		}
+	// No byte of a multi-byte UTF-8 character is a quote, so the first
+	// quote ends the string, and a quote after a backslash is refused with
+	// the backslash.
+	n := bytes.IndexByte(b[start:], '"')
+	if n < 0 {
+		return nil, 0, false
 	}
-	return nil, 0, false
+	s := b[start : start+n]
+	if !plainASCII(s) && (!noEscapeOrControl(s) || !utf8.Valid(s)) {
+		return nil, 0, false
+	}
+	return s, start + n + 1, true
 }
 
-// plainASCII marks the bytes a JSON string holds as they are: ASCII, not a
-// control character, quote or backslash.
-var plainASCII = func() (t [256]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
-		t[c] = c != '"' && c != '\\'
+const (
+	lows  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// plainASCII reports whether s is ASCII without a control character or a
+// backslash, eight bytes at a time. A word has a byte below n (n <= 0x80)
+// exactly when (w - n*lows) &^ w & highs is not zero: the lowest such byte
+// borrows and keeps its high bit clear in w; no other byte sets a bit.
+func plainASCII(s []byte) bool {
+	var bad uint64
+	for len(s) >= 8 {
+		w := binary.LittleEndian.Uint64(s)
+		bad |= w | (w-0x20*lows)&^w | ((w^'\\'*lows)-lows)&^(w^'\\'*lows)
+		s = s[8:]
 	}
-	return t
-}()
+	for _, c := range s {
+		if c < 0x20 || c == '\\' {
+			return false
+		}
+		bad |= uint64(c)
+	}
+	return bad&highs == 0
+}
+
+// noEscapeOrControl reports whether s has no backslash and no control
+// character (bytes of UTF-8 characters are neither).
+func noEscapeOrControl(s []byte) bool {
+	for _, c := range s {
+		if c < 0x20 || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
 
 // skipSpace returns the index of the first byte at or after i that is not
 // JSON white space.

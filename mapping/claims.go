@@ -106,7 +106,25 @@ type Claims struct {
 //
 // Every error is a *fault.Error with Reason fault.Malformed naming the claim; no error
 // contains a claim's value (the holder's name and number above all).
+//
+// A payload of the plain shape signers write is read by readPlainClaims, a
+// single pass that reads the same claims; any other goes to DecodeStrict.
 func ParseClaims(payload []byte) (*Claims, error) {
+	if len(payload) > maxPayloadBytes {
+		return nil, fault.Fail(fault.Malformed, "claims: payload larger than %d bytes", maxPayloadBytes)
+	}
+	c, ok := readPlainClaims(payload)
+	if !ok {
+		return parseClaimsStrict(payload)
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// parseClaimsStrict is ParseClaims through DecodeStrict alone.
+func parseClaimsStrict(payload []byte) (*Claims, error) {
 	if len(payload) > maxPayloadBytes {
 		return nil, fault.Fail(fault.Malformed, "claims: payload larger than %d bytes", maxPayloadBytes)
 	}

@@ -55,33 +55,91 @@ func splitCompactMax(token string, max int) (Header, []byte, []byte, error) {
 		return h, nil, nil, fault.Fail(fault.Malformed, "JWS longer than %d bytes", max)
 	}
 	first := strings.IndexByte(token, '.')
-	last := strings.LastIndexByte(token, '.')
+	last := lastDot(token, first)
 	if first <= 0 || last == first || last == len(token)-1 {
 		return h, nil, nil, fault.Fail(fault.Malformed, "not a compact JWS (three non-empty parts)")
 	}
-	// The decoder would skip CR and LF: each part must be base64url
-	// itself, and a '.' inside the middle one makes more than three.
-	for _, part := range [3][2]int{{0, first}, {first + 1, last}, {last + 1, len(token)}} {
-		if i := mapping.NotBase64URL(token[part[0]:part[1]]); i >= 0 {
-			if at := part[0] + i; token[at] != '.' {
-				return h, nil, nil, fault.Fail(fault.Malformed, "JWS has a character outside base64url at offset %d", at)
-			}
-			return h, nil, nil, fault.Fail(fault.Malformed, "not a compact JWS (three non-empty parts)")
+	seg, mid, tail := token[:first], token[first+1:last], token[last+1:]
+	// Each part is decoded first and scanned for a stray byte only when it
+	// does not decode to the length its size implies: the decoder skips CR
+	// and LF (a shorter result) and refuses every other byte outside
+	// base64url, '.' included (so a '.' inside the middle part, which makes
+	// more than three parts, is found by the scan).
+	cached := cachedHeader(seg)
+	var hb []byte
+	var herr error
+	if cached == nil {
+		hb, herr = b64.DecodeString(seg)
+	}
+	payload, perr := b64.DecodeString(mid)
+	sig, serr := b64.DecodeString(tail)
+	if cached == nil && !whole(seg, hb, herr) || !whole(mid, payload, perr) || !whole(tail, sig, serr) {
+		if err := strayByte(token, first, last); err != nil {
+			return h, nil, nil, err
 		}
 	}
-	h, err := decodeHeader(token[:first])
-	if err != nil {
-		return h, nil, nil, err
+	if cached != nil {
+		h = cached.h
+	} else {
+		var err error
+		if h, err = parseHeader(seg, hb, herr); err != nil {
+			return h, nil, nil, err
+		}
 	}
-	payload, err := b64.DecodeString(token[first+1 : last])
-	if err != nil {
+	if perr != nil {
 		return h, nil, nil, fault.Fail(fault.Malformed, "JWS payload is not base64url")
 	}
-	sig, err := b64.DecodeString(token[last+1:])
-	if err != nil {
+	if serr != nil {
 		return h, nil, nil, fault.Fail(fault.Malformed, "JWS signature is not base64url")
 	}
 	return h, payload, sig, nil
+}
+
+// lastDot is strings.LastIndexByte(token, '.') given first, the index of
+// the first '.' (or -1): a token has two, and the forward search is
+// vectorised where the backward one reads a byte at a time.
+func lastDot(token string, first int) int {
+	if first < 0 {
+		return -1
+	}
+	second := strings.IndexByte(token[first+1:], '.')
+	if second < 0 {
+		return first
+	}
+	second += first + 1
+	if strings.IndexByte(token[second+1:], '.') < 0 {
+		return second
+	}
+	return strings.LastIndexByte(token, '.')
+}
+
+// sigDot is strings.LastIndexByte(token, '.'), found from the length of
+// sig, which splitCompactMax decoded whole from the part after it.
+func sigDot(token string, sig []byte) int {
+	last := len(token) - b64.EncodedLen(len(sig)) - 1
+	if last < 0 || token[last] != '.' || strings.IndexByte(token[last+1:], '.') >= 0 {
+		return strings.LastIndexByte(token, '.')
+	}
+	return last
+}
+
+// whole reports whether part decoded (dec, err) without a byte skipped.
+func whole(part string, dec []byte, err error) bool {
+	return err == nil && b64.EncodedLen(len(dec)) == len(part)
+}
+
+// strayByte is the error of the first byte outside base64url in the three
+// parts of token (split at first and last), or nil when there is none.
+func strayByte(token string, first, last int) error {
+	for _, part := range [3][2]int{{0, first}, {first + 1, last}, {last + 1, len(token)}} {
+		if i := mapping.NotBase64URL(token[part[0]:part[1]]); i >= 0 {
+			if at := part[0] + i; token[at] != '.' {
+				return fault.Fail(fault.Malformed, "JWS has a character outside base64url at offset %d", at)
+			}
+			return fault.Fail(fault.Malformed, "not a compact JWS (three non-empty parts)")
+		}
+	}
+	return nil
 }
 
 // headerCache remembers recently decoded protected headers, by their
@@ -106,15 +164,23 @@ const maxCachedHeader = 512
 // decodeHeader decodes the protected header seg (base64url), through the
 // cache.
 func decodeHeader(seg string) (Header, error) {
-	slot := &headerCache[maphash.String(headerCacheSeed, seg)%uint64(len(headerCache))]
-	if e := slot.Load(); e != nil && e.b64 == seg {
+	if e := cachedHeader(seg); e != nil {
 		return e.h, nil
 	}
-	h, err := parseHeader(seg)
-	if err == nil && len(seg) <= maxCachedHeader {
-		slot.Store(&headerEntry{b64: strings.Clone(seg), h: h})
+	hb, err := b64.DecodeString(seg)
+	return parseHeader(seg, hb, err)
+}
+
+// cachedHeader is the cache's entry for seg, or nil.
+func cachedHeader(seg string) *headerEntry {
+	if e := headerCache[headerSlot(seg)].Load(); e != nil && e.b64 == seg {
+		return e
 	}
-	return h, err
+	return nil
+}
+
+func headerSlot(seg string) uint64 {
+	return maphash.String(headerCacheSeed, seg) % uint64(len(headerCache))
 }
 
 // headerJSON is the protected header as read. Its set is open: JOSE
@@ -132,9 +198,12 @@ type headerJSON struct {
 var headerStrict = mapping.Strict{What: "JWS header", Noun: "JWS header",
 	Fold: []string{"alg", "kid", "typ", "crit", "b64"}}
 
-func parseHeader(seg string) (Header, error) {
+// parseHeader reads the header seg, decoded by b64 to hb (err: the
+// decoder's error), and caches it when it is sound. Only a header that
+// decoded whole is cached (not one with a CR or LF, which isRule can pass
+// here): splitCompactMax takes a cached header for whole base64url.
+func parseHeader(seg string, hb []byte, err error) (Header, error) {
 	var h Header
-	hb, err := b64.DecodeString(seg)
 	if err != nil {
 		return h, fault.Fail(fault.Malformed, "JWS header is not base64url")
 	}
@@ -145,6 +214,9 @@ func parseHeader(seg string) (Header, error) {
 	h = Header{Alg: raw.Alg, Kid: raw.Kid, Typ: raw.Typ, Crit: raw.Crit != nil}
 	if raw.B64 != nil && string(raw.B64) != "true" {
 		return h, fault.Fail(fault.Malformed, "JWS with unencoded payload (b64) is not accepted")
+	}
+	if len(seg) <= maxCachedHeader && whole(seg, hb, nil) {
+		headerCache[headerSlot(seg)].Store(&headerEntry{b64: strings.Clone(seg), h: h})
 	}
 	return h, nil
 }
@@ -183,7 +255,7 @@ func verifyWith(token string, sig []byte, h Header, pub *PublicKey) error {
 	if h.Alg != pub.Alg.String() {
 		return fault.Fail(fault.BadSignature, "header alg %q does not match the key's %q", h.Alg, pub.Alg)
 	}
-	last := strings.LastIndexByte(token, '.')
+	last := sigDot(token, sig)
 	if !verifySignature(pub.Alg, pub.Raw, []byte(token[:last]), sig) {
 		return fault.Fail(fault.BadSignature, "signature does not verify with key %s", pub.Kid)
 	}
