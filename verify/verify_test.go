@@ -8,6 +8,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -460,7 +461,9 @@ func greenClaims() *mapping.Claims { return testkit.Claims(zj, mapping.Green) }
 // expectingRecorder is a grouping recorder (like audit.Writer): it counts
 // the records announced and not yet written, and notes that count when a
 // peer is asked and when records are written.
+// A batch evaluates its codes in parallel: every method locks.
 type expectingRecorder struct {
+	mu            sync.Mutex
 	coming        int
 	atWrite       []int // coming, just before each Write took its records
 	duringOnline  []int
@@ -468,9 +471,15 @@ type expectingRecorder struct {
 	err           error
 }
 
-func (e *expectingRecorder) Expect(n int) { e.coming += n }
+func (e *expectingRecorder) Expect(n int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.coming += n
+}
 
 func (e *expectingRecorder) Write(_ context.Context, recs ...audit.Record) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	e.atWrite = append(e.atWrite, e.coming)
 	e.coming -= len(recs)
 	if e.err != nil {
@@ -486,6 +495,8 @@ type observedOnline struct {
 }
 
 func (o observedOnline) Status(context.Context, string, string) (mapping.LiveStatus, bool, error) {
+	o.rec.mu.Lock()
+	defer o.rec.mu.Unlock()
 	o.rec.duringOnline = append(o.rec.duringOnline, o.rec.coming)
 	return mapping.LiveStatus{Status: mapping.Green, At: testkit.Now}, true, nil
 }
