@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hcgw/hcgw/adapters"
 	"github.com/hcgw/hcgw/adapters/nic"
@@ -38,13 +39,20 @@ func (d *discard) WriteHeader(s int) { d.status = s }
 // middleware chain, the token check, the body's reading, verification and
 // the verdict's JSON), without net/http's connection or a database: the
 // API layer's own cost beside verify's BenchmarkVerify.
-func BenchmarkVerifyHandler(b *testing.B) { benchVerifyHandler(b, slog.LevelError) }
+func BenchmarkVerifyHandler(b *testing.B) { benchVerifyHandler(b, slog.LevelError, false) }
 
 // BenchmarkVerifyHandlerInfoLog is BenchmarkVerifyHandler with the
 // production default, log.level info: one line per request.
-func BenchmarkVerifyHandlerInfoLog(b *testing.B) { benchVerifyHandler(b, slog.LevelInfo) }
+func BenchmarkVerifyHandlerInfoLog(b *testing.B) { benchVerifyHandler(b, slog.LevelInfo, false) }
 
-func benchVerifyHandler(b *testing.B, level slog.Level) {
+// BenchmarkVerifyHandlerGatewayBounds is BenchmarkVerifyHandler with the
+// bounds the gateway sets (internal/gateway): a batch deadline (the
+// configuration's default), the record's wait left to the audit writer
+// (RecordTimeout -1), and a request context that can be cancelled, as
+// net/http's is.
+func BenchmarkVerifyHandlerGatewayBounds(b *testing.B) { benchVerifyHandler(b, slog.LevelError, true) }
+
+func benchVerifyHandler(b *testing.B, level slog.Level, gatewayBounds bool) {
 	f := newFixture(b)
 	code, err := nic.Encode(f.zjKey, testkit.Claims(zj, mapping.Green))
 	if err != nil {
@@ -54,12 +62,19 @@ func benchVerifyHandler(b *testing.B, level slog.Level) {
 	// `hcgw bench`'s gateway, no line per request.
 	ads, _ := adapters.NewRegistry(nic.New())
 	v := &verify.Verifier{Adapters: ads, Trust: f.reg, Clock: testkit.Clock, Skew: trust.DefaultSkew, Region: sh, Recorder: f.recs}
+	ctx := context.Background()
+	if gatewayBounds {
+		v.BatchDeadline, v.RecordTimeout = 5*time.Second, -1
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+	}
 	vc, _ := httpapi.NewClient("gate-1", httpapi.RoleVerifier, hash(verifierToken))
 	h := httpapi.New(httpapi.Deps{Verifier: v, Trust: f.reg, Records: f.recs, Events: f.events, Clients: []httpapi.Client{vc},
 		Ready:  func(context.Context) []string { return nil },
 		Logger: slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: level}))})
 	body := `{"code":"` + code + `","checkpoint":"SH-HQ-01","scene":"rail"}`
-	req, _ := http.NewRequest("POST", "/v1/verify", nil)
+	req, _ := http.NewRequestWithContext(ctx, "POST", "/v1/verify", nil)
 	req.Header.Set("Authorization", "Bearer "+verifierToken)
 	req.Header.Set("Content-Type", "application/json")
 	w := &discard{h: http.Header{}}
