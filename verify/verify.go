@@ -290,11 +290,14 @@ func (v *Verifier) establish(ctx context.Context, vd Verdict, c *adapters.Code, 
 // written, and then the verdict must not be shown (the HTTP layer answers
 // 503).
 func (v *Verifier) Verify(ctx context.Context, req Request) (Verdict, error) {
-	out, err := v.VerifyBatch(ctx, []Request{req})
+	// VerifyBatch's path for one code, without its slices.
+	ctx, cancel := v.batchContext(ctx)
+	defer cancel()
+	vd, _, err := v.verifyOne(ctx, req)
 	if err != nil {
 		return Verdict{}, err
 	}
-	return out[0], nil
+	return vd, nil
 }
 
 // VerifyBatch evaluates codes, several at once and within one deadline
@@ -313,6 +316,13 @@ func (v *Verifier) VerifyBatch(ctx context.Context, reqs []Request) ([]Verdict, 
 
 // verifyRecorded evaluates and records; it also returns the decoded codes.
 func (v *Verifier) verifyRecorded(ctx context.Context, reqs []Request) ([]Verdict, []*adapters.Code, error) {
+	if len(reqs) == 1 {
+		vd, c, err := v.verifyOne(ctx, reqs[0])
+		if err != nil {
+			return nil, nil, err
+		}
+		return []Verdict{vd}, []*adapters.Code{c}, nil
+	}
 	out := make([]Verdict, len(reqs))
 	codes := make([]*adapters.Code, len(reqs))
 	recs := make([]audit.Record, len(reqs))
@@ -328,33 +338,12 @@ func (v *Verifier) verifyRecorded(ctx context.Context, reqs []Request) ([]Verdic
 			}
 		}()
 	}
-	single := reqs // one code: evaluated here, without a worker or a timer
-	if len(reqs) > 1 {
+	if len(reqs) > 0 {
 		v.evaluateBatch(ctx, reqs, out, codes, recs, announced)
-		single = nil
 	}
-	for i, req := range single {
-		start := v.Clock()
-		vd, c, key := v.evaluateRequest(ctx, req, announced)
-		out[i], recs[i] = v.answer(req, vd, c, key, start)
-		codes[i] = c
-	}
-	if v.Recorder != nil {
-		// A database that hangs must not hang the checkpoint: past the
-		// record deadline the answer is 503 (the record, already queued,
-		// is still committed when the database returns).
-		written = true
-		var err error
-		if v.RecordTimeout < 0 {
-			err = v.Recorder.Write(ctx, recs...)
-		} else {
-			rctx, cancel := context.WithTimeout(ctx, recordTimeout(v.RecordTimeout))
-			err = v.Recorder.Write(rctx, recs...)
-			cancel()
-		}
-		if err != nil {
-			return nil, nil, err
-		}
+	written = true
+	if err := v.write(ctx, recs); err != nil {
+		return nil, nil, err
 	}
 	if v.Observe != nil {
 		for i, vd := range out {
@@ -362,6 +351,47 @@ func (v *Verifier) verifyRecorded(ctx context.Context, reqs []Request) ([]Verdic
 		}
 	}
 	return out, codes, nil
+}
+
+// verifyOne is verifyRecorded for one code, evaluated here, without a
+// worker or a timer.
+func (v *Verifier) verifyOne(ctx context.Context, req Request) (Verdict, *adapters.Code, error) {
+	announced, _ := v.Recorder.(expecter)
+	written := false
+	if announced != nil {
+		announced.Expect(1)
+		defer func() {
+			if !written {
+				announced.Expect(-1)
+			}
+		}()
+	}
+	start := v.Clock()
+	vd, c, key := v.evaluateRequest(ctx, req, announced)
+	vd, rec := v.answer(req, vd, c, key, start)
+	written = true
+	if err := v.write(ctx, []audit.Record{rec}); err != nil {
+		return Verdict{}, nil, err
+	}
+	if v.Observe != nil {
+		v.Observe(req.Scene, vd)
+	}
+	return vd, c, nil
+}
+
+// write hands recs to the Recorder, if any. A database that hangs must not
+// hang the checkpoint: past the record deadline the answer is 503 (the
+// record, already queued, is still committed when the database returns).
+func (v *Verifier) write(ctx context.Context, recs []audit.Record) error {
+	if v.Recorder == nil {
+		return nil
+	}
+	if v.RecordTimeout < 0 {
+		return v.Recorder.Write(ctx, recs...)
+	}
+	rctx, cancel := context.WithTimeout(ctx, recordTimeout(v.RecordTimeout))
+	defer cancel()
+	return v.Recorder.Write(rctx, recs...)
 }
 
 // evaluateRequest evaluates a code, or an identity document (then key is
