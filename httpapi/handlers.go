@@ -339,7 +339,7 @@ func (a *api) issue(c *gin.Context) {
 func (a *api) event(c *gin.Context, ev TrustEvent) {
 	ev.Actor = clientName(c)
 	a.Logger.Info("trust event", "action", ev.Action, "kid", ev.Kid, "sub", ev.Sub, "actor", ev.Actor,
-		"detail", ev.Detail, "request_id", c.GetString(requestIDKey))
+		"detail", ev.Detail, "request_id", requestID(c))
 	if a.Events == nil {
 		return
 	}

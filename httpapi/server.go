@@ -228,11 +228,16 @@ func NewServer(h http.Handler, addr string, read, readHeader, write, idle time.D
 }
 
 func (a *api) recovered(c *gin.Context, v any) {
-	a.Logger.Error("panic in handler", "path", c.FullPath(), "request_id", c.GetString(requestIDKey), "panic", fmt.Sprint(v))
+	a.Logger.Error("panic in handler", "path", c.FullPath(), "request_id", requestID(c), "panic", fmt.Sprint(v))
 	renderError(c, fault.Internal, "internal error")
 }
 
-const requestIDKey = "hcgw.request_id"
+// requestID is the id of the request being served (requestLog's).
+func requestID(c *gin.Context) string { return federation.RequestID(c.Request.Context()) }
+
+// keyMaps hold the gin.Context keys of requests being served (the client
+// of auth.require): gin makes a map for every request that sets one.
+var keyMaps = sync.Pool{New: func() any { return make(map[any]any, 1) }}
 
 func (a *api) requestLog(c *gin.Context) {
 	start := time.Now()
@@ -240,7 +245,8 @@ func (a *api) requestLog(c *gin.Context) {
 	if !validRequestID(id) {
 		id = newRequestID()
 	}
-	c.Set(requestIDKey, id)
+	keys := keyMaps.Get().(map[any]any)
+	c.Keys = keys
 	c.Header("X-Request-Id", id)
 	c.Request = c.Request.WithContext(federation.WithRequestID(c.Request.Context(), id))
 	c.Next()
@@ -251,6 +257,10 @@ func (a *api) requestLog(c *gin.Context) {
 			slog.Int64("duration_us", time.Since(start).Microseconds()), slog.String("client", clientName(c)),
 			slog.String("request_id", id))
 	}
+	// requestLog is the first middleware: every handler has returned.
+	c.Keys = nil
+	clear(keys)
+	keyMaps.Put(keys)
 }
 
 // newRequestID is 16 hex digits from the runtime's per-thread generator: a
