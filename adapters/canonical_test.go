@@ -127,3 +127,47 @@ func TestJWSDigest(t *testing.T) {
 		t.Fatal("an EdDSA code is not hashed as it is")
 	}
 }
+
+// TestJWSDigestConcurrent: high-S codes of different lengths hashed at
+// once each get the digest of their own low-S spelling (the spelling's
+// buffer is reused across calls and must never mix two codes).
+func TestJWSDigestConcurrent(t *testing.T) {
+	es := testkit.Key(t, jwa.ES256)
+	type pair struct {
+		code string
+		want [sha256.Size]byte
+	}
+	var codes []pair
+	for i := 0; len(codes) < 8 && i < 256; i++ {
+		tok, err := es.SignCompact([]byte(fmt.Sprintf(`{"n":%d,"pad":"%0*d"}`, i, 1+i*37%700, 0)), "nic+jwt")
+		if err != nil {
+			t.Fatal(err)
+		}
+		code := "NIC1:" + tok
+		other, wasHigh := adaptertest.Respell(t, code)
+		if wasHigh {
+			codes = append(codes, pair{code, sha256.Sum256([]byte(other))})
+		}
+	}
+	if len(codes) < 8 {
+		t.Fatalf("%d high-S codes of 256", len(codes))
+	}
+	errs := make(chan string, len(codes))
+	for i := range codes {
+		go func() {
+			p := codes[i]
+			for range 200 {
+				if adapters.JWSDigest(p.code, jwa.ES256) != p.want {
+					errs <- fmt.Sprintf("code %d (%d bytes): not its low-S spelling's digest", i, len(p.code))
+					return
+				}
+			}
+			errs <- ""
+		}()
+	}
+	for range codes {
+		if e := <-errs; e != "" {
+			t.Error(e)
+		}
+	}
+}

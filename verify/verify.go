@@ -431,7 +431,7 @@ func record(region string, req Request, vd Verdict, c *adapters.Code, docKey str
 	case c != nil && c.Digest != sum:
 		sum = c.Digest
 	default:
-		sum = sha256.Sum256([]byte(req.Code))
+		sum = adapters.Digest(req.Code)
 	}
 	var hexSum [2 * sha256.Size]byte
 	hex.Encode(hexSum[:], sum[:])
