@@ -291,8 +291,8 @@ func (v *Verifier) establish(ctx context.Context, vd Verdict, c *adapters.Code, 
 // 503).
 func (v *Verifier) Verify(ctx context.Context, req Request) (Verdict, error) {
 	// VerifyBatch's path for one code, without its slices.
-	ctx, cancel := v.batchContext(ctx)
-	defer cancel()
+	ctx, end := v.batchContext(ctx)
+	defer end.end()
 	vd, _, err := v.verifyOne(ctx, req)
 	if err != nil {
 		return Verdict{}, err
@@ -306,9 +306,9 @@ func (v *Verifier) Verify(ctx context.Context, req Request) (Verdict, error) {
 func (v *Verifier) VerifyBatch(ctx context.Context, reqs []Request) ([]Verdict, error) {
 	if len(reqs) == 1 {
 		// One code takes the single path, its deadline the batch's still.
-		var cancel func()
-		ctx, cancel = v.batchContext(ctx)
-		defer cancel()
+		var end batchEnd
+		ctx, end = v.batchContext(ctx)
+		defer end.end()
 	}
 	out, _, err := v.verifyRecorded(ctx, reqs)
 	return out, err
