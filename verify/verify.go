@@ -170,8 +170,9 @@ func (v *Verifier) evaluate(ctx context.Context, code string, announced expecter
 	}
 	vd := Verdict{Format: c.Format, Issuer: c.Org, Cert: c.Cert}
 	vd.setItinerary(c.IT)
-	h := c.Holder
-	vd.Holder = &h
+	// The verdict's holder and times, in one allocation (establish).
+	p := &verdictParts{holder: c.Holder}
+	vd.Holder = &p.holder
 	if c.Signed {
 		if now.Add(v.Skew).Before(c.IssuedAt) {
 			return v.invalid(vd, fault.Fail(fault.NotYetValid, "issued at %s", c.IssuedAt.Format(time.RFC3339))), c
@@ -180,7 +181,14 @@ func (v *Verifier) evaluate(ctx context.Context, code string, announced expecter
 			return v.invalid(vd, fault.Fail(fault.Expired, "expired at %s", c.Expires.Format(time.RFC3339))), c
 		}
 	}
-	return v.establish(ctx, vd, c, announced), c
+	return v.establish(ctx, vd, c, announced, p), c
+}
+
+// verdictParts is what a decoded code's verdict points to: its holder,
+// status time and end.
+type verdictParts struct {
+	holder            mapping.Holder
+	statusAsOf, until time.Time
 }
 
 // setItinerary makes it the verdict's itinerary mark (nil: none).
@@ -207,8 +215,8 @@ func (v *Verifier) invalid(vd Verdict, p *fault.Error) Verdict {
 }
 
 // establish applies the status rules of DESIGN §4 to a code whose signature
-// (if any) and validity are established.
-func (v *Verifier) establish(ctx context.Context, vd Verdict, c *adapters.Code, announced expecter) (out Verdict) {
+// (if any) and validity are established. vd's holder, if any, is p's.
+func (v *Verifier) establish(ctx context.Context, vd Verdict, c *adapters.Code, announced expecter, p *verdictParts) (out Verdict) {
 	var (
 		on     mapping.LiveStatus
 		routed bool
@@ -246,23 +254,23 @@ func (v *Verifier) establish(ctx context.Context, vd Verdict, c *adapters.Code, 
 		if on.IT != nil {
 			vd.setItinerary(on.IT)
 		}
-		t := on.At
-		vd.StatusAsOf = &t
+		p.statusAsOf = on.At
+		vd.StatusAsOf = &p.statusAsOf
 		if !on.Expires.IsZero() {
-			e := on.Expires
-			vd.ValidUntil = &e
+			p.until = on.Expires
+			vd.ValidUntil = &p.until
 		}
 		if on.Holder.Name != "" || on.Holder.ID != "" {
-			h := on.Holder
-			vd.Holder = &h
+			p.holder = on.Holder
+			vd.Holder = &p.holder
 		} else {
 			vd.Holder = nil
 		}
 		return vd
 	}
 	vd.Result, vd.Status, vd.Source = fault.Valid, c.Status, SourceOffline
-	sa, exp := c.StatusAt, c.Expires
-	vd.StatusAsOf, vd.ValidUntil = &sa, &exp
+	p.statusAsOf, p.until = c.StatusAt, c.Expires
+	vd.StatusAsOf, vd.ValidUntil = &p.statusAsOf, &p.until
 	switch {
 	case online:
 		vd.Source = source
@@ -275,8 +283,7 @@ func (v *Verifier) establish(ctx context.Context, vd Verdict, c *adapters.Code, 
 			vd.Conflict = true
 			vd.Status = mapping.MostSevere(c.Status, on.Status)
 		}
-		t := on.At
-		vd.StatusAsOf = &t
+		p.statusAsOf = on.At
 	case routed:
 		// The issuer should have been asked and could not be (or did not
 		// know its own signed code): the signed status stands, degraded.
