@@ -92,23 +92,29 @@ func TestRequestLogPerRequest(t *testing.T) {
 	body := `{"code":"` + code + `","checkpoint":"SH-HQ-01","scene":"rail"}`
 	steps := []struct {
 		name, method, path, token string
+		sentID, wantID            string // the client's X-Request-Id, and the answer's ("": a new one)
 		recErr                    error
 		status                    int
 		client                    string
 		refused                   bool // a "request refused" line with the answer's id
 	}{
-		{"verify", "POST", "/v1/verify", verifierToken, nil, 200, "gate-1", false},
-		{"health after verify", "GET", "/healthz", "", nil, 200, "", false},
-		{"no token", "POST", "/v1/verify", "", nil, 401, "", false},
-		{"records down", "POST", "/v1/verify", verifierToken, errors.New("database gone"), 503, "gate-1", true},
-		{"health after refusal", "GET", "/healthz", "", nil, 200, "", false},
+		{"verify", "POST", "/v1/verify", verifierToken, "", "", nil, 200, "gate-1", false},
+		{"health after verify", "GET", "/healthz", "", "", "", nil, 200, "", false},
+		{"the client's id", "POST", "/v1/verify", verifierToken, "gate-1_req-42", "gate-1_req-42", nil, 200, "gate-1", false},
+		{"an id that is not one", "GET", "/healthz", "", "two words", "", nil, 200, "", false},
+		{"no token", "POST", "/v1/verify", "", "", "", nil, 401, "", false},
+		{"records down", "POST", "/v1/verify", verifierToken, "", "", errors.New("database gone"), 503, "gate-1", true},
+		{"health after refusal", "GET", "/healthz", "", "", "", nil, 200, "", false},
 	}
 	for _, s := range steps {
 		logBuf.Reset()
 		f.recs.err = s.recErr
 		req := httptest.NewRequest(s.method, s.path, strings.NewReader(body))
 		if s.token != "" {
-			req.Header.Set("Authorization", "Bearer "+s.token)
+			req.Header.Set("authorization", "Bearer "+s.token)
+		}
+		if s.sentID != "" {
+			req.Header.Set("x-request-id", s.sentID)
 		}
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
@@ -116,6 +122,9 @@ func TestRequestLogPerRequest(t *testing.T) {
 			t.Fatalf("%s: status %d, want %d: %s", s.name, rec.Code, s.status, rec.Body)
 		}
 		id := rec.Header().Get("X-Request-Id")
+		if ids := rec.Header().Values("X-Request-Id"); len(ids) != 1 || s.wantID != "" && id != s.wantID || s.wantID == "" && (len(id) != 16 || id == s.sentID) {
+			t.Errorf("%s: X-Request-Id %q, want %q (empty: a new one)", s.name, ids, s.wantID)
+		}
 		var request, refused int
 		for _, l := range strings.Split(strings.TrimSpace(logBuf.String()), "\n") {
 			var m map[string]any

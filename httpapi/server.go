@@ -232,6 +232,21 @@ func (a *api) recovered(c *gin.Context, v any) {
 	renderError(c, fault.Internal, "internal error")
 }
 
+// The headers every request reads or answers, spelt canonically so that
+// header reads them without canonicalizing each time.
+const (
+	requestIDHeader     = "X-Request-Id"
+	authorizationHeader = "Authorization"
+)
+
+// header is h.Get(key) for a key already canonical.
+func header(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
 // requestID is the id of the request being served (requestLog's).
 func requestID(c *gin.Context) string { return federation.RequestID(c.Request.Context()) }
 
@@ -241,13 +256,13 @@ var keyMaps = sync.Pool{New: func() any { return make(map[any]any, 1) }}
 
 func (a *api) requestLog(c *gin.Context) {
 	start := time.Now()
-	id := c.GetHeader("X-Request-Id")
+	id := header(c.Request.Header, requestIDHeader)
 	if !validRequestID(id) {
 		id = newRequestID()
 	}
 	keys := keyMaps.Get().(map[any]any)
 	c.Keys = keys
-	c.Header("X-Request-Id", id)
+	c.Writer.Header()[requestIDHeader] = []string{id} // id is never empty
 	c.Request = c.Request.WithContext(federation.WithRequestID(c.Request.Context(), id))
 	c.Next()
 	if a.Logger.Enabled(c.Request.Context(), slog.LevelInfo) { // spare the arguments' boxing when off
