@@ -11,6 +11,7 @@ import (
 
 	"github.com/hcgw/hcgw/adapters"
 	"github.com/hcgw/hcgw/adapters/nic"
+	"github.com/hcgw/hcgw/audit"
 	"github.com/hcgw/hcgw/httpapi"
 	"github.com/hcgw/hcgw/internal/testkit"
 	"github.com/hcgw/hcgw/mapping"
@@ -48,8 +49,9 @@ func BenchmarkVerifyHandlerInfoLog(b *testing.B) { benchVerifyHandler(b, slog.Le
 // BenchmarkVerifyHandlerGatewayBounds is BenchmarkVerifyHandler with the
 // bounds the gateway sets (internal/gateway): a batch deadline (the
 // configuration's default), the record's wait left to the audit writer
-// (RecordTimeout -1), and a request context that can be cancelled, as
-// net/http's is.
+// (RecordTimeout -1), a recorder that watches the context as audit.Writer
+// does, and a context of each request's own that is cancelled when it
+// is answered, as net/http's is.
 func BenchmarkVerifyHandlerGatewayBounds(b *testing.B) { benchVerifyHandler(b, slog.LevelError, true) }
 
 func benchVerifyHandler(b *testing.B, level slog.Level, gatewayBounds bool) {
@@ -64,9 +66,9 @@ func benchVerifyHandler(b *testing.B, level slog.Level, gatewayBounds bool) {
 	v := &verify.Verifier{Adapters: ads, Trust: f.reg, Clock: testkit.Clock, Skew: trust.DefaultSkew, Region: sh, Recorder: f.recs}
 	ctx := context.Background()
 	if gatewayBounds {
-		v.BatchDeadline, v.RecordTimeout = 5*time.Second, -1
+		v.BatchDeadline, v.RecordTimeout, v.Recorder = 5*time.Second, -1, watchingRecords{f.recs}
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithCancel(ctx)
+		ctx, cancel = context.WithCancel(ctx) // the connection's
 		defer cancel()
 	}
 	vc, _ := httpapi.NewClient("gate-1", httpapi.RoleVerifier, hash(verifierToken))
@@ -80,16 +82,34 @@ func benchVerifyHandler(b *testing.B, level slog.Level, gatewayBounds bool) {
 	w := &discard{h: http.Header{}}
 	b.ReportAllocs()
 	for b.Loop() {
-		r := req.Clone(req.Context())
+		rctx, cancel := ctx, context.CancelFunc(func() {})
+		if gatewayBounds {
+			rctx, cancel = context.WithCancel(ctx)
+		}
+		r := req.Clone(rctx)
 		r.Body = noClose{strings.NewReader(body)}
 		r.ContentLength = int64(len(body))
 		clear(w.h)
 		w.status, w.n = 0, 0
 		h.ServeHTTP(w, r)
+		cancel()
 		if w.status != 200 || w.n == 0 {
 			b.Fatalf("status %d, %d bytes", w.status, w.n)
 		}
 		clear(f.recs.recs)
+	}
+}
+
+// watchingRecords is memRecords watching the context while it writes, as
+// audit.Writer does while it waits for the commit.
+type watchingRecords struct{ *memRecords }
+
+func (w watchingRecords) Write(ctx context.Context, recs ...audit.Record) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	default:
+		return w.memRecords.Write(ctx, recs...)
 	}
 }
 
