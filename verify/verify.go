@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"sync"
 	"time"
 
 	"github.com/hcgw/hcgw/adapters"
@@ -15,6 +16,8 @@ import (
 )
 
 // Recorder writes verification records; audit.Writer implements it.
+// Write must not keep recs (the slice) once it returns: it copies what it
+// keeps, and the verifier reuses the slice.
 type Recorder interface {
 	Write(ctx context.Context, recs ...audit.Record) error
 }
@@ -375,9 +378,13 @@ func (v *Verifier) verifyOne(ctx context.Context, req Request) (Verdict, *adapte
 	}
 	start := v.Clock()
 	vd, c, key := v.evaluateRequest(ctx, req, announced)
-	vd, rec := v.answer(req, vd, c, key, start)
+	slot := records.Get().(*[1]audit.Record)
+	vd, slot[0] = v.answer(req, vd, c, key, start)
 	written = true
-	if err := v.write(ctx, []audit.Record{rec}); err != nil {
+	err := v.write(ctx, slot[:])
+	slot[0] = audit.Record{}
+	records.Put(slot)
+	if err != nil {
 		return Verdict{}, nil, err
 	}
 	if v.Observe != nil {
@@ -385,6 +392,10 @@ func (v *Verifier) verifyOne(ctx context.Context, req Request) (Verdict, *adapte
 	}
 	return vd, c, nil
 }
+
+// records hold one code's record while the Recorder takes it (Recorder:
+// it copies what it keeps), a record less for the collector every time.
+var records = sync.Pool{New: func() any { return new([1]audit.Record) }}
 
 // write hands recs to the Recorder, if any. A database that hangs must not
 // hang the checkpoint: past the record deadline the answer is 503 (the

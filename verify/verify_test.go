@@ -6,8 +6,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -639,5 +641,64 @@ func TestOnlineOnlyVerdict(t *testing.T) {
 				t.Errorf("holder %v, want %v", vd.Holder, tc.holder)
 			}
 		})
+	}
+}
+
+// lockedRecorder keeps copies of the records it is given, from any
+// goroutine.
+type lockedRecorder struct {
+	mu   sync.Mutex
+	recs map[string]audit.Record
+}
+
+func (l *lockedRecorder) Write(_ context.Context, recs ...audit.Record) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, r := range recs {
+		l.recs[r.ID] = r
+	}
+	return nil
+}
+
+// TestConcurrentVerificationsKeepTheirRecords: verifications of distinct
+// codes at once each record their own code under their own verdict's id
+// (a record's slot is reused across verifications and must never carry
+// one into another).
+func TestConcurrentVerificationsKeepTheirRecords(t *testing.T) {
+	w := newWorld(t)
+	rec := &lockedRecorder{recs: map[string]audit.Record{}}
+	w.v.Recorder = rec
+	reqs, sts := batchOf(t, w, 8)
+	const rounds = 50
+	type answer struct {
+		i  int
+		vd verify.Verdict
+	}
+	answers := make(chan answer, len(reqs)*rounds)
+	var wg sync.WaitGroup
+	for i := range reqs {
+		wg.Go(func() {
+			for range rounds {
+				vd, err := w.v.Verify(context.Background(), reqs[i])
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				answers <- answer{i, vd}
+			}
+		})
+	}
+	wg.Wait()
+	close(answers)
+	n := 0
+	for a := range answers {
+		n++
+		r, ok := rec.recs[a.vd.RecordID]
+		if want := fmt.Sprintf("code-%d", a.i); !ok || r.CodeID != want || r.Status != string(sts[a.i]) || a.vd.Status != sts[a.i] {
+			t.Fatalf("verdict %d (%s, id %s): record %v %q %q, want code %s, %s", a.i, a.vd.Status, a.vd.RecordID, ok, r.CodeID, r.Status, want, sts[a.i])
+		}
+	}
+	if n != len(reqs)*rounds || len(rec.recs) != n {
+		t.Fatalf("%d answers, %d records, want %d", n, len(rec.recs), len(reqs)*rounds)
 	}
 }
