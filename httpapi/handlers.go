@@ -66,7 +66,7 @@ func labelsOK(c *gin.Context, scene, checkpoint string) bool {
 // the error itself.
 func (a *api) readCodeRequest(c *gin.Context) (verify.Request, bool) {
 	var req verifyRequest
-	if !readJSON(c, a.Limits.MaxBody, false, &req) || !labelsOK(c, req.Scene, req.Checkpoint) {
+	if !readVerifyBody(c, a.Limits.MaxBody, &req) || !labelsOK(c, req.Scene, req.Checkpoint) {
 		return verify.Request{}, false
 	}
 	if req.IDDocument != nil {
@@ -88,7 +88,7 @@ func codeRequest(c *gin.Context, req verifyRequest) (verify.Request, bool) {
 // document (DESIGN §12), whose number is checked here and never echoed.
 func (a *api) readVerifyRequest(c *gin.Context) (verify.Request, bool) {
 	var req verifyRequest
-	if !readJSON(c, a.Limits.MaxBody, false, &req) || !labelsOK(c, req.Scene, req.Checkpoint) {
+	if !readVerifyBody(c, a.Limits.MaxBody, &req) || !labelsOK(c, req.Scene, req.Checkpoint) {
 		return verify.Request{}, false
 	}
 	if req.IDDocument == nil {

@@ -304,34 +304,59 @@ const maxPooledBody = 64 << 10
 // readJSON decodes a JSON body of at most limit bytes into v; strict
 // rejects unknown fields (admin endpoints). It renders the error itself.
 func readJSON(c *gin.Context, limit int64, strict bool, v any) bool {
-	body := http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	if !strict {
-		// The hot path (verify): one read into a reused buffer, then the
-		// body's own decoder for its common shape (fastDecoder) or one
-		// json.Unmarshal, which refuses trailing data itself.
-		buf := bodyBuffers.Get().(*bytes.Buffer)
-		buf.Reset()
-		defer func() {
-			if buf.Cap() <= maxPooledBody {
-				bodyBuffers.Put(buf)
+		return readLoose(c, limit, func(b []byte) error {
+			if f, ok := v.(fastDecoder); ok && f.decodeFast(b) {
+				return nil
 			}
-		}()
-		_, err := buf.ReadFrom(body)
-		if err == nil {
-			if len(bytes.TrimLeft(buf.Bytes(), " \t\r\n")) == 0 {
-				err = io.EOF
-			} else if f, ok := v.(fastDecoder); !ok || !f.decodeFast(buf.Bytes()) {
-				err = json.Unmarshal(buf.Bytes(), v)
-			}
-		}
-		return decoded(c, limit, err)
+			return json.Unmarshal(b, v)
+		})
 	}
+	body := http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	dec := json.NewDecoder(body) // strict: the admin endpoints
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
 	if err == nil {
 		if dec.Decode(&json.RawMessage{}) != io.EOF {
 			err = errTrailing
+		}
+	}
+	return decoded(c, limit, err)
+}
+
+// readVerifyBody is readJSON(c, limit, false, req) with req's own decoder
+// called on req itself, so that it stays on the caller's stack: only a
+// body of another shape is decoded by json.Unmarshal, into a copy.
+func readVerifyBody(c *gin.Context, limit int64, req *verifyRequest) bool {
+	return readLoose(c, limit, func(b []byte) error {
+		if req.decodeFast(b) {
+			return nil
+		}
+		slow := *req
+		err := json.Unmarshal(b, &slow)
+		*req = slow
+		return err
+	})
+}
+
+// readLoose is readJSON's path for the hot endpoints (verify): one read
+// into a reused buffer, then decode: the body's own decoder for its common
+// shape (fastDecoder) or one json.Unmarshal, which refuses trailing data
+// itself. It renders the error itself.
+func readLoose(c *gin.Context, limit int64, decode func([]byte) error) bool {
+	buf := bodyBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= maxPooledBody {
+			bodyBuffers.Put(buf)
+		}
+	}()
+	_, err := buf.ReadFrom(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
+	if err == nil {
+		if len(bytes.TrimLeft(buf.Bytes(), " \t\r\n")) == 0 {
+			err = io.EOF
+		} else {
+			err = decode(buf.Bytes())
 		}
 	}
 	return decoded(c, limit, err)
