@@ -54,6 +54,8 @@ type Config struct {
 	MappingsDir string `yaml:"mappings_dir"`
 	// Rules configures the admission rules' evaluation (DESIGN §11).
 	Rules Rules `yaml:"rules"`
+	// Runtime tunes the Go runtime the gateway runs on.
+	Runtime Runtime `yaml:"runtime"`
 	// Debug holds operator-only diagnostics, off by default.
 	Debug Debug `yaml:"debug"`
 
@@ -237,6 +239,16 @@ type Rules struct {
 	ValueSets string `yaml:"value_sets"`
 }
 
+// Runtime tunes the Go runtime.
+type Runtime struct {
+	// GCPercent is the collector's GOGC: how far, in percent of the live
+	// heap, the heap may grow before the next collection. The gateway's
+	// live heap is a few megabytes and every request allocates, so Go's
+	// 100 collects many times a second under load. GOGC in the environment
+	// wins over it.
+	GCPercent int `yaml:"gc_percent" validate:"min=50,max=10000"`
+}
+
 // Debug holds operator-only diagnostics.
 type Debug struct {
 	// PprofAddr is a loopback host:port where net/http/pprof is served on
@@ -325,6 +337,7 @@ func Default() Config {
 			Level:  "info",
 			Format: "json",
 		},
+		Runtime: Runtime{GCPercent: 400},
 	}
 }
 

@@ -151,6 +151,7 @@ func TestGoldenFiles(t *testing.T) {
 		MappingsDir: "testdata/endorsements",
 		Platform:    Platform{Kind: "http", URL: "http://127.0.0.1:9000/api", Format: "zj-v1"},
 		Rules:       Rules{ValueSets: "testdata/valuesets.json"},
+		Runtime:     Runtime{GCPercent: 250},
 		Debug:       Debug{PprofAddr: "127.0.0.1:6060"},
 	}
 	design := Default()

@@ -66,6 +66,7 @@ func TestEnvNamesFollowTheYAMLKeys(t *testing.T) {
 		"HCGW_PLATFORM_FORMAT",
 		"HCGW_MAPPINGS_DIR",
 		"HCGW_RULES_VALUE_SETS",
+		"HCGW_RUNTIME_GC_PERCENT",
 		"HCGW_DEBUG_PPROF_ADDR",
 	}
 	got := EnvNames()

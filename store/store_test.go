@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	moderncsqlite "modernc.org/sqlite"
 
 	"github.com/hcgw/hcgw/audit"
 	"github.com/hcgw/hcgw/internal/testdb"
@@ -605,6 +608,25 @@ func TestSQLitePragmasTakeEffect(t *testing.T) {
 // times: the one SQLite's date functions read, whose text order is time
 // order, and the one earlier versions of the gateway wrote (files keep
 // working across the driver change).
+// TestSQLiteCommitsWithFdatasync: opening a SQLite store switches the
+// process's SQLite to fdatasync on Linux, and records still commit.
+func TestSQLiteCommitsWithFdatasync(t *testing.T) {
+	db, err := store.Open(store.DriverSQLite, "file:"+filepath.Join(t.TempDir(), "hcgw.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if runtime.GOOS == "linux" && !moderncsqlite.FdatasyncEnabled() {
+		t.Fatal("SQLite commits with fsync after store.Open; want fdatasync")
+	}
+	if err := db.InsertRecords(context.Background(), []audit.Record{sampleRecord(1)}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := db.CountRecords(context.Background()); err != nil || n != 1 {
+		t.Fatalf("CountRecords = %d, %v; want 1", n, err)
+	}
+}
+
 func TestSQLiteTimesAreStoredInSQLiteFormat(t *testing.T) {
 	db := open(t, store.DriverSQLite, "file:"+filepath.Join(t.TempDir(), "t.db"))
 	at := time.Date(2026, 11, 24, 21, 50, 30, 123456000, time.UTC)

@@ -171,24 +171,29 @@ func (c *child) stop() {
 	_ = c.cmd.Wait()
 }
 
-// cpu is the child's CPU time so far (user + system), from /proc.
-func (c *child) cpu() (time.Duration, error) {
+// cpuTime is a process's CPU time: user and system.
+type cpuTime struct{ user, sys time.Duration }
+
+func (c cpuTime) sub(d cpuTime) cpuTime { return cpuTime{c.user - d.user, c.sys - d.sys} }
+
+// cpu is the child's CPU time so far, from /proc.
+func (c *child) cpu() (cpuTime, error) {
 	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(c.cmd.Process.Pid), "stat"))
 	if err != nil {
-		return 0, err
+		return cpuTime{}, err
 	}
 	// The command name (field 2) may hold spaces: count from its ')'.
 	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
 	if len(f) < 13 {
-		return 0, fmt.Errorf("/proc stat: %d fields", len(f))
+		return cpuTime{}, fmt.Errorf("/proc stat: %d fields", len(f))
 	}
 	utime, err1 := strconv.ParseInt(f[11], 10, 64)
 	stime, err2 := strconv.ParseInt(f[12], 10, 64)
 	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("/proc stat: utime %q stime %q", f[11], f[12])
+		return cpuTime{}, fmt.Errorf("/proc stat: utime %q stime %q", f[11], f[12])
 	}
 	const clockTicks = 100 // USER_HZ on Linux
-	return time.Duration(utime+stime) * time.Second / clockTicks, nil
+	return cpuTime{time.Duration(utime) * time.Second / clockTicks, time.Duration(stime) * time.Second / clockTicks}, nil
 }
 
 // hcgwBinary is the hcgw binary the bare comparison measures as "hcgw
@@ -225,14 +230,20 @@ func freeAddr() (string, error) {
 // bareRow is one server's figures in the comparison.
 type bareRow struct {
 	result
-	cpu time.Duration // the server process's CPU time during the phase
+	cpu cpuTime // the server process's CPU time during the phase
 }
 
-func (r bareRow) cpuPer() time.Duration {
+// cpuPer is the server's CPU time (user + system) per answer.
+func (r bareRow) cpuPer() time.Duration { return r.per(r.cpu.user + r.cpu.sys) }
+
+// sysPer is the system part of cpuPer.
+func (r bareRow) sysPer() time.Duration { return r.per(r.cpu.sys) }
+
+func (r bareRow) per(d time.Duration) time.Duration {
 	if r.n == 0 {
 		return 0
 	}
-	return r.cpu / time.Duration(r.n)
+	return d / time.Duration(r.n)
 }
 
 // bareCompare runs the bare service and a gateway (hcgw serve, records on
@@ -298,7 +309,7 @@ log: {level: error}
 		if err != nil {
 			return nil, err
 		}
-		rows = append(rows, bareRow{result: r, cpu: after - before})
+		rows = append(rows, bareRow{result: r, cpu: after.sub(before)})
 	}
 	return rows, nil
 }

@@ -519,10 +519,10 @@ func (b *bench) run(w io.Writer, clients []int, mysqlDSN string, issuerLatency t
 	if len(bare) == 2 {
 		ref, gw := bare[0], bare[1]
 		fmt.Fprintf(w, "\nAgainst a bare verification service, each server in a process of its own, the same net/http client, %d clients, every request a distinct code:\n\n", clients[len(clients)-1])
-		fmt.Fprintf(w, "| server | verifications/s | p50 | p99 | server CPU / verification | errors |\n|---|---:|---:|---:|---:|---:|\n")
+		fmt.Fprintf(w, "| server | verifications/s | p50 | p99 | server CPU / verification | of it system | errors |\n|---|---:|---:|---:|---:|---:|---:|\n")
 		for _, r := range bare {
-			fmt.Fprintf(w, "| %s | %.0f | %s | %s | %s | %d |\n", r.name, r.rate(), r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond),
-				r.cpuPer().Round(time.Microsecond), r.errs)
+			fmt.Fprintf(w, "| %s | %.0f | %s | %s | %s | %s | %d |\n", r.name, r.rate(), r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond),
+				r.cpuPer().Round(time.Microsecond), r.sysPer().Round(time.Microsecond), r.errs)
 		}
 		fmt.Fprintf(w, "\n- hcgw / bare: rate %.2f, CPU per verification %.2f (bare / hcgw), p99 %.2f× the bare service's (raw ES256 around them: %.0f/s and %.0f/s)\n",
 			gw.rate()/ref.rate(), float64(ref.cpuPer())/float64(max(gw.cpuPer(), 1)), float64(gw.p99)/float64(max(ref.p99, 1)), ref.raw, gw.raw)

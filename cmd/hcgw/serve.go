@@ -12,6 +12,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -52,6 +53,7 @@ func cmdServe(args []string, stderr io.Writer) error {
 		_ = g.Close(context.Background())
 		return err
 	}
+	applyRuntime(cfg.Runtime, g.Logger)
 	if cfg.Debug.PprofAddr != "" {
 		stopProfiles, err := serveProfiles(cfg.Debug.PprofAddr, g.Logger)
 		if err != nil {
@@ -61,6 +63,17 @@ func cmdServe(args []string, stderr io.Writer) error {
 		defer stopProfiles()
 	}
 	return g.Serve(ctx)
+}
+
+// applyRuntime sets the collector's percentage from runtime.gc_percent,
+// unless GOGC is set: the operator's variable is Go's own and wins.
+func applyRuntime(rt config.Runtime, log *slog.Logger) {
+	if v := os.Getenv("GOGC"); v != "" {
+		log.Info("collector", "gc_percent", v, "from", "GOGC")
+		return
+	}
+	debug.SetGCPercent(rt.GCPercent)
+	log.Info("collector", "gc_percent", rt.GCPercent, "from", "runtime.gc_percent")
 }
 
 // serveProfiles serves net/http/pprof on a listener of its own at addr (a
