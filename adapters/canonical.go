@@ -3,7 +3,6 @@ package adapters
 import (
 	"crypto/sha256"
 	"encoding/base64"
-	"strings"
 	"sync"
 	"unsafe"
 
@@ -69,8 +68,10 @@ func Digest(code string) [sha256.Size]byte {
 // have been verified (three parts, strict base64url): nothing is checked
 // here.
 func JWSDigest(code string, alg jwa.SignatureAlgorithm) [sha256.Size]byte {
-	last := strings.LastIndexByte(code, '.')
-	if alg != jwa.ES256 || last < 0 || len(code)-last-1 != rawES256Len {
+	// The signature is the last rawES256Len characters, after a dot; one
+	// holding a dot itself fails the strict decoding below.
+	last := len(code) - rawES256Len - 1
+	if alg != jwa.ES256 || last < 0 || code[last] != '.' {
 		return Digest(code)
 	}
 	var sig [64]byte

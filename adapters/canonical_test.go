@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/big"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
@@ -168,6 +169,28 @@ func TestJWSDigestConcurrent(t *testing.T) {
 	for range codes {
 		if e := <-errs; e != "" {
 			t.Error(e)
+		}
+	}
+}
+
+// TestJWSDigestOfOtherShapes: an ES256 code whose last part is not a
+// 64-byte signature in strict base64url after a dot is hashed as it is.
+func TestJWSDigestOfOtherShapes(t *testing.T) {
+	sig := strings.Repeat("A", 43) + strings.Repeat("_", 43) // 86 characters
+	for name, code := range map[string]string{
+		"empty":                        "",
+		"a dot":                        ".",
+		"short":                        "NIC1:a.b.c",
+		"86 characters, no dot before": "NIC1:ab" + sig,
+		"85 characters after the dot":  "NIC1:a.b." + sig[1:],
+		"87 characters after the dot":  "NIC1:a.b." + sig + "A",
+		"a dot among the 86":           "NIC1:a.b." + sig[:40] + "." + sig[41:],
+		"padding among the 86":         "NIC1:a.b." + sig[:84] + "==",
+		"a standard base64 character":  "NIC1:a.b." + "+" + sig[1:],
+		"only the signature and a dot": "." + sig,
+	} {
+		if got := adapters.JWSDigest(code, jwa.ES256); got != sha256.Sum256([]byte(code)) {
+			t.Errorf("%s: %q is not hashed as it is", name, code)
 		}
 	}
 }
