@@ -3,7 +3,8 @@ package adapters
 import (
 	"crypto/sha256"
 	"encoding/base64"
-	"strings"
+	"sync"
+	"unsafe"
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
 )
@@ -55,7 +56,11 @@ func LowS(sig []byte) bool {
 }
 
 // Digest is the SHA-256 of a code that has one spelling (Code.Digest).
-func Digest(code string) [sha256.Size]byte { return sha256.Sum256([]byte(code)) }
+// It hashes the string's own bytes: []byte(code) would copy the code to
+// the heap on every verification, and SHA-256 only reads its input.
+func Digest(code string) [sha256.Size]byte {
+	return sha256.Sum256(unsafe.Slice(unsafe.StringData(code), len(code)))
+}
 
 // JWSDigest is the SHA-256 of a code made of a prefix and a compact JWS
 // signed with alg, in its canonical spelling: the code as it is, except an
@@ -63,8 +68,10 @@ func Digest(code string) [sha256.Size]byte { return sha256.Sum256([]byte(code)) 
 // have been verified (three parts, strict base64url): nothing is checked
 // here.
 func JWSDigest(code string, alg jwa.SignatureAlgorithm) [sha256.Size]byte {
-	last := strings.LastIndexByte(code, '.')
-	if alg != jwa.ES256 || last < 0 || len(code)-last-1 != rawES256Len {
+	// The signature is the last rawES256Len characters, after a dot; one
+	// holding a dot itself fails the strict decoding below.
+	last := len(code) - rawES256Len - 1
+	if alg != jwa.ES256 || last < 0 || code[last] != '.' {
 		return Digest(code)
 	}
 	var sig [64]byte
@@ -80,15 +87,23 @@ func JWSDigest(code string, alg jwa.SignatureAlgorithm) [sha256.Size]byte {
 // rawES256Len is the base64url length of a 64-byte signature.
 const rawES256Len = 86
 
-// respelt hashes head followed by the base64url of sig, without building
-// the string.
+// respelt hashes head followed by the base64url of sig, spelt in a
+// reused buffer: a new string, or a hash.Hash, would be garbage on every
+// verification of such a code.
 func respelt(head string, sig *[64]byte) [sha256.Size]byte {
-	h := sha256.New()
-	h.Write([]byte(head))
-	var enc [rawES256Len]byte
-	base64.RawURLEncoding.Encode(enc[:], sig[:])
-	h.Write(enc[:])
-	var out [sha256.Size]byte
-	h.Sum(out[:0])
+	bp := spellings.Get().(*[]byte)
+	b := append((*bp)[:0], head...)
+	b = base64.RawURLEncoding.AppendEncode(b, sig[:])
+	out := sha256.Sum256(b)
+	if cap(b) <= maxSpelling {
+		*bp = b
+		spellings.Put(bp)
+	}
 	return out
 }
+
+// spellings hold the canonical spellings respelt hashes.
+var spellings = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// maxSpelling is the largest buffer kept for reuse.
+const maxSpelling = 64 << 10

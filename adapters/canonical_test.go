@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/big"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
@@ -125,5 +126,71 @@ func TestJWSDigest(t *testing.T) {
 	}
 	if code := "NIC1:" + tok; adapters.JWSDigest(code, jwa.EdDSA) != sha256.Sum256([]byte(code)) {
 		t.Fatal("an EdDSA code is not hashed as it is")
+	}
+}
+
+// TestJWSDigestConcurrent: high-S codes of different lengths hashed at
+// once each get the digest of their own low-S spelling (the spelling's
+// buffer is reused across calls and must never mix two codes).
+func TestJWSDigestConcurrent(t *testing.T) {
+	es := testkit.Key(t, jwa.ES256)
+	type pair struct {
+		code string
+		want [sha256.Size]byte
+	}
+	var codes []pair
+	for i := 0; len(codes) < 8 && i < 256; i++ {
+		tok, err := es.SignCompact([]byte(fmt.Sprintf(`{"n":%d,"pad":"%0*d"}`, i, 1+i*37%700, 0)), "nic+jwt")
+		if err != nil {
+			t.Fatal(err)
+		}
+		code := "NIC1:" + tok
+		other, wasHigh := adaptertest.Respell(t, code)
+		if wasHigh {
+			codes = append(codes, pair{code, sha256.Sum256([]byte(other))})
+		}
+	}
+	if len(codes) < 8 {
+		t.Fatalf("%d high-S codes of 256", len(codes))
+	}
+	errs := make(chan string, len(codes))
+	for i := range codes {
+		go func() {
+			p := codes[i]
+			for range 200 {
+				if adapters.JWSDigest(p.code, jwa.ES256) != p.want {
+					errs <- fmt.Sprintf("code %d (%d bytes): not its low-S spelling's digest", i, len(p.code))
+					return
+				}
+			}
+			errs <- ""
+		}()
+	}
+	for range codes {
+		if e := <-errs; e != "" {
+			t.Error(e)
+		}
+	}
+}
+
+// TestJWSDigestOfOtherShapes: an ES256 code whose last part is not a
+// 64-byte signature in strict base64url after a dot is hashed as it is.
+func TestJWSDigestOfOtherShapes(t *testing.T) {
+	sig := strings.Repeat("A", 43) + strings.Repeat("_", 43) // 86 characters
+	for name, code := range map[string]string{
+		"empty":                        "",
+		"a dot":                        ".",
+		"short":                        "NIC1:a.b.c",
+		"86 characters, no dot before": "NIC1:ab" + sig,
+		"85 characters after the dot":  "NIC1:a.b." + sig[1:],
+		"87 characters after the dot":  "NIC1:a.b." + sig + "A",
+		"a dot among the 86":           "NIC1:a.b." + sig[:40] + "." + sig[41:],
+		"padding among the 86":         "NIC1:a.b." + sig[:84] + "==",
+		"a standard base64 character":  "NIC1:a.b." + "+" + sig[1:],
+		"only the signature and a dot": "." + sig,
+	} {
+		if got := adapters.JWSDigest(code, jwa.ES256); got != sha256.Sum256([]byte(code)) {
+			t.Errorf("%s: %q is not hashed as it is", name, code)
+		}
 	}
 }

@@ -206,10 +206,11 @@ func (w *Writer) Expect(n int) {
 	}
 }
 
-// Write queues recs, together and in order, for the next commit. Without Sync
-// it returns once they are queued. With Sync it returns once they are
-// committed, or with the commit's error; if ctx ends first it returns
-// ctx.Err(), and the records are still committed.
+// Write queues copies of recs (never the slice itself), together and in
+// order, for the next commit. Without Sync it returns once they are
+// queued. With Sync it returns once they are committed, or with the
+// commit's error; if ctx ends first it returns ctx.Err(), and the records
+// are still committed.
 //
 // A full queue returns ErrOverloaded at once, a closed writer ErrClosed;
 // either way nothing was queued.

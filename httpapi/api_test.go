@@ -406,3 +406,31 @@ func TestVerifyBodyErrorsSayWhy(t *testing.T) {
 		})
 	}
 }
+
+// TestVerifyBodyShapes: a body the fast decoder takes and bodies it leaves
+// to json.Unmarshal (an escape, another order, white space) are one
+// request: the same verdict, and a record with the same checkpoint.
+func TestVerifyBodyShapes(t *testing.T) {
+	f := newFixture(t)
+	code, err := nic.Encode(f.zjKey, testkit.Claims(zj, mapping.Green))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, body := range map[string]string{
+		"the common shape": `{"code":"` + code + `","checkpoint":"SH-HQ-01","scene":"rail"}`,
+		"an escape":        `{"code":"` + code + `","checkpoint":"SH\u002dHQ-01","scene":"rail"}`,
+		"another order":    "{ \"scene\" : \"rail\",\n \"checkpoint\":\"SH-HQ-01\", \"code\":\"" + code + "\" }\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			resp, b := f.do(t, "POST", "/v1/verify", verifierToken, body)
+			var vd map[string]any
+			if err := json.Unmarshal(b, &vd); err != nil || resp.StatusCode != 200 || vd["status"] != "green" || vd["result"] != "valid" {
+				t.Fatalf("%d %s", resp.StatusCode, b)
+			}
+			resp, b = f.do(t, "GET", "/v1/records/"+vd["record_id"].(string), adminToken, "")
+			if resp.StatusCode != 200 || !bytes.Contains(b, []byte(`"checkpoint":"SH-HQ-01"`)) || !bytes.Contains(b, []byte(`"scene":"rail"`)) {
+				t.Fatalf("record: %d %s", resp.StatusCode, b)
+			}
+		})
+	}
+}

@@ -61,7 +61,7 @@ const clientKey = "hcgw.client"
 // require admits a request whose bearer token belongs to one of roles.
 func (a *authenticator) require(roles ...string) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		cl, ok := a.identify(c.GetHeader("Authorization"))
+		cl, ok := a.identify(header(c.Request.Header, authorizationHeader))
 		if !ok {
 			renderError(c, fault.Unauthenticated, "a valid bearer token is required")
 			return

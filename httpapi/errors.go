@@ -55,5 +55,5 @@ func (a *api) logFault(c *gin.Context, k fault.Kind, err error) {
 		return
 	}
 	a.Logger.Log(c.Request.Context(), k.Level(), "request refused", "code", k.Code(), "path", c.FullPath(),
-		"request_id", c.GetString(requestIDKey), "error", mapping.MaskIdentityNumbers(err.Error()))
+		"request_id", requestID(c), "error", mapping.MaskIdentityNumbers(err.Error()))
 }

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"net/http"
 	"testing"
 
 	"github.com/hcgw/hcgw/fault"
@@ -15,5 +16,23 @@ func TestEveryCodeIsDocumented(t *testing.T) {
 		if !bytes.Contains(openAPISpec, []byte(k.Code())) {
 			t.Errorf("code %q (kind %s) is not in openapi.yaml", k.Code(), k)
 		}
+	}
+}
+
+// TestHeaderKeysAreCanonical: header reads its keys without canonicalizing
+// them, so a key spelt otherwise would never match.
+func TestHeaderKeysAreCanonical(t *testing.T) {
+	for _, k := range []string{requestIDHeader, authorizationHeader} {
+		if c := http.CanonicalHeaderKey(k); c != k {
+			t.Errorf("header key %q is not canonical: %q", k, c)
+		}
+	}
+	h := http.Header{}
+	h.Set("x-request-id", "a1")
+	if got := header(h, requestIDHeader); got != h.Get("x-request-id") {
+		t.Errorf("header = %q, Get = %q", got, h.Get("x-request-id"))
+	}
+	if got := header(h, authorizationHeader); got != "" {
+		t.Errorf("an absent header reads %q", got)
 	}
 }

@@ -66,7 +66,7 @@ func labelsOK(c *gin.Context, scene, checkpoint string) bool {
 // the error itself.
 func (a *api) readCodeRequest(c *gin.Context) (verify.Request, bool) {
 	var req verifyRequest
-	if !readJSON(c, a.Limits.MaxBody, false, &req) || !labelsOK(c, req.Scene, req.Checkpoint) {
+	if !readVerifyBody(c, a.Limits.MaxBody, &req) || !labelsOK(c, req.Scene, req.Checkpoint) {
 		return verify.Request{}, false
 	}
 	if req.IDDocument != nil {
@@ -88,7 +88,7 @@ func codeRequest(c *gin.Context, req verifyRequest) (verify.Request, bool) {
 // document (DESIGN §12), whose number is checked here and never echoed.
 func (a *api) readVerifyRequest(c *gin.Context) (verify.Request, bool) {
 	var req verifyRequest
-	if !readJSON(c, a.Limits.MaxBody, false, &req) || !labelsOK(c, req.Scene, req.Checkpoint) {
+	if !readVerifyBody(c, a.Limits.MaxBody, &req) || !labelsOK(c, req.Scene, req.Checkpoint) {
 		return verify.Request{}, false
 	}
 	if req.IDDocument == nil {
@@ -199,7 +199,28 @@ func renderVerdicts(c *gin.Context, batch bool, vds ...verify.Verdict) {
 		renderError(c, fault.Internal, "the verdict could not be encoded; its record was written")
 		return
 	}
-	c.Data(http.StatusOK, "application/json; charset=utf-8", b)
+	writeJSON(c, b)
+}
+
+// jsonContentType is the Content-Type of an answer of verdicts, one slice
+// for all: header values are replaced, never written into.
+var jsonContentType = []string{"application/json; charset=utf-8"}
+
+// writeJSON answers 200 with b as c.Data does (a Content-Type not already
+// set, the Content-Length, the body), without its boxing and copies.
+func writeJSON(c *gin.Context, b []byte) {
+	c.Status(http.StatusOK)
+	h := c.Writer.Header()
+	if len(h["Content-Type"]) == 0 {
+		h["Content-Type"] = jsonContentType
+	}
+	if len(b) > 0 {
+		h["Content-Length"] = []string{strconv.Itoa(len(b))}
+	}
+	if _, err := c.Writer.Write(b); err != nil {
+		_ = c.Error(err)
+		c.Abort()
+	}
 }
 
 // convert answers a valid local code with a national code signed by this
@@ -339,7 +360,7 @@ func (a *api) issue(c *gin.Context) {
 func (a *api) event(c *gin.Context, ev TrustEvent) {
 	ev.Actor = clientName(c)
 	a.Logger.Info("trust event", "action", ev.Action, "kid", ev.Kid, "sub", ev.Sub, "actor", ev.Actor,
-		"detail", ev.Detail, "request_id", c.GetString(requestIDKey))
+		"detail", ev.Detail, "request_id", requestID(c))
 	if a.Events == nil {
 		return
 	}

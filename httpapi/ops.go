@@ -149,7 +149,7 @@ func (a *api) opsOverview(c *gin.Context) {
 	defer cancel()
 	counts, err := a.Ops.VerdictCounts(ctx, now.Add(-time.Hour))
 	if err != nil {
-		a.Logger.Warn("ops overview: verdict counts", "error", mapping.MaskIdentityNumbers(err.Error()), "request_id", c.GetString(requestIDKey))
+		a.Logger.Warn("ops overview: verdict counts", "error", mapping.MaskIdentityNumbers(err.Error()), "request_id", requestID(c))
 		out.Warnings = append(out.Warnings, "verdict counts: the database did not answer")
 	} else {
 		out.Verdicts = make([]opsVerdictJSON, 0, len(counts))

@@ -92,7 +92,7 @@ func (a *api) limit(c *gin.Context) {
 		return
 	}
 	key := "addr:" + remoteHost(c.Request.RemoteAddr)
-	if cl, ok := a.auth.identify(c.GetHeader("Authorization")); ok {
+	if cl, ok := a.auth.identify(header(c.Request.Header, authorizationHeader)); ok {
 		key = "client:" + cl.Name
 	}
 	if ok, wait := a.rl.allow(key, a.Clock()); !ok {

@@ -2,7 +2,10 @@ package httpapi
 
 import (
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
+	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -45,6 +48,11 @@ func TestRenderVerdicts(t *testing.T) {
 			}
 			if tc.status == 200 && w.Body.String() != tc.body {
 				t.Fatalf("got %s, want %s", w.Body, tc.body)
+			}
+			// The headers c.Data wrote, and nothing else.
+			want := http.Header{"Content-Type": {"application/json; charset=utf-8"}, "Content-Length": {strconv.Itoa(len(tc.body))}}
+			if tc.status == 200 && !reflect.DeepEqual(w.Header(), want) {
+				t.Fatalf("headers %v, want %v", w.Header(), want)
 			}
 		})
 	}

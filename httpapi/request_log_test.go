@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -69,5 +70,82 @@ func TestRequestLogLine(t *testing.T) {
 	}
 	if rec.Header().Get("X-Request-Id") == "" {
 		t.Error("no X-Request-Id on the answer")
+	}
+}
+
+// TestRequestLogPerRequest: the keys a request sets (its client) and its
+// id are its own: a request after an authenticated one logs no client, and
+// a refusal's log line carries the id of its own answer.
+func TestRequestLogPerRequest(t *testing.T) {
+	f := newFixture(t)
+	code, err := nic.Encode(f.zjKey, testkit.Claims(zj, mapping.Green))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logBuf bytes.Buffer
+	ads, _ := adapters.NewRegistry(nic.New())
+	v := &verify.Verifier{Adapters: ads, Trust: f.reg, Clock: testkit.Clock, Skew: trust.DefaultSkew, Region: sh, Recorder: f.recs}
+	vc, _ := httpapi.NewClient("gate-1", httpapi.RoleVerifier, hash(verifierToken))
+	h := httpapi.New(httpapi.Deps{Verifier: v, Trust: f.reg, Records: f.recs, Events: f.events, Clients: []httpapi.Client{vc},
+		Ready:  func(context.Context) []string { return nil },
+		Logger: slog.New(slog.NewJSONHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelInfo}))})
+	body := `{"code":"` + code + `","checkpoint":"SH-HQ-01","scene":"rail"}`
+	steps := []struct {
+		name, method, path, token string
+		sentID, wantID            string // the client's X-Request-Id, and the answer's ("": a new one)
+		recErr                    error
+		status                    int
+		client                    string
+		refused                   bool // a "request refused" line with the answer's id
+	}{
+		{"verify", "POST", "/v1/verify", verifierToken, "", "", nil, 200, "gate-1", false},
+		{"health after verify", "GET", "/healthz", "", "", "", nil, 200, "", false},
+		{"the client's id", "POST", "/v1/verify", verifierToken, "gate-1_req-42", "gate-1_req-42", nil, 200, "gate-1", false},
+		{"an id that is not one", "GET", "/healthz", "", "two words", "", nil, 200, "", false},
+		{"no token", "POST", "/v1/verify", "", "", "", nil, 401, "", false},
+		{"records down", "POST", "/v1/verify", verifierToken, "", "", errors.New("database gone"), 503, "gate-1", true},
+		{"health after refusal", "GET", "/healthz", "", "", "", nil, 200, "", false},
+	}
+	for _, s := range steps {
+		logBuf.Reset()
+		f.recs.err = s.recErr
+		req := httptest.NewRequest(s.method, s.path, strings.NewReader(body))
+		if s.token != "" {
+			req.Header.Set("authorization", "Bearer "+s.token)
+		}
+		if s.sentID != "" {
+			req.Header.Set("x-request-id", s.sentID)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != s.status {
+			t.Fatalf("%s: status %d, want %d: %s", s.name, rec.Code, s.status, rec.Body)
+		}
+		id := rec.Header().Get("X-Request-Id")
+		if ids := rec.Header().Values("X-Request-Id"); len(ids) != 1 || s.wantID != "" && id != s.wantID || s.wantID == "" && (len(id) != 16 || id == s.sentID) {
+			t.Errorf("%s: X-Request-Id %q, want %q (empty: a new one)", s.name, ids, s.wantID)
+		}
+		var request, refused int
+		for _, l := range strings.Split(strings.TrimSpace(logBuf.String()), "\n") {
+			var m map[string]any
+			if err := json.Unmarshal([]byte(l), &m); err != nil {
+				t.Fatalf("%s: log line %q: %v", s.name, l, err)
+			}
+			switch m["msg"] {
+			case "request":
+				request++
+				if m["client"] != s.client || m["request_id"] != id {
+					t.Errorf("%s: request line client %v, id %v; want %q, %q", s.name, m["client"], m["request_id"], s.client, id)
+				}
+			case "request refused":
+				refused++
+				if m["request_id"] != id {
+					t.Errorf("%s: refusal's request_id %v, want the answer's %q", s.name, m["request_id"], id)
+				}
+			}
+		}
+		if request != 1 || (refused == 1) != s.refused {
+			t.Errorf("%s: %d request lines, %d refusals:\n%s", s.name, request, refused, logBuf.String())
+		}
 	}
 }

@@ -228,20 +228,41 @@ func NewServer(h http.Handler, addr string, read, readHeader, write, idle time.D
 }
 
 func (a *api) recovered(c *gin.Context, v any) {
-	a.Logger.Error("panic in handler", "path", c.FullPath(), "request_id", c.GetString(requestIDKey), "panic", fmt.Sprint(v))
+	a.Logger.Error("panic in handler", "path", c.FullPath(), "request_id", requestID(c), "panic", fmt.Sprint(v))
 	renderError(c, fault.Internal, "internal error")
 }
 
-const requestIDKey = "hcgw.request_id"
+// The headers every request reads or answers, spelt canonically so that
+// header reads them without canonicalizing each time.
+const (
+	requestIDHeader     = "X-Request-Id"
+	authorizationHeader = "Authorization"
+)
+
+// header is h.Get(key) for a key already canonical.
+func header(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+// requestID is the id of the request being served (requestLog's).
+func requestID(c *gin.Context) string { return federation.RequestID(c.Request.Context()) }
+
+// keyMaps hold the gin.Context keys of requests being served (the client
+// of auth.require): gin makes a map for every request that sets one.
+var keyMaps = sync.Pool{New: func() any { return make(map[any]any, 1) }}
 
 func (a *api) requestLog(c *gin.Context) {
 	start := time.Now()
-	id := c.GetHeader("X-Request-Id")
+	id := header(c.Request.Header, requestIDHeader)
 	if !validRequestID(id) {
 		id = newRequestID()
 	}
-	c.Set(requestIDKey, id)
-	c.Header("X-Request-Id", id)
+	keys := keyMaps.Get().(map[any]any)
+	c.Keys = keys
+	c.Writer.Header()[requestIDHeader] = []string{id} // id is never empty
 	c.Request = c.Request.WithContext(federation.WithRequestID(c.Request.Context(), id))
 	c.Next()
 	if a.Logger.Enabled(c.Request.Context(), slog.LevelInfo) { // spare the arguments' boxing when off
@@ -251,6 +272,10 @@ func (a *api) requestLog(c *gin.Context) {
 			slog.Int64("duration_us", time.Since(start).Microseconds()), slog.String("client", clientName(c)),
 			slog.String("request_id", id))
 	}
+	// requestLog is the first middleware: every handler has returned.
+	c.Keys = nil
+	clear(keys)
+	keyMaps.Put(keys)
 }
 
 // newRequestID is 16 hex digits from the runtime's per-thread generator: a
@@ -279,34 +304,59 @@ const maxPooledBody = 64 << 10
 // readJSON decodes a JSON body of at most limit bytes into v; strict
 // rejects unknown fields (admin endpoints). It renders the error itself.
 func readJSON(c *gin.Context, limit int64, strict bool, v any) bool {
-	body := http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	if !strict {
-		// The hot path (verify): one read into a reused buffer, then the
-		// body's own decoder for its common shape (fastDecoder) or one
-		// json.Unmarshal, which refuses trailing data itself.
-		buf := bodyBuffers.Get().(*bytes.Buffer)
-		buf.Reset()
-		defer func() {
-			if buf.Cap() <= maxPooledBody {
-				bodyBuffers.Put(buf)
+		return readLoose(c, limit, func(b []byte) error {
+			if f, ok := v.(fastDecoder); ok && f.decodeFast(b) {
+				return nil
 			}
-		}()
-		_, err := buf.ReadFrom(body)
-		if err == nil {
-			if len(bytes.TrimLeft(buf.Bytes(), " \t\r\n")) == 0 {
-				err = io.EOF
-			} else if f, ok := v.(fastDecoder); !ok || !f.decodeFast(buf.Bytes()) {
-				err = json.Unmarshal(buf.Bytes(), v)
-			}
-		}
-		return decoded(c, limit, err)
+			return json.Unmarshal(b, v)
+		})
 	}
+	body := http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	dec := json.NewDecoder(body) // strict: the admin endpoints
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
 	if err == nil {
 		if dec.Decode(&json.RawMessage{}) != io.EOF {
 			err = errTrailing
+		}
+	}
+	return decoded(c, limit, err)
+}
+
+// readVerifyBody is readJSON(c, limit, false, req) with req's own decoder
+// called on req itself, so that it stays on the caller's stack: only a
+// body of another shape is decoded by json.Unmarshal, into a copy.
+func readVerifyBody(c *gin.Context, limit int64, req *verifyRequest) bool {
+	return readLoose(c, limit, func(b []byte) error {
+		if req.decodeFast(b) {
+			return nil
+		}
+		slow := *req
+		err := json.Unmarshal(b, &slow)
+		*req = slow
+		return err
+	})
+}
+
+// readLoose is readJSON's path for the hot endpoints (verify): one read
+// into a reused buffer, then decode: the body's own decoder for its common
+// shape (fastDecoder) or one json.Unmarshal, which refuses trailing data
+// itself. It renders the error itself.
+func readLoose(c *gin.Context, limit int64, decode func([]byte) error) bool {
+	buf := bodyBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= maxPooledBody {
+			bodyBuffers.Put(buf)
+		}
+	}()
+	_, err := buf.ReadFrom(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
+	if err == nil {
+		if len(bytes.TrimLeft(buf.Bytes(), " \t\r\n")) == 0 {
+			err = io.EOF
+		} else {
+			err = decode(buf.Bytes())
 		}
 	}
 	return decoded(c, limit, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"sync"
 	"time"
 
 	"github.com/hcgw/hcgw/adapters"
@@ -15,6 +16,8 @@ import (
 )
 
 // Recorder writes verification records; audit.Writer implements it.
+// Write must not keep recs (the slice) once it returns: it copies what it
+// keeps, and the verifier reuses the slice.
 type Recorder interface {
 	Write(ctx context.Context, recs ...audit.Record) error
 }
@@ -170,8 +173,9 @@ func (v *Verifier) evaluate(ctx context.Context, code string, announced expecter
 	}
 	vd := Verdict{Format: c.Format, Issuer: c.Org, Cert: c.Cert}
 	vd.setItinerary(c.IT)
-	h := c.Holder
-	vd.Holder = &h
+	// The verdict's holder and times, in one allocation (establish).
+	p := &verdictParts{holder: c.Holder}
+	vd.Holder = &p.holder
 	if c.Signed {
 		if now.Add(v.Skew).Before(c.IssuedAt) {
 			return v.invalid(vd, fault.Fail(fault.NotYetValid, "issued at %s", c.IssuedAt.Format(time.RFC3339))), c
@@ -180,7 +184,14 @@ func (v *Verifier) evaluate(ctx context.Context, code string, announced expecter
 			return v.invalid(vd, fault.Fail(fault.Expired, "expired at %s", c.Expires.Format(time.RFC3339))), c
 		}
 	}
-	return v.establish(ctx, vd, c, announced), c
+	return v.establish(ctx, vd, c, announced, p), c
+}
+
+// verdictParts is what a decoded code's verdict points to: its holder,
+// status time and end.
+type verdictParts struct {
+	holder            mapping.Holder
+	statusAsOf, until time.Time
 }
 
 // setItinerary makes it the verdict's itinerary mark (nil: none).
@@ -207,8 +218,8 @@ func (v *Verifier) invalid(vd Verdict, p *fault.Error) Verdict {
 }
 
 // establish applies the status rules of DESIGN §4 to a code whose signature
-// (if any) and validity are established.
-func (v *Verifier) establish(ctx context.Context, vd Verdict, c *adapters.Code, announced expecter) (out Verdict) {
+// (if any) and validity are established. vd's holder, if any, is p's.
+func (v *Verifier) establish(ctx context.Context, vd Verdict, c *adapters.Code, announced expecter, p *verdictParts) (out Verdict) {
 	var (
 		on     mapping.LiveStatus
 		routed bool
@@ -246,23 +257,23 @@ func (v *Verifier) establish(ctx context.Context, vd Verdict, c *adapters.Code, 
 		if on.IT != nil {
 			vd.setItinerary(on.IT)
 		}
-		t := on.At
-		vd.StatusAsOf = &t
+		p.statusAsOf = on.At
+		vd.StatusAsOf = &p.statusAsOf
 		if !on.Expires.IsZero() {
-			e := on.Expires
-			vd.ValidUntil = &e
+			p.until = on.Expires
+			vd.ValidUntil = &p.until
 		}
 		if on.Holder.Name != "" || on.Holder.ID != "" {
-			h := on.Holder
-			vd.Holder = &h
+			p.holder = on.Holder
+			vd.Holder = &p.holder
 		} else {
 			vd.Holder = nil
 		}
 		return vd
 	}
 	vd.Result, vd.Status, vd.Source = fault.Valid, c.Status, SourceOffline
-	sa, exp := c.StatusAt, c.Expires
-	vd.StatusAsOf, vd.ValidUntil = &sa, &exp
+	p.statusAsOf, p.until = c.StatusAt, c.Expires
+	vd.StatusAsOf, vd.ValidUntil = &p.statusAsOf, &p.until
 	switch {
 	case online:
 		vd.Source = source
@@ -275,8 +286,7 @@ func (v *Verifier) establish(ctx context.Context, vd Verdict, c *adapters.Code, 
 			vd.Conflict = true
 			vd.Status = mapping.MostSevere(c.Status, on.Status)
 		}
-		t := on.At
-		vd.StatusAsOf = &t
+		p.statusAsOf = on.At
 	case routed:
 		// The issuer should have been asked and could not be (or did not
 		// know its own signed code): the signed status stands, degraded.
@@ -290,11 +300,14 @@ func (v *Verifier) establish(ctx context.Context, vd Verdict, c *adapters.Code, 
 // written, and then the verdict must not be shown (the HTTP layer answers
 // 503).
 func (v *Verifier) Verify(ctx context.Context, req Request) (Verdict, error) {
-	out, err := v.VerifyBatch(ctx, []Request{req})
+	// VerifyBatch's path for one code, without its slices.
+	ctx, end := v.batchContext(ctx)
+	defer end.end()
+	vd, _, err := v.verifyOne(ctx, req)
 	if err != nil {
 		return Verdict{}, err
 	}
-	return out[0], nil
+	return vd, nil
 }
 
 // VerifyBatch evaluates codes, several at once and within one deadline
@@ -303,9 +316,9 @@ func (v *Verifier) Verify(ctx context.Context, req Request) (Verdict, error) {
 func (v *Verifier) VerifyBatch(ctx context.Context, reqs []Request) ([]Verdict, error) {
 	if len(reqs) == 1 {
 		// One code takes the single path, its deadline the batch's still.
-		var cancel func()
-		ctx, cancel = v.batchContext(ctx)
-		defer cancel()
+		var end batchEnd
+		ctx, end = v.batchContext(ctx)
+		defer end.end()
 	}
 	out, _, err := v.verifyRecorded(ctx, reqs)
 	return out, err
@@ -313,6 +326,13 @@ func (v *Verifier) VerifyBatch(ctx context.Context, reqs []Request) ([]Verdict, 
 
 // verifyRecorded evaluates and records; it also returns the decoded codes.
 func (v *Verifier) verifyRecorded(ctx context.Context, reqs []Request) ([]Verdict, []*adapters.Code, error) {
+	if len(reqs) == 1 {
+		vd, c, err := v.verifyOne(ctx, reqs[0])
+		if err != nil {
+			return nil, nil, err
+		}
+		return []Verdict{vd}, []*adapters.Code{c}, nil
+	}
 	out := make([]Verdict, len(reqs))
 	codes := make([]*adapters.Code, len(reqs))
 	recs := make([]audit.Record, len(reqs))
@@ -328,33 +348,12 @@ func (v *Verifier) verifyRecorded(ctx context.Context, reqs []Request) ([]Verdic
 			}
 		}()
 	}
-	single := reqs // one code: evaluated here, without a worker or a timer
-	if len(reqs) > 1 {
+	if len(reqs) > 0 {
 		v.evaluateBatch(ctx, reqs, out, codes, recs, announced)
-		single = nil
 	}
-	for i, req := range single {
-		start := v.Clock()
-		vd, c, key := v.evaluateRequest(ctx, req, announced)
-		out[i], recs[i] = v.answer(req, vd, c, key, start)
-		codes[i] = c
-	}
-	if v.Recorder != nil {
-		// A database that hangs must not hang the checkpoint: past the
-		// record deadline the answer is 503 (the record, already queued,
-		// is still committed when the database returns).
-		written = true
-		var err error
-		if v.RecordTimeout < 0 {
-			err = v.Recorder.Write(ctx, recs...)
-		} else {
-			rctx, cancel := context.WithTimeout(ctx, recordTimeout(v.RecordTimeout))
-			err = v.Recorder.Write(rctx, recs...)
-			cancel()
-		}
-		if err != nil {
-			return nil, nil, err
-		}
+	written = true
+	if err := v.write(ctx, recs); err != nil {
+		return nil, nil, err
 	}
 	if v.Observe != nil {
 		for i, vd := range out {
@@ -362,6 +361,55 @@ func (v *Verifier) verifyRecorded(ctx context.Context, reqs []Request) ([]Verdic
 		}
 	}
 	return out, codes, nil
+}
+
+// verifyOne is verifyRecorded for one code, evaluated here, without a
+// worker or a timer.
+func (v *Verifier) verifyOne(ctx context.Context, req Request) (Verdict, *adapters.Code, error) {
+	announced, _ := v.Recorder.(expecter)
+	written := false
+	if announced != nil {
+		announced.Expect(1)
+		defer func() {
+			if !written {
+				announced.Expect(-1)
+			}
+		}()
+	}
+	start := v.Clock()
+	vd, c, key := v.evaluateRequest(ctx, req, announced)
+	slot := records.Get().(*[1]audit.Record)
+	vd, slot[0] = v.answer(req, vd, c, key, start)
+	written = true
+	err := v.write(ctx, slot[:])
+	slot[0] = audit.Record{}
+	records.Put(slot)
+	if err != nil {
+		return Verdict{}, nil, err
+	}
+	if v.Observe != nil {
+		v.Observe(req.Scene, vd)
+	}
+	return vd, c, nil
+}
+
+// records hold one code's record while the Recorder takes it (Recorder:
+// it copies what it keeps), a record less for the collector every time.
+var records = sync.Pool{New: func() any { return new([1]audit.Record) }}
+
+// write hands recs to the Recorder, if any. A database that hangs must not
+// hang the checkpoint: past the record deadline the answer is 503 (the
+// record, already queued, is still committed when the database returns).
+func (v *Verifier) write(ctx context.Context, recs []audit.Record) error {
+	if v.Recorder == nil {
+		return nil
+	}
+	if v.RecordTimeout < 0 {
+		return v.Recorder.Write(ctx, recs...)
+	}
+	rctx, cancel := context.WithTimeout(ctx, recordTimeout(v.RecordTimeout))
+	defer cancel()
+	return v.Recorder.Write(rctx, recs...)
 }
 
 // evaluateRequest evaluates a code, or an identity document (then key is
@@ -401,7 +449,7 @@ func record(region string, req Request, vd Verdict, c *adapters.Code, docKey str
 	case c != nil && c.Digest != sum:
 		sum = c.Digest
 	default:
-		sum = sha256.Sum256([]byte(req.Code))
+		sum = adapters.Digest(req.Code)
 	}
 	var hexSum [2 * sha256.Size]byte
 	hex.Encode(hexSum[:], sum[:])

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/hcgw/hcgw/adapters"
 	"github.com/hcgw/hcgw/adapters/nic"
+	zjadapter "github.com/hcgw/hcgw/adapters/zj"
 	"github.com/hcgw/hcgw/audit"
 	"github.com/hcgw/hcgw/config"
 	"github.com/hcgw/hcgw/fault"
@@ -364,6 +366,17 @@ func TestStatusRules(t *testing.T) {
 			if vd.Result != fault.Valid || vd.Status != tc.status || vd.Source != tc.source || vd.Degraded != tc.degraded || vd.Conflict != tc.conflict {
 				t.Fatalf("got %+v", vd)
 			}
+			// The status is as of the issuer's answer when it was used,
+			// else as of the code; the code's end and holder stand.
+			asOf := testkit.Now.Add(-time.Minute)
+			if tc.source != verify.SourceOffline {
+				asOf = testkit.Now
+			}
+			holder := mapping.Holder{Name: "张*三", ID: "3301**********1234"}
+			if vd.StatusAsOf == nil || !vd.StatusAsOf.Equal(asOf) || vd.ValidUntil == nil || !vd.ValidUntil.Equal(testkit.Now.Add(time.Hour)) ||
+				vd.Holder == nil || *vd.Holder != holder {
+				t.Fatalf("status as of %v, valid until %v, holder %v; want %v, %v, %v", vd.StatusAsOf, vd.ValidUntil, vd.Holder, asOf, testkit.Now.Add(time.Hour), holder)
+			}
 		})
 	}
 }
@@ -592,5 +605,110 @@ func TestConvertNeverOutlivesTheLiveStatus(t *testing.T) {
 				t.Fatalf("st %s exp %d; want green, %d", c.St, c.EXP, tc.wantExp.Unix())
 			}
 		})
+	}
+}
+
+// holderOnline answers every code with st as of at, ending at end, for
+// holder.
+type holderOnline struct {
+	at, end time.Time
+	holder  mapping.Holder
+}
+
+func (h holderOnline) Status(context.Context, string, string) (mapping.LiveStatus, bool, error) {
+	return mapping.LiveStatus{Status: mapping.Green, At: h.at, Expires: h.end, Holder: h.holder}, true, nil
+}
+
+// TestOnlineOnlyVerdict: an unsigned token's verdict is its issuer's
+// answer: its time, its end (none when it has none) and its holder (none
+// when it names none).
+func TestOnlineOnlyVerdict(t *testing.T) {
+	ads, err := adapters.NewRegistry(adaptertest.Adapter(t, zjadapter.New))
+	if err != nil {
+		t.Fatal(err)
+	}
+	at, end := testkit.Now.Add(-3*time.Second), testkit.Now.Add(time.Minute)
+	named := mapping.Holder{Name: "李*四", ID: "3301**********5678"}
+	tests := map[string]struct {
+		online holderOnline
+		until  *time.Time
+		holder *mapping.Holder
+	}{
+		"named, with an end": {holderOnline{at, end, named}, &end, &named},
+		"no holder, no end":  {holderOnline{at, time.Time{}, mapping.Holder{}}, nil, nil},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			v := &verify.Verifier{Adapters: ads, Trust: newWorld(t).reg, Clock: testkit.Clock, Online: tc.online}
+			vd, _ := v.Evaluate(context.Background(), zjadapter.Prefix+"abcdefghijklmnop0123")
+			if vd.Result != fault.Valid || vd.Status != mapping.Green || vd.StatusAsOf == nil || !vd.StatusAsOf.Equal(at) {
+				t.Fatalf("got %+v", vd)
+			}
+			if (vd.ValidUntil == nil) != (tc.until == nil) || tc.until != nil && !vd.ValidUntil.Equal(*tc.until) {
+				t.Errorf("valid until %v, want %v", vd.ValidUntil, tc.until)
+			}
+			if (vd.Holder == nil) != (tc.holder == nil) || tc.holder != nil && *vd.Holder != *tc.holder {
+				t.Errorf("holder %v, want %v", vd.Holder, tc.holder)
+			}
+		})
+	}
+}
+
+// lockedRecorder keeps copies of the records it is given, from any
+// goroutine.
+type lockedRecorder struct {
+	mu   sync.Mutex
+	recs map[string]audit.Record
+}
+
+func (l *lockedRecorder) Write(_ context.Context, recs ...audit.Record) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, r := range recs {
+		l.recs[r.ID] = r
+	}
+	return nil
+}
+
+// TestConcurrentVerificationsKeepTheirRecords: verifications of distinct
+// codes at once each record their own code under their own verdict's id
+// (a record's slot is reused across verifications and must never carry
+// one into another).
+func TestConcurrentVerificationsKeepTheirRecords(t *testing.T) {
+	w := newWorld(t)
+	rec := &lockedRecorder{recs: map[string]audit.Record{}}
+	w.v.Recorder = rec
+	reqs, sts := batchOf(t, w, 8)
+	const rounds = 50
+	type answer struct {
+		i  int
+		vd verify.Verdict
+	}
+	answers := make(chan answer, len(reqs)*rounds)
+	var wg sync.WaitGroup
+	for i := range reqs {
+		wg.Go(func() {
+			for range rounds {
+				vd, err := w.v.Verify(context.Background(), reqs[i])
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				answers <- answer{i, vd}
+			}
+		})
+	}
+	wg.Wait()
+	close(answers)
+	n := 0
+	for a := range answers {
+		n++
+		r, ok := rec.recs[a.vd.RecordID]
+		if want := fmt.Sprintf("code-%d", a.i); !ok || r.CodeID != want || r.Status != string(sts[a.i]) || a.vd.Status != sts[a.i] {
+			t.Fatalf("verdict %d (%s, id %s): record %v %q %q, want code %s, %s", a.i, a.vd.Status, a.vd.RecordID, ok, r.CodeID, r.Status, want, sts[a.i])
+		}
+	}
+	if n != len(reqs)*rounds || len(rec.recs) != n {
+		t.Fatalf("%d answers, %d records, want %d", n, len(rec.recs), len(reqs)*rounds)
 	}
 }
