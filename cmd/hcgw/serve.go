@@ -69,7 +69,9 @@ func cmdServe(args []string, stderr io.Writer) error {
 // unless GOGC is set: the operator's variable is Go's own and wins.
 func applyRuntime(rt config.Runtime, log *slog.Logger) {
 	if v := os.Getenv("GOGC"); v != "" {
-		log.Info("collector", "gc_percent", v, "from", "GOGC")
+		// Go reads GOGC itself (and falls back to 100 on a value it cannot
+		// read): what it holds is logged as given, not as in force.
+		log.Info("collector", "GOGC", v, "runtime.gc_percent", "ignored")
 		return
 	}
 	debug.SetGCPercent(rt.GCPercent)
