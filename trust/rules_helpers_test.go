@@ -47,7 +47,7 @@ func ruleObject(id, version string) map[string]any {
 
 // ruleClaimsFor are the claims of a rule JWS signed by region iss.
 func ruleClaimsFor(iss string, rule any) map[string]any {
-	return map[string]any{"iss": iss, "iat": testkit.Now.Unix(), "jti": fmt.Sprintf("rule-%d", time.Now().UnixNano()), "rule": rule}
+	return map[string]any{"iss": iss, "iat": testkit.Now.Unix(), "jti": fmt.Sprintf("rule-%x", time.Now().UnixNano()), "rule": rule}
 }
 
 // signRule signs rule claims with k.

@@ -324,7 +324,7 @@ func TestOpenAPIDescribesEveryEndpoint(t *testing.T) {
 	signed := func(from *demoNode, aud, cid string) []byte {
 		now := time.Now()
 		b, _ := json.Marshal(federation.Request{Iss: from.region, Aud: aud, IAT: now.Unix(), EXP: now.Add(30 * time.Second).Unix(),
-			JTI: fmt.Sprintf("openapi%d", now.UnixNano()), Org: aud, CID: cid})
+			JTI: fmt.Sprintf("openapi%x", now.UnixNano()), Org: aud, CID: cid})
 		tok, err := from.key.SignCompact(b, federation.TypRequest)
 		if err != nil {
 			t.Fatal(err)
@@ -382,7 +382,7 @@ func TestOpenAPIDescribesEveryEndpoint(t *testing.T) {
 	}
 	now := time.Now()
 	corr := signedCorrection(zj, "310000", federation.TypCorrection, federation.CorrectionMsg{Iss: "330000", Aud: "310000", IAT: now.Unix(),
-		EXP: now.Add(30 * time.Second).Unix(), JTI: fmt.Sprintf("openapi%d", now.UnixNano()), Ticket: "openapi-ticket-1", CID: "sh-demo-1", Claim: "other"})
+		EXP: now.Add(30 * time.Second).Unix(), JTI: fmt.Sprintf("openapi%x", now.UnixNano()), Ticket: "openapi-ticket-1", CID: "sh-demo-1", Claim: "other"})
 	a.do(exchange{name: "a signed correction", base: shURL, method: "POST", path: "/v1/federation/corrections", contentType: jose, body: corr, want: 200})
 	a.do(exchange{name: "a replayed correction", base: shURL, method: "POST", path: "/v1/federation/corrections", contentType: jose, body: corr, want: 409})
 	a.do(exchange{name: "a correction that is no JWS", base: shURL, method: "POST", path: "/v1/federation/corrections", contentType: jose,
@@ -390,7 +390,7 @@ func TestOpenAPIDescribesEveryEndpoint(t *testing.T) {
 	q := func(tk string) []byte {
 		now := time.Now()
 		return signedCorrection(zj, "310000", federation.TypCorrectionQuery, federation.CorrectionQuery{Iss: "330000", Aud: "310000", IAT: now.Unix(),
-			EXP: now.Add(30 * time.Second).Unix(), JTI: fmt.Sprintf("openapiq%d", now.UnixNano()), Ticket: tk})
+			EXP: now.Add(30 * time.Second).Unix(), JTI: fmt.Sprintf("openapiq%x", now.UnixNano()), Ticket: tk})
 	}
 	a.do(exchange{name: "a question about a ticket", base: shURL, method: "POST", path: "/v1/federation/corrections/query", contentType: jose,
 		body: q("openapi-ticket-1"), want: 200})

@@ -168,7 +168,7 @@ func (f *fed) code(r string, signed, live mapping.Status) string {
 	f.t.Helper()
 	n := f.nodes[r]
 	now := time.Now()
-	jti := fmt.Sprintf("c%d", now.UnixNano())
+	jti := fmt.Sprintf("c%x", now.UnixNano())
 	c := testkit.ClaimsAt(r, signed, now)
 	c.JTI = jti
 	code, err := nic.Encode(n.key, c)
@@ -306,7 +306,7 @@ func (f *fed) signedRequest(from, aud, cid string) string {
 	n := f.nodes[from]
 	now := time.Now()
 	b, _ := json.Marshal(federation.Request{Iss: from, Aud: aud, IAT: now.Unix(), EXP: now.Add(30 * time.Second).Unix(),
-		JTI: fmt.Sprintf("j%d", now.UnixNano()), Org: aud, CID: cid})
+		JTI: fmt.Sprintf("j%x", now.UnixNano()), Org: aud, CID: cid})
 	tok, err := n.key.SignCompact(b, federation.TypRequest)
 	if err != nil {
 		f.t.Fatal(err)

@@ -31,7 +31,7 @@ func TestItineraryStarAtAVenue(t *testing.T) {
 	}
 	signed := func(star bool) string {
 		c := testkit.ClaimsAt(zjR, mapping.Green, now)
-		c.JTI = fmt.Sprintf("it-%v-%d", star, now.UnixNano())
+		c.JTI = fmt.Sprintf("it-%v-%x", star, now.UnixNano())
 		c.IT = &mapping.Itinerary{Regions: []string{"330100", "420100"}, Star: star, Time: now.Add(-2 * time.Hour).Unix()}
 		code, err := nic.Encode(f.nodes[zjR].key, c)
 		if err != nil {

@@ -24,7 +24,7 @@ func (f *fed) liveCode(r string, live mapping.Status, end time.Time) (code, cid 
 	f.t.Helper()
 	n := f.nodes[r]
 	now := time.Now()
-	cid = fmt.Sprintf("l%d", now.UnixNano())
+	cid = fmt.Sprintf("l%x", now.UnixNano())
 	c := testkit.ClaimsAt(r, mapping.Green, now)
 	c.JTI = cid
 	code, err := nic.Encode(n.key, c)

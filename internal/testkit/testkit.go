@@ -106,7 +106,7 @@ func (r *Root) Revoke(kid string) string {
 // national region.
 func (r *Root) Rule(rule string) string {
 	r.t.Helper()
-	tok, err := trust.SignRule(r.Signer, mapping.NationalRegion, json.RawMessage(rule), fmt.Sprintf("rule-%d", time.Now().UnixNano()), Now)
+	tok, err := trust.SignRule(r.Signer, mapping.NationalRegion, json.RawMessage(rule), fmt.Sprintf("rule-%x", time.Now().UnixNano()), Now)
 	if err != nil {
 		r.t.Fatal(err)
 	}
