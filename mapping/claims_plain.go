@@ -1,9 +1,6 @@
 package mapping
 
-import (
-	"strings"
-	"unicode/utf8"
-)
+import "strings"
 
 // readPlainClaims reads a payload written the plain way signers write NIC v1
 // claims: one object of the known claims, each once, strings without escapes
@@ -41,14 +38,10 @@ func readPlainClaims(p []byte) (c *Claims, ok bool) {
 			return nil, false
 		}
 		var bit uint32
-		switch name {
+		switch string(name) {
 		case "v":
 			bit = 1 << 0
-			var n int64
-			if n, ok = r.integer(); !ok || int64(int(n)) != n {
-				return nil, false
-			}
-			read.V = int(n)
+			read.V, ok = r.smallInt()
 		case "iss":
 			bit = 1 << 1
 			spans[0], ok = r.str()
@@ -81,11 +74,7 @@ func readPlainClaims(p []byte) (c *Claims, ok bool) {
 			spans[6], ok = r.nat(&box.nat)
 		case "vac":
 			bit = vac
-			var n int64
-			if n, ok = r.integer(); !ok || int64(int(n)) != n {
-				return nil, false
-			}
-			box.vac = int(n)
+			box.vac, ok = r.smallInt()
 		case "it":
 			bit = it
 			regions, ok = r.itinerary(&box.it, regions)
@@ -216,82 +205,39 @@ func (r *plainReader) next(end byte) (more, ok bool) {
 }
 
 // name reads a member name and its colon. The name's bytes are returned
-// as they are: one with an escape matches no claim, so the caller declines.
-func (r *plainReader) name() (string, bool) {
+// as they are: one with an escape matches no claim, so the caller, which
+// switches on string(name) (no allocation), declines.
+func (r *plainReader) name() ([]byte, bool) {
 	if !r.open('"') {
-		return "", false
+		return nil, false
 	}
 	lo := r.i
 	for r.i < len(r.b) && r.b[r.i] != '"' {
 		r.i++
 	}
 	if r.i == len(r.b) {
-		return "", false
+		return nil, false
 	}
 	name := r.b[lo:r.i]
 	r.i++
-	if !r.open(':') {
-		return "", false
-	}
-	// The conversion in a switch does not allocate, and a name that is not
-	// a claim falls to the default case.
-	switch string(name) {
-	case "v":
-		return "v", true
-	case "iss":
-		return "iss", true
-	case "org":
-		return "org", true
-	case "jti":
-		return "jti", true
-	case "iat":
-		return "iat", true
-	case "exp":
-		return "exp", true
-	case "st":
-		return "st", true
-	case "sa":
-		return "sa", true
-	case "hn":
-		return "hn", true
-	case "hid":
-		return "hid", true
-	case "nat":
-		return "nat", true
-	case "vac":
-		return "vac", true
-	case "it":
-		return "it", true
-	case "r":
-		return "r", true
-	case "t":
-		return "t", true
-	case "star":
-		return "star", true
-	}
-	return "", false
+	return name, r.open(':')
 }
 
 // str reads a string without escapes or control bytes, in valid UTF-8.
 func (r *plainReader) str() (plainSpan, bool) {
-	if !r.open('"') {
+	r.skip()
+	v, next, ok := PlainJSONString(r.b, r.i)
+	if !ok {
 		return plainSpan{}, false
 	}
-	lo, ascii := r.i, true
-	for ; r.i < len(r.b); r.i++ {
-		c := r.b[r.i]
-		switch {
-		case c == '"':
-			s := plainSpan{int32(lo), int32(r.i)}
-			r.i++
-			return s, ascii || utf8.Valid(r.b[lo:s.hi])
-		case c == '\\' || c < 0x20:
-			return plainSpan{}, false
-		case c >= utf8.RuneSelf:
-			ascii = false
-		}
-	}
-	return plainSpan{}, false
+	r.i = next
+	return plainSpan{int32(next - 1 - len(v)), int32(next - 1)}, true
+}
+
+// smallInt is integer within an int.
+func (r *plainReader) smallInt() (int, bool) {
+	n, ok := r.integer()
+	return int(n), ok && int64(int(n)) == n
 }
 
 // integer reads a non-negative integer of 1 to 18 digits, without a
@@ -352,7 +298,7 @@ func (r *plainReader) nat(n *NAT) (plainSpan, bool) {
 			return plainSpan{}, false
 		}
 		var bit uint8
-		switch name {
+		switch string(name) {
 		case "r":
 			bit = 1
 			res, ok = r.str()
@@ -389,7 +335,7 @@ func (r *plainReader) itinerary(it *Itinerary, regions []plainSpan) ([]plainSpan
 			return regions, false
 		}
 		var bit uint8
-		switch name {
+		switch string(name) {
 		case "r":
 			bit = 1
 			regions, ok = r.strings(regions)
