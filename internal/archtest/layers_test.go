@@ -21,9 +21,9 @@ var allowed = map[string][]string{
 	// The model and the leaves: nothing of hcgw below them.
 	"fault":   {},
 	"mapping": {"fault"}, "certlogic": {}, "audit": {}, "config": {}, "configs": {}, "qr": {"fault"}, "web": {},
-	"adapters/eudcc/base45": {},
+	"adapters/eudcc/base45": {}, "trust/p256": {},
 	// Trust and storage.
-	"trust":            {"fault", "certlogic", "mapping"},
+	"trust":            {"fault", "certlogic", "mapping", "trust/p256"},
 	"store":            {"fault", "audit", "mapping"},
 	"internal/metrics": {"fault", "mapping"},
 	// The formats, the federation protocol and the admission decision:
