@@ -256,7 +256,7 @@ func verifyWith(token string, sig []byte, h Header, pub *PublicKey) error {
 		return fault.Fail(fault.BadSignature, "header alg %q does not match the key's %q", h.Alg, pub.Alg)
 	}
 	last := sigDot(token, sig)
-	if !verifySignature(pub.Alg, pub.Raw, []byte(token[:last]), sig) {
+	if !pub.verify([]byte(token[:last]), sig) {
 		return fault.Fail(fault.BadSignature, "signature does not verify with key %s", pub.Kid)
 	}
 	return nil

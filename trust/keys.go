@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/big"
 	"os"
 	"sync"
 
@@ -53,6 +52,8 @@ type PublicKey struct {
 	Alg jwa.SignatureAlgorithm
 	Raw any     // *ecdsa.PublicKey or ed25519.PublicKey
 	JWK jwk.Key // public JWK with kid and alg set
+
+	table keyTable // ES256 only, built once the key is in use (keytable.go)
 }
 
 // ParsePublicJWK parses one public JWK (JSON). Private members are refused:
@@ -187,17 +188,7 @@ func (s *fileSigner) Sign(msg []byte) ([]byte, error) {
 // VerifyRaw checks a raw signature made by Signer.Sign with pub's pinned
 // algorithm.
 func VerifyRaw(pub *PublicKey, msg, sig []byte) bool {
-	switch k := pub.Raw.(type) {
-	case ed25519.PublicKey:
-		return len(sig) == ed25519.SignatureSize && ed25519.Verify(k, msg, sig)
-	case *ecdsa.PublicKey:
-		if len(sig) != 64 {
-			return false
-		}
-		h := sha256.Sum256(msg)
-		return ecdsa.Verify(k, h[:], new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:]))
-	}
-	return false
+	return pub != nil && pub.verify(msg, sig)
 }
 
 // ParsePrivateJWK parses a private JWK (JSON) into a Signer.

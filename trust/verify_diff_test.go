@@ -150,6 +150,10 @@ func TestVerifySignatureAgreesWithJWX(t *testing.T) {
 			if got != tt.want {
 				t.Fatalf("both say %v, want %v", got, tt.want)
 			}
+			// A key's table (keytable.go) answers as the standard library.
+			if tabled := tabledKey(t, tt.alg, tt.raw).verify(tt.input, tt.sig); tabled != got {
+				t.Fatalf("with the key's table %v, without %v", tabled, got)
+			}
 		})
 	}
 }
@@ -174,6 +178,7 @@ func FuzzVerifySignatureAgainstJWX(f *testing.F) {
 	f.Add(input, es256(f, keys.ec, input), uint8(0))
 	f.Add(input, []byte(ed25519.Sign(keys.ed, input)), uint8(2))
 	f.Add([]byte{}, []byte{}, uint8(1))
+	var tabled []*PublicKey // built on the first input, kept for the rest
 	f.Fuzz(func(t *testing.T, input, sig []byte, which uint8) {
 		cases := []struct {
 			alg jwa.SignatureAlgorithm
@@ -185,9 +190,17 @@ func FuzzVerifySignatureAgainstJWX(f *testing.F) {
 			{jwa.EdDSA, keys.ed2.Public()},
 		}
 		c := cases[int(which)%len(cases)]
+		if tabled == nil {
+			for _, c := range cases {
+				tabled = append(tabled, tabledKey(t, c.alg, c.raw))
+			}
+		}
 		got := verifySignature(c.alg, c.raw, input, sig)
 		if ref := jwxVerifies(t, c.alg, c.raw, input, sig); got != ref {
 			t.Fatalf("%s: verifySignature %v, jwx %v", c.alg, got, ref)
+		}
+		if tabled := tabled[int(which)%len(cases)].verify(input, sig); tabled != got {
+			t.Fatalf("%s: with the key's table %v, without %v", c.alg, tabled, got)
 		}
 	})
 }

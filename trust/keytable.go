@@ -1,0 +1,95 @@
+package trust
+
+import (
+	"crypto/ecdsa"
+	"crypto/sha256"
+	"runtime"
+	"sync/atomic"
+
+	"github.com/lestrrat-go/jwx/v2/jwa"
+
+	"github.com/hcgw/hcgw/trust/p256"
+)
+
+// An ES256 key that verifies often gets a table of its multiples (package
+// p256): about half the CPU of crypto/ecdsa per signature. A table is 260
+// KB and 1.3 ms to build, so it is built on a key's tableAfter-th
+// verification, and only while fewer than the process's budget
+// (SetKeyTables) are alive. A key without one verifies with crypto/ecdsa,
+// with the same answers (p256's differential tests and Wycheproof's
+// vectors).
+
+// DefaultKeyTables is the budget when none is set: the keys of every
+// province and the hub several times over, 16.6 MB at most.
+const DefaultKeyTables = 64
+
+var (
+	keyTableBudget atomic.Int64
+	keyTablesLive  atomic.Int64
+	// tableAfter is a variable for the package's tests.
+	tableAfter uint32 = 16
+)
+
+func init() { keyTableBudget.Store(DefaultKeyTables) }
+
+// SetKeyTables sets how many keys may hold a table at once (config
+// trust.key_tables); 0 builds none, so every signature goes to
+// crypto/ecdsa. Tables already built stay until their key is collected.
+func SetKeyTables(n int) { keyTableBudget.Store(int64(max(n, 0))) }
+
+// KeyTables reports how many keys hold a table (for metrics and tests).
+func KeyTables() int { return int(keyTablesLive.Load()) }
+
+// keyTable is a key's table, once built.
+type keyTable struct {
+	uses atomic.Uint32
+	t    atomic.Pointer[p256.Table]
+}
+
+func reserveKeyTable() bool {
+	for {
+		live := keyTablesLive.Load()
+		if live >= keyTableBudget.Load() {
+			return false
+		}
+		if keyTablesLive.CompareAndSwap(live, live+1) {
+			return true
+		}
+	}
+}
+
+// es256Table is pub's table, building it on the use that earns it. Exactly
+// one caller sees the count reach tableAfter, so one builds; a key refused
+// for the budget asks again every 65,536 uses, when another key's table may
+// have been collected.
+func (pub *PublicKey) es256Table(k *ecdsa.PublicKey) *p256.Table {
+	if t := pub.table.t.Load(); t != nil {
+		return t
+	}
+	if n := pub.table.uses.Add(1); n&0xffff != tableAfter&0xffff || !reserveKeyTable() {
+		return nil
+	}
+	t, err := p256.NewTable(k)
+	if err != nil {
+		keyTablesLive.Add(-1)
+		return nil
+	}
+	pub.table.t.Store(t)
+	runtime.AddCleanup(pub, func(struct{}) { keyTablesLive.Add(-1) }, struct{}{})
+	return t
+}
+
+// verify reports whether sig is pub's signature of input with its pinned
+// algorithm: the key's table for ES256 when it has one, otherwise the
+// standard library (verifySignature).
+func (pub *PublicKey) verify(input, sig []byte) bool {
+	if pub.Alg == jwa.ES256 && len(sig) == 64 {
+		if k, ok := pub.Raw.(*ecdsa.PublicKey); ok {
+			if t := pub.es256Table(k); t != nil {
+				digest := sha256.Sum256(input)
+				return t.Verify(digest[:], sig)
+			}
+		}
+	}
+	return verifySignature(pub.Alg, pub.Raw, input, sig)
+}
