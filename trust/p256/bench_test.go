@@ -34,4 +34,3 @@ func BenchmarkNewTable(b *testing.B) {
 		}
 	}
 }
-
