@@ -125,6 +125,7 @@ func TestGoldenFiles(t *testing.T) {
 			DBRefresh:       500 * time.Millisecond,
 			ExpiryWarning:   72 * time.Hour,
 			DSCFile:         "testdata/dsc/trust-list.json",
+			KeyTables:       32,
 		},
 		Keys: []string{"testdata/keys/gateway.jwk"},
 		Clients: []Client{

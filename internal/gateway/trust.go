@@ -52,6 +52,9 @@ func loadKeys(c config.Trust, keys []string, resolve func(string) string, log *s
 // trust.dsc_file.
 func newTrust(ctx context.Context, c config.Trust, skew time.Duration, resolve func(string) string, anchors trust.Anchors,
 	st trust.Store, log *slog.Logger) (*trust.Registry, error) {
+	// The budget is the process's: every gateway of a test process sets the
+	// same configured value.
+	trust.SetKeyTables(c.KeyTables)
 	reg := trust.NewRegistry(anchors, st, trust.WithSkew(skew))
 	loaded, skipped, err := reg.LoadStore(ctx)
 	if err != nil {
