@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/hcgw/hcgw/trust"
+	"github.com/hcgw/hcgw/trust/p256"
 )
 
 // The bare reference service: what any peer doing this job at
@@ -38,6 +39,7 @@ import (
 func cmdBenchBare(args []string, stdin io.Reader, stdout io.Writer) error {
 	fs := newFlags("bare")
 	keyFile := fs.String("key", "", "the ES256 public JWK the codes are signed with")
+	tabled := fs.Bool("table", false, "check signatures with the key's table (trust/p256), as hcgw does, not crypto/ecdsa")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -53,11 +55,21 @@ func cmdBenchBare(args []string, stdin io.Reader, stdout io.Writer) error {
 	if !ok {
 		return usageError("--key: an ES256 key")
 	}
+	check := func(digest, sig []byte) bool {
+		return ecdsa.Verify(pub, digest, new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:]))
+	}
+	if *tabled {
+		t, err := p256.NewTable(pub)
+		if err != nil {
+			return fmt.Errorf("--key: %w", err)
+		}
+		check = t.Verify
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: bareHandler(pub), ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: bareHandlerWith(check), ReadHeaderTimeout: 5 * time.Second}
 	fmt.Fprintf(stdout, "http://%s\n", ln.Addr())
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -79,6 +91,14 @@ var (
 
 // bareHandler answers POST /v1/verify as the bare service does.
 func bareHandler(pub *ecdsa.PublicKey) http.Handler {
+	return bareHandlerWith(func(digest, sig []byte) bool {
+		return ecdsa.Verify(pub, digest, new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:]))
+	})
+}
+
+// bareHandlerWith is bareHandler with check as the signature's check
+// (digest, R || S).
+func bareHandlerWith(check func(digest, sig []byte) bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var req struct {
 			Code string `json:"code"`
@@ -88,7 +108,7 @@ func bareHandler(pub *ecdsa.PublicKey) http.Handler {
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
-		if bareVerify(pub, req.Code) {
+		if bareVerify(check, req.Code) {
 			_, _ = w.Write(bareValid)
 			return
 		}
@@ -97,7 +117,7 @@ func bareHandler(pub *ecdsa.PublicKey) http.Handler {
 }
 
 // bareVerify checks a NIC's compact JWS signature (ES256: r || s).
-func bareVerify(pub *ecdsa.PublicKey, code string) bool {
+func bareVerify(check func(digest, sig []byte) bool, code string) bool {
 	jws := strings.TrimPrefix(code, "NIC1:")
 	dot := strings.LastIndexByte(jws, '.')
 	if dot < 0 {
@@ -108,7 +128,7 @@ func bareVerify(pub *ecdsa.PublicKey, code string) bool {
 		return false
 	}
 	h := sha256.Sum256([]byte(jws[:dot]))
-	return ecdsa.Verify(pub, h[:], new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:]))
+	return check(h[:], sig)
 }
 
 // child is a server the bench runs in a process of its own, for its CPU
@@ -286,6 +306,11 @@ log: {level: error}
 		return nil, err
 	}
 	defer bare.stop()
+	bareTabled, err := startChild(self, "", "bare", "--key", pubFile, "--table")
+	if err != nil {
+		return nil, err
+	}
+	defer bareTabled.stop()
 	gw, err := startChild(hcgw, addr, "serve", "--config", cfgFile)
 	if err != nil {
 		return nil, err
@@ -295,7 +320,8 @@ log: {level: error}
 	for _, s := range []struct {
 		name string
 		c    *child
-	}{{"bare service (net/http, encoding/json, crypto/ecdsa)", bare}, {"hcgw (records on SQLite, audit.sync)", gw}} {
+	}{{"bare service (net/http, encoding/json, crypto/ecdsa)", bare}, {"hcgw (records on SQLite, audit.sync)", gw},
+		{"bare service with the key's table (trust/p256), as hcgw checks", bareTabled}} {
 		url := s.c.url + "/v1/verify"
 		_ = load(phase{name: "warm-up", url: url, clients: 4, dur: 300 * time.Millisecond, next: next, want: valid, netHTTP: true})
 		runtime.GC()

@@ -26,7 +26,8 @@ func TestBenchMeasuresEveryPhase(t *testing.T) {
 		t.Fatalf("bench: %d %s", c, e)
 	}
 	rows := map[string]bool{
-		"raw ES256 verify":   false,
+		"raw ES256 verify": false,
+		"raw ES256 verify with the key's table (trust/p256)": false,
 		"raw Ed25519 verify": false,
 		"offline ES256 NIC, records on SQLite, 2 clients |":               false,
 		"load from Go's net/http client":                                  false,
@@ -109,10 +110,10 @@ func TestBenchBareRunsTheRealServe(t *testing.T) {
 	if c != 0 {
 		t.Fatalf("bench: %d %s", c, e)
 	}
-	row := regexp.MustCompile(`(?m)^\| (bare service \(net/http, encoding/json, crypto/ecdsa\)|hcgw \(records on SQLite, audit.sync\)) \| (\d+) \|[^|]*\|[^|]*\| ([0-9.]+(?:µs|ms|s)) \| ([0-9.]+(?:µs|ms|s)) \| (\d+) \|$`)
+	row := regexp.MustCompile(`(?m)^\| (bare service \(net/http, encoding/json, crypto/ecdsa\)|hcgw \(records on SQLite, audit.sync\)|bare service with the key's table \(trust/p256\), as hcgw checks) \| (\d+) \|[^|]*\|[^|]*\| ([0-9.]+(?:µs|ms|s)) \| ([0-9.]+(?:µs|ms|s)) \| (\d+) \|$`)
 	rows := row.FindAllStringSubmatch(out, -1)
-	if len(rows) != 2 {
-		t.Fatalf("%d rows of the bare comparison, want 2, in\n%s", len(rows), out)
+	if len(rows) != 3 {
+		t.Fatalf("%d rows of the bare comparison, want 3, in\n%s", len(rows), out)
 	}
 	for _, m := range rows {
 		if m[2] == "0" || m[3] == "0s" || m[5] != "0" {
@@ -121,6 +122,9 @@ func TestBenchBareRunsTheRealServe(t *testing.T) {
 	}
 	if !regexp.MustCompile(`(?m)^- hcgw / bare: rate \d+\.\d\d, CPU per verification \d+\.\d\d`).MatchString(out) {
 		t.Errorf("no ratio line in\n%s", out)
+	}
+	if !regexp.MustCompile(`(?m)^- hcgw / bare with the key's table: rate \d+\.\d\d, CPU per verification \d+\.\d\d, p99 \d+\.\d\d×; hcgw's own work: -?[0-9.]+(µs|ms|s|ns) a verification$`).MatchString(out) {
+		t.Errorf("no ratio line against the tabled bare service in\n%s", out)
 	}
 }
 
