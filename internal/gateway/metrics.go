@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/hcgw/hcgw/internal/metrics"
+	"github.com/hcgw/hcgw/trust"
 )
 
 // newMetrics is the Prometheus registry of g. Its gauges read g's parts
@@ -36,6 +37,7 @@ func (g *Gateway) newMetrics() *metrics.Metrics {
 			}
 			return g.Peers.CacheStats()
 		},
+		KeyTables: trust.KeyTables,
 		NearestLapse: func() (time.Duration, bool) {
 			now := g.clock()
 			exp := g.Trust.Snapshot().Expiring(now, 100*365*24*time.Hour)

@@ -37,6 +37,7 @@ type Sources struct {
 	RouteBreakers func() map[string]string
 	CacheStats    func() (hits, misses int64)
 	NearestLapse  func() (time.Duration, bool) // time left on the endorsement nearest its end
+	KeyTables     func() int                   // ES256 keys holding a table (trust.key_tables)
 }
 
 // New builds the collectors.
@@ -108,6 +109,11 @@ func New(src Sources) *Metrics {
 			}
 			return d.Hours() / 24
 		}))
+	}
+	if src.KeyTables != nil {
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "hcgw_trust_key_tables", Help: "ES256 keys holding a precomputed table in this process (260 KB each; at most trust.key_tables).",
+		}, func() float64 { return float64(src.KeyTables()) }))
 	}
 	return m
 }
