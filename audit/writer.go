@@ -144,7 +144,7 @@ type Writer struct {
 	commits int     // commits taken, the ring's cursor
 	failing bool
 	lost    int
-	wakes   int // times a Write or Expect woke the committer (tests)
+	wakes   int // times a Write or Expect woke the committer, Close's not counted (tests)
 }
 
 // NewWriter starts a Writer; Close stops it.
@@ -410,11 +410,13 @@ func (w *Writer) next() *batch {
 		}
 		select {
 		case <-w.wake:
-			w.wakes++
 		case <-w.abort:
 			return nil
 		}
 		w.mu.Lock()
+		if !w.closed {
+			w.wakes++ // Close's own signal is not a Write's wake-up
+		}
 		w.idle = false
 		w.mu.Unlock()
 	}
@@ -453,8 +455,10 @@ func (w *Writer) linger() bool {
 		case <-w.abort:
 			return false
 		case <-w.wake:
-			w.wakes++
 			w.mu.Lock()
+			if !w.closed {
+				w.wakes++
+			}
 			full := w.ripeLocked()
 			w.mu.Unlock()
 			if full {
