@@ -250,7 +250,8 @@ func freeAddr() (string, error) {
 // bareRow is one server's figures in the comparison.
 type bareRow struct {
 	result
-	cpu cpuTime // the server process's CPU time during the phase
+	cpu       cpuTime // the server process's CPU time during the phase
+	keyTables int     // hcgw: keys holding a table after the phase (-1: not reported)
 }
 
 // cpuPer is the server's CPU time (user + system) per answer.
@@ -335,7 +336,31 @@ log: {level: error}
 		if err != nil {
 			return nil, err
 		}
-		rows = append(rows, bareRow{result: r, cpu: after.sub(before)})
+		tables := -1
+		if s.c == gw {
+			tables = metricValue(s.c.url, "hcgw_trust_key_tables")
+		}
+		rows = append(rows, bareRow{result: r, cpu: after.sub(before), keyTables: tables})
 	}
 	return rows, nil
+}
+
+// metricValue is one unlabelled metric of a gateway's /metrics, -1 when it
+// is not there (an hcgw from before the metric).
+func metricValue(url, name string) int {
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		return -1
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
+			if f, err := strconv.ParseFloat(v, 64); err == nil {
+				return int(f)
+			}
+		}
+	}
+	return -1
 }

@@ -411,7 +411,10 @@ func (b *bench) run(w io.Writer, clients []int, mysqlDSN string, issuerLatency t
 	es256 := rawRate(b.dur, es256Once)
 	// The same signature with the key's table, as hcgw checks its
 	// issuers' (trust/p256).
-	tab, _ := p256.NewTable(&ek.PublicKey)
+	tab, err := p256.NewTable(&ek.PublicKey)
+	if err != nil {
+		return err
+	}
 	r, s, err := ecdsa.Sign(rand.Reader, ek, h[:])
 	if err != nil {
 		return err
@@ -543,6 +546,14 @@ func (b *bench) run(w io.Writer, clients []int, mysqlDSN string, issuerLatency t
 		fmt.Fprintf(w, "- hcgw / bare with the key's table: rate %.2f, CPU per verification %.2f, p99 %.2f×; hcgw's own work: %s a verification\n",
 			gw.rate()/tabled.rate(), float64(tabled.cpuPer())/float64(max(gw.cpuPer(), 1)), float64(gw.p99)/float64(max(tabled.p99, 1)),
 			(gw.cpuPer() - tabled.cpuPer()).Round(time.Microsecond))
+		switch {
+		case gw.keyTables < 0:
+			fmt.Fprintf(w, "- hcgw reports no key tables (hcgw_trust_key_tables): a binary from before them, checking with crypto/ecdsa\n")
+		case gw.keyTables == 0:
+			fmt.Fprintf(w, "- hcgw held no key table after its phase: it checked with crypto/ecdsa, not as the tabled bare service\n")
+		default:
+			fmt.Fprintf(w, "- hcgw held %d key table(s) after its phase\n", gw.keyTables)
+		}
 	}
 	for i := 0; i+1 < len(online); i += 2 {
 		via, alone := online[i], online[i+1]

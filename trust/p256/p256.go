@@ -80,8 +80,8 @@ func NewTable(pub *ecdsa.PublicKey) (*Table, error) {
 // table's key, with the checks of SEC 1 §4.1.4: R and S in [1, n-1], and the
 // x coordinate of u1·G + u2·Q, reduced mod n, equal to R.
 func (t *Table) Verify(digest, sig []byte) bool {
-	if len(sig) != 64 || len(digest) != 32 {
-		return false
+	if len(sig) != 64 || len(digest) != 32 || len(t.points) != windows*perRow {
+		return false // the last: a Table not made by NewTable
 	}
 	var r, s, e, w, u1, u2 big.Int
 	r.SetBytes(sig[:32])
