@@ -131,6 +131,7 @@ func TestChosenU2(t *testing.T) {
 	if checked < 1000 {
 		t.Fatalf("only %d constructed signatures", checked)
 	}
+	t.Logf("%d constructed signatures of %d u2 patterns verified", checked, len(u2Patterns()))
 }
 
 func flipBit(b []byte, bit int) []byte {
