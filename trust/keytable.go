@@ -11,7 +11,8 @@ import (
 	"github.com/hcgw/hcgw/trust/p256"
 )
 
-// An ES256 key that verifies often gets a table of its multiples (package
+// An ES256 key (an endorsed issuer's, or an EU document signer's) that
+// verifies often gets a table of its multiples (package
 // p256): about half the CPU of crypto/ecdsa per signature. A table is 260
 // KB and 1.3 ms to build, so it is built on a key's tableAfter-th
 // verification, and only while fewer than the process's budget
@@ -26,16 +27,30 @@ const DefaultKeyTables = 64
 var (
 	keyTableBudget atomic.Int64
 	keyTablesLive  atomic.Int64
-	// tableAfter is a variable for the package's tests.
-	tableAfter uint32 = 16
+	tableAfter     atomic.Uint32 // SetTableAfter
+	keyTablesBuilt atomic.Int64
 )
 
-func init() { keyTableBudget.Store(DefaultKeyTables) }
+func init() {
+	keyTableBudget.Store(DefaultKeyTables)
+	tableAfter.Store(16)
+}
 
 // SetKeyTables sets how many keys may hold a table at once (config
 // trust.key_tables); 0 builds none, so every signature goes to
 // crypto/ecdsa. Tables already built stay until their key is collected.
 func SetKeyTables(n int) { keyTableBudget.Store(int64(max(n, 0))) }
+
+// SetTableAfter sets on which verification a key builds its table (16
+// unless set; at least 1) and returns the previous value. For tests of
+// other packages, to take the tabled path from a key's first use.
+func SetTableAfter(uses int) int {
+	old := tableAfter.Swap(uint32(max(uses, 1)))
+	return int(old)
+}
+
+// KeyTablesBuilt is how many tables this process has built (tests).
+func KeyTablesBuilt() int64 { return keyTablesBuilt.Load() }
 
 // KeyTables reports how many keys hold a table (for metrics and tests).
 func KeyTables() int { return int(keyTablesLive.Load()) }
@@ -58,15 +73,16 @@ func reserveKeyTable() bool {
 	}
 }
 
-// es256Table is pub's table, building it on the use that earns it. Exactly
-// one caller sees the count reach tableAfter, so one builds; a key refused
-// for the budget asks again every 65,536 uses, when another key's table may
-// have been collected.
-func (pub *PublicKey) es256Table(k *ecdsa.PublicKey) *p256.Table {
-	if t := pub.table.t.Load(); t != nil {
+// earnTable is the table of k, owned by owner (whose collection gives its
+// place back), building it on the use that earns it. Exactly one caller
+// sees the count reach tableAfter, so one builds; a key refused for the
+// budget asks again every 65,536 uses, when another key's table may have
+// been collected.
+func earnTable[T any](owner *T, kt *keyTable, k *ecdsa.PublicKey) *p256.Table {
+	if t := kt.t.Load(); t != nil {
 		return t
 	}
-	if n := pub.table.uses.Add(1); n&0xffff != tableAfter&0xffff || !reserveKeyTable() {
+	if n := kt.uses.Add(1); n&0xffff != tableAfter.Load()&0xffff || !reserveKeyTable() {
 		return nil
 	}
 	t, err := p256.NewTable(k)
@@ -74,9 +90,15 @@ func (pub *PublicKey) es256Table(k *ecdsa.PublicKey) *p256.Table {
 		keyTablesLive.Add(-1)
 		return nil
 	}
-	pub.table.t.Store(t)
-	runtime.AddCleanup(pub, func(struct{}) { keyTablesLive.Add(-1) }, struct{}{})
+	kt.t.Store(t)
+	keyTablesBuilt.Add(1)
+	runtime.AddCleanup(owner, func(struct{}) { keyTablesLive.Add(-1) }, struct{}{})
 	return t
+}
+
+// es256Table is pub's table, once earned.
+func (pub *PublicKey) es256Table(k *ecdsa.PublicKey) *p256.Table {
+	return earnTable(pub, &pub.table, k)
 }
 
 // verify reports whether sig is pub's signature of input with its pinned
@@ -92,4 +114,20 @@ func (pub *PublicKey) verify(input, sig []byte) bool {
 		}
 	}
 	return verifySignature(pub.Alg, pub.Raw, input, sig)
+}
+
+// VerifyES256 reports whether sig (R ‖ S, as COSE writes ES256, RFC 9053
+// §2.1) is d's ES256 signature of content: with the signer's table once it
+// has earned one, otherwise crypto/ecdsa. A signer of another algorithm
+// never verifies here.
+func (d *DSC) VerifyES256(content, sig []byte) bool {
+	k, ok := d.Public.(*ecdsa.PublicKey)
+	if d.Alg != AlgES256 || !ok || len(sig) != 64 {
+		return false
+	}
+	if t := earnTable(d, &d.table, k); t != nil {
+		digest := sha256.Sum256(content)
+		return t.Verify(digest[:], sig)
+	}
+	return verifySignature(jwa.ES256, k, content, sig)
 }

@@ -106,6 +106,8 @@ type DSC struct {
 	NotAfter  time.Time
 	Usage     DSCUsage
 	Cert      *x509.Certificate
+
+	table keyTable // ES256 only, built once the signer is in use (keytable.go)
 }
 
 // DSCKid is the kid of a certificate's DER: the first 8 bytes of its

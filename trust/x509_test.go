@@ -214,10 +214,10 @@ func TestRegistryDSCs(t *testing.T) {
 	}
 
 	// A second certificate under a known kid is a conflict: nothing added.
-	forged := *d1
 	forgedCert := *d1.Cert
 	forgedCert.Raw = append([]byte{0}, d1.Cert.Raw...)
-	forged.Cert = &forgedCert
+	forged := trust.DSC{Kid: d1.Kid, Country: d1.Country, Alg: d1.Alg, Public: d1.Public,
+		NotBefore: d1.NotBefore, NotAfter: d1.NotAfter, Usage: d1.Usage, Cert: &forgedCert}
 	der3, _ := newCert(t, certSpec{})
 	d3, _ := trust.ParseDSC(der3)
 	if _, err := reg.AddDSCs(d3, &forged); !errors.Is(err, trust.ErrConflict) {

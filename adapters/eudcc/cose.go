@@ -103,12 +103,30 @@ func (s *Sign1) Verify(d *trust.DSC) error {
 	if s.alg != want {
 		return fault.Fail(fault.BadSignature, "header alg %s does not match the document signer's %s", s.alg.String(), d.Alg)
 	}
-	v, err := cose.NewVerifier(want, d.Public)
-	if err != nil {
-		return fault.Fail(fault.BadSignature, "document signer %s: key not usable for %s", d.Kid, d.Alg)
+	var v cose.Verifier = es256Signer{d}
+	if want != cose.AlgorithmES256 {
+		var err error
+		if v, err = cose.NewVerifier(want, d.Public); err != nil {
+			return fault.Fail(fault.BadSignature, "document signer %s: key not usable for %s", d.Kid, d.Alg)
+		}
 	}
 	if err := s.msg.Verify(nil, v); err != nil {
 		return fault.Fail(fault.BadSignature, "signature does not verify with document signer %s", d.Kid)
+	}
+	return nil
+}
+
+// es256Signer is go-cose's verifier for an ES256 document signer, checking
+// with the signer's table once it is busy (trust.DSC.VerifyES256); the same
+// answers as cose.NewVerifier's, which the eudcc conformance tests hold
+// both to.
+type es256Signer struct{ d *trust.DSC }
+
+func (es256Signer) Algorithm() cose.Algorithm { return cose.AlgorithmES256 }
+
+func (v es256Signer) Verify(content, sig []byte) error {
+	if !v.d.VerifyES256(content, sig) {
+		return cose.ErrVerification
 	}
 	return nil
 }

@@ -20,7 +20,23 @@ import (
 	"github.com/hcgw/hcgw/trust"
 )
 
+// TestDecode runs every case twice: with the document signers checking
+// through crypto/ecdsa (go-cose's way), and through their tables from the
+// first use (trust/p256), with the same answers.
 func TestDecode(t *testing.T) {
+	for _, after := range []int{1 << 20, 1} {
+		t.Run(map[int]string{1 << 20: "crypto/ecdsa", 1: "key tables"}[after], func(t *testing.T) {
+			defer trust.SetTableAfter(trust.SetTableAfter(after))
+			built := trust.KeyTablesBuilt()
+			testDecode(t)
+			if n := trust.KeyTablesBuilt() - built; (after == 1) != (n > 0) {
+				t.Fatalf("%d tables built, tables from use %d", n, after)
+			}
+		})
+	}
+}
+
+func testDecode(t *testing.T) {
 	de := newSigner(t, signerSpec{country: "DE"})
 	ps := newSigner(t, signerSpec{rsa: true, country: "FR"})
 	testsOnly := newSigner(t, signerSpec{ekus: []asn1.ObjectIdentifier{ekuTest}})
