@@ -94,8 +94,8 @@ type Trust struct {
 	// EU Digital COVID Certificates (docs/INTEROP.md), loaded at start.
 	DSCFile string `yaml:"dsc_file"`
 	// KeyTables is how many ES256 keys may hold a precomputed table at once
-	// (260 KB each): a key verifying many signatures gets one and checks
-	// them in about half the CPU (trust/p256). 0 builds none.
+	// (trust/p256): a key verifying many signatures gets one and checks them
+	// for less CPU, at the table's memory. 0 builds none.
 	KeyTables int `yaml:"key_tables" validate:"min=0,max=4096"`
 }
 

@@ -12,16 +12,14 @@ import (
 )
 
 // An ES256 key (an endorsed issuer's, or an EU document signer's) that
-// verifies often gets a table of its multiples (package
-// p256): about half the CPU of crypto/ecdsa per signature. A table is 260
-// KB and 1.3 ms to build, so it is built on a key's tableAfter-th
-// verification, and only while fewer than the process's budget
-// (SetKeyTables) are alive. A key without one verifies with crypto/ecdsa,
-// with the same answers (p256's differential tests and Wycheproof's
-// vectors).
+// verifies often gets a table of its multiples (package p256), which makes
+// its checks cheaper than crypto/ecdsa's. A table costs memory and a build,
+// so it is built only on a key's tableAfter-th verification, and only while
+// fewer than the process's budget (SetKeyTables) are alive. A key without
+// one verifies with crypto/ecdsa, with the same answers.
 
 // DefaultKeyTables is the budget when none is set: the keys of every
-// province and the hub several times over, 16.6 MB at most.
+// province and the hub several times over.
 const DefaultKeyTables = 64
 
 var (
@@ -42,10 +40,11 @@ func init() {
 func SetKeyTables(n int) { keyTableBudget.Store(int64(max(n, 0))) }
 
 // SetTableAfter sets on which verification a key builds its table (16
-// unless set; at least 1) and returns the previous value. For tests of
-// other packages, to take the tabled path from a key's first use.
+// unless set; 1 to 65,535, the period of the retry below) and returns the
+// previous value. For tests of other packages: 1 takes the tabled path
+// from a key's first use, 65,535 keeps a short test on crypto/ecdsa.
 func SetTableAfter(uses int) int {
-	old := tableAfter.Swap(uint32(max(uses, 1)))
+	old := tableAfter.Swap(uint32(min(max(uses, 1), 0xffff)))
 	return int(old)
 }
 
@@ -82,7 +81,7 @@ func earnTable[T any](owner *T, kt *keyTable, k *ecdsa.PublicKey) *p256.Table {
 	if t := kt.t.Load(); t != nil {
 		return t
 	}
-	if n := kt.uses.Add(1); n&0xffff != tableAfter.Load()&0xffff || !reserveKeyTable() {
+	if n := kt.uses.Add(1); n&0xffff != tableAfter.Load() || !reserveKeyTable() {
 		return nil
 	}
 	t, err := p256.NewTable(k)
@@ -96,38 +95,32 @@ func earnTable[T any](owner *T, kt *keyTable, k *ecdsa.PublicKey) *p256.Table {
 	return t
 }
 
-// es256Table is pub's table, once earned.
-func (pub *PublicKey) es256Table(k *ecdsa.PublicKey) *p256.Table {
-	return earnTable(pub, &pub.table, k)
-}
-
 // verify reports whether sig is pub's signature of input with its pinned
-// algorithm: the key's table for ES256 when it has one, otherwise the
-// standard library (verifySignature).
+// algorithm.
 func (pub *PublicKey) verify(input, sig []byte) bool {
-	if pub.Alg == jwa.ES256 && len(sig) == 64 {
-		if k, ok := pub.Raw.(*ecdsa.PublicKey); ok {
-			if t := pub.es256Table(k); t != nil {
-				digest := sha256.Sum256(input)
-				return t.Verify(digest[:], sig)
-			}
-		}
+	if k, ok := pub.Raw.(*ecdsa.PublicKey); ok && pub.Alg == jwa.ES256 {
+		return verifyES256(pub, &pub.table, k, input, sig)
 	}
 	return verifySignature(pub.Alg, pub.Raw, input, sig)
 }
 
 // VerifyES256 reports whether sig (R ‖ S, as COSE writes ES256, RFC 9053
-// §2.1) is d's ES256 signature of content: with the signer's table once it
-// has earned one, otherwise crypto/ecdsa. A signer of another algorithm
+// §2.1) is d's ES256 signature of content. A signer of another algorithm
 // never verifies here.
 func (d *DSC) VerifyES256(content, sig []byte) bool {
 	k, ok := d.Public.(*ecdsa.PublicKey)
-	if d.Alg != AlgES256 || !ok || len(sig) != 64 {
-		return false
+	return ok && d.Alg == AlgES256 && verifyES256(d, &d.table, k, content, sig)
+}
+
+// verifyES256 checks with the key's table once it has earned one,
+// otherwise with the standard library (verifySignature), which also
+// refuses a signature of another length or a key of another curve.
+func verifyES256[T any](owner *T, kt *keyTable, k *ecdsa.PublicKey, input, sig []byte) bool {
+	if len(sig) == 64 {
+		if t := earnTable(owner, kt, k); t != nil {
+			digest := sha256.Sum256(input)
+			return t.Verify(digest[:], sig)
+		}
 	}
-	if t := earnTable(d, &d.table, k); t != nil {
-		digest := sha256.Sum256(content)
-		return t.Verify(digest[:], sig)
-	}
-	return verifySignature(jwa.ES256, k, content, sig)
+	return verifySignature(jwa.ES256, k, input, sig)
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"math/big"
 	"runtime"
 	"testing"
 	"time"
@@ -131,4 +132,37 @@ func TestTheTableBudgetHolds(t *testing.T) {
 		t.Fatalf("the first key collected: %d tables live, want %d", KeyTables(), base)
 	}
 	runtime.KeepAlive(p2)
+}
+
+// TestAKeyWithoutATableGivesItsPlaceBack: a key NewTable refuses (off the
+// curve: CheckPublicKey keeps such keys out of the registry, this is the
+// last guard) is never tabled, leaves the count as it was, and verifies
+// nothing.
+func TestAKeyWithoutATableGivesItsPlaceBack(t *testing.T) {
+	withBudget(t, DefaultKeyTables)
+	k, _ := newES256Key(t)
+	off := &ecdsa.PublicKey{Curve: elliptic.P256(), X: k.X, Y: new(big.Int).Add(k.Y, big.NewInt(1))}
+	pub := &PublicKey{Kid: "off", Alg: jwa.ES256, Raw: off}
+	input := []byte("header.payload")
+	sig := es256(t, k, input)
+	live := KeyTables()
+	for i := range tableAfter.Load() + 2 {
+		if pub.verify(input, sig) {
+			t.Fatalf("verification %d: a key off the curve verified", i)
+		}
+	}
+	if pub.table.t.Load() != nil || KeyTables() != live {
+		t.Fatalf("table %v, %d live, want none and %d", pub.table.t.Load() != nil, KeyTables(), live)
+	}
+}
+
+func TestSetTableAfterBounds(t *testing.T) {
+	old := SetTableAfter(16)
+	defer SetTableAfter(old)
+	for _, c := range [][2]int{{0, 1}, {-5, 1}, {1, 1}, {300, 300}, {1 << 20, 0xffff}} {
+		SetTableAfter(c[0])
+		if got := int(tableAfter.Load()); got != c[1] {
+			t.Errorf("SetTableAfter(%d): %d, want %d", c[0], got, c[1])
+		}
+	}
 }

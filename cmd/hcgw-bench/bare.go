@@ -55,21 +55,19 @@ func cmdBenchBare(args []string, stdin io.Reader, stdout io.Writer) error {
 	if !ok {
 		return usageError("--key: an ES256 key")
 	}
-	check := func(digest, sig []byte) bool {
-		return ecdsa.Verify(pub, digest, new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:]))
-	}
+	handler := bareHandler(pub)
 	if *tabled {
 		t, err := p256.NewTable(pub)
 		if err != nil {
 			return fmt.Errorf("--key: %w", err)
 		}
-		check = t.Verify
+		handler = bareHandlerWith(t.Verify)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: bareHandlerWith(check), ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
 	fmt.Fprintf(stdout, "http://%s\n", ln.Addr())
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -338,29 +336,11 @@ log: {level: error}
 		}
 		tables := -1
 		if s.c == gw {
-			tables = metricValue(s.c.url, "hcgw_trust_key_tables")
+			if v, ok := scrapeMetrics(s.c.url)["hcgw_trust_key_tables"]; ok {
+				tables = int(v)
+			}
 		}
 		rows = append(rows, bareRow{result: r, cpu: after.sub(before), keyTables: tables})
 	}
 	return rows, nil
-}
-
-// metricValue is one unlabelled metric of a gateway's /metrics, -1 when it
-// is not there (an hcgw from before the metric).
-func metricValue(url, name string) int {
-	resp, err := http.Get(url + "/metrics")
-	if err != nil {
-		return -1
-	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
-			if f, err := strconv.ParseFloat(v, 64); err == nil {
-				return int(f)
-			}
-		}
-	}
-	return -1
 }

@@ -571,32 +571,15 @@ func (b *bench) run(w io.Writer, clients []int, mysqlDSN string, issuerLatency t
 // time, and how long a record waited on average from its write to the end
 // of its commit (what durable recording adds to a verification).
 func (b *bench) commitStats(url string) {
-	resp, err := http.Get(url + "/metrics")
-	if err != nil {
+	m := scrapeMetrics(url)
+	if m == nil {
 		return
 	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	var now commitCounters
-	for _, l := range strings.Split(string(body), "\n") {
-		name, value, ok := strings.Cut(l, " ")
-		if !ok {
-			continue
-		}
-		var v float64
-		if _, err := fmt.Sscan(value, &v); err != nil {
-			continue
-		}
-		switch name {
-		case "hcgw_audit_commit_duration_seconds_sum":
-			now.seconds = v
-		case "hcgw_audit_commit_duration_seconds_count":
-			now.commits = v
-		case "hcgw_audit_records_committed_total":
-			now.records = v
-		case "hcgw_audit_record_wait_seconds_total":
-			now.waited = v
-		}
+	now := commitCounters{
+		commits: m["hcgw_audit_commit_duration_seconds_count"],
+		records: m["hcgw_audit_records_committed_total"],
+		seconds: m["hcgw_audit_commit_duration_seconds_sum"],
+		waited:  m["hcgw_audit_record_wait_seconds_total"],
 	}
 	if b.commits == nil {
 		b.commits = map[string]commitCounters{}
@@ -609,6 +592,29 @@ func (b *bench) commitStats(url string) {
 		fmt.Fprintf(b.log, "    group commits: %.0f, %.1f records a commit, %s a commit; a record waited %s from its write to its commit's end\n",
 			d.commits, d.records/d.commits, sec(d.seconds/d.commits), sec(d.waited/d.records))
 	}
+}
+
+// scrapeMetrics reads a gateway's unlabelled metrics (name → value) from
+// its /metrics; nil when it does not answer.
+func scrapeMetrics(url string) map[string]float64 {
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		return nil
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	out := map[string]float64{}
+	for _, l := range strings.Split(string(body), "\n") {
+		name, value, ok := strings.Cut(l, " ")
+		if !ok {
+			continue
+		}
+		var v float64
+		if _, err := fmt.Sscan(value, &v); err == nil {
+			out[name] = v
+		}
+	}
+	return out
 }
 
 // commitCounters are a gateway's group-commit counters at one reading.

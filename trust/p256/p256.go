@@ -2,11 +2,10 @@
 // with a table of that key's multiples, built once.
 //
 // crypto/ecdsa computes u1·G + u2·Q for every signature. G's multiples are
-// precomputed in the standard library, Q's are not: the variable-base
-// multiplication is about 60 µs of a 76 µs verification on the reference
-// machine. A key that signs many codes is worth a table (43 windows of 6
-// bits, 63 points each, 260 KB), after which u2·Q is at most 43 point
-// additions and a verification about 37 µs (docs/PERFORMANCE.md).
+// precomputed in the standard library, Q's are not, and the variable-base
+// multiplication u2·Q is most of a verification. A key that signs many
+// codes is worth a table (43 windows of 6 bits, 63 points each), after
+// which u2·Q is at most 43 point additions (figures: docs/PERFORMANCE.md).
 //
 // Everything here is public (the key, the digest, the signature), so the
 // table lookups and the skipped zero windows need not be constant-time. The
@@ -31,9 +30,6 @@ const (
 	perRow  = 1<<window - 1               // 63: the multiples 1..63
 )
 
-// Size is the memory one table holds, in bytes (for budgets and docs).
-const Size = windows * perRow * 96
-
 var order = elliptic.P256().Params().N
 
 // Table is a public key with its precomputed multiples:
@@ -42,8 +38,8 @@ type Table struct {
 	points []nistec.P256Point
 }
 
-// NewTable builds the table of pub, which must be a P-256 point; about 1.3
-// ms and 2,700 point additions.
+// NewTable builds the table of pub, which must be a P-256 point: 2,666
+// point additions and 258 doublings.
 func NewTable(pub *ecdsa.PublicKey) (*Table, error) {
 	if pub == nil || pub.Curve != elliptic.P256() || pub.X == nil || pub.Y == nil {
 		return nil, errors.New("p256: not a P-256 public key")
@@ -106,8 +102,7 @@ func (t *Table) Verify(digest, sig []byte) bool {
 	}
 	var limbs [4]uint64
 	for i, word := range u2.Bits() {
-		// big.Word is 64 bits on every platform this builds for with
-		// assembly; on 32-bit ones the words pair up.
+		// On 32-bit platforms big.Word is 32 bits: the words pair up.
 		if bitsPerWord == 64 {
 			limbs[i] = uint64(word)
 		} else {
